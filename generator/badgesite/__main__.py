@@ -1,0 +1,5 @@
+"""Entry point for `python -m badgesite`."""
+
+from badgesite.cli import main
+
+main()

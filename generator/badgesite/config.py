@@ -1,0 +1,142 @@
+"""content/site.yaml -> SiteConfig, with every problem reported at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel import Locale, UnknownLocaleError
+
+from badgesite.errors import ContentError, ContentErrors
+from badgesite.fields import FieldReader
+from badgesite.load import SLUG_PATTERN, RawRecord, display_path, read_yaml
+
+SITE_FIELDS = (
+    "title",
+    "base_url",
+    "description",
+    "language",
+    "theme",
+    "default_issuer",
+    "timezone",
+)
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """The site's settings, validated; base_url always ends with a slash."""
+
+    title: str
+    base_url: str
+    description: str = ""
+    language: str = "en"
+    theme: str = "default"
+    default_issuer: str = ""
+    timezone: str = "UTC"
+    source: str = "content/site.yaml"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def base_path(self) -> str:
+        """The path part of base_url, e.g. `/repo/` for a GitHub Pages project site."""
+        return urlsplit(self.base_url).path or "/"
+
+
+def base_url_problem(value: str) -> str | None:
+    """Why value cannot be a base URL, or None when it can."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"'{value}' is not an absolute http(s) URL"
+    if parts.query or parts.fragment:
+        return f"'{value}' must not have a query or fragment"
+    return None
+
+
+def normalize_base_url(value: str) -> str:
+    return value if value.endswith("/") else value + "/"
+
+
+def load_config(site_dir: Path, base_url_override: str | None = None) -> SiteConfig:
+    """Read and validate content/site.yaml; raise ContentErrors listing every problem."""
+    path = site_dir / "content" / "site.yaml"
+    shown = display_path(path, site_dir)
+    if not (site_dir / "content").is_dir():
+        raise ContentErrors(
+            [
+                ContentError(
+                    display_path(site_dir / "content", site_dir),
+                    0,
+                    "",
+                    "no content/ folder here: run badgesite in a site folder "
+                    "(or create one with `badgesite new`)",
+                )
+            ]
+        )
+    if not path.is_file():
+        raise ContentErrors(
+            [
+                ContentError(
+                    shown,
+                    0,
+                    "",
+                    "missing: a site needs content/site.yaml with at least title and base_url",
+                )
+            ]
+        )
+    parsed = read_yaml(path, site_dir)
+    if isinstance(parsed, ContentError):
+        raise ContentErrors([parsed])
+    data, locator = parsed
+    return parse_config(RawRecord("site", None, shown, data, locator), base_url_override)
+
+
+def parse_config(record: RawRecord, base_url_override: str | None = None) -> SiteConfig:
+    errors: list[ContentError] = []
+    reader = FieldReader(record, errors)
+    reader.check_keys(SITE_FIELDS)
+    title = reader.text("title", required=True)
+    base_url = reader.text("base_url", required=True)
+    if base_url_override:
+        override_problem = base_url_problem(base_url_override)
+        if override_problem:
+            errors.append(ContentError("--base-url", 0, "", override_problem))
+        base_url = base_url_override
+    elif base_url:
+        problem = base_url_problem(base_url)
+        if problem:
+            reader.error(("base_url",), problem)
+    language = reader.text("language", default="en")
+    try:
+        Locale.parse(language.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        reader.error(("language",), f"'{language}' is not a known language code")
+        language = "en"
+    theme = reader.text("theme", default="default")
+    if not SLUG_PATTERN.match(theme):
+        reader.error(("theme",), f"'{theme}' is not a theme name")
+    default_issuer = reader.text("default_issuer")
+    if default_issuer and not SLUG_PATTERN.match(default_issuer):
+        reader.error(("default_issuer",), f"'{default_issuer}' is not a slug")
+    timezone = reader.text("timezone", default="UTC")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        reader.error(("timezone",), f"'{timezone}' is not an IANA time zone such as Europe/Paris")
+        timezone = "UTC"
+    if errors:
+        raise ContentErrors(errors)
+    return SiteConfig(
+        title=title,
+        base_url=normalize_base_url(base_url),
+        description=reader.text("description"),
+        language=language,
+        theme=theme,
+        default_issuer=default_issuer,
+        timezone=timezone,
+        source=record.source,
+    )

@@ -1,0 +1,45 @@
+"""The error types: a content error names its file, line, field and message."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class ContentError:
+    """One problem in the content, located as precisely as the input allows."""
+
+    path: str
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        location = f"{self.path}:{self.line}" if self.line else self.path
+        if self.field:
+            return f"{location}: {self.field}: {self.message}"
+        return f"{location}: {self.message}"
+
+
+class BadgesiteError(Exception):
+    """Base class of every error badgesite reports to a user."""
+
+
+class ContentErrors(BadgesiteError):
+    """Every content problem found by a stage, reported together."""
+
+    def __init__(self, errors: Iterable[ContentError]) -> None:
+        self.errors: tuple[ContentError, ...] = tuple(sorted(set(errors)))
+        super().__init__("\n".join(str(error) for error in self.errors))
+
+
+class BuildError(BadgesiteError):
+    """A problem that is not in one content file (plan clashes, a theme, the file system)."""
+
+
+def did_you_mean(word: str, choices: Sequence[str]) -> str:
+    """Return ` (did you mean 'x'?)` for the closest choice, or an empty string."""
+    matches = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{matches[0]}'?)" if matches else ""

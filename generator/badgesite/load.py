@@ -1,0 +1,197 @@
+"""Record files -> raw records that can tell the file and line of every key."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from badgesite.errors import ContentError
+
+try:
+    _FAST_LOADER: type = yaml.CSafeLoader
+    USING_LIBYAML = True
+except AttributeError:  # PyYAML built without libyaml: 8x slower, so say so
+    _FAST_LOADER = yaml.SafeLoader
+    USING_LIBYAML = False
+    warnings.warn(
+        "PyYAML has no libyaml support here; loading records will be slow",
+        RuntimeWarning,
+        stacklevel=1,
+    )
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+MAX_RECORD_BYTES = 2 * 1024 * 1024
+RECORD_FOLDERS = {
+    "issuer": "issuers",
+    "badge": "badges",
+    "earner": "earners",
+    "award": "awards",
+}
+
+
+class LineLocator:
+    """Finds the line of a key path in one YAML text, composing its nodes only when asked.
+
+    The fast path loads plain values; the node tree (slower to build) is only needed when
+    something in the file is wrong and an error has to name a line.
+    """
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._root: yaml.Node | None = None
+        self._composed = False
+
+    def _tree(self) -> yaml.Node | None:
+        if not self._composed:
+            self._composed = True
+            try:
+                self._root = yaml.compose(self._text, Loader=_FAST_LOADER)
+            except yaml.YAMLError:
+                self._root = None
+        return self._root
+
+    def line(self, key_path: Sequence[Hashable]) -> int:
+        """1-based line of the last key (or list item) in key_path that exists."""
+        node = self._tree()
+        if node is None:
+            return 1
+        line = node.start_mark.line + 1
+        for key in key_path:
+            if isinstance(node, yaml.MappingNode):
+                for key_node, value_node in node.value:
+                    if isinstance(key_node, yaml.ScalarNode) and key_node.value == str(key):
+                        line = key_node.start_mark.line + 1
+                        node = value_node
+                        break
+                else:
+                    return line
+            elif isinstance(node, yaml.SequenceNode) and isinstance(key, int):
+                if not 0 <= key < len(node.value):
+                    return line
+                node = node.value[key]
+                line = node.start_mark.line + 1
+            else:
+                return line
+        return line
+
+
+@dataclass(frozen=True)
+class RawRecord:
+    """One record as parsed, before validation: its data and where it came from."""
+
+    kind: str
+    slug: str | None
+    source: str
+    data: Any
+    locator: LineLocator = field(repr=False, compare=False)
+    prefix: tuple[Hashable, ...] = ()
+
+    def line(self, *key_path: Hashable) -> int:
+        return self.locator.line((*self.prefix, *key_path))
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """Every record found, every file that could not be read, and the errors."""
+
+    records: tuple[RawRecord, ...]
+    broken_slugs: frozenset[tuple[str, str]]
+    errors: tuple[ContentError, ...]
+
+
+def display_path(path: Path, site_dir: Path) -> str:
+    """The path as errors show it: relative to the site folder where possible."""
+    try:
+        return path.relative_to(site_dir).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def read_yaml(path: Path, site_dir: Path) -> tuple[Any, LineLocator] | ContentError:
+    """Parse one YAML file safely, or describe why it cannot be parsed."""
+    shown = display_path(path, site_dir)
+    try:
+        size = path.stat().st_size
+        if size > MAX_RECORD_BYTES:
+            return ContentError(
+                shown, 0, "", f"file is {size} bytes; records are limited to {MAX_RECORD_BYTES}"
+            )
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return ContentError(shown, 0, "", "not UTF-8 text")
+    except OSError as exc:
+        return ContentError(shown, 0, "", f"cannot read: {exc.strerror or exc}")
+    try:
+        data = yaml.load(text, Loader=_FAST_LOADER)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 0
+        problem = exc.problem or exc.context or "cannot parse"
+        return ContentError(shown, line, "", f"invalid YAML: {problem}")
+    except yaml.YAMLError as exc:
+        return ContentError(shown, 0, "", f"invalid YAML: {exc}")
+    return data, LineLocator(text)
+
+
+def load_records(site_dir: Path) -> LoadResult:
+    """Read every record file under content/, collecting every problem."""
+    content_dir = site_dir / "content"
+    records: list[RawRecord] = []
+    errors: list[ContentError] = []
+    broken: set[tuple[str, str]] = set()
+    for kind, folder_name in RECORD_FOLDERS.items():
+        folder = content_dir / folder_name
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.iterdir()):
+            if path.name.startswith("."):
+                continue
+            shown = display_path(path, site_dir)
+            if path.is_dir() or path.suffix != ".yaml":
+                errors.append(
+                    ContentError(shown, 0, "", f"not a record: {folder_name}/ holds .yaml files")
+                )
+                continue
+            slug = path.stem
+            if kind != "award" and not SLUG_PATTERN.match(slug):
+                errors.append(
+                    ContentError(
+                        shown,
+                        0,
+                        "",
+                        f"file name '{slug}' is not a slug: use lowercase letters, digits "
+                        "and hyphens",
+                    )
+                )
+                continue
+            parsed = read_yaml(path, site_dir)
+            if isinstance(parsed, ContentError):
+                errors.append(parsed)
+                if kind != "award":
+                    broken.add((kind, slug))
+                continue
+            data, locator = parsed
+            if kind == "award":
+                records.extend(_award_records(data, shown, locator, errors))
+            else:
+                records.append(RawRecord(kind, slug, shown, data, locator))
+    return LoadResult(tuple(records), frozenset(broken), tuple(errors))
+
+
+def _award_records(
+    data: Any, shown: str, locator: LineLocator, errors: list[ContentError]
+) -> list[RawRecord]:
+    if isinstance(data, list):
+        if not data:
+            errors.append(ContentError(shown, 1, "", "empty list: an awards file needs awards"))
+        return [
+            RawRecord("award", None, shown, item, locator, (index,))
+            for index, item in enumerate(data)
+        ]
+    return [RawRecord("award", None, shown, data, locator)]

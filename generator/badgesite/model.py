@@ -1,0 +1,629 @@
+"""Raw records -> one immutable Site: references resolved, defaults applied, all errors at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from badgesite.config import SiteConfig
+from badgesite.errors import ContentError, ContentErrors, did_you_mean
+from badgesite.fields import FieldReader
+from badgesite.images import ImageFile, ImageProblem, inspect_image
+from badgesite.load import SLUG_PATTERN, LoadResult, RawRecord
+
+BADGE_KINDS = ("badge", "exam", "certification")
+VISIBILITIES = ("public", "unlisted", "private")
+RECIPIENT_TYPES = ("email", "url", "telephone")
+HASHED_IDENTITY = re.compile(r"^sha256\$[0-9a-f]{64}$")
+BADGE_IMAGE_FORMATS = ("png", "svg")
+ISSUER_IMAGE_FORMATS = ("png", "svg")
+AVATAR_FORMATS = ("png", "jpeg", "webp")
+
+ISSUER_FIELDS = ("name", "url", "email", "description", "image", "linkedin_organization_id")
+BADGE_FIELDS = (
+    "name",
+    "description",
+    "image",
+    "image_alt",
+    "issuer",
+    "kind",
+    "criteria",
+    "criteria_url",
+    "requires",
+    "skills",
+    "alignment",
+    "tags",
+    "retired",
+)
+ALIGNMENT_FIELDS = ("name", "url", "framework", "code", "description")
+EARNER_FIELDS = ("name", "visibility", "auto_accept", "bio", "headline", "image", "links")
+LINK_FIELDS = ("label", "url")
+AWARD_FIELDS = (
+    "id",
+    "badge",
+    "earner",
+    "recipient",
+    "issued_on",
+    "expires",
+    "accepted",
+    "narrative",
+    "evidence",
+    "revoked",
+)
+RECIPIENT_FIELDS = ("identity", "salt", "type")
+EVIDENCE_FIELDS = ("url", "name", "description", "narrative")
+REVOCATION_FIELDS = ("date", "reason")
+
+
+@dataclass(frozen=True)
+class Issuer:
+    slug: str
+    name: str
+    url: str
+    email: str
+    description: str
+    image: ImageFile | None
+    linkedin_organization_id: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Alignment:
+    name: str
+    url: str
+    framework: str
+    code: str
+    description: str
+
+
+@dataclass(frozen=True)
+class BadgeClass:
+    slug: str
+    name: str
+    description: str
+    image: ImageFile
+    image_alt: str
+    issuer: Issuer
+    kind: str
+    criteria: str
+    criteria_url: str
+    requires: tuple[str, ...]
+    skills: tuple[str, ...]
+    alignments: tuple[Alignment, ...]
+    tags: tuple[str, ...]
+    retired: dt.datetime | None
+    source: str
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Earner:
+    slug: str
+    name: str
+    visibility: str
+    auto_accept: bool
+    bio: str
+    headline: str
+    image: ImageFile | None
+    links: tuple[Link, ...]
+    source: str
+
+    @property
+    def is_published(self) -> bool:
+        return self.visibility != "private"
+
+    @property
+    def is_listed(self) -> bool:
+        return self.visibility == "public"
+
+
+@dataclass(frozen=True)
+class Recipient:
+    identity: str
+    salt: str
+    type: str
+
+
+@dataclass(frozen=True)
+class Evidence:
+    url: str
+    name: str
+    description: str
+    narrative: str
+
+
+@dataclass(frozen=True)
+class Revocation:
+    date: dt.datetime | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class Award:
+    id: str
+    badge: BadgeClass
+    earner: Earner
+    recipient: Recipient
+    issued_on: dt.datetime
+    expires: dt.datetime | None
+    accepted: bool
+    narrative: str
+    evidence: tuple[Evidence, ...]
+    revocation: Revocation | None
+    source: str
+
+    @property
+    def is_published(self) -> bool:
+        """Its JSON and page exist: everything but a private earner's awards."""
+        return self.earner.is_published
+
+    @property
+    def is_listed(self) -> bool:
+        """Shown on profiles and listings: published, accepted, and the earner is public."""
+        return self.accepted and self.earner.is_listed
+
+    def status(self, as_of: dt.datetime) -> str:
+        """revoked, expired, not-yet-valid or valid, as of a moment."""
+        if self.revocation is not None:
+            return "revoked"
+        if self.expires is not None and self.expires <= as_of:
+            return "expired"
+        if self.issued_on > as_of:
+            return "not-yet-valid"
+        return "valid"
+
+
+@dataclass(frozen=True)
+class Site:
+    """The whole site, validated: records by slug or id, in a stable order."""
+
+    config: SiteConfig
+    root: Path
+    issuers: Mapping[str, Issuer]
+    badges: Mapping[str, BadgeClass]
+    earners: Mapping[str, Earner]
+    awards: Mapping[str, Award]
+
+    @cached_property
+    def published_awards(self) -> tuple[Award, ...]:
+        return tuple(award for award in self.awards.values() if award.is_published)
+
+    @cached_property
+    def awards_by_earner(self) -> Mapping[str, tuple[Award, ...]]:
+        grouped: dict[str, list[Award]] = {slug: [] for slug in self.earners}
+        for award in self.awards.values():
+            grouped[award.earner.slug].append(award)
+        return {slug: tuple(_newest_first(awards)) for slug, awards in grouped.items()}
+
+    @cached_property
+    def listed_awards_by_badge(self) -> Mapping[str, tuple[Award, ...]]:
+        grouped: dict[str, list[Award]] = {slug: [] for slug in self.badges}
+        for award in self.awards.values():
+            if award.is_listed:
+                grouped[award.badge.slug].append(award)
+        return {slug: tuple(_newest_first(awards)) for slug, awards in grouped.items()}
+
+    @cached_property
+    def revoked_awards_by_issuer(self) -> Mapping[str, tuple[Award, ...]]:
+        grouped: dict[str, list[Award]] = {slug: [] for slug in self.issuers}
+        for award in self.published_awards:
+            if award.revocation is not None:
+                grouped[award.badge.issuer.slug].append(award)
+        return {slug: tuple(sorted(awards, key=lambda a: a.id)) for slug, awards in grouped.items()}
+
+    @cached_property
+    def badges_by_issuer(self) -> Mapping[str, tuple[BadgeClass, ...]]:
+        grouped: dict[str, list[BadgeClass]] = {slug: [] for slug in self.issuers}
+        for badge in self.badges.values():
+            grouped[badge.issuer.slug].append(badge)
+        return {slug: tuple(badges) for slug, badges in grouped.items()}
+
+    @property
+    def listed_earners(self) -> tuple[Earner, ...]:
+        return tuple(earner for earner in self.earners.values() if earner.is_listed)
+
+    def shown_awards(self, earner: Earner) -> tuple[Award, ...]:
+        """The awards an earner's own profile shows: accepted ones, newest first."""
+        return tuple(award for award in self.awards_by_earner[earner.slug] if award.accepted)
+
+    def earned_through(self, award: Award) -> tuple[Award, ...]:
+        """For a certification: this earner's awards of the exams it requires."""
+        required = set(award.badge.requires)
+        return tuple(
+            other
+            for other in self.awards_by_earner[award.earner.slug]
+            if other.badge.slug in required and other.revocation is None
+        )
+
+    def certification_progress(
+        self, earner: Earner
+    ) -> tuple[tuple[BadgeClass, tuple[BadgeClass, ...], tuple[BadgeClass, ...]], ...]:
+        """Multi-exam certifications begun but not earned: (certification, passed, missing)."""
+        held = {award.badge.slug for award in self.shown_awards(earner) if award.revocation is None}
+        progress = []
+        for badge in self.badges.values():
+            if len(badge.requires) < 2 or badge.slug in held:
+                continue
+            passed = tuple(self.badges[slug] for slug in badge.requires if slug in held)
+            missing = tuple(self.badges[slug] for slug in badge.requires if slug not in held)
+            if passed:
+                progress.append((badge, passed, missing))
+        return tuple(progress)
+
+
+def _newest_first(awards: list[Award]) -> list[Award]:
+    return sorted(awards, key=lambda award: (award.issued_on, award.id), reverse=True)
+
+
+class _Builder:
+    """Turns raw records into model objects, collecting every error on the way."""
+
+    def __init__(self, config: SiteConfig, root: Path, loaded: LoadResult) -> None:
+        self.config = config
+        self.root = root
+        self.loaded = loaded
+        self.errors: list[ContentError] = list(loaded.errors)
+        self.zone = config.zone
+        self.invalid: set[tuple[str, str]] = set()
+
+    def broken(self, kind: str, slug: str) -> bool:
+        """Whether a record exists but has errors: references to it are not errors too."""
+        return (kind, slug) in self.loaded.broken_slugs or (kind, slug) in self.invalid
+
+    def image(
+        self, reader: FieldReader, key: str, allowed: tuple[str, ...], required: bool
+    ) -> ImageFile | None:
+        relative = reader.text(key, required=required)
+        if not relative:
+            return None
+        content_dir = (self.root / "content").resolve()
+        candidate = (self.root / "content" / relative).resolve()
+        if Path(relative).is_absolute() or not candidate.is_relative_to(content_dir):
+            reader.error((key,), f"'{relative}' is outside content/; use a path like images/x.png")
+            return None
+        try:
+            return inspect_image(self.root / "content" / relative, allowed)
+        except ImageProblem as problem:
+            reader.error((key,), str(problem))
+            return None
+
+    def reference(
+        self,
+        reader: FieldReader,
+        key: str,
+        kind: str,
+        known: Mapping[str, object],
+        value: str | None = None,
+        key_path: tuple = (),
+    ) -> object | None:
+        slug = value if value is not None else reader.text(key, required=True)
+        if not slug:
+            return None
+        if slug in known:
+            return known[slug]
+        if not self.broken(kind, slug):
+            reader.error(
+                key_path or (key,),
+                f"no {kind} '{slug}' in content/{kind}s/{did_you_mean(slug, sorted(known))}",
+            )
+        return None
+
+    def build(self) -> Site:
+        by_kind: dict[str, list[RawRecord]] = {"issuer": [], "badge": [], "earner": [], "award": []}
+        for record in self.loaded.records:
+            by_kind[record.kind].append(record)
+        issuers = self._collect(by_kind["issuer"], self.issuer)
+        default_issuer = self.config.default_issuer
+        if (
+            default_issuer
+            and default_issuer not in issuers
+            and not self.broken("issuer", default_issuer)
+        ):
+            self.errors.append(
+                ContentError(
+                    self.config.source,
+                    0,
+                    "default_issuer",
+                    f"no issuer '{self.config.default_issuer}' in content/issuers/"
+                    f"{did_you_mean(self.config.default_issuer, sorted(issuers))}",
+                )
+            )
+        badges = self._collect(by_kind["badge"], lambda record: self.badge(record, issuers))
+        self._check_requirements(badges, by_kind["badge"])
+        earners = self._collect(by_kind["earner"], self.earner)
+        awards = self._awards(by_kind["award"], badges, earners)
+        if not self.loaded.records and not self.errors:
+            self.errors.append(
+                ContentError(
+                    "content",
+                    0,
+                    "",
+                    "no records: add issuers, badges, earners and awards under content/",
+                )
+            )
+        if self.errors:
+            raise ContentErrors(self.errors)
+        return Site(self.config, self.root, issuers, badges, earners, awards)
+
+    def _collect(self, records: list[RawRecord], make) -> dict:
+        made = {}
+        for record in records:
+            item = make(record)
+            if item is not None:
+                made[record.slug] = item
+            else:
+                self.invalid.add((record.kind, str(record.slug)))
+        return dict(sorted(made.items()))
+
+    def issuer(self, record: RawRecord) -> Issuer | None:
+        reader = FieldReader(record, self.errors)
+        reader.check_keys(ISSUER_FIELDS)
+        name = reader.text("name", required=True)
+        url = reader.url("url", required=True)
+        email = reader.email("email", required=True)
+        image = self.image(reader, "image", ISSUER_IMAGE_FORMATS, required=False)
+        organization = reader.integer("linkedin_organization_id")
+        if not (reader.valid and name and url and email):
+            return None
+        return Issuer(
+            slug=str(record.slug),
+            name=name,
+            url=url,
+            email=email,
+            description=reader.text("description"),
+            image=image,
+            linkedin_organization_id=str(organization) if organization is not None else "",
+            source=record.source,
+        )
+
+    def badge(self, record: RawRecord, issuers: Mapping[str, Issuer]) -> BadgeClass | None:
+        reader = FieldReader(record, self.errors)
+        reader.check_keys(BADGE_FIELDS)
+        name = reader.text("name", required=True)
+        description = reader.text("description", required=True)
+        image = self.image(reader, "image", BADGE_IMAGE_FORMATS, required=True)
+        kind = reader.choice("kind", BADGE_KINDS, "badge")
+        issuer_slug = reader.text("issuer") or self.config.default_issuer
+        issuer: Issuer | None = None
+        if not issuer_slug:
+            reader.error((), "no issuer: add 'issuer' here or 'default_issuer' to site.yaml")
+        elif issuer_slug in issuers:
+            issuer = issuers[issuer_slug]
+        elif reader.has("issuer"):
+            self.reference(reader, "issuer", "issuer", issuers)
+        criteria = reader.text("criteria")
+        criteria_url = reader.url("criteria_url")
+        if not criteria and not criteria_url and reader.valid:
+            reader.error((), "needs 'criteria' (what an earner must do) or 'criteria_url'")
+        requires = reader.string_list("requires")
+        if requires and kind != "certification":
+            reader.error(("requires",), "only a certification can require exams")
+        alignments = tuple(
+            alignment
+            for alignment in (self.alignment(item) for item in reader.mapping_list("alignment"))
+            if alignment is not None
+        )
+        retired = reader.timestamp("retired", self.zone)
+        if not (reader.valid and name and description and image and issuer):
+            return None
+        return BadgeClass(
+            slug=str(record.slug),
+            name=name,
+            description=description,
+            image=image,
+            image_alt=reader.text("image_alt") or f"{name} badge",
+            issuer=issuer,
+            kind=kind,
+            criteria=criteria,
+            criteria_url=criteria_url,
+            requires=requires,
+            skills=reader.string_list("skills"),
+            alignments=alignments,
+            tags=reader.string_list("tags"),
+            retired=retired,
+            source=record.source,
+        )
+
+    def alignment(self, reader: FieldReader) -> Alignment | None:
+        reader.check_keys(ALIGNMENT_FIELDS)
+        name = reader.text("name", required=True)
+        url = reader.url("url", required=True)
+        if not (reader.valid and name and url):
+            return None
+        return Alignment(
+            name=name,
+            url=url,
+            framework=reader.text("framework"),
+            code=reader.text("code"),
+            description=reader.text("description"),
+        )
+
+    def _check_requirements(
+        self, badges: Mapping[str, BadgeClass], records: list[RawRecord]
+    ) -> None:
+        by_slug = {record.slug: record for record in records}
+        for badge in badges.values():
+            record = by_slug[badge.slug]
+            reader = FieldReader(record, self.errors)
+            for index, required in enumerate(badge.requires):
+                target = self.reference(
+                    reader,
+                    "requires",
+                    "badge",
+                    badges,
+                    value=required,
+                    key_path=("requires", index),
+                )
+                if isinstance(target, BadgeClass) and target.kind != "exam":
+                    reader.error(
+                        ("requires", index),
+                        f"'{required}' is a {target.kind}; a certification requires exams",
+                    )
+
+    def earner(self, record: RawRecord) -> Earner | None:
+        reader = FieldReader(record, self.errors)
+        reader.check_keys(EARNER_FIELDS)
+        name = reader.text("name", required=True)
+        visibility = reader.choice("visibility", VISIBILITIES, "public")
+        auto_accept = reader.boolean("auto_accept", True)
+        image = self.image(reader, "image", AVATAR_FORMATS, required=False)
+        links = []
+        for link_reader in reader.mapping_list("links"):
+            link_reader.check_keys(LINK_FIELDS)
+            label = link_reader.text("label", required=True)
+            url = link_reader.url("url", required=True)
+            if label and url:
+                links.append(Link(label, url))
+        if not (reader.valid and name):
+            return None
+        return Earner(
+            slug=str(record.slug),
+            name=name,
+            visibility=visibility,
+            auto_accept=bool(auto_accept),
+            bio=reader.text("bio"),
+            headline=reader.text("headline"),
+            image=image,
+            links=tuple(links),
+            source=record.source,
+        )
+
+    def _awards(
+        self,
+        records: list[RawRecord],
+        badges: Mapping[str, BadgeClass],
+        earners: Mapping[str, Earner],
+    ) -> dict[str, Award]:
+        awards: dict[str, Award] = {}
+        first_seen: dict[str, str] = {}
+        for record in records:
+            award = self.award(record, badges, earners)
+            if award is None:
+                continue
+            if award.id in awards:
+                FieldReader(record, self.errors).error(
+                    ("id",), f"duplicate award id: also used in {first_seen[award.id]}"
+                )
+                continue
+            awards[award.id] = award
+            first_seen[award.id] = f"{record.source}:{record.line('id')}"
+        return dict(sorted(awards.items()))
+
+    def award(
+        self,
+        record: RawRecord,
+        badges: Mapping[str, BadgeClass],
+        earners: Mapping[str, Earner],
+    ) -> Award | None:
+        reader = FieldReader(record, self.errors)
+        reader.check_keys(AWARD_FIELDS)
+        award_id = reader.text("id", required=True)
+        if award_id and not SLUG_PATTERN.match(award_id):
+            reader.error(
+                ("id",),
+                f"'{award_id}' is not a valid id: use lowercase letters, digits and hyphens "
+                "(badgesite award makes a UUID)",
+            )
+            award_id = ""
+        badge = self.reference(reader, "badge", "badge", badges)
+        earner = self.reference(reader, "earner", "earner", earners)
+        recipient = self.recipient(reader)
+        issued_on = reader.timestamp("issued_on", self.zone, required=True)
+        expires = reader.timestamp("expires", self.zone)
+        if issued_on and expires and expires <= issued_on:
+            reader.error(("expires",), "must be after issued_on")
+        if (
+            issued_on
+            and isinstance(badge, BadgeClass)
+            and badge.retired is not None
+            and issued_on >= badge.retired
+        ):
+            reader.error(
+                ("issued_on",),
+                f"badge '{badge.slug}' was retired on {badge.retired.date().isoformat()}; "
+                "a retired badge is no longer awarded",
+            )
+        accepted = reader.boolean("accepted", None)
+        evidence = tuple(
+            item for item in (self.evidence(r) for r in reader.mapping_list("evidence")) if item
+        )
+        revocation = self.revocation(reader)
+        narrative = reader.text("narrative")
+        if not (
+            reader.valid
+            and award_id
+            and isinstance(badge, BadgeClass)
+            and isinstance(earner, Earner)
+            and recipient
+            and issued_on
+        ):
+            return None
+        return Award(
+            id=award_id,
+            badge=badge,
+            earner=earner,
+            recipient=recipient,
+            issued_on=issued_on,
+            expires=expires,
+            accepted=earner.auto_accept if accepted is None else accepted,
+            narrative=narrative,
+            evidence=evidence,
+            revocation=revocation,
+            source=record.source,
+        )
+
+    def recipient(self, reader: FieldReader) -> Recipient | None:
+        nested = reader.mapping("recipient")
+        if nested is None:
+            reader.text("recipient", required=True)
+            return None
+        nested.check_keys(RECIPIENT_FIELDS)
+        identity = nested.text("identity", required=True)
+        salt = nested.text("salt", required=True, exact=True)
+        recipient_type = nested.choice("type", RECIPIENT_TYPES, "email")
+        if identity and not HASHED_IDENTITY.match(identity):
+            nested.error(
+                ("identity",),
+                "must be 'sha256$' and 64 lowercase hex digits; a plain address would be "
+                "published (use `badgesite award --email` to hash it)",
+            )
+            return None
+        if not (nested.valid and identity and salt):
+            return None
+        return Recipient(identity, salt, recipient_type)
+
+    def evidence(self, reader: FieldReader) -> Evidence | None:
+        reader.check_keys(EVIDENCE_FIELDS)
+        url = reader.url("url")
+        narrative = reader.text("narrative")
+        if reader.valid and not url and not narrative:
+            reader.error((), "evidence needs a 'url' or a 'narrative'")
+            return None
+        if not reader.valid:
+            return None
+        return Evidence(url, reader.text("name"), reader.text("description"), narrative)
+
+    def revocation(self, reader: FieldReader) -> Revocation | None:
+        nested = reader.mapping("revoked")
+        if nested is None:
+            return None
+        nested.check_keys(REVOCATION_FIELDS)
+        reason = nested.text("reason", required=True)
+        date = nested.timestamp("date", self.zone)
+        if not (nested.valid and reason):
+            return None
+        return Revocation(date, reason)
+
+
+def build_site(config: SiteConfig, root: Path, loaded: LoadResult) -> Site:
+    """Validate every record and resolve references; raise ContentErrors with all problems."""
+    return _Builder(config, root, loaded).build()

@@ -1,0 +1,1 @@
+"""The Open Badges standard: documents out, recipient hashing, and later baking and verifying."""

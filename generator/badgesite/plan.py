@@ -1,0 +1,141 @@
+"""Site -> the list of every output file, with what makes it and what it depends on."""
+
+from __future__ import annotations
+
+import enum
+import posixpath
+from dataclasses import dataclass
+from pathlib import Path
+
+from badgesite import urls
+from badgesite.errors import BuildError
+from badgesite.model import Award, BadgeClass, Earner, Issuer, Site
+from badgesite.themes import ThemeChain
+
+
+class Kind(enum.Enum):
+    PAGE = "page"  # a Jinja template rendered to HTML
+    JSON = "json"  # an Open Badges document
+    COPY = "copy"  # a file copied as it is (images, theme assets)
+    TEXT = "text"  # a small generated text file (robots.txt, sitemap.xml)
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file of the built site."""
+
+    path: str
+    kind: Kind
+    url_path: str
+    template: str = ""
+    subject: Issuer | BadgeClass | Earner | Award | None = None
+    source_file: Path | None = None
+    indexable: bool = True
+
+
+@dataclass(frozen=True)
+class Plan:
+    outputs: tuple[Output, ...]
+
+    def by_kind(self, kind: Kind) -> tuple[Output, ...]:
+        return tuple(output for output in self.outputs if output.kind is kind)
+
+    @property
+    def sitemap_urls(self) -> tuple[str, ...]:
+        return tuple(
+            output.url_path
+            for output in self.outputs
+            if output.kind is Kind.PAGE and output.indexable and output.url_path != urls.NOT_FOUND
+        )
+
+
+def _page(url_path: str, template: str, subject=None, indexable: bool = True) -> Output:
+    return Output(
+        path=urls.file_path(url_path),
+        kind=Kind.PAGE,
+        url_path=url_path,
+        template=template,
+        subject=subject,
+        indexable=indexable,
+    )
+
+
+def _json(url_path: str, document: str, subject) -> Output:
+    return Output(
+        path=url_path, kind=Kind.JSON, url_path=url_path, template=document, subject=subject
+    )
+
+
+def _copy(url_path: str, source: Path) -> Output:
+    return Output(path=url_path, kind=Kind.COPY, url_path=url_path, source_file=source)
+
+
+def plan_site(site: Site, theme: ThemeChain) -> Plan:
+    """Every output of the site, in a stable order; refuses clashes and escaping paths."""
+    outputs: list[Output] = [
+        _page(urls.HOME, "home.html"),
+        _page(urls.NOT_FOUND, "404.html", indexable=False),
+    ]
+    for issuer in site.issuers.values():
+        outputs.append(_page(urls.issuer_page(issuer.slug), "issuer.html", issuer))
+        outputs.append(_json(urls.issuer_json(issuer.slug), "issuer", issuer))
+        outputs.append(_json(urls.revocation_list(issuer.slug), "revocations", issuer))
+        if issuer.image is not None:
+            outputs.append(
+                _copy(urls.issuer_image(issuer.slug, issuer.image.extension), issuer.image.path)
+            )
+    for badge in site.badges.values():
+        outputs.append(_page(urls.badge_page(badge.slug), "badge.html", badge))
+        outputs.append(_json(urls.badge_json(badge.slug), "badge", badge))
+        outputs.append(_copy(urls.badge_image(badge.slug, badge.image.extension), badge.image.path))
+    for earner in site.earners.values():
+        if not earner.is_published:
+            continue
+        outputs.append(
+            _page(urls.earner_page(earner.slug), "earner.html", earner, indexable=earner.is_listed)
+        )
+        if earner.image is not None:
+            outputs.append(
+                _copy(urls.earner_image(earner.slug, earner.image.extension), earner.image.path)
+            )
+    for award in site.published_awards:
+        outputs.append(
+            _page(urls.award_page(award.id), "award.html", award, indexable=award.is_listed)
+        )
+        outputs.append(_json(urls.award_json(award.id), "assertion", award))
+    for name, path in theme.static_files().items():
+        outputs.append(_copy(urls.static_file(name), path))
+    for name in ("robots.txt", "sitemap.xml", ".nojekyll"):
+        outputs.append(Output(path=name, kind=Kind.TEXT, url_path=name, template=name))
+    check_paths(outputs)
+    return Plan(tuple(outputs))
+
+
+def check_paths(outputs: list[Output]) -> None:
+    """Refuse two outputs at one path and any path that would land outside output/."""
+    seen: dict[str, Output] = {}
+    for output in outputs:
+        path = output.path
+        normalized = posixpath.normpath(path)
+        if (
+            path.startswith("/")
+            or "\\" in path
+            or normalized.startswith("..")
+            or normalized != path.rstrip("/")
+            or any(part in ("", ".", "..") for part in path.split("/"))
+        ):
+            raise BuildError(f"refusing to write '{path}': it is not a plain path inside output/")
+        key = path.lower()  # case-insensitive file systems would merge these
+        if key in seen:
+            raise BuildError(
+                f"two outputs at one path '{path}' ({_describe(seen[key])} and {_describe(output)})"
+            )
+        seen[key] = output
+
+
+def _describe(output: Output) -> str:
+    subject = output.subject
+    if subject is None:
+        return output.template or str(output.source_file or output.url_path)
+    source = getattr(subject, "source", "")
+    return f"{type(subject).__name__} from {source}" if source else type(subject).__name__

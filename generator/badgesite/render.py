@@ -1,0 +1,195 @@
+"""Rendering: the Jinja environment (theme chain, i18n, markdown) and every output's bytes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape as xml_escape
+
+import jinja2
+import markdown as markdown_lib
+import nh3
+import yaml
+from babel.dates import format_date as babel_format_date
+from markupsafe import Markup
+
+from badgesite import urls
+from badgesite.errors import BuildError
+from badgesite.model import Award, Site
+from badgesite.openbadges import ob2
+from badgesite.plan import Kind, Output, Plan
+from badgesite.themes import ThemeChain
+from badgesite.urls import UrlResolver
+
+FALLBACK_LANGUAGE = "en"
+# Markdown may format and link, never embed: images would load from other hosts.
+ALLOWED_TAGS = nh3.ALLOWED_TAGS - {"img"}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """The content of one output: bytes to write, or a file to copy as it is."""
+
+    path: str
+    data: bytes | None = None
+    source_file: Path | None = None
+
+
+class Translations:
+    """Every user-visible string of the theme chain, in the site's language, English fallback."""
+
+    def __init__(self, theme: ThemeChain, language: str) -> None:
+        self.language = language
+        self.strings: dict[str, str] = {}
+        for code in dict.fromkeys((FALLBACK_LANGUAGE, language.split("-")[0], language)):
+            for theme_part in reversed(theme.themes):
+                self.strings.update(self._read(theme_part.i18n / f"{code}.yaml"))
+
+    @staticmethod
+    def _read(path: Path) -> dict[str, str]:
+        if not path.is_file():
+            return {}
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise BuildError(f"{path}: invalid YAML: {exc}") from exc
+        if not isinstance(data, dict):
+            raise BuildError(f"{path}: expected a mapping of message keys to text")
+        return {str(key): str(value) for key, value in data.items()}
+
+    def __call__(self, key: str, **values: Any) -> str:
+        try:
+            text = self.strings[key]
+        except KeyError:
+            raise BuildError(
+                f"theme: no text for '{key}' in i18n/{FALLBACK_LANGUAGE}.yaml"
+            ) from None
+        return text.format(**values) if values else text
+
+
+class MarkdownRenderer:
+    """Markdown to sanitized HTML; each distinct text is rendered once."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, Markup] = {}
+        self._converter = markdown_lib.Markdown(extensions=["sane_lists", "smarty"])
+
+    def __call__(self, text: str) -> Markup:
+        key = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        cached = self._cache.get(key)
+        if cached is None:
+            html = self._converter.reset().convert(text)
+            cached = Markup(nh3.clean(html, tags=ALLOWED_TAGS))
+            self._cache[key] = cached
+        return cached
+
+
+class Renderer:
+    """Renders each planned output to bytes."""
+
+    def __init__(self, site: Site, plan: Plan, theme: ThemeChain, now: dt.datetime) -> None:
+        self.site = site
+        self.plan = plan
+        self.now = now
+        self.resolver = UrlResolver(site.config.base_url)
+        self.translations = Translations(theme, site.config.language)
+        self.markdown = MarkdownRenderer()
+        self.environment = jinja2.Environment(
+            loader=jinja2.FileSystemLoader([str(path) for path in theme.template_dirs]),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        self.environment.filters["markdown"] = self.markdown
+        self.environment.filters["date"] = self.format_date
+        self.environment.globals.update(
+            t=self.translations,
+            site=site,
+            config=site.config,
+            status=self.status,
+            language=site.config.language,
+        )
+
+    def format_date(self, moment: dt.datetime | None) -> str:
+        if moment is None:
+            return ""
+        local = moment.astimezone(self.site.config.zone).date()
+        return babel_format_date(local, format="long", locale=self.site.config.language)
+
+    def status(self, award: Award) -> str:
+        return award.status(self.now)
+
+    def render_all(self) -> Iterator[Rendered]:
+        for output in self.plan.outputs:
+            yield self.render(output)
+
+    def render(self, output: Output) -> Rendered:
+        if output.kind is Kind.COPY:
+            return Rendered(output.path, source_file=output.source_file)
+        if output.kind is Kind.JSON:
+            return Rendered(output.path, data=_json_bytes(self.document(output)))
+        if output.kind is Kind.TEXT:
+            return Rendered(output.path, data=self.text_file(output.template).encode("utf-8"))
+        return Rendered(output.path, data=self.page(output).encode("utf-8"))
+
+    def document(self, output: Output) -> Mapping[str, Any]:
+        subject = output.subject
+        if output.template == "issuer":
+            return ob2.issuer_profile(subject, self.resolver)  # type: ignore[arg-type]
+        if output.template == "revocations":
+            return ob2.revocation_list(subject, self.site, self.resolver)  # type: ignore[arg-type]
+        if output.template == "badge":
+            return ob2.badge_class(subject, self.resolver)  # type: ignore[arg-type]
+        if output.template == "assertion":
+            return ob2.assertion(subject, self.resolver)  # type: ignore[arg-type]
+        raise BuildError(f"unknown document type '{output.template}'")
+
+    def page(self, output: Output) -> str:
+        # The 404 page is served at any missing path, so its links cannot be relative.
+        is_404 = output.url_path == urls.NOT_FOUND
+
+        def link(url_path: str) -> str:
+            if is_404:
+                return self.resolver.absolute(url_path)
+            return UrlResolver.relative(url_path, output.url_path)
+
+        context = {
+            "page": output,
+            "subject": output.subject,
+            "url": link,
+            "absolute_url": self.resolver.absolute,
+            "urls": urls,
+            "canonical_url": self.resolver.absolute(output.url_path),
+        }
+        try:
+            return self.environment.get_template(output.template).render(context)
+        except jinja2.TemplateError as exc:
+            raise BuildError(f"template {output.template}: {exc}") from exc
+
+    def text_file(self, name: str) -> str:
+        if name == "robots.txt":
+            return f"User-agent: *\nAllow: /\n\nSitemap: {self.resolver.absolute('sitemap.xml')}\n"
+        if name == "sitemap.xml":
+            entries = "".join(
+                f"  <url><loc>{xml_escape(self.resolver.absolute(path))}</loc></url>\n"
+                for path in self.plan.sitemap_urls
+            )
+            return (
+                '<?xml version="1.0" encoding="UTF-8"?>\n'
+                '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+                f"{entries}</urlset>\n"
+            )
+        if name == ".nojekyll":
+            return ""
+        raise BuildError(f"unknown text file '{name}'")
+
+
+def _json_bytes(document: Mapping[str, Any]) -> bytes:
+    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")

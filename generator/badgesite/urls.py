@@ -1,0 +1,90 @@
+"""The URL scheme, in one place: every published path is made here and nowhere else."""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+
+# Paths are relative to base_url. They are permanent once published: change none of them.
+HOME = ""
+SKILLS = "skills/"
+NOT_FOUND = "404.html"
+STATIC = "static/"
+
+
+def issuer_page(slug: str) -> str:
+    return f"issuers/{slug}/"
+
+
+def issuer_json(slug: str) -> str:
+    return f"issuers/{slug}.json"
+
+
+def issuer_image(slug: str, extension: str) -> str:
+    return f"issuers/{slug}.{extension}"
+
+
+def revocation_list(slug: str) -> str:
+    return f"issuers/{slug}/revocations.json"
+
+
+def badge_page(slug: str) -> str:
+    return f"badges/{slug}/"
+
+
+def badge_json(slug: str) -> str:
+    return f"badges/{slug}.json"
+
+
+def badge_image(slug: str, extension: str) -> str:
+    return f"badges/{slug}.{extension}"
+
+
+def earner_page(slug: str) -> str:
+    return f"earners/{slug}/"
+
+
+def earner_image(slug: str, extension: str) -> str:
+    return f"earners/{slug}/avatar.{extension}"
+
+
+def award_page(award_id: str) -> str:
+    return f"assertions/{award_id}/"
+
+
+def award_json(award_id: str) -> str:
+    return f"assertions/{award_id}.json"
+
+
+def static_file(name: str) -> str:
+    return STATIC + name
+
+
+def file_path(url_path: str) -> str:
+    """The file that serves a URL path: `badges/x/` is served by `badges/x/index.html`."""
+    return url_path + "index.html" if url_path == "" or url_path.endswith("/") else url_path
+
+
+@dataclass(frozen=True)
+class UrlResolver:
+    """Turns scheme paths into absolute URLs, or into links relative to the current page."""
+
+    base_url: str
+
+    def absolute(self, url_path: str) -> str:
+        return self.base_url + url_path
+
+    @staticmethod
+    def relative(url_path: str, from_page: str) -> str:
+        """A link from the page at from_page to url_path that works under any base path."""
+        from_dir = (
+            from_page
+            if from_page.endswith("/") or from_page == ""
+            else (posixpath.dirname(from_page) + "/" if "/" in from_page else "")
+        )
+        target = url_path or "./"
+        start = from_dir.rstrip("/") or "."
+        link = posixpath.relpath(target.rstrip("/") or ".", start)
+        if target.endswith("/") and link != ".":
+            link += "/"
+        return "./" if link == "." else link

@@ -1,0 +1,78 @@
+"""Writing: a staging folder filled with every output, then swapped in for output/."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from badgesite.errors import BuildError
+from badgesite.render import Rendered
+
+
+@dataclass(frozen=True)
+class WriteReport:
+    files: int
+    bytes: int
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write data to path through a temporary file and a rename: never a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def write_site(output_dir: Path, files: Iterable[Rendered]) -> WriteReport:
+    """Fill a fresh staging folder beside output_dir, then swap it into place.
+
+    Whatever fails before the swap, output_dir stays exactly as it was.
+    """
+    output_dir = output_dir.absolute()
+    output_dir.parent.mkdir(parents=True, exist_ok=True)
+    if output_dir.exists() and not output_dir.is_dir():
+        raise BuildError(f"{output_dir} exists and is not a folder")
+    staging = Path(tempfile.mkdtemp(dir=output_dir.parent, prefix=f".{output_dir.name}.staging-"))
+    count = 0
+    total = 0
+    try:
+        for item in files:
+            target = staging / item.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if item.data is not None:
+                target.write_bytes(item.data)
+                total += len(item.data)
+            elif item.source_file is not None:
+                shutil.copyfile(item.source_file, target)
+                total += target.stat().st_size
+            count += 1
+        _swap_in(staging, output_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return WriteReport(count, total)
+
+
+def _swap_in(staging: Path, output_dir: Path) -> None:
+    os.chmod(staging, 0o755)  # mkdtemp makes it private; a static host must read it
+    if not output_dir.exists():
+        os.replace(staging, output_dir)
+        return
+    retired = Path(tempfile.mkdtemp(dir=output_dir.parent, prefix=f".{output_dir.name}.old-"))
+    retired.rmdir()
+    os.replace(output_dir, retired)
+    try:
+        os.replace(staging, output_dir)
+    except BaseException:
+        os.replace(retired, output_dir)
+        raise
+    shutil.rmtree(retired, ignore_errors=True)

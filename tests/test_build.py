@@ -1,0 +1,128 @@
+"""build and write: atomic swaps, deterministic output, and privacy in what is published."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from badgesite.build import build
+from badgesite.errors import BuildError, ContentErrors
+from conftest import EXAMPLE_SITE, FIXED_NOW, tree_bytes, write
+
+PRIVATE_AWARD = "1f2e3d4c-5b6a-4978-8a6b-5c4d3e2f1a06"
+PENDING_AWARD = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c05"
+REVOKED_AWARD = "9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c04"
+
+
+def test_building_twice_gives_identical_bytes(tmp_path: Path) -> None:
+    first, second = tmp_path / "one", tmp_path / "two"
+    build(EXAMPLE_SITE, first, now=FIXED_NOW)
+    build(EXAMPLE_SITE, second, now=FIXED_NOW)
+    assert tree_bytes(first) == tree_bytes(second)
+
+
+def test_failed_build_leaves_previous_output_untouched(site: Path) -> None:
+    output = site / "output"
+    build(site, output, now=FIXED_NOW)
+    (output / "keep-me.txt").write_text("from the last good build")
+    before = tree_bytes(output)
+    write(site, "content/earners/ada.yaml", "name: Ada\nvisibilty: public\n")
+    with pytest.raises(ContentErrors):
+        build(site, output, now=FIXED_NOW)
+    assert tree_bytes(output) == before
+    assert not [p for p in site.iterdir() if ".staging-" in p.name or ".old-" in p.name]
+
+
+def test_template_error_leaves_previous_output_untouched(site: Path) -> None:
+    output = site / "output"
+    build(site, output, now=FIXED_NOW)
+    before = tree_bytes(output)
+    write(site, "templates/badge.html", "{{ no_such_variable }}")
+    with pytest.raises(BuildError, match=r"template badge\.html"):
+        build(site, output, now=FIXED_NOW)
+    assert tree_bytes(output) == before
+
+
+def test_a_full_build_replaces_stale_files(site: Path) -> None:
+    output = site / "output"
+    output.mkdir()
+    (output / "stale.html").write_text("old")
+    build(site, output, now=FIXED_NOW)
+    assert not (output / "stale.html").exists()
+    assert (output / "index.html").is_file()
+
+
+def test_site_templates_override_the_theme(site: Path) -> None:
+    write(site, "templates/404.html", "custom 404 for {{ config.title }}\n")
+    output = site / "output"
+    build(site, output, now=FIXED_NOW)
+    assert (output / "404.html").read_text() == "custom 404 for Harbour Lab badges\n"
+
+
+def test_private_earner_publishes_nothing(site: Path) -> None:
+    output = site / "output"
+    build(site, output, now=FIXED_NOW)
+    assert not (output / "earners" / "cy").exists()
+    assert not (output / "assertions" / f"{PRIVATE_AWARD}.json").exists()
+    assert not (output / "assertions" / PRIVATE_AWARD).exists()
+    for path, data in tree_bytes(output).items():
+        assert b"Cy Private" not in data, path
+        assert PRIVATE_AWARD.encode() not in data, path
+
+
+def test_unlisted_earner_is_noindex_and_never_listed(site: Path) -> None:
+    output = site / "output"
+    build(site, output, now=FIXED_NOW)
+    page = (output / "earners/bo/index.html").read_text()
+    assert '<meta name="robots" content="noindex, nofollow">' in page
+    listings = [
+        "index.html",
+        "badges/soldering/index.html",
+        "badges/laser-cutting/index.html",
+        "issuers/harbour-lab/index.html",
+        "sitemap.xml",
+        "earners/ada/index.html",
+    ]
+    for listing in listings:
+        text = (output / listing).read_text()
+        assert "earners/bo/" not in text and "Bo Lindqvist" not in text, listing
+
+
+def test_unaccepted_award_is_verifiable_but_shown_nowhere_else(site: Path) -> None:
+    output = site / "output"
+    build(site, output, now=FIXED_NOW)
+    document = json.loads((output / f"assertions/{PENDING_AWARD}.json").read_text())
+    assert document["id"].endswith(f"/assertions/{PENDING_AWARD}.json")
+    page = (output / f"assertions/{PENDING_AWARD}/index.html").read_text()
+    assert "has not yet accepted" in page and "noindex" in page
+    for path, data in tree_bytes(output).items():
+        if PENDING_AWARD not in path:
+            assert PENDING_AWARD.encode() not in data, path
+
+
+def test_revoked_award_keeps_its_json_and_page(site: Path) -> None:
+    output = site / "output"
+    build(site, output, now=FIXED_NOW)
+    document = json.loads((output / f"assertions/{REVOKED_AWARD}.json").read_text())
+    assert document["revoked"] is True
+    assert document["revocationReason"] == "Issued to the wrong member."
+    page = (output / f"assertions/{REVOKED_AWARD}/index.html").read_text()
+    assert "Revoked" in page and "Issued to the wrong member." in page
+
+
+def test_expired_award_page_says_expired(site: Path) -> None:
+    output = site / "output"
+    build(site, output, now=FIXED_NOW)
+    page = (output / "assertions/7b3e9d14-52c8-4f0a-8e61-2d9c4b7a1e02/index.html").read_text()
+    assert "This badge expired on April 10, 2025." in page
+
+
+def test_base_url_with_a_path_is_used_for_every_id(site: Path) -> None:
+    output = site / "output"
+    build(site, output, base_url="http://127.0.0.1:8123/sub/path", now=FIXED_NOW)
+    for path in output.rglob("*.json"):
+        document = json.loads(path.read_text())
+        relative = path.relative_to(output).as_posix()
+        assert document["id"] == f"http://127.0.0.1:8123/sub/path/{relative}"

@@ -1,0 +1,50 @@
+from pathlib import Path
+
+from badgesite.load import LineLocator, load_records
+from conftest import write
+
+
+def test_line_locator_finds_nested_keys_and_list_items() -> None:
+    text = "name: A\nalignment:\n  - name: X\n    url: https://x.example/\n  - name: Y\n"
+    locator = LineLocator(text)
+    assert locator.line(("name",)) == 1
+    assert locator.line(("alignment",)) == 2
+    assert locator.line(("alignment", 0, "url")) == 4
+    assert locator.line(("alignment", 1)) == 5
+    # a key that does not exist points at the deepest part that does
+    assert locator.line(("alignment", 1, "missing")) == 5
+
+
+def test_award_list_files_become_one_record_per_item(site: Path) -> None:
+    result = load_records(site)
+    awards = [record for record in result.records if record.kind == "award"]
+    assert len(awards) == 6
+    second = next(r for r in awards if r.source.endswith("ada.yaml") and r.prefix == (1,))
+    assert second.line("badge") == 13
+
+
+def test_malformed_yaml_names_file_and_line(site: Path) -> None:
+    write(site, "content/earners/ada.yaml", "name: Ada\nbio: [unclosed\nheadline: x\n")
+    result = load_records(site)
+    assert len(result.errors) == 1
+    error = result.errors[0]
+    assert error.path == "content/earners/ada.yaml"
+    assert error.line == 3
+    assert error.message.startswith("invalid YAML:")
+    assert ("earner", "ada") in result.broken_slugs
+
+
+def test_non_yaml_files_and_bad_slugs_are_reported(site: Path) -> None:
+    write(site, "content/badges/notes.txt", "hello")
+    write(site, "content/badges/Bad_Name.yaml", "name: x")
+    messages = {str(error) for error in load_records(site).errors}
+    assert "content/badges/notes.txt: not a record: badges/ holds .yaml files" in messages
+    assert any(
+        "content/badges/Bad_Name.yaml: file name 'Bad_Name' is not a slug" in m for m in messages
+    )
+
+
+def test_oversized_record_is_refused(site: Path) -> None:
+    write(site, "content/earners/huge.yaml", "name: x\nbio: " + "a" * (3 * 1024 * 1024))
+    errors = load_records(site).errors
+    assert any(e.path == "content/earners/huge.yaml" and "limited to" in e.message for e in errors)

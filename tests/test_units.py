@@ -1,0 +1,124 @@
+"""Unit tests of the small stages: urls, Open Badges documents, plan checks, hashing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from badgesite import urls
+from badgesite.build import load_site
+from badgesite.errors import BuildError
+from badgesite.openbadges import ob2
+from badgesite.openbadges.hashing import hash_identity, identity_matches
+from badgesite.plan import Kind, Output, check_paths, plan_site
+from badgesite.themes import resolve_theme_chain
+from badgesite.urls import UrlResolver
+
+
+@pytest.mark.parametrize(
+    ("target", "page", "link"),
+    [
+        ("badges/x/", "", "badges/x/"),
+        ("", "assertions/abc/", "../../"),
+        ("static/style.css", "earners/ada/", "../../static/style.css"),
+        ("badges/x.json", "badges/x/", "../x.json"),
+        ("issuers/a/", "issuers/a/", "./"),
+        ("", "", "./"),
+    ],
+)
+def test_relative_links_work_under_any_base_path(target: str, page: str, link: str) -> None:
+    assert UrlResolver.relative(target, page) == link
+
+
+def test_file_paths_of_urls() -> None:
+    assert urls.file_path("") == "index.html"
+    assert urls.file_path("badges/x/") == "badges/x/index.html"
+    assert urls.file_path("badges/x.json") == "badges/x.json"
+
+
+def test_timestamps_always_carry_a_zone() -> None:
+    utc = dt.datetime(2025, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
+    assert ob2.timestamp(utc) == "2025-01-02T03:04:05Z"
+    plus_one = utc.astimezone(dt.timezone(dt.timedelta(hours=1)))
+    assert ob2.timestamp(plus_one) == "2025-01-02T04:04:05+01:00"
+
+
+def test_recipient_hashing_matches_the_open_badges_definition() -> None:
+    digest = hash_identity("alice@example.org", "abc")
+    assert digest.startswith("sha256$") and len(digest) == 71
+    assert identity_matches(" Alice@Example.org ", "abc", digest)
+    assert not identity_matches("bob@example.org", "abc", digest)
+
+
+def test_recipient_hash_exact_value() -> None:
+    # `printf 'alice@example.orgabc' | sha256sum`, computed outside Python
+    assert hash_identity("alice@example.org", "abc") == (
+        "sha256$6cd9db8146ed4ae205ac0cf88f2f843be32bc325a52e4ad5e07239697d480411"
+    )
+
+
+def test_documents_of_the_golden_site(site: Path) -> None:
+    loaded = load_site(site)
+    resolver = UrlResolver(loaded.config.base_url)
+    base = "https://badges.harbour-lab.example/pages/"
+    badge = ob2.badge_class(loaded.badges["certified-maker"], resolver)
+    assert badge == {
+        "@context": "https://w3id.org/openbadges/v2",
+        "type": "BadgeClass",
+        "id": base + "badges/certified-maker.json",
+        "name": "Certified Maker",
+        "description": "Trusted to run the workshop's machines unsupervised.",
+        "image": base + "badges/certified-maker.png",
+        "criteria": {"narrative": "Pass both exams."},
+        "issuer": base + "issuers/harbour-lab.json",
+        "tags": ["Soldering", "Laser cutting"],
+        "alignment": [
+            {
+                "targetName": "Operate laser cutting machines",
+                "targetUrl": "https://esco.example/skill/laser",
+                "targetFramework": "ESCO",
+                "targetCode": "S1.2.3",
+            }
+        ],
+    }
+    issuer = ob2.issuer_profile(loaded.issuers["harbour-lab"], resolver)
+    assert issuer["email"] == "badges@harbour-lab.example"
+    assert issuer["revocationList"] == base + "issuers/harbour-lab/revocations.json"
+    award = ob2.assertion(loaded.awards["2f1c7a52-6a1b-4d7e-9a3e-0c8b5d1e9f01"], resolver)
+    assert award["recipient"]["hashed"] is True
+    assert award["issuedOn"] == "2024-03-02T00:00:00+01:00"  # a bare date, in Europe/Berlin
+    assert award["evidence"] == [{"id": "https://ada.example/pedal", "name": "Pedal build log"}]
+    assert "revoked" not in award
+
+
+def test_revocation_list_holds_exactly_the_published_revoked_awards(site: Path) -> None:
+    loaded = load_site(site)
+    document = ob2.revocation_list(
+        loaded.issuers["harbour-lab"], loaded, UrlResolver(loaded.config.base_url)
+    )
+    assert [entry["id"].rsplit("/", 1)[1] for entry in document["revokedAssertions"]] == [
+        "9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c04.json"
+    ]
+
+
+def test_plan_refuses_clashing_and_escaping_paths() -> None:
+    page = Output(path="a/index.html", kind=Kind.PAGE, url_path="a/")
+    with pytest.raises(BuildError, match=r"two outputs at one path 'A/index\.html'"):
+        check_paths([page, Output(path="A/index.html", kind=Kind.JSON, url_path="A/")])
+    for bad in ("../x.html", "/etc/passwd", "a/../../b", "a//b", "a\\b"):
+        with pytest.raises(BuildError, match="not a plain path inside output"):
+            check_paths([Output(path=bad, kind=Kind.JSON, url_path=bad)])
+
+
+def test_plan_lists_every_published_output(site: Path) -> None:
+    loaded = load_site(site)
+    plan = plan_site(loaded, resolve_theme_chain("default", site))
+    paths = {output.path for output in plan.outputs}
+    assert "earners/ada/index.html" in paths and "earners/bo/index.html" in paths
+    assert "earners/cy/index.html" not in paths
+    assert "issuers/harbour-lab/revocations.json" in paths
+    assert "badges/certified-maker.png" in paths
+    assert plan.sitemap_urls[:2] == ("", "issuers/harbour-lab/")
+    assert "earners/bo/" not in plan.sitemap_urls
