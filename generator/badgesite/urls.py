@@ -56,6 +56,16 @@ def award_json(award_id: str) -> str:
     return f"assertions/{award_id}.json"
 
 
+def award_card(award_id: str) -> str:
+    """The 1200x630 social card (og:image) of a verification page."""
+    return f"assertions/{award_id}/card.png"
+
+
+def badge_card(slug: str) -> str:
+    """The 1200x630 social card (og:image) of a badge page."""
+    return f"badges/{slug}/card.png"
+
+
 def static_file(name: str) -> str:
     return STATIC + name
 
