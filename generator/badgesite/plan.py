@@ -105,7 +105,7 @@ def plan_site(site: Site, theme: ThemeChain) -> Plan:
         outputs.append(_json(urls.award_json(award.id), "assertion", award))
     for name, path in theme.static_files().items():
         outputs.append(_copy(urls.static_file(name), path))
-    for name in ("robots.txt", "sitemap.xml", ".nojekyll"):
+    for name in ("robots.txt", "sitemap.xml", ".nojekyll", "_headers"):
         outputs.append(Output(path=name, kind=Kind.TEXT, url_path=name, template=name))
     check_paths(outputs)
     return Plan(tuple(outputs))

@@ -187,8 +187,36 @@ class Renderer:
                 f"{entries}</urlset>\n"
             )
         if name == ".nojekyll":
-            return ""
+            return ""  # GitHub Pages: serve files and folders that start with _ or .
+        if name == "_headers":
+            return headers_file(self.site.config.base_path)
         raise BuildError(f"unknown text file '{name}'")
+
+
+def headers_file(base_path: str) -> str:
+    """Netlify / Cloudflare Pages header rules, for hosts that read a `_headers` file.
+
+    Open Badges documents and images must be readable by verifiers on other origins (CORS);
+    pages and JSON change when an award is revoked, so they are revalidated on every visit.
+    """
+    prefix = base_path.rstrip("/")
+    badge_folders = ("issuers", "badges", "assertions")
+    rules = [
+        f"{prefix}/*\n  X-Content-Type-Options: nosniff\n  Referrer-Policy: "
+        "strict-origin-when-cross-origin\n"
+    ]
+    for folder in badge_folders:
+        rules.append(
+            f"{prefix}/{folder}/*\n  Access-Control-Allow-Origin: *\n"
+            "  Cache-Control: public, max-age=0, must-revalidate\n"
+        )
+    rules.append(f"{prefix}/*.json\n  Content-Type: application/ld+json; charset=utf-8\n")
+    rules.append(f"{prefix}/static/*\n  Cache-Control: public, max-age=3600\n")
+    return (
+        "# Written by badgesite build: HTTP headers for Netlify and similar hosts.\n"
+        + "".join(rule + "\n" for rule in rules).rstrip("\n")
+        + "\n"
+    )
 
 
 def _json_bytes(document: Mapping[str, Any]) -> bytes:
