@@ -23,8 +23,9 @@ from badgesite.urls import UrlResolver
         ("badges/x/", "", "badges/x/"),
         ("", "assertions/abc/", "../../"),
         ("static/style.css", "earners/ada/", "../../static/style.css"),
-        ("badges/x.json", "badges/x/", "../x.json"),
-        ("issuers/a/", "issuers/a/", "./"),
+        ("badges/x.json", "badges/x/", "../../badges/x.json"),
+        ("badges/x/", "404.html", "badges/x/"),
+        ("issuers/a/", "issuers/a/", "../../issuers/a/"),
         ("", "", "./"),
     ],
 )
