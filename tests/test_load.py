@@ -48,3 +48,15 @@ def test_oversized_record_is_refused(site: Path) -> None:
     write(site, "content/earners/huge.yaml", "name: x\nbio: " + "a" * (3 * 1024 * 1024))
     errors = load_records(site).errors
     assert any(e.path == "content/earners/huge.yaml" and "limited to" in e.message for e in errors)
+
+
+def test_a_valid_site_never_composes_yaml_nodes(site: Path, monkeypatch) -> None:
+    # Line numbers cost a second parse; only files with errors may pay it.
+    import yaml
+
+    from badgesite.build import load_site
+
+    calls: list[str] = []
+    monkeypatch.setattr(yaml, "compose", lambda *args, **kwargs: calls.append("compose"))
+    load_site(site)
+    assert calls == []

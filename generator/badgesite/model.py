@@ -504,18 +504,20 @@ class _Builder:
         earners: Mapping[str, Earner],
     ) -> dict[str, Award]:
         awards: dict[str, Award] = {}
-        first_seen: dict[str, str] = {}
+        first_seen: dict[str, RawRecord] = {}
         for record in records:
             award = self.award(record, badges, earners)
             if award is None:
                 continue
             if award.id in awards:
+                first = first_seen[award.id]
+                # Lines are looked up only here: finding one re-reads the file's YAML nodes.
                 FieldReader(record, self.errors).error(
-                    ("id",), f"duplicate award id: also used in {first_seen[award.id]}"
+                    ("id",), f"duplicate award id: also used in {first.source}:{first.line('id')}"
                 )
                 continue
             awards[award.id] = award
-            first_seen[award.id] = f"{record.source}:{record.line('id')}"
+            first_seen[award.id] = record
         return dict(sorted(awards.items()))
 
     def award(
