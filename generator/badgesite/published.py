@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from badgesite.errors import ContentError, ContentErrors
@@ -49,6 +49,7 @@ class PublishedRecord:
     published: frozenset[str]
     withdrawn: tuple[Withdrawal, ...]
     exists: bool
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False)
 
     @property
     def withdrawn_ids(self) -> frozenset[str]:
@@ -105,7 +106,7 @@ def _read_lines(path: Path, site_dir: Path) -> list[tuple[int, str]] | ContentEr
 def read_record(site_dir: Path) -> PublishedRecord:
     """Read both record files; raise ContentErrors naming every malformed line."""
     errors: list[ContentError] = []
-    published: set[str] = set()
+    published: dict[str, int] = {}
     lines = _read_lines(record_path(site_dir), site_dir)
     shown = display_path(record_path(site_dir), site_dir)
     if isinstance(lines, ContentError):
@@ -114,7 +115,7 @@ def read_record(site_dir: Path) -> PublishedRecord:
         if not SLUG_PATTERN.match(line):
             errors.append(ContentError(shown, number, "", f"'{line[:60]}' is not an award id"))
         else:
-            published.add(line)
+            published.setdefault(line, number)
     withdrawn: list[Withdrawal] = []
     withdrawn_lines = _read_lines(withdrawn_path(site_dir), site_dir)
     withdrawn_shown = display_path(withdrawn_path(site_dir), site_dir)
@@ -139,7 +140,7 @@ def read_record(site_dir: Path) -> PublishedRecord:
         withdrawn.append(Withdrawal(match.group(1), date, match.group(3).strip()))
     if errors:
         raise ContentErrors(errors)
-    return PublishedRecord(frozenset(published), tuple(withdrawn), lines is not None)
+    return PublishedRecord(frozenset(published), tuple(withdrawn), lines is not None, published)
 
 
 def reconcile(site: Site, frozen: bool) -> Reconciliation:
@@ -156,13 +157,13 @@ def reconcile(site: Site, frozen: bool) -> Reconciliation:
         errors.append(
             ContentError(
                 shown,
-                0,
+                record.lines.get(award_id, 0),
                 "",
                 f"published award '{award_id}' is gone from the site, and its URL with it. "
-                "Put its record back (from git history) and revoke it instead: "
-                f"`badgesite revoke {award_id} --reason TEXT` keeps its page and JSON and "
-                "tells verifiers why. If it must really disappear (an earner's request), "
-                f"record that: `badgesite withdraw {award_id} --reason TEXT`.",
+                "Put its record back and revoke it instead "
+                f"(`badgesite revoke {award_id} --reason TEXT` keeps its page and JSON and "
+                "tells verifiers why), or if it must disappear (an earner's request), record "
+                f"that: `badgesite withdraw {award_id} --reason TEXT`",
             )
         )
     new_ids = tuple(sorted(current - record.published))
