@@ -148,3 +148,13 @@ def test_ci_build_with_an_up_to_date_record_succeeds_and_writes_nothing_there(
     result = run("build", "--site", str(site), ci=True)
     assert result.exit_code == 0, result.output
     assert (site / RECORD).read_bytes() == before
+
+
+def test_a_withdrawn_award_that_is_still_published_is_a_warning(site: Path) -> None:
+    write(site, "content/withdrawn-awards.txt", f"{ADA_AWARD} 2025-01-01 Asked to be removed\n")
+    result = run("check", "--site", str(site), ci=False)
+    assert result.exit_code == 0
+    assert result.output.splitlines()[0] == (
+        f"content/withdrawn-awards.txt: warning: award '{ADA_AWARD}' is recorded as withdrawn "
+        "but is still published"
+    )

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from badgesite.errors import ContentError, ContentErrors
 from badgesite.load import display_path, escapes_site, read_yaml
 from badgesite.model import Site
-from badgesite.published import Reconciliation, record_path
+from badgesite.published import Reconciliation, withdrawn_path
 
 ERROR = "error"
 WARNING = "warning"
@@ -178,11 +178,11 @@ def lint_site(site: Site, reconciliation: Reconciliation) -> list[Finding]:
     findings.extend(_base_url(site))
     findings.extend(_linkedin(site))
     findings.extend(_images(site))
-    shown = display_path(record_path(site.root), site.root)
+    shown = display_path(withdrawn_path(site.root), site.root)
     for award_id in reconciliation.withdrawn_but_published:
         findings.append(
             _warning(
-                shown.replace("published-awards", "withdrawn-awards"),
+                shown,
                 0,
                 "",
                 f"award '{award_id}' is recorded as withdrawn but is still published",

@@ -186,7 +186,7 @@ def _authoring_failed(error: BadgesiteError) -> None:
 def new(directory: Path, title: str, base_url: str) -> None:
     """Create a new site in DIRECTORY that builds at once."""
     try:
-        created = new_site(directory, title=title, base_url=base_url)
+        created = new_site(directory, title=title, base_url=base_url, today=_today())
     except BadgesiteError as error:
         _authoring_failed(error)
     click.echo(f"Created a site in {created.root} ({len(created.files)} files).")
