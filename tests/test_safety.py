@@ -35,6 +35,22 @@ def test_yaml_aliases_are_refused_with_their_line(site: Path) -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("name: &n Bo\nheadline: *n\n", 2),
+        ("name: &n Bo\nheadline:\n  *n\n", 3),
+        ("name: Bo\nlinks: [&l {label: a, url: 'https://a.example/'}, *l]\n", 2),
+        ('{"name": &n "Bo", "headline":*n}\n', 1),
+    ],
+)
+def test_aliases_are_found_wherever_yaml_allows_them(site: Path, text: str, line: int) -> None:
+    write(site, "content/earners/bo.yaml", text)
+    (error,) = load_records(site).errors
+    assert (error.path, error.line) == ("content/earners/bo.yaml", line)
+    assert error.message.startswith("YAML aliases (*name) are not allowed")
+
+
 def test_aliases_in_site_settings_are_refused_too(site: Path) -> None:
     write(site, "content/site.yaml", "title: &t T\nbase_url: https://x.example/\ndescription: *t\n")
     with pytest.raises(ContentErrors, match=r"content/site.yaml:3: YAML aliases"):

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from badgesite.errors import ContentError, ContentErrors
-from badgesite.load import display_path, escapes_site, read_yaml
+from badgesite.load import display_path, read_yaml
 from badgesite.model import Site
 from badgesite.published import Reconciliation, withdrawn_path
 
@@ -69,33 +69,47 @@ def _error(path: str, line: int, field: str, message: str) -> Finding:
 
 
 def lint_files(site_dir: Path) -> list[Finding]:
-    """Lints on the files themselves, which run even when records do not parse."""
-    return [*_escaping_symlinks(site_dir), *_plain_email_addresses(site_dir)]
+    """Lints on the files themselves, which run even when records do not parse.
 
-
-def _escaping_symlinks(site_dir: Path) -> Iterator[Finding]:
+    One walk serves both lints; a symlink costs a resolve, any other file none (a file in a
+    folder that is not a symlink cannot lead out of the site). It runs before every build,
+    so it walks with os.scandir, whose entries know their type without another system call.
+    """
+    findings: list[Finding] = []
     root = site_dir.resolve()
+    allowed = _issuer_addresses(site_dir)
     for folder_name in SCANNED_FOLDERS:
         folder = site_dir / folder_name
-        if folder.is_symlink() or not folder.is_dir():
-            candidates = [folder] if folder.is_symlink() else []
-        else:
-            candidates = []
-            for directory, folders, files in os.walk(folder):
-                for name in (*folders, *files):
-                    path = Path(directory, name)
-                    if path.is_symlink():
-                        candidates.append(path)
-        for path in candidates:
-            target = path.resolve()
-            if not target.is_relative_to(root):
-                yield _error(
-                    display_path(path, site_dir),
-                    0,
-                    "",
-                    f"is a symlink to {os.readlink(path)}, outside the site; refused (a build "
-                    "would publish or read files that are not part of the site)",
-                )
+        if folder.is_symlink():
+            findings.extend(_escaping(folder, root, site_dir))
+            continue
+        if not folder.is_dir():
+            continue
+        pending = [str(folder)]
+        while pending:
+            with os.scandir(pending.pop()) as entries:
+                for entry in entries:
+                    if entry.is_symlink():
+                        escaping = list(_escaping(Path(entry.path), root, site_dir))
+                        findings.extend(escaping)
+                        if escaping or entry.is_dir():
+                            continue  # never read what lies outside; never walk a link twice
+                    if entry.is_dir():
+                        pending.append(entry.path)
+                    elif folder_name == "content" and entry.name.lower().endswith(SCANNED_SUFFIXES):
+                        findings.extend(_plain_email_addresses(entry.path, site_dir, allowed))
+    return sorted(findings)
+
+
+def _escaping(path: Path, root: Path, site_dir: Path) -> Iterator[Finding]:
+    if not path.resolve().is_relative_to(root):
+        yield _error(
+            display_path(path, site_dir),
+            0,
+            "",
+            f"is a symlink to {os.readlink(path)}, outside the site; refused (a build "
+            "would publish or read files that are not part of the site)",
+        )
 
 
 def _issuer_addresses(site_dir: Path) -> set[str]:
@@ -130,46 +144,40 @@ def _mask(address: str) -> str:
     return f"{local[:1]}…@{domain}"
 
 
-def _plain_email_addresses(site_dir: Path) -> Iterator[Finding]:
-    content_dir = site_dir / "content"
-    if not content_dir.is_dir():
+def _plain_email_addresses(path: str, site_dir: Path, allowed: set[str]) -> Iterator[Finding]:
+    try:
+        with open(path, "rb") as stream:
+            data = stream.read(MAX_SCANNED_BYTES + 1)
+    except OSError:
         return
-    allowed = _issuer_addresses(site_dir)
-    for path in sorted(content_dir.rglob("*")):
-        if path.suffix.lower() not in SCANNED_SUFFIXES or not path.is_file():
-            continue
-        if escapes_site(path, site_dir):
-            continue  # reported as a symlink; never read
+    if b"@" not in data or len(data) > MAX_SCANNED_BYTES:
+        return  # the loaders refuse files this large with their own message
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return
+    if path.lower().endswith(".json"):
         try:
-            if path.stat().st_size > MAX_SCANNED_BYTES:
-                continue  # the loaders refuse files this large with their own message
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+            texts = list(_json_strings(json.loads(text)))
+        except (ValueError, RecursionError):
+            return
+        found = [(0, match.group()) for item in texts for match in _EMAIL.finditer(item)]
+    else:
+        found = [
+            (text.count("\n", 0, match.start()) + 1, match.group())
+            for match in _EMAIL.finditer(text)
+        ]
+    for line, address in found:
+        if address.lower() in allowed:
             continue
-        if "@" not in text:
-            continue
-        if path.suffix.lower() == ".json":
-            try:
-                texts = list(_json_strings(json.loads(text)))
-            except (ValueError, RecursionError):
-                continue
-            found = [(0, match.group()) for item in texts for match in _EMAIL.finditer(item)]
-        else:
-            found = [
-                (text.count("\n", 0, match.start()) + 1, match.group())
-                for match in _EMAIL.finditer(text)
-            ]
-        for line, address in found:
-            if address.lower() in allowed:
-                continue
-            yield _warning(
-                display_path(path, site_dir),
-                line,
-                "",
-                f"plain email address '{_mask(address)}': everything in content/ is public "
-                "once the site or its repository is. Remove it; recipients are stored only as "
-                "hashes (`badgesite award --email` makes them)",
-            )
+        yield _warning(
+            display_path(Path(path), site_dir),
+            line,
+            "",
+            f"plain email address '{_mask(address)}': everything in content/ is public "
+            "once the site or its repository is. Remove it; recipients are stored only as "
+            "hashes (`badgesite award --email` makes them)",
+        )
 
 
 def lint_site(site: Site, reconciliation: Reconciliation) -> list[Finding]:

@@ -27,6 +27,8 @@ except AttributeError:  # PyYAML built without libyaml: 8x slower, so say so
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 MAX_RECORD_BYTES = 2 * 1024 * 1024
+# Where an alias can stand: first on a line, or after `:`, `-`, `?`, `[`, `{` or `,`.
+_POSSIBLE_ALIAS = re.compile(r"(?:^[ \t]*|[:\[{,?-][ \t]*)\*", re.MULTILINE)
 RECORD_FOLDERS = {
     "issuer": "issuers",
     "badge": "badges",
@@ -116,7 +118,8 @@ def display_path(path: Path, site_dir: Path) -> str:
 def read_yaml(path: Path, site_dir: Path) -> tuple[Any, LineLocator] | ContentError:
     """Parse one YAML file safely, or describe why it cannot be parsed."""
     shown = display_path(path, site_dir)
-    if escapes_site(path, site_dir):
+    # Only a symlink can lead out: load_records has checked the folders on the way here.
+    if path.is_symlink() and escapes_site(path, site_dir):
         return ContentError(shown, 0, "", "is a symlink to a file outside the site; refused")
     try:
         size = path.stat().st_size
@@ -153,9 +156,10 @@ def _alias_line(text: str) -> int:
     """The line of the first YAML alias (`*name`) in text, or 0 when it has none.
 
     Records never need aliases, and nested ones expand exponentially (a "billion laughs"
-    file), so they are refused outright. Only texts holding a `*` are scanned at all.
+    file), so they are refused outright. Only texts with a `*` where a node can start are
+    scanned at all: markdown's `*emphasis*` inside a sentence costs nothing.
     """
-    if "*" not in text:
+    if "*" not in text or not _POSSIBLE_ALIAS.search(text):
         return 0
     try:
         for event in yaml.parse(text, Loader=_FAST_LOADER):
