@@ -142,3 +142,21 @@ def test_authoring_writes_only_inside_content(site: Path, relative: str) -> None
         apply_changes(site, {relative: "name: x\n"})
     assert tree_bytes(site) == before
     assert not (site.parent / "escape.yaml").exists()
+
+
+def test_a_refused_change_leaves_the_hard_linked_original_alone(site: Path) -> None:
+    before = tree_bytes(site)
+    with pytest.raises(ContentErrors, match=r"content/earners/ada\.yaml:2: invalid YAML"):
+        apply_changes(site, {"content/earners/ada.yaml": "name: [\n"})
+    assert tree_bytes(site) == before
+
+
+def test_csv_earner_slugs_cannot_name_paths(site: Path, tmp_path: Path) -> None:
+    sheet = tmp_path / "batch.csv"
+    sheet.write_text("name,email,badge,earner\nX,x@y.example,soldering,../../escape\n")
+    result = run("award", "--from-csv", str(sheet), "--site", str(site))
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0] == (
+        "batch.csv:2: earner: '../../escape' is not a slug: lowercase letters, digits, hyphens"
+    )
+    assert not list(tmp_path.rglob("escape*"))

@@ -87,9 +87,10 @@ def read_rows(csv_path: Path) -> tuple[list[str], list[dict[str, str]]]:
 class _Batch:
     """Checks every row against the site, collecting every problem with its row number."""
 
-    def __init__(self, site: Site, shown: str) -> None:
+    def __init__(self, site: Site, shown: str, today: dt.date) -> None:
         self.site = site
         self.shown = shown
+        self.today = today
         self.errors: list[ContentError] = []
         self.new_earners: dict[str, str] = {}
         self.seen: dict[tuple[str, str], int] = {}
@@ -144,7 +145,7 @@ class _Batch:
                 self.error(row, column, f"'{values[column]}' is not a date (YYYY-MM-DD)")
                 dates[column] = None
         issued_on, expires = dates["issued_on"], dates["expires"]
-        if expires and expires <= (issued_on or today_in(self.site)):
+        if expires and expires <= (issued_on or self.today):
             self.error(row, "expires", "must be after issued_on")
         if email and badge:
             first = self.seen.setdefault((email, badge), row)
@@ -172,7 +173,7 @@ def award_from_csv(site_dir: Path, csv_path: Path, today: dt.date | None = None)
     today = today or today_in(site)
     shown = csv_path.name
     header, rows = read_rows(csv_path)
-    batch = _Batch(site, shown)
+    batch = _Batch(site, shown, today)
     unknown = [column for column in header if column not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
     for column in unknown:
         batch.error(
