@@ -11,13 +11,16 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from badgesite import published
 from badgesite.build import load_site
 from badgesite.checks import lint_files, lint_site
 from badgesite.openbadges.hashing import hash_identity
 
+T = TypeVar("T")
 GOLDEN = Path(__file__).resolve().parents[1] / "tests" / "golden" / "site"
 
 
@@ -35,7 +38,7 @@ def generate(root: Path, awards: int) -> None:
         )
 
 
-def timed(label: str, action) -> object:
+def timed(label: str, action: Callable[[], T]) -> T:
     started = time.perf_counter()
     result = action()
     print(f"{label:<14} {time.perf_counter() - started:6.2f} s")

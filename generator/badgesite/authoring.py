@@ -7,7 +7,7 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -223,7 +223,7 @@ def find_existing(site: Site, award_id: str) -> Award:
     return found
 
 
-def _edit(site_dir: Path, found: Award, edit) -> str:
+def _edit(site_dir: Path, found: Award, edit: Callable[[str, yaml.MappingNode], str]) -> str:
     path = site_dir / found.source
     text = path.read_text(encoding="utf-8")
     try:

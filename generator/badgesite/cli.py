@@ -61,14 +61,6 @@ def _in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
 
 
-_site_option = click.option(
-    "--site",
-    "site_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=".",
-    show_default=True,
-    help="The site folder (the one holding content/).",
-)
 _frozen_option = click.option(
     "--frozen",
     is_flag=True,
@@ -77,7 +69,14 @@ _frozen_option = click.option(
 
 
 @main.command()
-@_site_option
+@click.option(
+    "--site",
+    "site_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="The site folder (the one holding content/).",
+)
 @click.option(
     "--output",
     "-o",
@@ -107,6 +106,16 @@ def build(site_dir: Path, output_dir: Path | None, base_url: str | None, frozen:
         sys.exit(1)
     _report_warnings(report.warnings)
     click.echo(report.summary())
+
+
+_site_option = click.option(
+    "--site",
+    "site_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="The site folder (the one holding content/).",
+)
 
 
 @main.command()
