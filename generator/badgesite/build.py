@@ -71,11 +71,6 @@ def prepare(
     file_findings = lint_files(site_dir)
     try:
         site = load_site(site_dir, base_url)
-    except ContentErrors as failure:
-        raise CheckFailed(
-            [*failure.errors, *errors_of(file_findings)], warnings_of(file_findings)
-        ) from None
-    try:
         reconciliation = published.reconcile(site, frozen)
     except ContentErrors as failure:
         raise CheckFailed(
