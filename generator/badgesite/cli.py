@@ -10,11 +10,27 @@ from pathlib import Path
 import click
 
 from badgesite import __version__
+from badgesite.authoring import AwardRequest
+from badgesite.authoring import accept as accept_award
+from badgesite.authoring import award as award_one
+from badgesite.authoring import revoke as revoke_award
+from badgesite.authoring import withdraw as withdraw_award
 from badgesite.build import build as build_site
-from badgesite.errors import BuildError, ContentErrors
+from badgesite.build import check as check_site
+from badgesite.bulk import award_from_csv
+from badgesite.checks import PLACEHOLDER_BASE_URL, CheckFailed, Finding
+from badgesite.errors import BadgesiteError, BuildError, ContentErrors
+from badgesite.scaffold import new_site
+
+
+def _report_warnings(warnings: tuple[Finding, ...]) -> None:
+    for warning in warnings:
+        click.echo(str(warning), err=True)
 
 
 def _report_errors(errors: ContentErrors) -> None:
+    if isinstance(errors, CheckFailed):
+        _report_warnings(errors.warnings)
     for error in errors.errors:
         click.echo(str(error), err=True)
     count = len(errors.errors)
@@ -40,6 +56,18 @@ def main() -> None:
     """badgesite: Open Badges sites on URLs you own."""
 
 
+def _in_ci() -> bool:
+    """CI services (GitHub Actions, Netlify, GitLab, ...) set CI=true."""
+    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
+_frozen_option = click.option(
+    "--frozen",
+    is_flag=True,
+    help="Check content/published-awards.txt, never rewrite it (implied by CI=true).",
+)
+
+
 @main.command()
 @click.option(
     "--site",
@@ -58,10 +86,17 @@ def main() -> None:
     help="Where to write the site [default: SITE/output].",
 )
 @click.option("--base-url", default=None, help="Publish under this URL instead of base_url.")
-def build(site_dir: Path, output_dir: Path | None, base_url: str | None) -> None:
+@_frozen_option
+def build(site_dir: Path, output_dir: Path | None, base_url: str | None, frozen: bool) -> None:
     """Build the site into output/."""
     try:
-        report = build_site(site_dir, output_dir, base_url=base_url, now=_build_time())
+        report = build_site(
+            site_dir,
+            output_dir,
+            base_url=base_url,
+            now=_build_time(),
+            frozen=frozen or _in_ci(),
+        )
     except ContentErrors as errors:
         _report_errors(errors)
         sys.exit(1)
@@ -69,4 +104,210 @@ def build(site_dir: Path, output_dir: Path | None, base_url: str | None) -> None
         click.echo(f"error: {error}", err=True)
         click.echo("Nothing was written.", err=True)
         sys.exit(1)
+    _report_warnings(report.warnings)
     click.echo(report.summary())
+
+
+_site_option = click.option(
+    "--site",
+    "site_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="The site folder (the one holding content/).",
+)
+
+
+@main.command()
+@_site_option
+@click.option("--base-url", default=None, help="Check as if published under this URL.")
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@_frozen_option
+def check(site_dir: Path, base_url: str | None, strict: bool, frozen: bool) -> None:
+    """Check everything a build would, and common mistakes; write nothing."""
+    try:
+        warnings = check_site(site_dir, base_url, now=_build_time(), frozen=frozen or _in_ci())
+    except CheckFailed as failure:
+        _report_errors_checked(failure)
+        sys.exit(1)
+    except ContentErrors as errors:
+        _report_errors(errors)
+        sys.exit(1)
+    except BuildError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    _report_warnings(warnings)
+    count = len(warnings)
+    if not count:
+        click.echo("No problems found.")
+        return
+    click.echo(f"{count} warning{'s' if count != 1 else ''}.", err=True)
+    if strict:
+        click.echo("Failing because of --strict.", err=True)
+        sys.exit(1)
+
+
+def _report_errors_checked(failure: CheckFailed) -> None:
+    _report_warnings(failure.warnings)
+    for error in failure.errors:
+        click.echo(str(error), err=True)
+    errors, warnings = len(failure.errors), len(failure.warnings)
+    text = f"{errors} error{'s' if errors != 1 else ''}"
+    if warnings:
+        text += f" and {warnings} warning{'s' if warnings != 1 else ''}"
+    click.echo(f"{text}.", err=True)
+
+
+def _date_option(value: str | None, name: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date (YYYY-MM-DD)", param_hint=name) from None
+
+
+def _today() -> dt.date | None:
+    """The date new records carry: today, unless SOURCE_DATE_EPOCH pins the moment."""
+    moment = _build_time()
+    return moment.date() if moment else None
+
+
+def _authoring_failed(error: BadgesiteError) -> None:
+    if isinstance(error, ContentErrors):
+        for problem in error.errors:
+            click.echo(str(problem), err=True)
+    else:
+        click.echo(f"error: {error}", err=True)
+    click.echo("Nothing was written.", err=True)
+    sys.exit(1)
+
+
+@main.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option("--title", default="My Badges", show_default=True, help="The site's title.")
+@click.option(
+    "--base-url",
+    default=PLACEHOLDER_BASE_URL,
+    show_default=True,
+    help="Where the site will be published (https://OWNER.github.io/REPO/ on GitHub Pages).",
+)
+def new(directory: Path, title: str, base_url: str) -> None:
+    """Create a new site in DIRECTORY that builds at once."""
+    try:
+        created = new_site(directory, title=title, base_url=base_url, today=_today())
+    except BadgesiteError as error:
+        _authoring_failed(error)
+    click.echo(f"Created a site in {created.root} ({len(created.files)} files).")
+    click.echo(f"Next: cd {created.root} && badgesite build   (then read README.md)")
+
+
+@main.command()
+@click.argument("badge", required=False)
+@_site_option
+@click.option("--earner", help="The earner's slug (content/earners/SLUG.yaml).")
+@click.option("--email", help="The recipient's address: only its salted hash is stored.")
+@click.option("--issued-on", help="Date of the award, YYYY-MM-DD [default: today].")
+@click.option("--expires", help="Expiry date, YYYY-MM-DD.")
+@click.option("--evidence", multiple=True, help="URL of evidence (repeatable).")
+@click.option("--narrative", default="", help="How the earner met the criteria (markdown).")
+@click.option(
+    "--from-csv",
+    "csv_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Issue one award per row: name, email, badge [, earner, evidence, issued_on, expires].",
+)
+def award(
+    badge: str | None,
+    site_dir: Path,
+    earner: str | None,
+    email: str | None,
+    issued_on: str | None,
+    expires: str | None,
+    evidence: tuple[str, ...],
+    narrative: str,
+    csv_file: Path | None,
+) -> None:
+    """Issue BADGE to an earner, or a whole CSV file of awards (all or nothing)."""
+    if csv_file is not None:
+        if badge or earner or email:
+            raise click.UsageError("--from-csv takes the badge, earner and email from the file")
+        try:
+            batch = award_from_csv(site_dir, csv_file, today=_today())
+        except BadgesiteError as error:
+            _authoring_failed(error)
+        for created in batch.new_earners:
+            click.echo(f"New earner: content/earners/{created}.yaml")
+        click.echo(f"Wrote {len(batch.issued)} awards to {batch.awards_file}:")
+        for issued in batch.issued:
+            note = "" if issued.is_published else "   (private earner: not published)"
+            click.echo(f"{issued.url}{note}")
+        if batch.csv_inside_site:
+            click.echo(
+                f"warning: {csv_file} holds plain email addresses and is inside the site: "
+                "move it out of the repository",
+                err=True,
+            )
+        return
+    if not (badge and earner and email):
+        raise click.UsageError("give BADGE, --earner and --email (or --from-csv FILE)")
+    request = AwardRequest(
+        badge=badge,
+        earner=earner,
+        email=email,
+        issued_on=_date_option(issued_on, "--issued-on"),
+        expires=_date_option(expires, "--expires"),
+        evidence=evidence,
+        narrative=narrative,
+    )
+    try:
+        issued = award_one(site_dir, request, today=_today())
+    except BadgesiteError as error:
+        _authoring_failed(error)
+    click.echo(f"Wrote {issued.file}")
+    note = "" if issued.is_published else "   (private earner: not published)"
+    click.echo(f"{issued.url}{note}")
+
+
+@main.command()
+@click.argument("award_id", metavar="ID")
+@click.option("--reason", required=True, help="Why: verifiers are shown it.")
+@click.option("--date", "revoked_on", help="Date of the revocation, YYYY-MM-DD [default: today].")
+@_site_option
+def revoke(award_id: str, reason: str, revoked_on: str | None, site_dir: Path) -> None:
+    """Revoke award ID: its page and JSON stay, saying it is revoked and why."""
+    try:
+        source, url = revoke_award(
+            site_dir, award_id, reason, _date_option(revoked_on, "--date") or _today()
+        )
+    except BadgesiteError as error:
+        _authoring_failed(error)
+    click.echo(f"Revoked {award_id} in {source}\n{url}")
+
+
+@main.command()
+@click.argument("award_id", metavar="ID")
+@_site_option
+def accept(award_id: str, site_dir: Path) -> None:
+    """Mark award ID accepted by its earner, so their profile shows it."""
+    try:
+        source, url = accept_award(site_dir, award_id)
+    except BadgesiteError as error:
+        _authoring_failed(error)
+    click.echo(f"Accepted {award_id} in {source}\n{url}")
+
+
+@main.command()
+@click.argument("award_id", metavar="ID")
+@click.option("--reason", required=True, help="Why it is withdrawn; kept in the record.")
+@_site_option
+def withdraw(award_id: str, reason: str, site_dir: Path) -> None:
+    """Record that published award ID is withdrawn on purpose (its URL will stop working)."""
+    try:
+        written = withdraw_award(site_dir, award_id, reason, _today())
+    except BadgesiteError as error:
+        _authoring_failed(error)
+    click.echo(
+        f"Recorded the withdrawal of {award_id} in {written}. Now delete its record (or make "
+        "its earner private) and build."
+    )

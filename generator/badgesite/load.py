@@ -27,6 +27,8 @@ except AttributeError:  # PyYAML built without libyaml: 8x slower, so say so
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 MAX_RECORD_BYTES = 2 * 1024 * 1024
+# Where an alias can stand: first on a line, or after `:`, `-`, `?`, `[`, `{` or `,`.
+_POSSIBLE_ALIAS = re.compile(r"(?:^[ \t]*|[:\[{,?-][ \t]*)\*", re.MULTILINE)
 RECORD_FOLDERS = {
     "issuer": "issuers",
     "badge": "badges",
@@ -116,6 +118,9 @@ def display_path(path: Path, site_dir: Path) -> str:
 def read_yaml(path: Path, site_dir: Path) -> tuple[Any, LineLocator] | ContentError:
     """Parse one YAML file safely, or describe why it cannot be parsed."""
     shown = display_path(path, site_dir)
+    # Only a symlink can lead out: load_records has checked the folders on the way here.
+    if path.is_symlink() and escapes_site(path, site_dir):
+        return ContentError(shown, 0, "", "is a symlink to a file outside the site; refused")
     try:
         size = path.stat().st_size
         if size > MAX_RECORD_BYTES:
@@ -127,6 +132,14 @@ def read_yaml(path: Path, site_dir: Path) -> tuple[Any, LineLocator] | ContentEr
         return ContentError(shown, 0, "", "not UTF-8 text")
     except OSError as exc:
         return ContentError(shown, 0, "", f"cannot read: {exc.strerror or exc}")
+    alias_line = _alias_line(text)
+    if alias_line:
+        return ContentError(
+            shown,
+            alias_line,
+            "",
+            "YAML aliases (*name) are not allowed in content: write the value out in full",
+        )
     try:
         data = yaml.load(text, Loader=_FAST_LOADER)
     except yaml.MarkedYAMLError as exc:
@@ -139,6 +152,29 @@ def read_yaml(path: Path, site_dir: Path) -> tuple[Any, LineLocator] | ContentEr
     return data, LineLocator(text)
 
 
+def _alias_line(text: str) -> int:
+    """The line of the first YAML alias (`*name`) in text, or 0 when it has none.
+
+    Records never need aliases, and nested ones expand exponentially (a "billion laughs"
+    file), so they are refused outright. Only texts with a `*` where a node can start are
+    scanned at all: markdown's `*emphasis*` inside a sentence costs nothing.
+    """
+    if "*" not in text or not _POSSIBLE_ALIAS.search(text):
+        return 0
+    try:
+        for event in yaml.parse(text, Loader=_FAST_LOADER):
+            if isinstance(event, yaml.AliasEvent):
+                return event.start_mark.line + 1
+    except yaml.YAMLError:
+        return 0  # the full load reports the syntax error with its line
+    return 0
+
+
+def escapes_site(path: Path, site_dir: Path) -> bool:
+    """Whether path is, or passes through, a symlink leading outside the site folder."""
+    return not path.resolve().is_relative_to(site_dir.resolve())
+
+
 def load_records(site_dir: Path) -> LoadResult:
     """Read every record file under content/, collecting every problem."""
     content_dir = site_dir / "content"
@@ -148,6 +184,16 @@ def load_records(site_dir: Path) -> LoadResult:
     for kind, folder_name in RECORD_FOLDERS.items():
         folder = content_dir / folder_name
         if not folder.is_dir():
+            continue
+        if escapes_site(folder, site_dir):
+            errors.append(
+                ContentError(
+                    display_path(folder, site_dir),
+                    0,
+                    "",
+                    "is a symlink to a folder outside the site; refused",
+                )
+            )
             continue
         for path in sorted(folder.iterdir()):
             if path.name.startswith("."):

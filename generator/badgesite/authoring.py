@@ -1,0 +1,293 @@
+"""Award, revoke, accept and withdraw: edits of content/ that never leave the site broken."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from badgesite import published, urls
+from badgesite.build import load_site
+from badgesite.checks import errors_of, lint_files
+from badgesite.errors import BadgesiteError, ContentErrors, did_you_mean
+from badgesite.fields import EMAIL_PATTERN, is_http_url
+from badgesite.load import SLUG_PATTERN
+from badgesite.model import Award, Site
+from badgesite.openbadges.hashing import hash_identity, new_salt
+from badgesite.write import write_atomic
+from badgesite.yamledit import EditProblem, add_keys, find_award, has_key, replace_scalar
+
+
+class AuthoringError(BadgesiteError):
+    """A command that cannot be carried out as asked; nothing was written."""
+
+
+@dataclass(frozen=True)
+class AwardRequest:
+    """One award to issue. The email address lives here only, never in a file."""
+
+    badge: str
+    earner: str
+    email: str
+    issued_on: dt.date | None = None
+    expires: dt.date | None = None
+    evidence: tuple[str, ...] = ()
+    narrative: str = ""
+
+
+@dataclass(frozen=True)
+class Issued:
+    """An award that was written: its id, its URL, and whether that URL is published."""
+
+    award_id: str
+    url: str
+    is_published: bool
+    file: str
+
+
+def check_slug(value: str, what: str) -> str:
+    """Refuse anything but a slug: slugs become file names and URL paths."""
+    if not SLUG_PATTERN.match(value):
+        raise AuthoringError(
+            f"'{value}' is not a valid {what}: use lowercase letters, digits and hyphens"
+        )
+    return value
+
+
+def check_email(value: str) -> str:
+    """The address as it is hashed: trimmed and lowercased, as issuers and checkers do."""
+    address = value.strip().lower()
+    if not EMAIL_PATTERN.match(address):
+        raise AuthoringError("the --email value is not an email address")
+    return address
+
+
+def current_site(site_dir: Path) -> Site:
+    """The site as it is, which must be valid before anything is added to it."""
+    file_errors = errors_of(lint_files(site_dir))
+    try:
+        site = load_site(site_dir)
+    except ContentErrors as failure:
+        raise ContentErrors([*failure.errors, *file_errors]) from None
+    if file_errors:
+        raise ContentErrors(file_errors)
+    return site
+
+
+def today_in(site: Site) -> dt.date:
+    return dt.datetime.now(site.config.zone).date()
+
+
+def award_url(site: Site, award_id: str) -> str:
+    return site.config.base_url + urls.award_page(award_id)
+
+
+def new_award_id(site: Site, taken: set[str]) -> str:
+    while True:
+        award_id = str(uuid.uuid4())
+        if award_id not in site.awards and award_id not in taken:
+            return award_id
+
+
+def award_record(award_id: str, request: AwardRequest, issued_on: dt.date) -> dict[str, Any]:
+    """The award as YAML data: the address appears only as its salted hash."""
+    salt = new_salt()
+    record: dict[str, Any] = {
+        "id": award_id,
+        "badge": request.badge,
+        "earner": request.earner,
+        "recipient": {"identity": hash_identity(request.email, salt), "salt": salt},
+        "issued_on": issued_on,
+    }
+    if request.expires is not None:
+        record["expires"] = request.expires
+    if request.narrative.strip():
+        record["narrative"] = request.narrative.strip()
+    if request.evidence:
+        record["evidence"] = [{"url": url} for url in request.evidence]
+    return record
+
+
+def dump_yaml(data: Any) -> str:
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=88)
+
+
+def free_name(folder: Path, stem: str) -> str:
+    """`stem.yaml`, or `stem-2.yaml`, ...: a file name not yet used in folder."""
+    candidate, number = f"{stem}.yaml", 1
+    while (folder / candidate).exists():
+        number += 1
+        candidate = f"{stem}-{number}.yaml"
+    return candidate
+
+
+def check_request(site: Site, request: AwardRequest) -> None:
+    check_slug(request.badge, "badge slug")
+    check_slug(request.earner, "earner slug")
+    if request.badge not in site.badges:
+        raise AuthoringError(
+            f"no badge '{request.badge}' in content/badges/"
+            f"{did_you_mean(request.badge, sorted(site.badges))}"
+        )
+    if request.earner not in site.earners:
+        raise AuthoringError(
+            f"no earner '{request.earner}' in content/earners/"
+            f"{did_you_mean(request.earner, sorted(site.earners))}: create "
+            f"content/earners/{request.earner}.yaml (a `name:` line is enough), or issue with "
+            "--from-csv, which creates earners"
+        )
+    for url in request.evidence:
+        if not is_http_url(url):
+            raise AuthoringError(f"--evidence '{url}' is not an absolute http(s) URL")
+
+
+def award(site_dir: Path, request: AwardRequest, today: dt.date | None = None) -> Issued:
+    """Write one new award to its own file, hashing the address; validate before writing."""
+    site = current_site(site_dir)
+    check_request(site, request)
+    email = check_email(request.email)
+    issued_on = request.issued_on or today or today_in(site)
+    award_id = new_award_id(site, set())
+    record = award_record(award_id, _with_email(request, email), issued_on)
+    awards_dir = site_dir / "content" / "awards"
+    name = free_name(awards_dir, f"{issued_on.isoformat()}-{request.earner}-{request.badge}")
+    relative = f"content/awards/{name}"
+    header = f"# Issued with `badgesite award` on {(today or today_in(site)).isoformat()}.\n"
+    changes = {relative: header + dump_yaml(record)}
+    is_published = site.earners[request.earner].is_published
+    if is_published:
+        changes[f"content/{published.PUBLISHED_FILE}"] = published.updated_record_text(
+            site_dir, [award_id]
+        )
+    apply_changes(site_dir, changes)
+    return Issued(award_id, award_url(site, award_id), is_published, relative)
+
+
+def _with_email(request: AwardRequest, email: str) -> AwardRequest:
+    return AwardRequest(
+        request.badge,
+        request.earner,
+        email,
+        request.issued_on,
+        request.expires,
+        request.evidence,
+        request.narrative,
+    )
+
+
+def apply_changes(site_dir: Path, changes: Mapping[str, str]) -> None:
+    """Write changes (relative path -> text) only if the site stays valid with them.
+
+    The changes are tried on a staged copy of content/ (hard links where the file system
+    allows, so it is cheap); only when that copy loads without a single error are they
+    written, each file atomically.
+    """
+    for relative in changes:
+        target = (site_dir / relative).resolve()
+        if not target.is_relative_to((site_dir / "content").resolve()):
+            raise AuthoringError(f"refusing to write '{relative}': it is outside content/")
+    with tempfile.TemporaryDirectory(prefix="badgesite-staged-") as staging_name:
+        staged = Path(staging_name)
+        shutil.copytree(site_dir / "content", staged / "content", copy_function=_link_or_copy)
+        for relative, text in changes.items():
+            path = staged / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.unlink(missing_ok=True)  # never write through a hard link into the site
+            path.write_text(text, encoding="utf-8")
+        staged_site = load_site(staged)
+        published.reconcile(staged_site, frozen=False)
+    for relative, text in changes.items():
+        write_atomic(site_dir / relative, text.encode("utf-8"))
+
+
+def _link_or_copy(source: str, destination: str) -> None:
+    try:
+        os.link(source, destination)
+    except OSError:
+        shutil.copy2(source, destination)
+
+
+def find_existing(site: Site, award_id: str) -> Award:
+    check_slug(award_id, "award id")
+    found = site.awards.get(award_id)
+    if found is None:
+        raise AuthoringError(f"no award with id '{award_id}' in content/awards/")
+    return found
+
+
+def _edit(site_dir: Path, found: Award, edit: Callable[[str, yaml.MappingNode], str]) -> str:
+    path = site_dir / found.source
+    text = path.read_text(encoding="utf-8")
+    try:
+        node = find_award(text, found.id)
+        changed = edit(text, node)
+    except EditProblem as problem:
+        raise AuthoringError(f"{found.source}: {problem}") from None
+    apply_changes(site_dir, {found.source: changed})
+    return found.source
+
+
+def revoke(
+    site_dir: Path, award_id: str, reason: str, date: dt.date | None = None
+) -> tuple[str, str]:
+    """Mark an award revoked in its own file; return (file, award URL)."""
+    site = current_site(site_dir)
+    found = find_existing(site, award_id)
+    if not reason.strip():
+        raise AuthoringError("a revocation needs a --reason: verifiers are shown it")
+    if found.revocation is not None:
+        when = f" on {found.revocation.date.date().isoformat()}" if found.revocation.date else ""
+        raise AuthoringError(
+            f"award '{award_id}' is already revoked{when} ({found.source}): "
+            f"{found.revocation.reason}"
+        )
+    revocation = {"date": date or today_in(site), "reason": " ".join(reason.split())}
+    source = _edit(
+        site_dir, found, lambda text, node: add_keys(text, node, {"revoked": revocation})
+    )
+    return source, award_url(site, award_id)
+
+
+def accept(site_dir: Path, award_id: str) -> tuple[str, str]:
+    """Mark an award accepted by its earner; return (file, award URL)."""
+    site = current_site(site_dir)
+    found = find_existing(site, award_id)
+    if found.accepted:
+        raise AuthoringError(f"award '{award_id}' is already accepted ({found.source})")
+
+    def edit(text: str, node: yaml.MappingNode) -> str:
+        if has_key(node, "accepted"):
+            return replace_scalar(text, node, "accepted", "true")
+        return add_keys(text, node, {"accepted": True})
+
+    return _edit(site_dir, found, edit), award_url(site, award_id)
+
+
+def withdraw(site_dir: Path, award_id: str, reason: str, date: dt.date | None = None) -> str:
+    """Record that a published award is withdrawn on purpose; return the file written."""
+    check_slug(award_id, "award id")
+    if not reason.strip():
+        raise AuthoringError("a withdrawal needs a --reason, kept in the record")
+    record = published.read_record(site_dir)
+    if award_id not in record.published:
+        raise AuthoringError(
+            f"'{award_id}' is not in content/{published.PUBLISHED_FILE}: it was never "
+            "published, so its record can simply be deleted"
+        )
+    if award_id in record.withdrawn_ids:
+        raise AuthoringError(f"'{award_id}' is already withdrawn")
+    path = published.withdrawn_path(site_dir)
+    text = path.read_text(encoding="utf-8") if path.exists() else published.WITHDRAWN_HEADER
+    if text and not text.endswith("\n"):
+        text += "\n"
+    text += published.withdrawal_line(award_id, date or dt.date.today(), reason)
+    write_atomic(path, text.encode("utf-8"))
+    return f"content/{published.WITHDRAWN_FILE}"

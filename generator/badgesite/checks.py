@@ -1,0 +1,282 @@
+"""Lints run by `badgesite check` and before every build: mistakes the model cannot see."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from badgesite.errors import ContentError, ContentErrors
+from badgesite.load import display_path, read_yaml
+from badgesite.model import Site
+from badgesite.published import Reconciliation, withdrawn_path
+
+ERROR = "error"
+WARNING = "warning"
+# The base_url `badgesite new` writes until the owner sets the real one.
+PLACEHOLDER_BASE_URL = "https://badges.example.org/"
+SCANNED_SUFFIXES = (".yaml", ".yml", ".txt", ".md", ".csv", ".svg", ".json", ".html")
+MAX_SCANNED_BYTES = 5 * 1024 * 1024
+SCANNED_FOLDERS = ("content", "templates", "themes")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_BASE_URL_LINE = re.compile(r"^base_url\s*:", re.MULTILINE)
+_LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One lint result: an error stops a build, a warning only fails `check --strict`."""
+
+    severity: str
+    problem: ContentError
+
+    def __str__(self) -> str:
+        if self.severity == ERROR:
+            return str(self.problem)
+        problem = self.problem
+        location = f"{problem.path}:{problem.line}" if problem.line else problem.path
+        field = f"{problem.field}: " if problem.field else ""
+        return f"{location}: warning: {field}{problem.message}"
+
+
+class CheckFailed(ContentErrors):
+    """Content errors, with the warnings found alongside them."""
+
+    def __init__(self, errors: Iterable[ContentError], warnings: Iterable[Finding] = ()) -> None:
+        super().__init__(errors)
+        self.warnings: tuple[Finding, ...] = tuple(sorted(set(warnings)))
+
+
+def errors_of(findings: Iterable[Finding]) -> list[ContentError]:
+    return [finding.problem for finding in findings if finding.severity == ERROR]
+
+
+def warnings_of(findings: Iterable[Finding]) -> list[Finding]:
+    return [finding for finding in findings if finding.severity == WARNING]
+
+
+def _warning(path: str, line: int, field: str, message: str) -> Finding:
+    return Finding(WARNING, ContentError(path, line, field, message))
+
+
+def _error(path: str, line: int, field: str, message: str) -> Finding:
+    return Finding(ERROR, ContentError(path, line, field, message))
+
+
+def lint_files(site_dir: Path) -> list[Finding]:
+    """Lints on the files themselves, which run even when records do not parse.
+
+    One walk serves both lints; a symlink costs a resolve, any other file none (a file in a
+    folder that is not a symlink cannot lead out of the site). It runs before every build,
+    so it walks with os.scandir, whose entries know their type without another system call.
+    """
+    findings: list[Finding] = []
+    root = site_dir.resolve()
+    allowed = _issuer_addresses(site_dir)
+    for folder_name in SCANNED_FOLDERS:
+        folder = site_dir / folder_name
+        if folder.is_symlink():
+            findings.extend(_escaping(folder, root, site_dir))
+            continue
+        if not folder.is_dir():
+            continue
+        pending = [str(folder)]
+        while pending:
+            with os.scandir(pending.pop()) as entries:
+                for entry in entries:
+                    if entry.is_symlink():
+                        escaping = list(_escaping(Path(entry.path), root, site_dir))
+                        findings.extend(escaping)
+                        if escaping or entry.is_dir():
+                            continue  # never read what lies outside; never walk a link twice
+                    if entry.is_dir():
+                        pending.append(entry.path)
+                    elif folder_name == "content" and entry.name.lower().endswith(SCANNED_SUFFIXES):
+                        findings.extend(_plain_email_addresses(entry.path, site_dir, allowed))
+    return sorted(findings)
+
+
+def _escaping(path: Path, root: Path, site_dir: Path) -> Iterator[Finding]:
+    if not path.resolve().is_relative_to(root):
+        yield _error(
+            display_path(path, site_dir),
+            0,
+            "",
+            f"is a symlink to {os.readlink(path)}, outside the site; refused (a build "
+            "would publish or read files that are not part of the site)",
+        )
+
+
+def _issuer_addresses(site_dir: Path) -> set[str]:
+    """The issuers' contact addresses: public on purpose, so never flagged."""
+    addresses: set[str] = set()
+    folder = site_dir / "content" / "issuers"
+    if not folder.is_dir():
+        return addresses
+    for path in folder.glob("*.yaml"):
+        parsed = read_yaml(path, site_dir)
+        if isinstance(parsed, ContentError):
+            continue  # the loader reports it
+        data = parsed[0]
+        if isinstance(data, dict) and isinstance(data.get("email"), str):
+            addresses.add(data["email"].strip().lower())
+    return addresses
+
+
+def _json_strings(value: Any, key: str = "") -> Iterator[str]:
+    if isinstance(value, dict):
+        for child_key, child in value.items():
+            yield from _json_strings(child, str(child_key))
+    elif isinstance(value, list):
+        for child in value:
+            yield from _json_strings(child, key)
+    elif isinstance(value, str) and key != "email":  # an issuer's public contact address
+        yield value
+
+
+def _mask(address: str) -> str:
+    local, _, domain = address.partition("@")
+    return f"{local[:1]}…@{domain}"
+
+
+def _plain_email_addresses(path: str, site_dir: Path, allowed: set[str]) -> Iterator[Finding]:
+    try:
+        with open(path, "rb") as stream:
+            data = stream.read(MAX_SCANNED_BYTES + 1)
+    except OSError:
+        return
+    if b"@" not in data or len(data) > MAX_SCANNED_BYTES:
+        return  # the loaders refuse files this large with their own message
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return
+    if path.lower().endswith(".json"):
+        try:
+            texts = list(_json_strings(json.loads(text)))
+        except (ValueError, RecursionError):
+            return
+        found = [(0, match.group()) for item in texts for match in _EMAIL.finditer(item)]
+    else:
+        found = [
+            (text.count("\n", 0, match.start()) + 1, match.group())
+            for match in _EMAIL.finditer(text)
+        ]
+    for line, address in found:
+        if address.lower() in allowed:
+            continue
+        yield _warning(
+            display_path(Path(path), site_dir),
+            line,
+            "",
+            f"plain email address '{_mask(address)}': everything in content/ is public "
+            "once the site or its repository is. Remove it; recipients are stored only as "
+            "hashes (`badgesite award --email` makes them)",
+        )
+
+
+def lint_site(site: Site, reconciliation: Reconciliation) -> list[Finding]:
+    """Lints that need the validated site."""
+    findings: list[Finding] = []
+    findings.extend(_base_url(site))
+    findings.extend(_linkedin(site))
+    findings.extend(_images(site))
+    shown = display_path(withdrawn_path(site.root), site.root)
+    for award_id in reconciliation.withdrawn_but_published:
+        findings.append(
+            _warning(
+                shown,
+                0,
+                "",
+                f"award '{award_id}' is recorded as withdrawn but is still published",
+            )
+        )
+    return findings
+
+
+def _base_url(site: Site) -> Iterator[Finding]:
+    source = site.config.source
+    try:
+        text = (site.root / source).read_text(encoding="utf-8")
+        match = _BASE_URL_LINE.search(text)
+        line = text.count("\n", 0, match.start()) + 1 if match else 0
+    except (OSError, UnicodeDecodeError):
+        line = 0
+    base_url = site.config.base_url
+    parts = urlsplit(base_url)
+    host = parts.hostname or ""
+    if base_url == PLACEHOLDER_BASE_URL:
+        yield _warning(
+            source,
+            line,
+            "base_url",
+            f"still the placeholder '{base_url}': set it to the address the site is published "
+            "at, before the first award is shared (award URLs are permanent)",
+        )
+    if parts.scheme != "https" and host not in _LOCAL_HOSTS:
+        yield _warning(
+            source,
+            line,
+            "base_url",
+            f"'{base_url}' is not https: verifiers, browsers and LinkedIn expect https, and "
+            "GitHub Pages and Netlify serve it",
+        )
+    if host.endswith(".github.io") and parts.path in ("", "/"):
+        owner = host.removesuffix(".github.io")
+        yield _warning(
+            source,
+            line,
+            "base_url",
+            f"'{base_url}' has no repository path: a GitHub Pages project site lives at "
+            f"https://{owner}.github.io/REPO/ (only a repository named {host} is served at "
+            "the root)",
+        )
+
+
+def _linkedin(site: Site) -> Iterator[Finding]:
+    for issuer in site.issuers.values():
+        value = issuer.linkedin_organization_id
+        if value and int(value) <= 0:
+            yield _error(
+                issuer.source,
+                0,
+                "linkedin_organization_id",
+                f"'{value}' is not a LinkedIn organization id: use the company's positive "
+                "numeric id (the number in its page admin URL)",
+            )
+
+
+def _images(site: Site) -> Iterator[Finding]:
+    used: set[Path] = set()
+    for badge in site.badges.values():
+        used.add(badge.image.path.resolve())
+        if badge.image.width != badge.image.height:
+            yield _warning(
+                badge.source,
+                0,
+                "image",
+                f"'{badge.image.path.name}' is {badge.image.width}x{badge.image.height}: badge "
+                "images are shown square, so it will be cropped or padded",
+            )
+    for issuer in site.issuers.values():
+        if issuer.image is not None:
+            used.add(issuer.image.path.resolve())
+    for earner in site.earners.values():
+        if earner.image is not None:
+            used.add(earner.image.path.resolve())
+    images_dir = site.root / "content" / "images"
+    if not images_dir.is_dir():
+        return
+    for path in sorted(images_dir.rglob("*")):
+        if path.is_file() and not path.name.startswith(".") and path.resolve() not in used:
+            yield _warning(
+                display_path(path, site.root),
+                0,
+                "",
+                "not used by any record (delete it, or refer to it as an image)",
+            )

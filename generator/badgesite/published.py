@@ -1,0 +1,214 @@
+"""The record of published award ids, so that a URL once published never vanishes by accident."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from badgesite.errors import ContentError, ContentErrors
+from badgesite.load import SLUG_PATTERN, display_path, escapes_site
+from badgesite.model import Site
+
+PUBLISHED_FILE = "published-awards.txt"
+WITHDRAWN_FILE = "withdrawn-awards.txt"
+# 37 bytes an id: room for hundreds of thousands of awards, and no more.
+MAX_RECORD_FILE_BYTES = 16 * 1024 * 1024
+
+PUBLISHED_HEADER = """\
+# Every award id this site has published, one a line, sorted. `badgesite build` adds new
+# ones; CI builds (CI=true or --frozen) only check it. Commit this file. Never delete a
+# line: a published URL must keep working. Revoke an award instead
+# (`badgesite revoke ID --reason TEXT`), or withdraw it on purpose
+# (`badgesite withdraw ID --reason TEXT`, recorded in withdrawn-awards.txt).
+"""
+
+WITHDRAWN_HEADER = """\
+# Award ids withdrawn from publication on purpose (an earner asked to be removed, an
+# award issued by mistake and never meant to stay public). One a line:
+#   <id> <YYYY-MM-DD> <reason>
+# `badgesite withdraw ID --reason TEXT` adds a line. Their URLs no longer resolve.
+"""
+
+_WITHDRAWN_LINE = re.compile(r"^(\S+)\s+(\d{4}-\d{2}-\d{2})\s+(\S.*)$")
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    award_id: str
+    date: dt.date
+    reason: str
+
+
+@dataclass(frozen=True)
+class PublishedRecord:
+    """The ids recorded as published, and the ids withdrawn on purpose."""
+
+    published: frozenset[str]
+    withdrawn: tuple[Withdrawal, ...]
+    exists: bool
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False)
+
+    @property
+    def withdrawn_ids(self) -> frozenset[str]:
+        return frozenset(item.award_id for item in self.withdrawn)
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """How the site's published awards compare with the record."""
+
+    record: PublishedRecord
+    current: frozenset[str]
+    new_ids: tuple[str, ...]
+    withdrawn_but_published: tuple[str, ...]
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.new_ids) or not self.record.exists
+
+
+def record_path(site_dir: Path) -> Path:
+    return site_dir / "content" / PUBLISHED_FILE
+
+
+def withdrawn_path(site_dir: Path) -> Path:
+    return site_dir / "content" / WITHDRAWN_FILE
+
+
+def _read_lines(path: Path, site_dir: Path) -> list[tuple[int, str]] | ContentError | None:
+    """The non-comment, non-blank lines of a record file with their numbers; None if absent."""
+    shown = display_path(path, site_dir)
+    if not path.exists():
+        return None
+    if escapes_site(path, site_dir):
+        return ContentError(shown, 0, "", "is a symlink to a file outside the site; refused")
+    try:
+        size = path.stat().st_size
+        if size > MAX_RECORD_FILE_BYTES:
+            return ContentError(
+                shown, 0, "", f"file is {size} bytes; the limit is {MAX_RECORD_FILE_BYTES}"
+            )
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return ContentError(shown, 0, "", "not UTF-8 text")
+    except OSError as exc:
+        return ContentError(shown, 0, "", f"cannot read: {exc.strerror or exc}")
+    return [
+        (number, line.strip())
+        for number, line in enumerate(text.splitlines(), start=1)
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+
+
+def read_record(site_dir: Path) -> PublishedRecord:
+    """Read both record files; raise ContentErrors naming every malformed line."""
+    errors: list[ContentError] = []
+    published: dict[str, int] = {}
+    lines = _read_lines(record_path(site_dir), site_dir)
+    shown = display_path(record_path(site_dir), site_dir)
+    if isinstance(lines, ContentError):
+        errors.append(lines)
+    for number, line in lines if isinstance(lines, list) else []:
+        if not SLUG_PATTERN.match(line):
+            errors.append(ContentError(shown, number, "", f"'{line[:60]}' is not an award id"))
+        else:
+            published.setdefault(line, number)
+    withdrawn: list[Withdrawal] = []
+    withdrawn_lines = _read_lines(withdrawn_path(site_dir), site_dir)
+    withdrawn_shown = display_path(withdrawn_path(site_dir), site_dir)
+    if isinstance(withdrawn_lines, ContentError):
+        errors.append(withdrawn_lines)
+    for number, line in withdrawn_lines if isinstance(withdrawn_lines, list) else []:
+        match = _WITHDRAWN_LINE.match(line)
+        problem = ""
+        if not match:
+            problem = "expected '<id> <YYYY-MM-DD> <reason>'"
+        elif not SLUG_PATTERN.match(match.group(1)):
+            problem = f"'{match.group(1)[:60]}' is not an award id"
+        else:
+            try:
+                date = dt.date.fromisoformat(match.group(2))
+            except ValueError:
+                problem = f"'{match.group(2)}' is not a date"
+        if problem:
+            errors.append(ContentError(withdrawn_shown, number, "", problem))
+            continue
+        assert match is not None
+        withdrawn.append(Withdrawal(match.group(1), date, match.group(3).strip()))
+    if errors:
+        raise ContentErrors(errors)
+    return PublishedRecord(frozenset(published), tuple(withdrawn), lines is not None, published)
+
+
+def reconcile(site: Site, frozen: bool) -> Reconciliation:
+    """Compare the site with its record; raise ContentErrors for every vanished award.
+
+    Frozen (a CI build) also refuses a record that is out of date, since a CI build must
+    not rewrite it and a later local build would otherwise record ids nobody committed.
+    """
+    record = read_record(site.root)
+    current = frozenset(award.id for award in site.published_awards)
+    shown = display_path(record_path(site.root), site.root)
+    errors: list[ContentError] = []
+    for award_id in sorted(record.published - current - record.withdrawn_ids):
+        errors.append(
+            ContentError(
+                shown,
+                record.lines.get(award_id, 0),
+                "",
+                f"published award '{award_id}' is gone from the site, and its URL with it. "
+                "Put its record back and revoke it instead "
+                f"(`badgesite revoke {award_id} --reason TEXT` keeps its page and JSON and "
+                "tells verifiers why), or if it must disappear (an earner's request), record "
+                f"that: `badgesite withdraw {award_id} --reason TEXT`",
+            )
+        )
+    new_ids = tuple(sorted(current - record.published))
+    if frozen and (new_ids or not record.exists):
+        listed = ", ".join(new_ids[:5]) + (" ..." if len(new_ids) > 5 else "")
+        what = f"{len(new_ids)} published award(s) are not recorded ({listed})"
+        if not record.exists:
+            what = "the file is missing"
+        errors.append(
+            ContentError(
+                shown,
+                0,
+                "",
+                f"out of date: {what}. A CI build (CI=true or --frozen) never rewrites it: "
+                "run `badgesite build` locally and commit the file.",
+            )
+        )
+    if errors:
+        raise ContentErrors(errors)
+    return Reconciliation(
+        record=record,
+        current=current,
+        new_ids=new_ids,
+        withdrawn_but_published=tuple(sorted(record.withdrawn_ids & current)),
+    )
+
+
+def render_record(ids: Iterable[str]) -> str:
+    return PUBLISHED_HEADER + "".join(f"{award_id}\n" for award_id in sorted(set(ids)))
+
+
+def updated_record_text(site_dir: Path, ids: Iterable[str]) -> str:
+    """The record file's text with ids added (existing lines kept, header as it was)."""
+    path = record_path(site_dir)
+    current = read_record(site_dir).published
+    if not path.exists():
+        return render_record(ids)
+    header = "".join(
+        line
+        for line in path.read_text(encoding="utf-8").splitlines(keepends=True)
+        if line.lstrip().startswith("#")
+    )
+    all_ids = sorted(current | set(ids))
+    return (header or PUBLISHED_HEADER) + "".join(f"{award_id}\n" for award_id in all_ids)
+
+
+def withdrawal_line(award_id: str, date: dt.date, reason: str) -> str:
+    return f"{award_id} {date.isoformat()} {' '.join(reason.split())}\n"

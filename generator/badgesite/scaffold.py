@@ -1,0 +1,97 @@
+"""`badgesite new`: a site folder that builds at once, from the templates in scaffold/."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from badgesite import __version__, published
+from badgesite.authoring import AwardRequest, award_record, dump_yaml
+from badgesite.build import load_site
+from badgesite.bulk import slugify
+from badgesite.checks import PLACEHOLDER_BASE_URL
+from badgesite.config import base_url_problem, normalize_base_url
+from badgesite.errors import BadgesiteError
+from badgesite.write import write_atomic
+
+TEMPLATES = Path(__file__).parent / "scaffold"
+SAMPLE_EARNER = "sample-earner"
+SAMPLE_BADGE = "first-badge"
+# Template files whose names cannot be their final ones inside a Python package.
+RENAMED = {"gitignore": ".gitignore", "github/workflows/pages.yml": ".github/workflows/pages.yml"}
+
+
+class ScaffoldError(BadgesiteError):
+    """The new site cannot be created where asked; nothing was written."""
+
+
+@dataclass(frozen=True)
+class NewSite:
+    root: Path
+    files: tuple[str, ...]
+    sample_award: str
+
+
+def _target_name(relative: str, issuer: str) -> str:
+    if relative == "content/issuers/issuer.yaml.in":
+        return f"content/issuers/{issuer}.yaml"
+    return RENAMED.get(relative, relative)
+
+
+def new_site(
+    target: Path,
+    title: str = "My Badges",
+    base_url: str = PLACEHOLDER_BASE_URL,
+    today: dt.date | None = None,
+) -> NewSite:
+    """Create a site in target (absent or empty) with one of each record; return its files."""
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise ScaffoldError(f"{target} already exists and is not empty; choose a new folder")
+    problem = base_url_problem(base_url)
+    if problem:
+        raise ScaffoldError(f"--base-url: {problem}")
+    if not title.strip():
+        raise ScaffoldError("--title must not be empty")
+    base_url = normalize_base_url(base_url)
+    issuer = slugify(title) or "issuer"
+    quoted = {  # values inside YAML are written as JSON strings, which YAML reads as they are
+        "__TITLE__": json.dumps(title.strip(), ensure_ascii=False),
+        "__DESCRIPTION__": json.dumps(
+            f"Verifiable Open Badges awarded by {title.strip()}.", ensure_ascii=False
+        ),
+        "__BASE_URL__": base_url,
+        "__ISSUER__": issuer,
+    }
+    plain = {"__TITLE__": title.strip(), "__VERSION__": __version__}
+    files: dict[str, bytes] = {}
+    for path in sorted(TEMPLATES.rglob("*")):
+        if not path.is_file() or "__pycache__" in path.parts:
+            continue
+        relative = path.relative_to(TEMPLATES).as_posix()
+        name = _target_name(relative, issuer)
+        if path.suffix == ".svg":
+            files[name] = path.read_bytes()
+            continue
+        text = path.read_text(encoding="utf-8")
+        for placeholder, value in (quoted if name.endswith(".yaml") else plain).items():
+            text = text.replace(placeholder, value)
+        files[name] = text.encode("utf-8")
+    today = today or dt.date.today()
+    award_id = str(uuid.uuid4())
+    record = award_record(
+        award_id,
+        AwardRequest(SAMPLE_BADGE, SAMPLE_EARNER, "sample-earner@example.org"),
+        today,
+    )
+    record["narrative"] = "A sample award: delete it, or revoke it once it has been published."
+    files[f"content/awards/{today.isoformat()}-{SAMPLE_EARNER}-{SAMPLE_BADGE}.yaml"] = (
+        "# A sample award, made the way `badgesite award` makes them.\n" + dump_yaml(record)
+    ).encode("utf-8")
+    files[f"content/{published.PUBLISHED_FILE}"] = published.render_record([]).encode("utf-8")
+    for name, data in files.items():
+        write_atomic(target / name, data)
+    load_site(target)  # a template error shows up here, not in the owner's first build
+    return NewSite(target, tuple(sorted(files)), award_id)

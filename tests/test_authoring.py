@@ -1,0 +1,347 @@
+"""award, bulk issuing, revoke and accept: records written safely, addresses never stored."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from badgesite.build import build, load_site
+from badgesite.cli import main
+from badgesite.openbadges.hashing import identity_matches
+from conftest import FIXED_NOW, tree_bytes, write
+
+ADDRESS = "Ada.Nkemelu@Mail.Example"
+UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+BASE = "https://badges.harbour-lab.example/pages/assertions/"
+
+
+def run(*args: str):
+    env = {"SOURCE_DATE_EPOCH": "1761998400", "CI": None}
+    return CliRunner().invoke(main, list(args), env=env)
+
+
+def assert_address_nowhere(root: Path, *addresses: str) -> None:
+    for path, data in tree_bytes(root).items():
+        for address in addresses:
+            assert address.lower().encode() not in data.lower(), path
+
+
+def test_award_writes_a_new_file_with_a_uuid_and_a_salted_hash(site: Path) -> None:
+    result = run(
+        "award",
+        "soldering",
+        "--earner",
+        "bo",
+        "--email",
+        ADDRESS,
+        "--issued-on",
+        "2025-01-02",
+        "--expires",
+        "2027-01-02",
+        "--evidence",
+        "https://bo.example/work",
+        "--narrative",
+        "Soldered *everything*.",
+        "--site",
+        str(site),
+    )
+    assert result.exit_code == 0, result.output
+    wrote, url = result.output.splitlines()
+    assert wrote == "Wrote content/awards/2025-01-02-bo-soldering.yaml"
+    award_id = url.removeprefix(BASE).rstrip("/")
+    assert UUID4.match(award_id)
+    data = yaml.safe_load((site / "content/awards/2025-01-02-bo-soldering.yaml").read_text())
+    assert data["id"] == award_id
+    assert data["evidence"] == [{"url": "https://bo.example/work"}]
+    recipient = data["recipient"]
+    assert identity_matches(ADDRESS, recipient["salt"], recipient["identity"])
+    assert len(recipient["salt"]) == 32
+    assert award_id in (site / "content/published-awards.txt").read_text()
+    assert_address_nowhere(site, ADDRESS)
+    build(site, site / "output", now=FIXED_NOW)
+    assert (site / "output/assertions" / f"{award_id}.json").is_file()
+    assert_address_nowhere(site, ADDRESS)
+
+
+def test_a_second_award_of_the_same_badge_gets_its_own_file(site: Path) -> None:
+    args = ("award", "soldering", "--earner", "bo", "--email", ADDRESS, "--issued-on", "2025-01-02")
+    assert run(*args, "--site", str(site)).exit_code == 0
+    result = run(*args, "--site", str(site))
+    assert result.output.startswith("Wrote content/awards/2025-01-02-bo-soldering-2.yaml")
+    assert len(load_site(site).awards) == 8
+
+
+def test_a_private_earners_award_is_not_recorded_as_published(site: Path) -> None:
+    result = run("award", "soldering", "--earner", "cy", "--email", ADDRESS, "--site", str(site))
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[1].endswith("(private earner: not published)")
+    award_id = result.output.splitlines()[1].removeprefix(BASE).split("/")[0]
+    assert award_id not in (site / "content/published-awards.txt").read_text()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("soldring", "--earner", "bo"),
+            "error: no badge 'soldring' in content/badges/ (did you mean 'soldering'?)",
+        ),
+        (
+            ("soldering", "--earner", "bob"),
+            "error: no earner 'bob' in content/earners/ (did you "
+            "mean 'bo'?): create content/earners/bob.yaml",
+        ),
+        (("soldering", "--earner", "../../x"), "error: '../../x' is not a valid earner slug"),
+        (("../b", "--earner", "bo"), "error: '../b' is not a valid badge slug"),
+        (
+            ("soldering", "--earner", "bo", "--evidence", "javascript:alert(1)"),
+            "error: --evidence 'javascript:alert(1)' is not an absolute http(s) URL",
+        ),
+    ],
+)
+def test_award_refuses_unknown_or_unsafe_names(site: Path, args: tuple, message: str) -> None:
+    before = tree_bytes(site)
+    result = run("award", *args, "--email", ADDRESS, "--site", str(site))
+    assert result.exit_code == 1
+    assert result.output.startswith(message)
+    assert result.output.endswith("Nothing was written.\n")
+    assert tree_bytes(site) == before
+
+
+def test_award_refuses_a_bad_address_without_echoing_it(site: Path) -> None:
+    result = run(
+        "award", "soldering", "--earner", "bo", "--email", "not-an-address", "--site", str(site)
+    )
+    assert result.exit_code == 1
+    assert "error: the --email value is not an email address" in result.output
+    assert "not-an-address" not in result.output
+
+
+def test_an_award_the_model_refuses_is_never_written(site: Path) -> None:
+    replace = site / "content/badges/soldering.yaml"
+    replace.write_text(replace.read_text() + "retired: 2024-12-31\n")
+    before = tree_bytes(site)
+    result = run(
+        "award",
+        "soldering",
+        "--earner",
+        "bo",
+        "--email",
+        ADDRESS,
+        "--issued-on",
+        "2025-02-01",
+        "--site",
+        str(site),
+    )
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0] == (
+        "content/awards/2025-02-01-bo-soldering.yaml:8: issued_on: badge 'soldering' was "
+        "retired on 2024-12-31; a retired badge is no longer awarded"
+    )
+    assert tree_bytes(site) == before
+
+
+def test_authoring_refuses_to_touch_a_broken_site(site: Path) -> None:
+    write(site, "content/earners/ada.yaml", "name: Ada\nvisibilty: public\n")
+    before = tree_bytes(site)
+    result = run("award", "soldering", "--earner", "bo", "--email", ADDRESS, "--site", str(site))
+    assert result.exit_code == 1
+    assert "content/earners/ada.yaml:2: visibilty: unknown field" in result.output
+    assert tree_bytes(site) == before
+
+
+CSV_HEADER = "name,email,badge,evidence,issued_on,expires\n"
+
+
+def test_bulk_issue_creates_earners_and_prints_urls(site: Path, tmp_path: Path) -> None:
+    sheet = tmp_path / "spring cohort.csv"
+    sheet.write_text(  # with a byte order mark, as spreadsheet programs write them
+        "\ufeffname,email,badge,earner,evidence,issued_on,expires\n"
+        "Ada Nkemelu,ada@one.example,laser-cutting,ada,,2025-03-01,\n"
+        "Inês Gonçalves,ines@two.example,soldering,,https://ines.example/x,2025-03-01,2027-01-01\n"
+        "Dan Ore,dan@three.example,soldering,,,,\n",
+        encoding="utf-8",
+    )
+    result = run("award", "--from-csv", str(sheet), "--site", str(site))
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[:2] == [
+        "New earner: content/earners/dan-ore.yaml",
+        "New earner: content/earners/ines-goncalves.yaml",
+    ]
+    assert lines[2] == "Wrote 3 awards to content/awards/2025-11-01-spring-cohort.yaml:"
+    assert all(UUID4.match(line.removeprefix(BASE).rstrip("/")) for line in lines[3:])
+    assert len(lines) == 6
+    records = yaml.safe_load((site / "content/awards/2025-11-01-spring-cohort.yaml").read_text())
+    assert [r["earner"] for r in records] == ["ada", "ines-goncalves", "dan-ore"]
+    assert records[2]["issued_on"].isoformat() == "2025-11-01"  # today, as SOURCE_DATE_EPOCH
+    assert identity_matches(
+        "ines@two.example", records[1]["recipient"]["salt"], records[1]["recipient"]["identity"]
+    )
+    earner = yaml.safe_load((site / "content/earners/ines-goncalves.yaml").read_text())
+    assert earner == {"name": "Inês Gonçalves", "visibility": "public"}
+    assert_address_nowhere(site, "ada@one.example", "ines@two.example", "dan@three.example")
+    build(site, site / "output", now=FIXED_NOW)
+
+
+def test_bulk_issue_is_all_or_nothing_with_row_numbers(site: Path, tmp_path: Path) -> None:
+    sheet = tmp_path / "batch.csv"
+    sheet.write_text(
+        CSV_HEADER
+        + "Ada Nkemelu,ada@one.example,laser-cutting,,,\n"
+        + "Bo Other,bo@x.example,soldering,,,\n"
+        + "Eve,not-an-address,soldring,ftp://x,2025-13-01,\n"
+        + "Ada Nkemelu,ada@one.example,laser-cutting,,,\n"
+    )
+    before = tree_bytes(site)
+    result = run("award", "--from-csv", str(sheet), "--site", str(site))
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "batch.csv:4: badge: no badge 'soldring' in content/badges/ (did you mean 'soldering'?)",
+        "batch.csv:4: email: not an email address",
+        "batch.csv:4: evidence: 'ftp://x' is not an absolute http(s) URL",
+        "batch.csv:4: issued_on: '2025-13-01' is not a date (YYYY-MM-DD)",
+        "batch.csv:5: email: the same address already gets this badge in row 2",
+        "Nothing was written.",
+    ]
+    assert tree_bytes(site) == before
+
+
+def test_bulk_issue_checks_columns_and_name_clashes(site: Path, tmp_path: Path) -> None:
+    sheet = tmp_path / "batch.csv"
+    sheet.write_text("name,mail,badge\nAda,ada@one.example,soldering\n")
+    result = run("award", "--from-csv", str(sheet), "--site", str(site))
+    assert result.output.splitlines()[:2] == [
+        "batch.csv:1: email: required column is missing",
+        "batch.csv:1: mail: unknown column (did you mean 'email'?)",
+    ]
+    sheet.write_text(
+        "name,email,badge\nBo Lindqvist,bo@one.example,soldering\n"
+        "Bo Larsen,bo2@one.example,soldering\n"
+    )
+    (site / "content/earners/bo-lindqvist.yaml").write_text("name: Someone Else\n")
+    result = run("award", "--from-csv", str(sheet), "--site", str(site))
+    assert result.output.splitlines()[0] == (
+        "batch.csv:2: name: earner 'bo-lindqvist' already exists as 'Someone Else': add an "
+        "'earner' column to say which earner this row is"
+    )
+
+
+def test_bulk_issue_refuses_huge_files(site: Path, tmp_path: Path) -> None:
+    sheet = tmp_path / "huge.csv"
+    sheet.write_text(CSV_HEADER + "x,x@y.example,soldering,,,\n" * 200_000)
+    result = run("award", "--from-csv", str(sheet), "--site", str(site))
+    assert result.exit_code == 1
+    assert result.output.startswith("huge.csv: file is ")
+    assert "bytes; the limit is 5242880" in result.output
+
+
+def test_bulk_warns_about_a_csv_inside_the_site(site: Path) -> None:
+    write(site, "people.csv", "name,email,badge\nAda Nkemelu,ada@one.example,soldering\n")
+    result = run("award", "--from-csv", str(site / "people.csv"), "--site", str(site))
+    assert result.exit_code == 0, result.output
+    assert "holds plain email addresses and is inside the site" in result.output
+
+
+PENDING = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c05"  # bo's laser-cutting, accepted: false
+REVOKED = "9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c04"
+ADA_SECOND = "7b3e9d14-52c8-4f0a-8e61-2d9c4b7a1e02"
+
+
+def test_revoke_edits_the_award_in_place_and_keeps_the_rest(site: Path) -> None:
+    path = site / "content/awards/ada.yaml"
+    path.write_text("# Ada's awards: keep this comment.\n" + path.read_text())
+    before = path.read_text()
+    result = run(
+        "revoke",
+        ADA_SECOND,
+        "--reason",
+        "Issued in error:\n wrong  course",
+        "--date",
+        "2025-05-01",
+        "--site",
+        str(site),
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        f"Revoked {ADA_SECOND} in content/awards/ada.yaml\n{BASE}{ADA_SECOND}/\n"
+    )
+    after = path.read_text()
+    added = "  revoked:\n    date: 2025-05-01\n    reason: 'Issued in error: wrong course'\n"
+    anchor = "  expires: 2025-04-10\n"
+    assert after == before.replace(anchor, anchor + added)
+    award = load_site(site).awards[ADA_SECOND]
+    assert award.revocation is not None
+    assert award.revocation.reason == "Issued in error: wrong course"
+
+
+def test_revoke_a_single_award_file_with_a_block_scalar_last(site: Path) -> None:
+    write(
+        site,
+        "content/awards/one.yaml",
+        "id: abc-1\nbadge: soldering\nearner: bo\nrecipient:\n  identity: sha256$"
+        + "a" * 64
+        + "\n  salt: s\nissued_on: 2024-01-01\nnarrative: |\n  Line one.\n\n"
+        "  Line two.\n\n# trailing comment\n",
+    )
+    result = run(
+        "revoke", "abc-1", "--reason", "Duplicate", "--date", "2025-01-01", "--site", str(site)
+    )
+    assert result.exit_code == 0, result.output
+    text = (site / "content/awards/one.yaml").read_text()
+    assert text.endswith(
+        "  Line two.\nrevoked:\n  date: 2025-01-01\n  reason: Duplicate\n\n# trailing comment\n"
+    )
+    assert load_site(site).awards["abc-1"].narrative == "Line one.\n\nLine two."
+
+
+def test_revoke_errors(site: Path) -> None:
+    before = tree_bytes(site)
+    unknown = run("revoke", "no-such-award", "--reason", "x", "--site", str(site))
+    assert unknown.exit_code == 1
+    assert unknown.output.startswith("error: no award with id 'no-such-award' in content/awards/")
+    again = run("revoke", REVOKED, "--reason", "x", "--site", str(site))
+    assert again.exit_code == 1
+    assert again.output.startswith(
+        f"error: award '{REVOKED}' is already revoked on 2024-06-01 "
+        "(content/awards/bo-and-cy.yaml): Issued to the wrong member."
+    )
+    blank = run("revoke", ADA_SECOND, "--reason", "  ", "--site", str(site))
+    assert "needs a --reason" in blank.output
+    assert tree_bytes(site) == before
+
+
+def test_revoke_refuses_flow_style_awards(site: Path) -> None:
+    write(
+        site,
+        "content/awards/flow.yaml",
+        "{id: flow-1, badge: soldering, earner: bo, issued_on: 2024-01-01, recipient: "
+        "{identity: 'sha256$" + "b" * 64 + "', salt: s}}\n",
+    )
+    result = run("revoke", "flow-1", "--reason", "x", "--site", str(site))
+    assert result.exit_code == 1
+    assert "is written in flow style ({...}); edit it by hand" in result.output
+
+
+def test_accept_replaces_false_or_adds_the_key(site: Path) -> None:
+    path = site / "content/awards/bo-and-cy.yaml"
+    before = path.read_text()
+    result = run("accept", PENDING, "--site", str(site))
+    assert result.exit_code == 0, result.output
+    assert path.read_text() == before.replace("  accepted: false\n", "  accepted: true\n")
+    again = run("accept", PENDING, "--site", str(site))
+    assert again.exit_code == 1
+    assert f"error: award '{PENDING}' is already accepted" in again.output
+    write(
+        site,
+        "content/earners/bo.yaml",
+        "name: Bo Lindqvist\nvisibility: unlisted\nauto_accept: false\n",
+    )
+    assert not load_site(site).awards[REVOKED].accepted
+    assert run("accept", REVOKED, "--site", str(site)).exit_code == 0
+    assert load_site(site).awards[REVOKED].accepted
+    assert "    reason: Issued to the wrong member.\n  accepted: true\n" in path.read_text()

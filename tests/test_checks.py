@@ -1,0 +1,195 @@
+"""`badgesite check` and the lints every build runs first."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from badgesite.build import build
+from badgesite.checks import CheckFailed
+from badgesite.cli import main
+from conftest import EXAMPLE_SITE, FIXED_NOW, tree_bytes, write
+
+
+def run(*args: str):
+    env = {"SOURCE_DATE_EPOCH": "1761998400", "CI": None}
+    return CliRunner().invoke(main, list(args), env=env)
+
+
+def replace_in(site: Path, relative: str, old: str, new: str) -> None:
+    path = site / relative
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def test_the_repository_sites_are_clean_even_strictly() -> None:
+    for root in (EXAMPLE_SITE, EXAMPLE_SITE / "tests/golden/site"):
+        result = run("check", "--strict", "--frozen", "--site", str(root))
+        assert result.exit_code == 0, result.output
+        assert result.output == "No problems found.\n"
+
+
+def test_check_writes_nothing(site: Path) -> None:
+    (site / "content/published-awards.txt").unlink()
+    before = tree_bytes(site)
+    result = run("check", "--site", str(site))
+    assert result.exit_code == 0, result.output
+    assert tree_bytes(site) == before
+    assert not (site / "output").exists()
+
+
+def test_plain_email_addresses_are_found_anywhere_in_content(site: Path) -> None:
+    replace_in(
+        site, "content/earners/ada.yaml", "bio: Builds", "bio: Mail ada.n@mail.example. Builds"
+    )
+    write(site, "content/earners/bo.yaml", "# bo@lindqvist.example asked for this\nname: Bo\n")
+    write(site, "content/notes.txt", "contact ops@harbour.example\n")
+    result = run("check", "--site", str(site))
+    assert result.exit_code == 0  # warnings only
+    lines = result.output.splitlines()
+    assert lines[:3] == [
+        "content/earners/ada.yaml:3: warning: plain email address 'a…@mail.example': everything "
+        "in content/ is public once the site or its repository is. Remove it; recipients are "
+        "stored only as hashes (`badgesite award --email` makes them)",
+        "content/earners/bo.yaml:1: warning: plain email address 'b…@lindqvist.example': "
+        "everything in content/ is public once the site or its repository is. Remove it; "
+        "recipients are stored only as hashes (`badgesite award --email` makes them)",
+        "content/notes.txt:1: warning: plain email address 'o…@harbour.example': everything in "
+        "content/ is public once the site or its repository is. Remove it; recipients are "
+        "stored only as hashes (`badgesite award --email` makes them)",
+    ]
+    assert lines[3] == "3 warnings."
+    strict = run("check", "--strict", "--site", str(site))
+    assert strict.exit_code == 1
+    assert strict.output.splitlines()[-1] == "Failing because of --strict."
+
+
+def test_issuer_contact_addresses_are_public_on_purpose(site: Path) -> None:
+    issuer = (site / "content/issuers/harbour-lab.yaml").read_text()
+    assert "email:" in issuer
+    address = next(
+        line.split(":", 1)[1].strip() for line in issuer.splitlines() if line.startswith("email:")
+    )
+    # Mentioned again in a description, or in an imported issuer profile's email field.
+    replace_in(site, "content/badges/soldering.yaml", "name:", f"# ask {address}\nname:")
+    write(site, "content/imported/x.json", json.dumps({"issuer": {"email": "a@other.example"}}))
+    result = run("check", "--strict", "--site", str(site))
+    assert result.exit_code == 0, result.output
+
+
+def test_json_strings_with_addresses_are_flagged(site: Path) -> None:
+    write(
+        site,
+        "content/imported/x.json",
+        json.dumps({"recipient": {"identity": "me@mine.example", "hashed": False}}),
+    )
+    result = run("check", "--site", str(site))
+    assert "content/imported/x.json: warning: plain email address 'm…@mine.example'" in (
+        result.output
+    )
+
+
+@pytest.mark.parametrize(
+    ("base_url", "message"),
+    [
+        (
+            "http://badges.harbour-lab.example/",
+            "'http://badges.harbour-lab.example/' is not https: verifiers, browsers and LinkedIn "
+            "expect https, and GitHub Pages and Netlify serve it",
+        ),
+        (
+            "https://harbour.github.io/",
+            "'https://harbour.github.io/' has no repository path: a GitHub Pages project site "
+            "lives at https://harbour.github.io/REPO/ (only a repository named "
+            "harbour.github.io is served at the root)",
+        ),
+        (
+            "https://badges.example.org/",
+            "still the placeholder 'https://badges.example.org/': set it to the address the "
+            "site is published at, before the first award is shared (award URLs are permanent)",
+        ),
+    ],
+)
+def test_base_url_lints(site: Path, base_url: str, message: str) -> None:
+    replace_in(site, "content/site.yaml", "https://badges.harbour-lab.example/pages", base_url)
+    result = run("check", "--site", str(site))
+    assert result.exit_code == 0
+    assert result.output.splitlines()[0] == f"content/site.yaml:2: warning: base_url: {message}"
+    assert run("check", "--strict", "--site", str(site)).exit_code == 1
+
+
+def test_github_pages_project_urls_are_fine(site: Path) -> None:
+    replace_in(
+        site,
+        "content/site.yaml",
+        "https://badges.harbour-lab.example/pages",
+        "https://harbour.github.io/badges/",
+    )
+    assert run("check", "--strict", "--site", str(site)).exit_code == 0
+
+
+def test_linkedin_organization_id_must_be_a_positive_number(site: Path) -> None:
+    path = site / "content/issuers/harbour-lab.yaml"
+    path.write_text(path.read_text() + "linkedin_organization_id: 0\n")
+    result = run("check", "--site", str(site))
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "content/issuers/harbour-lab.yaml: linkedin_organization_id: '0' is not a LinkedIn "
+        "organization id: use the company's positive numeric id (the number in its page admin "
+        "URL)",
+        "1 error.",
+    ]
+    path.write_text(path.read_text().replace(": 0\n", ": linkedin.com/company/harbour\n"))
+    result = run("check", "--site", str(site))
+    assert result.exit_code == 1
+    assert "linkedin_organization_id: expected a whole number" in result.output
+
+
+def test_image_lints(site: Path) -> None:
+    from PIL import Image
+
+    Image.new("RGB", (300, 200), "red").save(site / "content/images/maker.png")
+    Image.new("RGB", (100, 100), "red").save(site / "content/images/unused.png")
+    result = run("check", "--site", str(site))
+    assert result.exit_code == 0
+    assert result.output.splitlines() == [
+        "content/badges/certified-maker.yaml: warning: image: 'maker.png' is 300x200: badge "
+        "images are shown square, so it will be cropped or padded",
+        "content/images/unused.png: warning: not used by any record (delete it, or refer to it "
+        "as an image)",
+        "2 warnings.",
+    ]
+
+
+def test_model_errors_and_lint_findings_are_reported_together(site: Path) -> None:
+    write(site, "content/earners/ada.yaml", "name: Ada\nvisibilty: public\n")
+    write(site, "content/notes.txt", "ops@harbour.example\n")
+    result = run("check", "--site", str(site))
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "content/notes.txt:1: warning: plain email address 'o…@harbour.example': everything in "
+        "content/ is public once the site or its repository is. Remove it; recipients are "
+        "stored only as hashes (`badgesite award --email` makes them)",
+        "content/earners/ada.yaml:2: visibilty: unknown field (did you mean 'visibility'?)",
+        "1 error and 1 warning.",
+    ]
+
+
+def test_builds_print_warnings_and_fail_on_lint_errors(site: Path) -> None:
+    write(site, "content/notes.txt", "ops@harbour.example\n")
+    result = run("build", "--site", str(site))
+    assert result.exit_code == 0
+    assert result.output.splitlines()[0].startswith(
+        "content/notes.txt:1: warning: plain email address"
+    )
+    assert result.output.splitlines()[1].startswith("Built 13 pages")
+    before = tree_bytes(site / "output")
+    path = site / "content/issuers/harbour-lab.yaml"
+    path.write_text(path.read_text() + "linkedin_organization_id: -5\n")
+    with pytest.raises(CheckFailed, match="not a LinkedIn organization id"):
+        build(site, site / "output", now=FIXED_NOW)
+    assert tree_bytes(site / "output") == before
