@@ -81,6 +81,11 @@ class _Handler(SimpleHTTPRequestHandler):
         return super().do_GET()
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # clients that give up early (timeouts, size caps) are what the tests provoke
+
+
 def _render(source: Path, target: Path, replacements: dict[str, str]) -> None:
     for path in sorted(source.rglob("*")):
         destination = target / path.relative_to(source)
@@ -98,7 +103,7 @@ def _render(source: Path, target: Path, replacements: dict[str, str]) -> None:
 @contextmanager
 def serve_corpus(folder: Path) -> Iterator[Served]:
     """Copy the hosted corpus into folder with its URLs filled in, and serve it."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    server = _QuietServer(("127.0.0.1", 0), _Handler)
     port = server.server_address[1]
     served = Served(folder, f"http://127.0.0.1:{port}/", f"http://localhost:{port}/", port)
     _render(
@@ -124,7 +129,7 @@ def serve_corpus(folder: Path) -> Iterator[Served]:
 def serve_folder(folder: Path) -> Iterator[str]:
     """Serve a built site on 127.0.0.1; yields its base URL."""
     handler = functools.partial(_Handler, directory=str(folder))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = _QuietServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
