@@ -116,7 +116,7 @@ def serve_corpus(folder: Path) -> Iterator[Served]:
         },
     )
     server.RequestHandlerClass = functools.partial(_Handler, directory=str(folder))  # type: ignore[assignment]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield served
@@ -130,7 +130,7 @@ def serve_folder(folder: Path) -> Iterator[str]:
     """Serve a built site on 127.0.0.1; yields its base URL."""
     handler = functools.partial(_Handler, directory=str(folder))
     server = _QuietServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/"

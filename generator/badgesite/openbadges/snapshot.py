@@ -164,14 +164,14 @@ def _document(document: RetrievedDocument | None, embedded: bool) -> dict[str, A
 def _save_image(folder: Path, key: str, image: RetrievedImage) -> dict[str, str]:
     """Check the bytes like our own images before they are kept; raise ImportProblem if not."""
     image_folder = folder / key
-    image_folder.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=image_folder) as scratch:
+    with tempfile.TemporaryDirectory(dir=folder) as scratch:
         candidate = Path(scratch) / "badge"
         candidate.write_bytes(image.data)
         try:
             checked = inspect_image(candidate, IMAGE_FORMATS)
         except ImageProblem as problem:
             raise ImportProblem(f"not imported: the badge image is refused: {problem}") from None
+        image_folder.mkdir(exist_ok=True)
         target = image_folder / f"badge.{checked.extension}"
         for old in image_folder.glob("badge.*"):
             old.unlink()
