@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from badgesite.build import build
+from badgesite.build import build, load_site
 from badgesite.cli import main
-from conftest import FIXED_NOW, write
+from conftest import FIXED_NOW, REPO, write
 from loopback import Served, serve_corpus
 
 
@@ -247,3 +247,14 @@ def test_broken_snapshots_are_content_errors(site: Path, corpus: Served) -> None
     image_errors = [line for line in lines if ": image: " in line]
     assert len(image_errors) == 2 and all("does not exist" in line for line in image_errors)
     assert not (site / "output").exists()
+
+
+def test_the_example_site_shows_imported_badges() -> None:
+    site = load_site(REPO)
+    imported = site.published_imported
+    assert len(imported) >= 2 and all(badge.is_listed for badge in imported)
+    assert {badge.assertion.version for badge in imported} >= {"1.0", "2.0"}
+    for badge in imported:
+        assert badge.assertion.verification_url.startswith("https://")
+        assert ".example/" in badge.assertion.verification_url
+        assert badge.image is not None and badge.status(FIXED_NOW) == "valid"
