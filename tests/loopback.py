@@ -76,6 +76,18 @@ class _Handler(SimpleHTTPRequestHandler):
         if path == "/slow.json":
             time.sleep(3)
             return self._body(b"{}")
+        if path == "/drip.json":
+            # Headers at once, then a byte at a time for a minute: each read is quick, the
+            # whole is not. A fetcher that only times single reads would hang here.
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            for _ in range(600):
+                self.wfile.write(b" ")
+                self.wfile.flush()
+                time.sleep(0.1)
+            self.close_connection = True
+            return None
         if path == "/html.json":
             return self._body(b"<html><body>Log in to see this badge</body></html>", "text/html")
         return super().do_GET()

@@ -78,6 +78,11 @@ def test_a_slow_server_times_out(corpus: Served) -> None:
         Fetcher(timeout=0.5).fetch_json(corpus.base + "slow.json")
 
 
+def test_a_dripping_body_times_out(corpus: Served) -> None:
+    with pytest.raises(FetchProblem, match=r"longer than 0\.5 s"):
+        Fetcher(timeout=0.5).fetch_json(corpus.base + "drip.json")
+
+
 def test_http_errors_and_html_are_reported(corpus: Served) -> None:
     with pytest.raises(FetchProblem, match="HTTP 404"):
         Fetcher().fetch_json(corpus.base + "assertions/missing.json")

@@ -151,6 +151,11 @@ def test_cli_json_report_and_email(corpus: Served) -> None:
         {"check": "recipient", "message": "the badge was not issued to eve@x.example"}
     ]
     assert report["verificationUrl"] == corpus.base + "assertions/valid-iri.json"
+    missing = CliRunner().invoke(main, ["verify", corpus.base + "nothing.json", "--json"])
+    assert missing.exit_code == 1
+    unreachable = json.loads(missing.output)
+    assert unreachable.keys() == report.keys() and unreachable["status"] == "unreachable"
+    assert "HTTP 404" in unreachable["errors"][0]["message"]
 
 
 def test_cli_verifies_baked_png_and_svg(corpus: Served, tmp_path: Path) -> None:

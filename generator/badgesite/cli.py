@@ -15,7 +15,7 @@ from badgesite.build import build as build_site
 from badgesite.errors import BuildError, ContentErrors
 from badgesite.openbadges.fetch import Fetcher, FetchProblem
 from badgesite.openbadges.snapshot import ImportProblem, import_badge, refresh_all
-from badgesite.openbadges.verify import format_report, verify_source
+from badgesite.openbadges.verify import format_report, unreachable_json, verify_source
 
 
 def _report_errors(errors: ContentErrors) -> None:
@@ -132,7 +132,7 @@ def verify(source: str, email: str | None, as_json: bool) -> None:
         report = verify_source(source, Fetcher(), now=_build_time(), email=email)
     except FetchProblem as problem:
         if as_json:
-            click.echo(json.dumps({"source": source, "valid": False, "error": str(problem)}))
+            click.echo(json.dumps(unreachable_json(source, str(problem), _build_time()), indent=2))
         else:
             click.echo(f"INVALID: {problem}")
         sys.exit(1)

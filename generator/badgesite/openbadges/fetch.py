@@ -95,14 +95,7 @@ class Fetcher:
                 length = response.headers.get("Content-Length")
                 if length and length.isdigit() and int(length) > max_bytes:
                     raise FetchProblem(f"{current}: {length} bytes; the limit is {max_bytes}")
-                try:
-                    body = response.read(max_bytes + 1)
-                except (OSError, ValueError) as error:
-                    raise FetchProblem(f"{current}: cannot read ({error})") from None
-                if len(body) > max_bytes:
-                    raise FetchProblem(f"{current}: more than {max_bytes} bytes; refused")
-                if time.monotonic() > deadline:
-                    raise FetchProblem(f"{url}: took longer than {self.timeout:g} s")
+                body = self._read(response, current, max_bytes, deadline)
                 return Fetched(
                     requested_url=url,
                     final_url=current,
@@ -111,6 +104,24 @@ class Fetcher:
                     body=body,
                     cors_allowed=response.headers.get("Access-Control-Allow-Origin") is not None,
                 )
+
+    def _read(self, response: Any, url: str, max_bytes: int, deadline: float) -> bytes:
+        """The body in chunks, so neither a huge nor a slowly dripping one gets past the caps."""
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            try:
+                chunk = response.read1(64 * 1024)
+            except (OSError, ValueError) as error:
+                raise FetchProblem(f"{url}: cannot read ({error})") from None
+            if not chunk:
+                return b"".join(chunks)
+            size += len(chunk)
+            if size > max_bytes:
+                raise FetchProblem(f"{url}: more than {max_bytes} bytes; refused")
+            if time.monotonic() > deadline:
+                raise FetchProblem(f"{url}: took longer than {self.timeout:g} s")
+            chunks.append(chunk)
 
     def fetch_json(self, url: str) -> tuple[Fetched, Any]:
         fetched = self.fetch(url, MAX_JSON_BYTES, JSON_ACCEPT)

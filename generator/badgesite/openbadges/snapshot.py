@@ -15,11 +15,12 @@ from typing import Any
 
 from badgesite.images import ImageFile, ImageProblem, inspect_image
 from badgesite.openbadges.fetch import Fetcher, FetchProblem, parse_json, read_local
-from badgesite.openbadges.reader import text
+from badgesite.openbadges.reader import parse_date, text
 from badgesite.openbadges.retrieve import Retrieved, RetrievedDocument, RetrievedImage, retrieve
 from badgesite.openbadges.verify import VerificationReport, verify
 
 FORMAT = "badgesite-imported-badge/1"
+UNKNOWN_TIME = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 IMPORTED_FOLDER = "imported"
 IMAGE_FORMATS = ("png", "svg")
 MAX_SNAPSHOT_BYTES = 8 * 1024 * 1024
@@ -214,6 +215,7 @@ def retrieved_from_snapshot(snapshot: dict[str, Any]) -> Retrieved:
         return isinstance(entry, dict) and entry.get("embedded") is True
 
     assertion = document("assertion") or RetrievedDocument("", {})
+    retrieved = parse_date(snapshot.get("retrieved"))
     return Retrieved(
         source=text(snapshot.get("source"), 2000),
         assertion=assertion,
@@ -224,7 +226,7 @@ def retrieved_from_snapshot(snapshot: dict[str, Any]) -> Retrieved:
         revocation_list=document("revocationList"),
         badge_image=None,
         problems=(),
-        retrieved_at=dt.datetime.now(dt.timezone.utc),
+        retrieved_at=retrieved.moment if retrieved else UNKNOWN_TIME,
     )
 
 

@@ -386,6 +386,23 @@ def verify_source(
     return verify(retrieve(source, fetcher, now), now, email)
 
 
+def unreachable_json(source: str, problem: str, now: dt.datetime | None = None) -> dict[str, Any]:
+    """The JSON report when the assertion itself could not be retrieved."""
+    moment = now or dt.datetime.now(dt.timezone.utc)
+    return {
+        "source": source,
+        "valid": False,
+        "status": "unreachable",
+        "version": "",
+        "verificationUrl": "",
+        "checkedAt": moment.isoformat(timespec="seconds"),
+        "badge": "",
+        "issuer": "",
+        "errors": [{"check": "fetch", "message": problem}],
+        "warnings": [],
+    }
+
+
 def format_report(report: VerificationReport) -> str:
     """The readable report `badgesite verify` prints."""
     badge = report.assertion.badge
