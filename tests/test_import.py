@@ -177,6 +177,16 @@ def test_imported_badges_get_pages_under_their_earner(site: Path, corpus: Served
     assert f"earners/ada/imported/{key}/" in sitemap
 
 
+def test_expiry_is_judged_at_build_time(site: Path, corpus: Served, tmp_path: Path) -> None:
+    snapshot = import_badge(site, corpus.base + "assertions/valid-iri.json")
+    key = Path(snapshot["image"]["file"]).parent.name
+    output = tmp_path / "output"
+    build(site, output, now=FIXED_NOW.replace(year=2100))
+    page = (output / f"earners/ada/imported/{key}/index.html").read_text()
+    assert '<h2 id="status-heading">Expired</h2>' in page
+    assert "award--expired" in (output / "earners/ada/index.html").read_text()
+
+
 def test_foreign_assertions_are_never_republished(site: Path, corpus: Served, tmp_path) -> None:
     import_badge(site, corpus.base + "assertions/valid-iri.json")
     output = built(site, tmp_path)

@@ -34,7 +34,6 @@ class Fetched:
     status: int
     content_type: str
     body: bytes
-    cors_allowed: bool
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
@@ -102,7 +101,6 @@ class Fetcher:
                     status=response.status,
                     content_type=response.headers.get("Content-Type", ""),
                     body=body,
-                    cors_allowed=response.headers.get("Access-Control-Allow-Origin") is not None,
                 )
 
     def _read(self, response: Any, url: str, max_bytes: int, deadline: float) -> bytes:
