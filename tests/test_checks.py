@@ -74,9 +74,9 @@ def test_issuer_contact_addresses_are_public_on_purpose(site: Path) -> None:
     address = next(
         line.split(":", 1)[1].strip() for line in issuer.splitlines() if line.startswith("email:")
     )
-    # Mentioned again in a description, or in an imported issuer profile's email field.
+    # Mentioned again in a description, or in the email field of some JSON (an issuer profile).
     replace_in(site, "content/badges/soldering.yaml", "name:", f"# ask {address}\nname:")
-    write(site, "content/imported/x.json", json.dumps({"issuer": {"email": "a@other.example"}}))
+    write(site, "content/data/x.json", json.dumps({"issuer": {"email": "a@other.example"}}))
     result = run("check", "--strict", "--site", str(site))
     assert result.exit_code == 0, result.output
 
@@ -84,11 +84,11 @@ def test_issuer_contact_addresses_are_public_on_purpose(site: Path) -> None:
 def test_json_strings_with_addresses_are_flagged(site: Path) -> None:
     write(
         site,
-        "content/imported/x.json",
+        "content/data/x.json",
         json.dumps({"recipient": {"identity": "me@mine.example", "hashed": False}}),
     )
     result = run("check", "--site", str(site))
-    assert "content/imported/x.json: warning: plain email address 'm…@mine.example'" in (
+    assert "content/data/x.json: warning: plain email address 'm…@mine.example'" in (
         result.output
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import sys
 from pathlib import Path
@@ -20,6 +21,9 @@ from badgesite.build import check as check_site
 from badgesite.bulk import award_from_csv
 from badgesite.checks import PLACEHOLDER_BASE_URL, CheckFailed, Finding
 from badgesite.errors import BadgesiteError, BuildError, ContentErrors
+from badgesite.openbadges.fetch import Fetcher, FetchProblem
+from badgesite.openbadges.snapshot import ImportProblem, import_badge, refresh_all
+from badgesite.openbadges.verify import format_report, unreachable_json, verify_source
 from badgesite.scaffold import new_site
 
 
@@ -311,3 +315,63 @@ def withdraw(award_id: str, reason: str, site_dir: Path) -> None:
         f"Recorded the withdrawal of {award_id} in {written}. Now delete its record (or make "
         "its earner private) and build."
     )
+
+
+@main.command("import")
+@click.argument("source", required=False)
+@click.option("--earner", default=None, help="Slug of the earner the badge belongs to.")
+@_site_option
+@click.option("--refresh", is_flag=True, help="Re-fetch every snapshot and report changes.")
+@click.option(
+    "--unverified", is_flag=True, help="Keep a badge that does not verify, marked unverified."
+)
+def import_command(
+    source: str | None, earner: str | None, site_dir: Path, refresh: bool, unverified: bool
+) -> None:
+    """Import a badge from another issuer: a hosted assertion URL, a JSON file or a baked image."""
+    fetcher = Fetcher()
+    if refresh:
+        if source or earner:
+            raise click.UsageError("--refresh takes no SOURCE or --earner")
+        results = refresh_all(site_dir, fetcher, now=_build_time())
+        for result in results:
+            change = f"{result.before} -> {result.after}" if result.changed else result.after
+            click.echo(f"{result.key}: {change} ({result.detail})")
+        changed = sum(result.changed for result in results)
+        click.echo(f"Refreshed {len(results)} imported badges; {changed} changed.")
+        return
+    if not source or not earner:
+        raise click.UsageError("give a SOURCE and --earner SLUG (or --refresh)")
+    try:
+        result = import_badge(
+            site_dir, source, earner, fetcher, now=_build_time(), allow_unverified=unverified
+        )
+    except ImportProblem as problem:
+        click.echo(f"error: {problem}", err=True)
+        sys.exit(1)
+    assertion = result.report.assertion
+    click.echo(
+        f"Imported '{assertion.badge.name}' from {assertion.badge.issuer.name} for {earner} "
+        f"({result.status}) into {result.path}"
+    )
+
+
+@main.command()
+@click.argument("source")
+@click.option("--email", default=None, help="Also check the badge was issued to this address.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def verify(source: str, email: str | None, as_json: bool) -> None:
+    """Verify a hosted Open Badges assertion (URL, JSON file or baked image); exit 0 if valid."""
+    try:
+        report = verify_source(source, Fetcher(), now=_build_time(), email=email)
+    except FetchProblem as problem:
+        if as_json:
+            click.echo(json.dumps(unreachable_json(source, str(problem), _build_time()), indent=2))
+        else:
+            click.echo(f"INVALID: {problem}")
+        sys.exit(1)
+    if as_json:
+        click.echo(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(format_report(report))
+    sys.exit(0 if report.valid else 1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -13,7 +13,10 @@ from badgesite.config import SiteConfig
 from badgesite.errors import ContentError, ContentErrors, did_you_mean
 from badgesite.fields import FieldReader
 from badgesite.images import ImageFile, ImageProblem, inspect_image
-from badgesite.load import SLUG_PATTERN, LoadResult, RawRecord
+from badgesite.load import SLUG_PATTERN, LoadResult, RawRecord, display_path
+from badgesite.openbadges import snapshot
+from badgesite.openbadges.fetch import FetchProblem, parse_json, read_local
+from badgesite.openbadges.reader import ForeignAssertion, parse_date, read_assertion
 
 BADGE_KINDS = ("badge", "exam", "certification")
 VISIBILITIES = ("public", "unlisted", "private")
@@ -183,6 +186,35 @@ class Award:
 
 
 @dataclass(frozen=True)
+class ImportedBadge:
+    """A badge another issuer awarded to one of the site's earners, from its snapshot."""
+
+    key: str
+    earner: Earner
+    assertion: ForeignAssertion
+    image: ImageFile | None
+    retrieved_at: dt.datetime
+    verified_at: dt.datetime
+    verified_status: str
+    source: str
+
+    @property
+    def is_published(self) -> bool:
+        return self.earner.is_published
+
+    @property
+    def is_listed(self) -> bool:
+        return self.earner.is_listed
+
+    def status(self, as_of: dt.datetime) -> str:
+        """The status found when last verified, aged to `as_of` for expiry."""
+        expires = self.assertion.expires
+        if self.verified_status == "valid" and expires is not None and expires.moment <= as_of:
+            return "expired"
+        return self.verified_status
+
+
+@dataclass(frozen=True)
 class Site:
     """The whole site, validated: records by slug or id, in a stable order."""
 
@@ -192,6 +224,25 @@ class Site:
     badges: Mapping[str, BadgeClass]
     earners: Mapping[str, Earner]
     awards: Mapping[str, Award]
+    imported: Mapping[str, ImportedBadge] = field(default_factory=dict)
+
+    @cached_property
+    def published_imported(self) -> tuple[ImportedBadge, ...]:
+        return tuple(badge for badge in self.imported.values() if badge.is_published)
+
+    def imported_for(self, earner: Earner) -> tuple[ImportedBadge, ...]:
+        """An earner's imported badges, newest first."""
+        found = [badge for badge in self.imported.values() if badge.earner.slug == earner.slug]
+        return tuple(
+            sorted(
+                found,
+                key=lambda badge: (
+                    badge.assertion.issued_on.moment if badge.assertion.issued_on else _EPOCH,
+                    badge.key,
+                ),
+                reverse=True,
+            )
+        )
 
     @cached_property
     def published_awards(self) -> tuple[Award, ...]:
@@ -258,6 +309,9 @@ class Site:
             if passed:
                 progress.append((badge, passed, missing))
         return tuple(progress)
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
 
 def _newest_first(awards: list[Award]) -> list[Award]:
@@ -341,6 +395,7 @@ class _Builder:
         self._check_requirements(badges, by_kind["badge"])
         earners = self._collect(by_kind["earner"], self.earner)
         awards = self._awards(by_kind["award"], badges, earners)
+        imported = self._imported(earners)
         if not self.loaded.records and not self.errors:
             self.errors.append(
                 ContentError(
@@ -352,7 +407,7 @@ class _Builder:
             )
         if self.errors:
             raise ContentErrors(self.errors)
-        return Site(self.config, self.root, issuers, badges, earners, awards)
+        return Site(self.config, self.root, issuers, badges, earners, awards, imported)
 
     def _collect(self, records: list[RawRecord], make) -> dict:
         made = {}
@@ -624,6 +679,97 @@ class _Builder:
         if not (nested.valid and reason):
             return None
         return Revocation(date, reason)
+
+    def _imported(self, earners: Mapping[str, Earner]) -> dict[str, ImportedBadge]:
+        folder = snapshot.imported_dir(self.root)
+        if not folder.is_dir():
+            return {}
+        found: dict[str, ImportedBadge] = {}
+        for path in sorted(folder.iterdir()):
+            if path.name.startswith(".") or path.is_dir():
+                continue  # folders hold the snapshots' images
+            badge = self.imported_badge(path, earners)
+            if badge is not None:
+                found[badge.key] = badge
+        return found
+
+    def imported_badge(self, path: Path, earners: Mapping[str, Earner]) -> ImportedBadge | None:
+        shown = display_path(path, self.root)
+        if path.suffix != ".json":
+            self.errors.append(ContentError(shown, 0, "", "not a snapshot: imported/ holds .json"))
+            return None
+        if not SLUG_PATTERN.match(path.stem):
+            self.errors.append(ContentError(shown, 0, "", f"file name '{path.stem}' is not a slug"))
+            return None
+        try:
+            raw = read_local(path, snapshot.MAX_SNAPSHOT_BYTES)
+            data = parse_json(raw, shown)
+        except FetchProblem as problem:
+            self.errors.append(ContentError(shown, 0, "", str(problem)))
+            return None
+        source_text = raw.decode("utf-8", "replace")
+        before = len(self.errors)
+
+        def error(key: str, message: str) -> None:
+            self.errors.append(ContentError(shown, _json_line(source_text, key), key, message))
+
+        if not isinstance(data, dict):
+            self.errors.append(ContentError(shown, 1, "", "expected a JSON object"))
+            return None
+        for key in data:
+            if key not in snapshot.SNAPSHOT_FIELDS:
+                error(key, f"unknown field{did_you_mean(str(key), snapshot.SNAPSHOT_FIELDS)}")
+        if data.get("format") != snapshot.FORMAT:
+            error("format", f"expected '{snapshot.FORMAT}' (made by `badgesite import`)")
+        earner_slug = data.get("earner")
+        earner = earners.get(earner_slug) if isinstance(earner_slug, str) else None
+        if earner is None and not (
+            isinstance(earner_slug, str) and self.broken("earner", earner_slug)
+        ):
+            hint = did_you_mean(str(earner_slug), sorted(earners))
+            error("earner", f"no earner '{earner_slug}' in content/earners/{hint}")
+        moments = {}
+        for key in ("retrieved", "verified"):
+            parsed = parse_date(data.get(key))
+            if parsed is None or not parsed.has_time_zone:
+                error(key, "expected a timestamp with a time zone")
+            else:
+                moments[key] = parsed.moment
+        status = data.get("status")
+        if status not in snapshot.STATUSES:
+            error("status", f"{status!r} is not one of: {', '.join(snapshot.STATUSES)}")
+        entry = data.get("assertion")
+        if not (isinstance(entry, dict) and isinstance(entry.get("json"), dict)):
+            error("assertion", "expected the retrieved assertion as {url, json}")
+            return None
+        assertion = read_assertion(snapshot.retrieved_from_snapshot(data))
+        if not assertion.badge.name:
+            error("badge", "the badge class has no name")
+        if not assertion.badge.issuer.name:
+            error("issuer", "the issuer profile has no name")
+        image = None
+        try:
+            image = snapshot.snapshot_image(path, data)
+        except ImageProblem as problem:
+            error("image", str(problem))
+        if len(self.errors) > before or earner is None:
+            return None
+        return ImportedBadge(
+            key=path.stem,
+            earner=earner,
+            assertion=assertion,
+            image=image,
+            retrieved_at=moments["retrieved"],
+            verified_at=moments["verified"],
+            verified_status=str(status),
+            source=shown,
+        )
+
+
+def _json_line(text: str, key: str) -> int:
+    """The line of a top-level key in a snapshot, which `badgesite import` writes indented."""
+    match = re.search(rf'^  "{re.escape(key)}":', text, re.MULTILINE)
+    return text.count("\n", 0, match.start()) + 1 if match else 1
 
 
 def build_site(config: SiteConfig, root: Path, loaded: LoadResult) -> Site:

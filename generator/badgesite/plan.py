@@ -9,7 +9,7 @@ from pathlib import Path
 
 from badgesite import urls
 from badgesite.errors import BuildError
-from badgesite.model import Award, BadgeClass, Earner, Issuer, Site
+from badgesite.model import Award, BadgeClass, Earner, ImportedBadge, Issuer, Site
 from badgesite.themes import ThemeChain
 
 
@@ -28,7 +28,7 @@ class Output:
     kind: Kind
     url_path: str
     template: str = ""
-    subject: Issuer | BadgeClass | Earner | Award | None = None
+    subject: Issuer | BadgeClass | Earner | Award | ImportedBadge | None = None
     source_file: Path | None = None
     indexable: bool = True
 
@@ -103,6 +103,23 @@ def plan_site(site: Site, theme: ThemeChain) -> Plan:
             _page(urls.award_page(award.id), "award.html", award, indexable=award.is_listed)
         )
         outputs.append(_json(urls.award_json(award.id), "assertion", award))
+    for imported in site.published_imported:
+        slug = imported.earner.slug
+        outputs.append(
+            _page(
+                urls.imported_page(slug, imported.key),
+                "imported.html",
+                imported,
+                indexable=imported.is_listed,
+            )
+        )
+        if imported.image is not None:
+            outputs.append(
+                _copy(
+                    urls.imported_image(slug, imported.key, imported.image.extension),
+                    imported.image.path,
+                )
+            )
     for name, path in theme.static_files().items():
         outputs.append(_copy(urls.static_file(name), path))
     for name in ("robots.txt", "sitemap.xml", ".nojekyll", "_headers"):

@@ -47,6 +47,16 @@ def earner_image(slug: str, extension: str) -> str:
     return f"earners/{slug}/avatar.{extension}"
 
 
+def imported_page(slug: str, key: str) -> str:
+    """A badge another issuer awarded to the earner, imported into their portfolio."""
+    return f"earners/{slug}/imported/{key}/"
+
+
+def imported_image(slug: str, key: str, extension: str) -> str:
+    """The imported badge's image, copied to this site after its checks."""
+    return f"earners/{slug}/imported/{key}/badge.{extension}"
+
+
 def award_page(award_id: str) -> str:
     return f"assertions/{award_id}/"
 

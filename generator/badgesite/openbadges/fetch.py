@@ -1,0 +1,176 @@
+"""Safe retrieval of foreign documents: http(s) only, capped in size, depth, redirects, time."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+MAX_JSON_BYTES = 1024 * 1024
+MAX_IMAGE_BYTES = 5 * 1024 * 1024
+MAX_JSON_DEPTH = 32
+MAX_REDIRECTS = 5
+TIMEOUT_SECONDS = 10.0
+USER_AGENT = "badgesite (Open Badges import and verification)"
+JSON_ACCEPT = "application/ld+json, application/json;q=0.9, */*;q=0.1"
+
+
+class FetchProblem(Exception):
+    """Why a document could not be retrieved or read; the message is shown to the user."""
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A response body and where it finally came from."""
+
+    requested_url: str
+    final_url: str
+    status: int
+    content_type: str
+    body: bytes
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """Redirects are followed by Fetcher itself, so each hop is checked and counted."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[override]
+        return None
+
+
+def check_http_url(url: str) -> str:
+    """The URL if it is absolute http(s); FetchProblem otherwise (file:, ftp:, data:...)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise FetchProblem(f"'{url[:120]}' is not an http(s) URL; nothing else is fetched")
+    return url
+
+
+@dataclass(frozen=True)
+class Fetcher:
+    """Fetches with limits. One instance per command; it holds no state between fetches."""
+
+    timeout: float = TIMEOUT_SECONDS
+    max_redirects: int = MAX_REDIRECTS
+
+    def fetch(self, url: str, max_bytes: int, accept: str = "*/*") -> Fetched:
+        deadline = time.monotonic() + self.timeout
+        opener = urllib.request.build_opener(_NoRedirects())
+        current = check_http_url(url)
+        seen: list[str] = []
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise FetchProblem(f"{url}: took longer than {self.timeout:g} s")
+            request = urllib.request.Request(
+                current, headers={"Accept": accept, "User-Agent": USER_AGENT}
+            )
+            try:
+                response = opener.open(request, timeout=remaining)
+            except urllib.error.HTTPError as error:
+                location = error.headers.get("Location") if error.headers else None
+                if error.code in (301, 302, 303, 307, 308) and location:
+                    seen.append(current)
+                    if len(seen) > self.max_redirects:
+                        raise FetchProblem(
+                            f"{url}: more than {self.max_redirects} redirects"
+                        ) from None
+                    current = check_http_url(urljoin(current, location))
+                    if current in seen:
+                        raise FetchProblem(f"{url}: redirect loop at {current}") from None
+                    error.close()
+                    continue
+                error.close()
+                raise FetchProblem(f"{current}: HTTP {error.code}") from None
+            except (urllib.error.URLError, OSError, ValueError) as error:
+                reason = getattr(error, "reason", error)
+                raise FetchProblem(f"{current}: cannot fetch ({reason})") from None
+            with response:
+                length = response.headers.get("Content-Length")
+                if length and length.isdigit() and int(length) > max_bytes:
+                    raise FetchProblem(f"{current}: {length} bytes; the limit is {max_bytes}")
+                body = self._read(response, current, max_bytes, deadline)
+                return Fetched(
+                    requested_url=url,
+                    final_url=current,
+                    status=response.status,
+                    content_type=response.headers.get("Content-Type", ""),
+                    body=body,
+                )
+
+    def _read(self, response: Any, url: str, max_bytes: int, deadline: float) -> bytes:
+        """The body in chunks, so neither a huge nor a slowly dripping one gets past the caps."""
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            try:
+                chunk = response.read1(64 * 1024)
+            except (OSError, ValueError) as error:
+                raise FetchProblem(f"{url}: cannot read ({error})") from None
+            if not chunk:
+                return b"".join(chunks)
+            size += len(chunk)
+            if size > max_bytes:
+                raise FetchProblem(f"{url}: more than {max_bytes} bytes; refused")
+            if time.monotonic() > deadline:
+                raise FetchProblem(f"{url}: took longer than {self.timeout:g} s")
+            chunks.append(chunk)
+
+    def fetch_json(self, url: str) -> tuple[Fetched, Any]:
+        fetched = self.fetch(url, MAX_JSON_BYTES, JSON_ACCEPT)
+        return fetched, parse_json(fetched.body, fetched.final_url)
+
+    def fetch_image(self, url: str) -> Fetched:
+        return self.fetch(url, MAX_IMAGE_BYTES, "image/png, image/svg+xml;q=0.9")
+
+
+def read_local(path: Path, max_bytes: int) -> bytes:
+    """A local file's bytes, refused past max_bytes before reading them all."""
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise FetchProblem(f"{path}: {size} bytes; the limit is {max_bytes}")
+        return path.read_bytes()
+    except OSError as error:
+        raise FetchProblem(f"{path}: cannot read ({error.strerror or error})") from None
+
+
+def parse_json(data: bytes, where: str) -> Any:
+    """JSON text to values, refusing oversize input and nesting deeper than MAX_JSON_DEPTH."""
+    if len(data) > MAX_JSON_BYTES:
+        raise FetchProblem(f"{where}: {len(data)} bytes of JSON; the limit is {MAX_JSON_BYTES}")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise FetchProblem(f"{where}: not UTF-8 text") from None
+    # Measured before parsing: a deep enough document would exhaust the parser's recursion.
+    depth = json_depth(text)
+    if depth > MAX_JSON_DEPTH:
+        raise FetchProblem(
+            f"{where}: JSON nested {depth} levels deep; the limit is {MAX_JSON_DEPTH}"
+        )
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as error:
+        raise FetchProblem(f"{where}: not JSON ({error})") from None
+
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def json_depth(text: str) -> int:
+    """The deepest nesting of [ and { in JSON text, not counting brackets inside strings."""
+    depth = deepest = 0
+    for match in _BRACKET.finditer(_JSON_STRING.sub("", text)):
+        if match.group() in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest

@@ -1,0 +1,199 @@
+"""Retrieving a foreign badge: its assertion, badge class, issuer, revocation list and image."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote_to_bytes
+
+from badgesite.openbadges.fetch import (
+    MAX_IMAGE_BYTES,
+    MAX_JSON_BYTES,
+    Fetcher,
+    FetchProblem,
+    check_http_url,
+    parse_json,
+    read_local,
+)
+from badgesite.openbadges.unbake import UnbakeProblem, baked_payload, is_png, is_svg
+
+
+@dataclass(frozen=True)
+class RetrievedDocument:
+    """A JSON document as retrieved; url is empty when it was embedded or read from a file."""
+
+    url: str
+    json: Any
+
+    @property
+    def mapping(self) -> dict[str, Any]:
+        return self.json if isinstance(self.json, dict) else {}
+
+
+@dataclass(frozen=True)
+class RetrievedImage:
+    """An image's bytes and where they came from (a URL, or 'data:' for a data URI)."""
+
+    url: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    """Everything one import or verification fetched; problems say what could not be."""
+
+    source: str
+    assertion: RetrievedDocument
+    badge: RetrievedDocument | None
+    badge_embedded: bool
+    issuer: RetrievedDocument | None
+    issuer_embedded: bool
+    revocation_list: RetrievedDocument | None
+    badge_image: RetrievedImage | None
+    problems: tuple[str, ...]
+    retrieved_at: dt.datetime
+
+
+def hosted_url(assertion: dict[str, Any]) -> str:
+    """The URL a hosted assertion is verified at: 2.0 `id`, or 1.0 `verify.url`."""
+    verify = assertion.get("verify")
+    if isinstance(verify, dict) and isinstance(verify.get("url"), str):
+        return verify["url"]
+    identifier = assertion.get("id")
+    return identifier if isinstance(identifier, str) else ""
+
+
+def is_url(value: str) -> bool:
+    try:
+        check_http_url(value)
+    except FetchProblem:
+        return False
+    return True
+
+
+def retrieve(source: str, fetcher: Fetcher, now: dt.datetime | None = None) -> Retrieved:
+    """Fetch the assertion named by source (URL, JSON file, baked image) and what it links to.
+
+    Raises FetchProblem when the assertion itself cannot be had; problems with linked
+    documents are collected in Retrieved.problems instead, for the verifier to report.
+    """
+    moment = now or dt.datetime.now(dt.timezone.utc)
+    assertion = _assertion(source, fetcher)
+    problems: list[str] = []
+    document = assertion.mapping
+    badge, badge_embedded = _linked(document.get("badge"), fetcher, problems, "badge class")
+    issuer: RetrievedDocument | None = None
+    issuer_embedded = False
+    if badge is not None:
+        issuer, issuer_embedded = _linked(
+            badge.mapping.get("issuer"), fetcher, problems, "issuer profile"
+        )
+    revocation_list = None
+    if issuer is not None:
+        listed = issuer.mapping.get("revocationList")
+        if isinstance(listed, str) and listed:
+            revocation_list, _ = _linked(listed, fetcher, problems, "revocation list")
+    image = None
+    if badge is not None:
+        image = _image(badge.mapping.get("image"), fetcher, problems)
+    return Retrieved(
+        source=source,
+        assertion=assertion,
+        badge=badge,
+        badge_embedded=badge_embedded,
+        issuer=issuer,
+        issuer_embedded=issuer_embedded,
+        revocation_list=revocation_list,
+        badge_image=image,
+        problems=tuple(problems),
+        retrieved_at=moment,
+    )
+
+
+def _assertion(source: str, fetcher: Fetcher) -> RetrievedDocument:
+    if "://" in source or source.startswith("data:"):
+        _, data = fetcher.fetch_json(source)
+        return RetrievedDocument(source, data)
+    path = Path(source)
+    raw = read_local(path, MAX_IMAGE_BYTES)
+    if is_png(raw) or is_svg(raw):
+        try:
+            payload = baked_payload(raw)
+        except UnbakeProblem as problem:
+            raise FetchProblem(f"{path}: {problem}") from None
+        if not payload.lstrip().startswith("{"):
+            _, data = fetcher.fetch_json(payload)
+            return RetrievedDocument(payload, data)
+        raw = payload.encode("utf-8")
+    if len(raw) > MAX_JSON_BYTES:
+        raise FetchProblem(f"{path}: {len(raw)} bytes of JSON; the limit is {MAX_JSON_BYTES}")
+    data = parse_json(raw, str(path))
+    # A hosted assertion counts as its issuer hosts it, not as a copy on disk says.
+    url = hosted_url(data) if isinstance(data, dict) else ""
+    if is_url(url) and _is_hosted(data):
+        _, hosted = fetcher.fetch_json(url)
+        return RetrievedDocument(url, hosted)
+    return RetrievedDocument("", data)
+
+
+def _is_hosted(assertion: dict[str, Any]) -> bool:
+    for key in ("verification", "verify"):
+        method = assertion.get(key)
+        if isinstance(method, dict):
+            return str(method.get("type", "")).lower() in ("hosted", "hostedbadge")
+    return False
+
+
+def _linked(
+    value: Any, fetcher: Fetcher, problems: list[str], what: str
+) -> tuple[RetrievedDocument | None, bool]:
+    if isinstance(value, dict):
+        return RetrievedDocument("", value), True
+    if not isinstance(value, str) or not value:
+        problems.append(f"no {what}")
+        return None, False
+    try:
+        _, data = fetcher.fetch_json(value)
+    except FetchProblem as problem:
+        problems.append(f"{what}: {problem}")
+        return None, False
+    return RetrievedDocument(value, data), False
+
+
+def _image(value: Any, fetcher: Fetcher, problems: list[str]) -> RetrievedImage | None:
+    if isinstance(value, dict):
+        value = value.get("id")
+    if not isinstance(value, str) or not value:
+        problems.append("badge image: none given")
+        return None
+    if value.startswith("data:"):
+        try:
+            return RetrievedImage("data:", decode_data_uri(value))
+        except ValueError as error:
+            problems.append(f"badge image: {error}")
+            return None
+    try:
+        fetched = fetcher.fetch_image(value)
+    except FetchProblem as problem:
+        problems.append(f"badge image: {problem}")
+        return None
+    return RetrievedImage(value, fetched.body)
+
+
+def decode_data_uri(uri: str) -> bytes:
+    """The bytes of a data: URI (base64 or percent-encoded), capped like a fetched image."""
+    header, comma, payload = uri.partition(",")
+    if not comma:
+        raise ValueError("malformed data URI")
+    if len(payload) > MAX_IMAGE_BYTES * 4 // 3 + 4:
+        raise ValueError("data URI larger than the image limit")
+    if header.endswith(";base64"):
+        try:
+            return base64.b64decode(payload, validate=False)
+        except binascii.Error as error:
+            raise ValueError(f"data URI is not base64: {error}") from None
+    return unquote_to_bytes(payload)

@@ -1,0 +1,281 @@
+"""Snapshots of imported badges in content/imported/: writing, reading back, refreshing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import tempfile
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from badgesite.images import ImageFile, ImageProblem, inspect_image
+from badgesite.openbadges.fetch import Fetcher, FetchProblem, parse_json, read_local
+from badgesite.openbadges.reader import parse_date, text
+from badgesite.openbadges.retrieve import Retrieved, RetrievedDocument, RetrievedImage, retrieve
+from badgesite.openbadges.verify import VerificationReport, verify
+
+FORMAT = "badgesite-imported-badge/1"
+UNKNOWN_TIME = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+IMPORTED_FOLDER = "imported"
+IMAGE_FORMATS = ("png", "svg")
+MAX_SNAPSHOT_BYTES = 8 * 1024 * 1024
+STATUSES = ("valid", "expired", "revoked", "invalid", "gone", "unverified")
+SNAPSHOT_FIELDS = (
+    "format",
+    "earner",
+    "source",
+    "retrieved",
+    "verified",
+    "status",
+    "problems",
+    "assertion",
+    "badge",
+    "issuer",
+    "revocationList",
+    "image",
+)
+
+
+class ImportProblem(Exception):
+    """Why a badge was not imported; the message is shown to the user."""
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    key: str
+    path: Path
+    report: VerificationReport
+    status: str
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    key: str
+    before: str
+    after: str
+    detail: str
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+
+def imported_dir(site_dir: Path) -> Path:
+    return site_dir / "content" / IMPORTED_FOLDER
+
+
+def snapshot_key(name: str, verification_url: str) -> str:
+    """A stable slug: the badge's name, and a short hash of where it is verified."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:40].strip("-") or "badge"
+    return f"{slug}-{hashlib.sha256(verification_url.encode('utf-8')).hexdigest()[:8]}"
+
+
+def timestamp(moment: dt.datetime) -> str:
+    text_value = moment.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
+    return text_value.replace("+00:00", "Z")
+
+
+def import_badge(
+    site_dir: Path,
+    source: str,
+    earner: str,
+    fetcher: Fetcher,
+    now: dt.datetime | None = None,
+    allow_unverified: bool = False,
+) -> ImportResult:
+    """Retrieve, verify and save one foreign badge for an earner of the site."""
+    if not (site_dir / "content" / "earners" / f"{earner}.yaml").is_file():
+        raise ImportProblem(f"no earner '{earner}' in content/earners/")
+    try:
+        retrieved = retrieve(source, fetcher, now)
+    except FetchProblem as problem:
+        raise ImportProblem(str(problem)) from None
+    report = verify(retrieved, now)
+    status = report.status
+    if status == "revoked":
+        raise ImportProblem(f"not imported: {_first_error(report)}")
+    if status == "invalid":
+        if not allow_unverified:
+            raise ImportProblem(
+                f"not imported: it does not verify ({_first_error(report)}); "
+                "use --unverified to keep it anyway, marked as unverified"
+            )
+        status = "unverified"
+    assertion = report.assertion
+    if not assertion.badge.name or not assertion.badge.issuer.name:
+        raise ImportProblem("not imported: the badge class or its issuer has no name")
+    key = snapshot_key(assertion.badge.name, assertion.verification_url or source)
+    folder = imported_dir(site_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{key}.json"
+    if path.exists():
+        existing = _read_json(path)
+        if existing.get("earner") != earner:
+            raise ImportProblem(f"{path.name} already holds this badge for another earner")
+    _save(path, key, earner, source, retrieved, report, status)
+    return ImportResult(key, path, report, status)
+
+
+def _first_error(report: VerificationReport) -> str:
+    return report.errors[0].message if report.errors else "no reason given"
+
+
+def _save(
+    path: Path,
+    key: str,
+    earner: str,
+    source: str,
+    retrieved: Retrieved,
+    report: VerificationReport,
+    status: str,
+) -> None:
+    image_entry = None
+    if retrieved.badge_image is not None:
+        image_entry = _save_image(path.parent, key, retrieved.badge_image)
+    snapshot = {
+        "format": FORMAT,
+        "earner": earner,
+        "source": source,
+        "retrieved": timestamp(retrieved.retrieved_at),
+        "verified": timestamp(report.checked_at),
+        "status": status,
+        "problems": [finding.message for finding in report.errors],
+        "assertion": _document(retrieved.assertion, False),
+        "badge": _document(retrieved.badge, retrieved.badge_embedded),
+        "issuer": _document(retrieved.issuer, retrieved.issuer_embedded),
+        "revocationList": _document(retrieved.revocation_list, False),
+        "image": image_entry,
+    }
+    data = (json.dumps(snapshot, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    _write_atomic(path, data)
+
+
+def _document(document: RetrievedDocument | None, embedded: bool) -> dict[str, Any] | None:
+    if document is None:
+        return None
+    return {"url": document.url, "embedded": embedded, "json": document.json}
+
+
+def _save_image(folder: Path, key: str, image: RetrievedImage) -> dict[str, str]:
+    """Check the bytes like our own images before they are kept; raise ImportProblem if not."""
+    image_folder = folder / key
+    with tempfile.TemporaryDirectory(dir=folder) as scratch:
+        candidate = Path(scratch) / "badge"
+        candidate.write_bytes(image.data)
+        try:
+            checked = inspect_image(candidate, IMAGE_FORMATS)
+        except ImageProblem as problem:
+            raise ImportProblem(f"not imported: the badge image is refused: {problem}") from None
+        image_folder.mkdir(exist_ok=True)
+        target = image_folder / f"badge.{checked.extension}"
+        for old in image_folder.glob("badge.*"):
+            old.unlink()
+        candidate.replace(target)
+    url = image.url if image.url.startswith(("http://", "https://")) else ""
+    return {"url": url, "file": f"{key}/{target.name}"}
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = parse_json(read_local(path, MAX_SNAPSHOT_BYTES), str(path))
+    except FetchProblem:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def retrieved_from_snapshot(snapshot: dict[str, Any]) -> Retrieved:
+    """The documents a snapshot holds, in the shape the reader and verifier take."""
+
+    def document(name: str) -> RetrievedDocument | None:
+        entry = snapshot.get(name)
+        if not isinstance(entry, dict):
+            return None
+        url = entry.get("url")
+        return RetrievedDocument(url if isinstance(url, str) else "", entry.get("json"))
+
+    def embedded(name: str) -> bool:
+        entry = snapshot.get(name)
+        return isinstance(entry, dict) and entry.get("embedded") is True
+
+    assertion = document("assertion") or RetrievedDocument("", {})
+    retrieved = parse_date(snapshot.get("retrieved"))
+    return Retrieved(
+        source=text(snapshot.get("source"), 2000),
+        assertion=assertion,
+        badge=document("badge"),
+        badge_embedded=embedded("badge"),
+        issuer=document("issuer"),
+        issuer_embedded=embedded("issuer"),
+        revocation_list=document("revocationList"),
+        badge_image=None,
+        problems=(),
+        retrieved_at=retrieved.moment if retrieved else UNKNOWN_TIME,
+    )
+
+
+def refresh_all(
+    site_dir: Path, fetcher: Fetcher, now: dt.datetime | None = None
+) -> tuple[RefreshResult, ...]:
+    """Re-fetch every snapshot; rewrite those still retrievable, mark the others gone."""
+    results = []
+    for path in sorted(imported_dir(site_dir).glob("*.json")):
+        results.append(_refresh(path, fetcher, now))
+    return tuple(results)
+
+
+def _refresh(path: Path, fetcher: Fetcher, now: dt.datetime | None) -> RefreshResult:
+    key = path.stem
+    snapshot = _read_json(path)
+    before = str(snapshot.get("status", "unknown"))
+    assertion = snapshot.get("assertion") if isinstance(snapshot.get("assertion"), dict) else {}
+    url = assertion.get("url") if isinstance(assertion.get("url"), str) else ""
+    if not url:
+        return RefreshResult(key, before, before, "no verification URL to re-fetch")
+    try:
+        retrieved = retrieve(url, fetcher, now)
+    except FetchProblem as problem:
+        snapshot["status"] = "gone"
+        snapshot["verified"] = timestamp(now or dt.datetime.now(dt.timezone.utc))
+        snapshot["problems"] = [str(problem)]
+        data = (json.dumps(snapshot, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+        _write_atomic(path, data)
+        return RefreshResult(key, before, "gone", str(problem))
+    report = verify(retrieved, now)
+    after = report.status
+    if after == "invalid" and before == "unverified":
+        after = "unverified"
+    earner = str(snapshot.get("earner", ""))
+    try:
+        _save(path, key, earner, str(snapshot.get("source", url)), retrieved, report, after)
+    except ImportProblem as problem:
+        return RefreshResult(key, before, before, f"kept the old snapshot: {problem}")
+    detail = _first_error(report) if report.errors else "verified"
+    return RefreshResult(key, before, after, detail)
+
+
+def snapshot_image(path: Path, snapshot: dict[str, Any]) -> ImageFile | None:
+    """The snapshot's badge image, checked again; ImageProblem when it is not usable."""
+    entry = snapshot.get("image")
+    if not isinstance(entry, dict):
+        return None
+    relative = entry.get("file")
+    if not isinstance(relative, str) or ".." in relative.split("/") or relative.startswith("/"):
+        raise ImageProblem(f"'{relative}' is not a file under content/imported/")
+    return inspect_image(path.parent / relative, IMAGE_FORMATS)

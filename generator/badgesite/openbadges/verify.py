@@ -1,0 +1,421 @@
+"""Open Badges hosted verification of a retrieved assertion: what holds, what fails, and why."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from badgesite.openbadges.fetch import Fetcher
+from badgesite.openbadges.reader import (
+    ForeignAssertion,
+    detect_version,
+    link,
+    parse_date,
+    read_assertion,
+    type_names,
+)
+from badgesite.openbadges.retrieve import Retrieved, RetrievedDocument, hosted_url, retrieve
+from badgesite.openbadges.unbake import is_png, is_svg
+
+RECIPIENT_TYPES = ("id", "email", "url", "telephone")
+_HASHED = re.compile(r"^(sha256|md5)\$([0-9a-fA-F]+)$")
+
+
+@dataclass(frozen=True)
+class Finding:
+    level: str  # "error" or "warning"
+    check: str  # short name of the rule: id, origin, dates, revocation...
+    message: str
+
+
+@dataclass(frozen=True)
+class VerificationReport:
+    source: str
+    version: str
+    verification_url: str
+    checked_at: dt.datetime
+    findings: tuple[Finding, ...]
+    assertion: ForeignAssertion
+
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        return tuple(finding for finding in self.findings if finding.level == "error")
+
+    @property
+    def warnings(self) -> tuple[Finding, ...]:
+        return tuple(finding for finding in self.findings if finding.level == "warning")
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+    @property
+    def status(self) -> str:
+        """valid, revoked, expired or invalid: the word a profile page shows."""
+        checks = {finding.check for finding in self.errors}
+        if not checks:
+            return "valid"
+        if "revocation" in checks:
+            return "revoked"
+        if checks == {"expiry"}:
+            return "expired"
+        return "invalid"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "valid": self.valid,
+            "status": self.status,
+            "version": self.version,
+            "verificationUrl": self.verification_url,
+            "checkedAt": self.checked_at.isoformat(timespec="seconds"),
+            "badge": self.assertion.badge.name,
+            "issuer": self.assertion.badge.issuer.name,
+            "errors": [{"check": f.check, "message": f.message} for f in self.errors],
+            "warnings": [{"check": f.check, "message": f.message} for f in self.warnings],
+        }
+
+
+def verify(
+    retrieved: Retrieved, now: dt.datetime | None = None, email: str | None = None
+) -> VerificationReport:
+    """Judge a retrieved assertion by the rules of hosted verification (Open Badges 2.0)."""
+    moment = now or dt.datetime.now(dt.timezone.utc)
+    checker = _Checker(retrieved, moment)
+    checker.run(email)
+    assertion = read_assertion(retrieved)
+    return VerificationReport(
+        source=retrieved.source,
+        version=checker.version,
+        verification_url=assertion.verification_url,
+        checked_at=moment,
+        findings=tuple(checker.findings),
+        assertion=assertion,
+    )
+
+
+def host_port(url: str) -> str:
+    parts = urlsplit(url)
+    default = {"http": 80, "https": 443}.get(parts.scheme.lower())
+    try:
+        port = parts.port or default
+    except ValueError:
+        port = None
+    return f"{(parts.hostname or '').lower()}:{port}"
+
+
+class _Checker:
+    def __init__(self, retrieved: Retrieved, now: dt.datetime) -> None:
+        self.retrieved = retrieved
+        self.now = now
+        self.document = retrieved.assertion.mapping
+        self.version = detect_version(self.document)
+        self.findings: list[Finding] = []
+
+    def error(self, check: str, message: str) -> None:
+        self.findings.append(Finding("error", check, message))
+
+    def warning(self, check: str, message: str) -> None:
+        self.findings.append(Finding("warning", check, message))
+
+    def run(self, email: str | None) -> None:
+        if not isinstance(self.retrieved.assertion.json, dict):
+            self.error("document", "the assertion is not a JSON object")
+            return
+        modern = self.version == "2.0"
+        for problem in self.retrieved.problems:
+            if problem.startswith("revocation list"):
+                self.warning("revocation", f"cannot check the revocation list: {problem}")
+            else:
+                self.error("fetch", problem)
+        self.check_hosted()
+        self.check_assertion_fields(modern)
+        self.check_links(modern)
+        self.check_dates(modern)
+        self.check_badge(modern)
+        self.check_issuer(modern)
+        self.check_origin(modern)
+        self.check_revocation()
+        self.check_image()
+        if email is not None:
+            self.check_recipient(email)
+
+    def check_hosted(self) -> None:
+        if self.version == "0.5":
+            self.error("version", "Open Badges 0.5 assertions have no hosted verification")
+            return
+        declared = hosted_url(self.document)
+        fetched_from = self.retrieved.assertion.url
+        field = "verify.url" if self.version == "1.0" else "id"
+        if not link(declared):
+            self.error("id", f"the assertion's {field} is not an http(s) URL")
+        elif not fetched_from:
+            self.error("id", "the assertion was not fetched from its host")
+        elif declared != fetched_from:
+            self.error("id", f"the assertion's {field} {declared} is not where it was fetched from")
+        method = self.document.get("verification", self.document.get("verify"))
+        kind = method.get("type") if isinstance(method, dict) else None
+        if str(kind).lower() not in ("hosted", "hostedbadge"):
+            self.error("verification", f"verification type {kind!r} is not hosted")
+
+    def check_assertion_fields(self, modern: bool) -> None:
+        document = self.document
+        if modern and "Assertion" not in type_names(document):
+            self.error("required", "the assertion's type is not Assertion")
+        for key in ("recipient", "badge"):
+            if key not in document:
+                self.error("required", f"the assertion has no {key}")
+        if "issuedOn" not in document:
+            self.error("required", "the assertion has no issuedOn")
+        recipient = document.get("recipient")
+        if isinstance(recipient, dict):
+            if recipient.get("type") not in RECIPIENT_TYPES:
+                self.warning("recipient", f"recipient type {recipient.get('type')!r} is unusual")
+            if "hashed" in recipient and not isinstance(recipient.get("hashed"), bool):
+                self.error("recipient", "recipient.hashed must be true or false")
+            identity = recipient.get("identity")
+            if not isinstance(identity, str) or not identity:
+                self.error("recipient", "recipient.identity is missing")
+            elif recipient.get("hashed") is True and not _HASHED.match(identity):
+                self.error("recipient", "recipient.identity is not a sha256$ or md5$ hash")
+            elif recipient.get("hashed") is not True:
+                self.warning("recipient", "the recipient's identity is published in plain text")
+        elif "recipient" in document:
+            self.error("recipient", "recipient must be an object")
+
+    def check_links(self, modern: bool) -> None:
+        """Evidence and criteria ids are IRIs: http(s) or urn:uuid, never javascript: or data:."""
+        if not modern:
+            return
+        evidence = self.document.get("evidence")
+        items = list(evidence) if isinstance(evidence, list) else [evidence]
+        badge = self.retrieved.badge.mapping if self.retrieved.badge else {}
+        criteria = badge.get("criteria")
+        items.append(criteria)
+        for item in items:
+            value = item.get("id") if isinstance(item, dict) else item
+            if isinstance(value, str) and not _is_iri(value):
+                self.error("links", f"{value[:60]!r} is not an http(s) or urn:uuid IRI")
+
+    def check_dates(self, modern: bool) -> None:
+        issued_raw = self.document.get("issuedOn")
+        expires_raw = self.document.get("expires")
+        issued = parse_date(issued_raw) if issued_raw is not None else None
+        expires = parse_date(expires_raw) if expires_raw is not None else None
+        for name, raw, parsed in (
+            ("issuedOn", issued_raw, issued),
+            ("expires", expires_raw, expires),
+        ):
+            if raw is None:
+                continue
+            if parsed is None:
+                self.error("dates", f"{name} {str(raw)[:40]!r} is not a date")
+            elif modern and not parsed.has_time_zone:
+                self.error(
+                    "dates", f"{name} {parsed.text!r} needs a time and a time zone (Z or +hh:mm)"
+                )
+        if issued and issued.moment > self.now:
+            self.error("dates", f"issuedOn {issued.text} is in the future")
+        if issued and expires and expires.moment < issued.moment:
+            self.error("dates", "expires is before issuedOn")
+        if expires and expires.moment <= self.now:
+            self.error("expiry", f"the badge expired on {expires.text}")
+
+    def _document_id(self, document: RetrievedDocument, what: str, modern: bool) -> None:
+        if document.url and modern:
+            declared = document.mapping.get("id")
+            if declared != document.url:
+                self.error("id", f"the {what}'s id {declared!r} is not where it was fetched from")
+
+    def check_badge(self, modern: bool) -> None:
+        badge = self.retrieved.badge
+        if badge is None:
+            return
+        if not isinstance(badge.json, dict):
+            self.error("badge", "the badge class is not a JSON object")
+            return
+        self._document_id(badge, "badge class", modern)
+        data = badge.mapping
+        if modern and "BadgeClass" not in type_names(data):
+            self.error("badge", "the badge class's type is not BadgeClass")
+        for key in ("name", "description", "criteria", "image", "issuer"):
+            if not data.get(key):
+                self.error("badge", f"the badge class has no {key}")
+        criteria = data.get("criteria")
+        if isinstance(criteria, str) and not link(criteria):
+            self.error("badge", "the badge class's criteria is not an http(s) URL")
+        if isinstance(criteria, dict) and not (
+            link(criteria.get("id")) or criteria.get("narrative")
+        ):
+            self.error("badge", "the badge class's criteria has neither a URL nor a narrative")
+
+    def check_issuer(self, modern: bool) -> None:
+        issuer = self.retrieved.issuer
+        if issuer is None:
+            return
+        if not isinstance(issuer.json, dict):
+            self.error("issuer", "the issuer profile is not a JSON object")
+            return
+        self._document_id(issuer, "issuer profile", modern)
+        data = issuer.mapping
+        if not data.get("name"):
+            self.error("issuer", "the issuer has no name")
+        if not link(data.get("url") or data.get("origin")):
+            self.error("issuer", "the issuer has no http(s) url")
+        if not data.get("email"):
+            self.warning("issuer", "the issuer publishes no email address")
+
+    def check_origin(self, modern: bool) -> None:
+        issuer = self.retrieved.issuer
+        declared = hosted_url(self.document)
+        if issuer is None or not link(declared):
+            return
+        data = issuer.mapping
+        if not modern:
+            issuer_url = link(data.get("url"))
+            if issuer_url and host_port(declared) != host_port(issuer_url):
+                self.error("origin", "verify.url is not on the issuer's origin")
+            return
+        issuer_id = data.get("id") if isinstance(data.get("id"), str) else issuer.url
+        rules = data.get("verification") if isinstance(data.get("verification"), dict) else {}
+        allowed = _strings(rules.get("allowedOrigins"))
+        prefixes = _strings(rules.get("startsWith"))
+        if allowed or prefixes:
+            host = urlsplit(declared).netloc.lower()
+            if allowed and host not in {origin.lower() for origin in allowed}:
+                self.error("origin", f"{host} is not among the issuer's allowedOrigins")
+            if prefixes and not any(declared.startswith(prefix) for prefix in prefixes):
+                self.error("origin", "the assertion id does not start with the issuer's startsWith")
+        elif not link(issuer_id):
+            self.error("origin", "the issuer has no id to compare origins with")
+        elif host_port(declared) != host_port(issuer_id):
+            self.error(
+                "origin",
+                f"the assertion is hosted on {urlsplit(declared).netloc}, not on the issuer's "
+                f"host {urlsplit(issuer_id).netloc}",
+            )
+
+    def check_revocation(self) -> None:
+        if self.document.get("revoked") is True:
+            reason = self.document.get("revocationReason")
+            self.error("revocation", f"revoked by its issuer: {reason}" if reason else "revoked")
+        listed = self.retrieved.revocation_list
+        if listed is None:
+            return
+        declared = hosted_url(self.document)
+        uid = self.document.get("uid")
+        entries = listed.json
+        if isinstance(entries, dict) and "revokedAssertions" in entries:
+            for entry in entries.get("revokedAssertions") or []:
+                entry_id = entry.get("id") if isinstance(entry, dict) else entry
+                if entry_id == declared or (uid and entry_id == f"urn:uuid:{uid}"):
+                    reason = entry.get("revocationReason") if isinstance(entry, dict) else ""
+                    self.error("revocation", f"listed in the issuer's revocation list: {reason}")
+                    return
+        elif isinstance(entries, dict) and isinstance(uid, str) and uid in entries:
+            # Open Badges 1.x: a mapping of uid to reason.
+            self.error("revocation", f"listed in the issuer's revocation list: {entries[uid]}")
+
+    def check_image(self) -> None:
+        image = self.retrieved.badge_image
+        if image is None:
+            return
+        if not (is_png(image.data) or is_svg(image.data)):
+            self.error("image", "the badge image is neither PNG nor SVG")
+
+    def check_recipient(self, email: str) -> None:
+        recipient = self.document.get("recipient")
+        salt = ""
+        if isinstance(recipient, str):
+            identity, hashed, salt = (
+                recipient,
+                recipient.startswith(("sha256$", "md5$")),
+                str(self.document.get("salt") or ""),
+            )
+            kind = "email"
+        elif isinstance(recipient, dict):
+            identity = str(recipient.get("identity") or "")
+            hashed = recipient.get("hashed") is True
+            salt = str(recipient.get("salt") or "")
+            kind = str(recipient.get("type") or "")
+        else:
+            return
+        if kind != "email":
+            self.error("recipient", f"the recipient is identified by {kind!r}, not by email")
+            return
+        if not _identity_matches(email, salt, identity, hashed):
+            self.error("recipient", f"the badge was not issued to {email}")
+
+
+def _identity_matches(email: str, salt: str, identity: str, hashed: bool) -> bool:
+    candidates = {email, email.strip(), email.strip().lower()}
+    if not hashed:
+        return identity.strip().lower() in {c.lower() for c in candidates}
+    match = _HASHED.match(identity)
+    if not match:
+        return False
+    algorithm, expected = match.group(1), match.group(2).lower()
+    for candidate in candidates:
+        digest = hashlib.new(algorithm, (candidate + salt).encode("utf-8")).hexdigest()
+        if hmac.compare_digest(digest, expected):
+            return True
+    return False
+
+
+def _is_iri(value: str) -> bool:
+    return bool(link(value)) or re.match(r"^urn:uuid:[0-9a-fA-F-]{36}$", value) is not None
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list):
+        return tuple(item for item in value if isinstance(item, str))
+    return ()
+
+
+def verify_source(
+    source: str, fetcher: Fetcher, now: dt.datetime | None = None, email: str | None = None
+) -> VerificationReport:
+    """Retrieve and verify; FetchProblem when the assertion itself cannot be had."""
+    return verify(retrieve(source, fetcher, now), now, email)
+
+
+def unreachable_json(source: str, problem: str, now: dt.datetime | None = None) -> dict[str, Any]:
+    """The JSON report when the assertion itself could not be retrieved."""
+    moment = now or dt.datetime.now(dt.timezone.utc)
+    return {
+        "source": source,
+        "valid": False,
+        "status": "unreachable",
+        "version": "",
+        "verificationUrl": "",
+        "checkedAt": moment.isoformat(timespec="seconds"),
+        "badge": "",
+        "issuer": "",
+        "errors": [{"check": "fetch", "message": problem}],
+        "warnings": [],
+    }
+
+
+def format_report(report: VerificationReport) -> str:
+    """The readable report `badgesite verify` prints."""
+    badge = report.assertion.badge
+    lines = [
+        f"{'VALID' if report.valid else 'INVALID'} ({report.status}): "
+        f"{badge.name or '(no name)'} from {badge.issuer.name or '(unknown issuer)'}",
+        f"  Open Badges {report.version}, verified at {report.verification_url or '(nowhere)'}",
+    ]
+    lines += [f"  error   [{f.check}] {f.message}" for f in report.errors]
+    lines += [f"  warning [{f.check}] {f.message}" for f in report.warnings]
+    return "\n".join(_printable(line) for line in lines)
+
+
+def _printable(line: str) -> str:
+    """Foreign text reaches a terminal too: no escape sequences or control characters."""
+    return "".join(char if char.isprintable() else "?" for char in line)

@@ -1,0 +1,185 @@
+"""Hosted verification, rule by rule, on the loopback corpus; and `badgesite verify`."""
+
+from __future__ import annotations
+
+import json
+import struct
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from badgesite.cli import main
+from badgesite.openbadges.fetch import Fetcher
+from badgesite.openbadges.verify import VerificationReport, verify_source
+from loopback import HOSTED, Served, serve_corpus
+
+EMAIL = "ada@learner.example"
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    with serve_corpus(tmp_path_factory.mktemp("corpus") / "www") as served:
+        yield served
+
+
+def check(corpus: Served, path: str, email: str | None = None) -> VerificationReport:
+    return verify_source(corpus.base + path, Fetcher(), email=email)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "assertions/valid-iri.json",
+        "assertions/embedded.json",
+        "assertions/plain-recipient.json",
+        "assertions/evidence-string.json",
+        "assertions/evidence-object.json",
+        "assertions/data-uri-image.json",
+        "assertions/svg-image.json",
+        "assertions/extensions.json",
+        "assertions/script-in-name.json",
+        "assertions/delegated-allowed.json",
+        "assertions/delegated-starts-with.json",
+        "v1/assertion-1.0.json",
+        "v1/assertion-1.1.json",
+    ],
+)
+def test_valid_documents_verify(corpus: Served, path: str) -> None:
+    report = check(corpus, path)
+    assert report.valid, report.errors
+    assert report.status == "valid"
+
+
+@pytest.mark.parametrize(
+    ("path", "rule", "status"),
+    [
+        ("assertions/expired.json", "expiry", "expired"),
+        ("assertions/future-issued.json", "dates", "invalid"),
+        ("assertions/bare-date.json", "dates", "invalid"),
+        ("assertions/id-mismatch.json", "id", "invalid"),
+        ("assertions/wrong-origin.json", "origin", "invalid"),
+        ("assertions/delegated-refused.json", "origin", "invalid"),
+        ("assertions/revoked-flag.json", "revocation", "revoked"),
+        ("assertions/revoked-by-list.json", "revocation", "revoked"),
+        ("assertions/no-description.json", "badge", "invalid"),
+        ("assertions/hostile-strings.json", "links", "invalid"),
+        ("v1/revoked-1.0.json", "revocation", "revoked"),
+    ],
+)
+def test_invalid_documents_fail_for_the_right_reason(
+    corpus: Served, path: str, rule: str, status: str
+) -> None:
+    report = check(corpus, path)
+    assert not report.valid
+    assert rule in {finding.check for finding in report.errors}, report.errors
+    assert report.status == status
+
+
+def test_revocation_reasons_are_reported(corpus: Served) -> None:
+    flagged = check(corpus, "assertions/revoked-flag.json")
+    assert "Exam irregularity" in flagged.errors[0].message
+    listed = check(corpus, "assertions/revoked-by-list.json")
+    assert "Issued in error" in listed.errors[0].message
+
+
+def test_recipient_hash_is_checked_when_an_email_is_given(corpus: Served) -> None:
+    assert check(corpus, "assertions/valid-iri.json", email=EMAIL).valid
+    assert check(corpus, "assertions/valid-iri.json", email=" ADA@learner.example ").valid
+    wrong = check(corpus, "assertions/valid-iri.json", email="eve@learner.example")
+    assert [f.check for f in wrong.errors] == ["recipient"]
+    assert check(corpus, "assertions/plain-recipient.json", email=EMAIL).valid
+    assert not check(corpus, "assertions/plain-recipient.json", email="eve@x.example").valid
+    assert check(corpus, "v1/assertion-1.0.json", email=EMAIL).valid
+
+
+def test_a_missing_badge_class_or_image_is_an_error(corpus: Served, tmp_path: Path) -> None:
+    document = json.loads((corpus.root / "assertions/valid-iri.json").read_text())
+    document["id"] = corpus.base + "assertions/broken-link.json"
+    document["badge"] = corpus.base + "badges/missing.json"
+    (corpus.root / "assertions/broken-link.json").write_text(json.dumps(document))
+    report = check(corpus, "assertions/broken-link.json")
+    assert any("HTTP 404" in finding.message for finding in report.errors)
+
+
+def test_a_local_copy_is_verified_against_its_hosted_original(corpus: Served, tmp_path: Path):
+    copy = tmp_path / "copy.json"
+    document = json.loads((corpus.root / "assertions/valid-iri.json").read_text())
+    document["badge"] = "https://tampered.example/badge.json"  # the copy on disk does not count
+    copy.write_text(json.dumps(document))
+    report = verify_source(str(copy), Fetcher())
+    assert report.valid and report.assertion.badge.name == "Cloud Operations Practitioner"
+
+
+def test_the_0_5_shape_is_read_but_has_no_hosted_verification() -> None:
+    report = verify_source(str(HOSTED.parent / "files" / "assertion-0.5.json"), Fetcher())
+    assert report.version == "0.5" and not report.valid
+    assert "version" in {finding.check for finding in report.errors}
+
+
+def _baked_png(url: str) -> bytes:
+    png = (HOSTED / "images" / "cloud-ops.png").read_bytes()
+    body = b"openbadges\0\0\0\0\0" + url.encode()
+    chunk = struct.pack(">I", len(body)) + b"iTXt" + body
+    chunk += struct.pack(">I", zlib.crc32(b"iTXt" + body) & 0xFFFFFFFF)
+    return png[:33] + chunk + png[33:]
+
+
+def test_cli_verifies_a_url_with_exit_status(corpus: Served) -> None:
+    runner = CliRunner()
+    good = runner.invoke(main, ["verify", corpus.base + "assertions/valid-iri.json"])
+    assert good.exit_code == 0, good.output
+    assert good.output.startswith("VALID (valid): Cloud Operations Practitioner")
+    bad = runner.invoke(main, ["verify", corpus.base + "assertions/revoked-flag.json"])
+    assert bad.exit_code == 1
+    assert "error   [revocation] revoked by its issuer: Exam irregularity" in bad.output
+    gone = runner.invoke(main, ["verify", corpus.base + "assertions/missing.json"])
+    assert gone.exit_code == 1 and "HTTP 404" in gone.output
+
+
+def test_cli_json_report_and_email(corpus: Served) -> None:
+    result = CliRunner().invoke(
+        main,
+        ["verify", corpus.base + "assertions/valid-iri.json", "--email", "eve@x.example", "--json"],
+    )
+    assert result.exit_code == 1
+    report = json.loads(result.output)
+    assert report["valid"] is False
+    assert report["errors"] == [
+        {"check": "recipient", "message": "the badge was not issued to eve@x.example"}
+    ]
+    assert report["verificationUrl"] == corpus.base + "assertions/valid-iri.json"
+    missing = CliRunner().invoke(main, ["verify", corpus.base + "nothing.json", "--json"])
+    assert missing.exit_code == 1
+    unreachable = json.loads(missing.output)
+    assert unreachable.keys() == report.keys() and unreachable["status"] == "unreachable"
+    assert "HTTP 404" in unreachable["errors"][0]["message"]
+
+
+def test_cli_verifies_baked_png_and_svg(corpus: Served, tmp_path: Path) -> None:
+    url = corpus.base + "assertions/valid-iri.json"
+    png = tmp_path / "baked.png"
+    png.write_bytes(_baked_png(url))
+    svg = tmp_path / "baked.svg"
+    svg.write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="http://openbadges.org" '
+        f'width="64" height="64"><openbadges:assertion verify="{url}"/></svg>'
+    )
+    for source in (png, svg):
+        result = CliRunner().invoke(main, ["verify", str(source), "--email", EMAIL])
+        assert result.exit_code == 0, result.output
+
+
+def test_cli_report_strips_terminal_escapes(corpus: Served) -> None:
+    document = json.loads((corpus.root / "badges/cloud-ops.json").read_text())
+    document["id"] = corpus.base + "badges/escape.json"
+    document["name"] = "Nice\x1b]0;pwned\x07 badge"
+    (corpus.root / "badges/escape.json").write_text(json.dumps(document))
+    assertion = json.loads((corpus.root / "assertions/valid-iri.json").read_text())
+    assertion["id"] = corpus.base + "assertions/escape.json"
+    assertion["badge"] = document["id"]
+    (corpus.root / "assertions/escape.json").write_text(json.dumps(assertion))
+    result = CliRunner().invoke(main, ["verify", assertion["id"]])
+    assert "\x1b" not in result.output and "\x07" not in result.output
