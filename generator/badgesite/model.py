@@ -227,6 +227,28 @@ class Site:
             grouped[badge.issuer.slug].append(badge)
         return {slug: tuple(badges) for slug, badges in grouped.items()}
 
+    @cached_property
+    def badges_by_skill(self) -> Mapping[str, tuple[BadgeClass, ...]]:
+        """Every skill a badge names, alphabetically, with the badges that attest it."""
+        grouped: dict[str, list[BadgeClass]] = {}
+        for badge in self.badges.values():
+            for skill in badge.skills:
+                grouped.setdefault(skill, []).append(badge)
+        return {
+            skill: tuple(grouped[skill]) for skill in sorted(grouped, key=lambda s: s.casefold())
+        }
+
+    def holder_count(self, badge: BadgeClass) -> int:
+        """How many people hold a badge: accepted, unrevoked awards of published earners.
+        Private earners are not counted, since nothing about them is published."""
+        return len(
+            {
+                award.earner.slug
+                for award in self.published_awards
+                if award.badge.slug == badge.slug and award.accepted and award.revocation is None
+            }
+        )
+
     @property
     def listed_earners(self) -> tuple[Earner, ...]:
         return tuple(earner for earner in self.earners.values() if earner.is_listed)
