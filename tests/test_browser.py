@@ -149,7 +149,7 @@ def open_page(browser, shared_context, served: Served) -> Iterator:
         page = context.new_page()
         opened.append((page, context if clock is not None else None))
         visit = _watch(page)
-        page.goto(served.base_url + served.pages[name], wait_until="load")
+        page.goto(served.base_url + served.pages.get(name, name), wait_until="load")
         return visit
 
     yield opener
@@ -178,6 +178,10 @@ def test_every_page_type_passes_axe_and_stays_on_its_own_host(open_page, served)
         problems += [f"{name}: {violation}" for violation in violations]
         page.set_viewport_size(VIEWPORTS["phone"])
         page.screenshot(path=str(SCREENSHOTS / f"{name}-phone.png"), full_page=True)
+        if name == "award-valid":
+            page.emulate_media(media="print")
+            page.screenshot(path=str(SCREENSHOTS / f"{name}-print.png"), full_page=True)
+            page.emulate_media(media="screen")
     assert problems == []
     assert visit.errors == []
     assert visit.hosts == {own_host}
@@ -197,7 +201,20 @@ def test_status_banner_turns_expired_after_the_build(open_page) -> None:
     assert css_class == "status status--expired"
     assert "Expired" in text and "May 9, 2030" in text
     assert "Valid" not in text
-    assert "checked just now" in later.page.locator("[data-checked]").inner_text()
+    checked = later.page.locator("[data-checked]").inner_text()
+    assert checked == "Status checked on June 1, 2030, in this browser, against today's date."
+
+
+def test_profile_statuses_turn_expired_after_the_build_too(open_page, served) -> None:
+    link = f"a[href='../../assertions/{VALID_AWARD}/']"
+    built = open_page("earners/priya-raghunathan/")
+    item = built.page.locator("li.card", has=built.page.locator(link))
+    assert item.locator(".pill:visible").inner_text() == "Valid"
+    later = open_page(
+        "earners/priya-raghunathan/", clock=dt.datetime(2030, 6, 1, tzinfo=dt.timezone.utc)
+    )
+    item = later.page.locator("li.card", has=later.page.locator(link))
+    assert item.locator(".pill:visible").inner_text() == "Expired"
 
 
 def test_status_without_javascript_shows_the_build_time_status(browser, served) -> None:

@@ -24,6 +24,14 @@
     return "valid";
   }
 
+  function today() {
+    try {
+      return new Intl.DateTimeFormat(document.documentElement.lang || undefined, { dateStyle: "long" }).format(new Date());
+    } catch (error) {
+      return new Date().toISOString().slice(0, 10);
+    }
+  }
+
   function refreshStatuses() {
     var now = Date.now();
     document.querySelectorAll("[data-live-status]").forEach(function (element) {
@@ -38,7 +46,7 @@
       var checked = element.querySelector("[data-checked]");
       var checkedText = element.getAttribute("data-checked-text");
       if (checked && checkedText) {
-        checked.textContent = checkedText;
+        checked.textContent = checkedText.replace("{date}", today());
       }
     });
   }
