@@ -205,6 +205,13 @@ def test_status_banner_turns_expired_after_the_build(open_page) -> None:
     assert checked == "Status checked on June 1, 2030, in this browser, against today's date."
 
 
+def test_status_banner_says_not_yet_valid_before_the_issue_date(open_page) -> None:
+    early = open_page("award-valid", clock=dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc))
+    css_class, text = _banner(early)
+    assert css_class == "status status--not-yet-valid"
+    assert text.startswith("Not yet valid") and "May 9, 2025" in text
+
+
 def test_profile_statuses_turn_expired_after_the_build_too(open_page, served) -> None:
     link = f"a[href='../../assertions/{VALID_AWARD}/']"
     built = open_page("earners/priya-raghunathan/")

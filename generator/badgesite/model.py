@@ -171,6 +171,14 @@ class Award:
         """Shown on profiles and listings: published, accepted, and the earner is public."""
         return self.accepted and self.earner.is_listed
 
+    @property
+    def possible_statuses(self) -> tuple[str, ...]:
+        """Every status a page of this award may have to show as time passes after the
+        build: a revoked award stays revoked; any other one may turn to any other."""
+        if self.revocation is not None:
+            return ("revoked",)
+        return ("valid", "expired", "not-yet-valid")
+
     def status(self, as_of: dt.datetime) -> str:
         """revoked, expired, not-yet-valid or valid, as of a moment."""
         if self.revocation is not None:
