@@ -15,10 +15,12 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
+from badgesite import urls
 from badgesite.build import build, load_site
 from badgesite.errors import ContentErrors
 from badgesite.model import Award
-from badgesite.render import Translations
+from badgesite.plan import Kind, Output, Plan, plan_site
+from badgesite.render import Renderer, Translations
 from badgesite.sharing import credential_jsonld, linkedin_add_to_profile, share_links
 from badgesite.themes import builtin_themes_dir, resolve_theme_chain
 from badgesite.urls import UrlResolver
@@ -281,3 +283,17 @@ def test_compact_theme_extends_default(site: Path) -> None:
     build(site, output, now=FIXED_NOW)
     page = (output / f"assertions/{SOLDERING_AWARD}/index.html").read_text()
     assert "<!-- site head -->" in page and "compact.css" not in page
+
+
+def test_award_page_links_the_baked_image_only_when_the_build_writes_it(site: Path) -> None:
+    loaded = load_site(site)
+    chain = resolve_theme_chain("default", site)
+    plan = plan_site(loaded, chain)
+    award = loaded.awards[SOLDERING_AWARD]
+    page = next(output for output in plan.outputs if output.subject is award)
+    baked = urls.award_image(award.id, award.badge.image.extension)
+    without = Renderer(loaded, plan, chain, FIXED_NOW).page(page)
+    assert baked not in without
+    with_baked = Plan((*plan.outputs, Output(path=baked, kind=Kind.COPY, url_path=baked)))
+    rendered = Renderer(loaded, with_baked, chain, FIXED_NOW).page(page)
+    assert f'href="../{SOLDERING_AWARD}.svg" download' in rendered
