@@ -182,6 +182,14 @@ def test_award_page_offers_sharing_and_a_recipient_check_but_no_address(
     assert embed in page
     revoked = golden_output / "assertions/9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c04/index.html"
     assert "linkedin.com" not in revoked.read_text()
+    assert (
+        "Harbour Lab revoked the Soldering exam it had awarded to Bo Lindqvist."
+        in (
+            _head(golden_output, revoked.relative_to(golden_output).as_posix()).meta[
+                "og:description"
+            ]
+        )
+    )
 
 
 def test_live_status_carries_the_dates_the_browser_needs(golden_output: Path) -> None:
