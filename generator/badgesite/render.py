@@ -144,6 +144,7 @@ class Renderer:
             is_published=self.is_published,
         )
         self.published_paths = frozenset(output.url_path for output in plan.outputs)
+        self.site_image = sharing.site_image(site, self.resolver)
 
     def format_date(self, moment: dt.datetime | None) -> str:
         if moment is None:
@@ -214,7 +215,7 @@ class Renderer:
             "absolute_url": self.resolver.absolute,
             "urls": urls,
             "canonical_url": self.resolver.absolute(output.url_path),
-            "social_image": sharing.social_image(output.subject, self.site, self.resolver),
+            "social_image": sharing.social_image(output.subject, self.site_image, self.resolver),
         }
         try:
             return self.environment.get_template(output.template).render(context)

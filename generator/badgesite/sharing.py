@@ -81,10 +81,26 @@ class SocialImage:
         return self.width >= 600 and self.width > self.height
 
 
+def site_image(site: Site, resolver: UrlResolver) -> SocialImage | None:
+    """The image of pages that have none of their own: the first raster badge image."""
+    for badge in site.badges.values():
+        if badge.image.format in SOCIAL_IMAGE_FORMATS:
+            return SocialImage(
+                resolver.absolute(urls.badge_image(badge.slug, badge.image.extension)),
+                badge.image.width,
+                badge.image.height,
+                badge.image_alt,
+            )
+    return None
+
+
 def social_image(
-    subject: Issuer | BadgeClass | Earner | Award | None, site: Site, resolver: UrlResolver
+    subject: Issuer | BadgeClass | Earner | Award | None,
+    fallback: SocialImage | None,
+    resolver: UrlResolver,
 ) -> SocialImage | None:
-    """Award and badge pages use their social card; other pages their own or a badge image."""
+    """Award and badge pages use their social card; other pages their own image or the
+    site's (see site_image)."""
     if isinstance(subject, Award):
         return SocialImage(
             resolver.absolute(urls.award_card(subject.id)),
@@ -99,7 +115,7 @@ def social_image(
             CARD_HEIGHT,
             subject.image_alt,
         )
-    if isinstance(subject, Issuer) and subject.image and subject.image.format != "svg":
+    if isinstance(subject, Issuer) and subject.image and subject.image.format in SOCIAL_IMAGE_FORMATS:
         image = subject.image
         return SocialImage(
             resolver.absolute(urls.issuer_image(subject.slug, image.extension)),
@@ -107,7 +123,7 @@ def social_image(
             image.height,
             subject.name,
         )
-    if isinstance(subject, Earner) and subject.image and subject.image.format != "svg":
+    if isinstance(subject, Earner) and subject.image and subject.image.format in SOCIAL_IMAGE_FORMATS:
         image = subject.image
         return SocialImage(
             resolver.absolute(urls.earner_image(subject.slug, image.extension)),
@@ -115,15 +131,7 @@ def social_image(
             image.height,
             subject.name,
         )
-    for badge in site.badges.values():
-        if badge.image.format in SOCIAL_IMAGE_FORMATS:
-            return SocialImage(
-                resolver.absolute(urls.badge_image(badge.slug, badge.image.extension)),
-                badge.image.width,
-                badge.image.height,
-                badge.image_alt,
-            )
-    return None
+    return fallback
 
 
 def _organization(issuer: Issuer, resolver: UrlResolver) -> dict[str, Any]:
