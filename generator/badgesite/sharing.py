@@ -115,20 +115,13 @@ def social_image(
             CARD_HEIGHT,
             subject.image_alt,
         )
-    if isinstance(subject, Issuer) and subject.image and subject.image.format in SOCIAL_IMAGE_FORMATS:
-        image = subject.image
+    own_image = subject.image if isinstance(subject, (Issuer, Earner)) else None
+    if own_image is not None and own_image.format in SOCIAL_IMAGE_FORMATS:
+        make_path = urls.issuer_image if isinstance(subject, Issuer) else urls.earner_image
         return SocialImage(
-            resolver.absolute(urls.issuer_image(subject.slug, image.extension)),
-            image.width,
-            image.height,
-            subject.name,
-        )
-    if isinstance(subject, Earner) and subject.image and subject.image.format in SOCIAL_IMAGE_FORMATS:
-        image = subject.image
-        return SocialImage(
-            resolver.absolute(urls.earner_image(subject.slug, image.extension)),
-            image.width,
-            image.height,
+            resolver.absolute(make_path(subject.slug, own_image.extension)),
+            own_image.width,
+            own_image.height,
             subject.name,
         )
     return fallback
