@@ -27,13 +27,13 @@ def test_markdown_is_rendered_and_sanitized() -> None:
 
 def test_translations_fall_back_to_english(site: Path) -> None:
     write(site, "themes/plain/theme.yaml", "name: plain\n")
-    write(site, "themes/plain/i18n/de.yaml", "nav_home: Startseite\n")
+    write(site, "themes/plain/i18n/fr.yaml", "nav_home: Accueil\n")
     chain = resolve_theme_chain("plain", site)
-    german = Translations(chain, "de")
-    assert german("nav_home") == "Startseite"
-    assert german("status_valid") == "Valid"
+    french = Translations(chain, "fr")
+    assert french("nav_home") == "Accueil"
+    assert french("status_valid") == "Valid"
     with pytest.raises(BuildError, match="no text for 'no_such_key'"):
-        german("no_such_key")
+        french("no_such_key")
 
 
 def test_content_is_escaped_in_pages(site: Path) -> None:

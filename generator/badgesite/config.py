@@ -21,6 +21,7 @@ SITE_FIELDS = (
     "theme",
     "default_issuer",
     "timezone",
+    "job_search_url",
 )
 
 
@@ -35,6 +36,7 @@ class SiteConfig:
     theme: str = "default"
     default_issuer: str = ""
     timezone: str = "UTC"
+    job_search_url: str = ""
     source: str = "content/site.yaml"
 
     @property
@@ -54,6 +56,16 @@ def base_url_problem(value: str) -> str | None:
         return f"'{value}' is not an absolute http(s) URL"
     if parts.query or parts.fragment:
         return f"'{value}' must not have a query or fragment"
+    return None
+
+
+def job_search_url_problem(value: str) -> str | None:
+    """Why value cannot be a job search URL template, or None when it can."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"'{value}' is not an absolute http(s) URL"
+    if value.count("{skill}") != 1 or value.replace("{skill}", "").count("{"):
+        return "must hold '{skill}' exactly once, e.g. https://jobs.example/search?q={skill}"
     return None
 
 
@@ -128,6 +140,11 @@ def parse_config(record: RawRecord, base_url_override: str | None = None) -> Sit
     except (ZoneInfoNotFoundError, ValueError):
         reader.error(("timezone",), f"'{timezone}' is not an IANA time zone such as Europe/Paris")
         timezone = "UTC"
+    job_search_url = reader.text("job_search_url")
+    if job_search_url:
+        problem = job_search_url_problem(job_search_url)
+        if problem:
+            reader.error(("job_search_url",), problem)
     if errors:
         raise ContentErrors(errors)
     return SiteConfig(
@@ -138,5 +155,6 @@ def parse_config(record: RawRecord, base_url_override: str | None = None) -> Sit
         theme=theme,
         default_issuer=default_issuer,
         timezone=timezone,
+        job_search_url=job_search_url,
         source=record.source,
     )

@@ -174,6 +174,14 @@ class Award:
         """Shown on profiles and listings: published, accepted, and the earner is public."""
         return self.accepted and self.earner.is_listed
 
+    @property
+    def possible_statuses(self) -> tuple[str, ...]:
+        """Every status a page of this award may have to show as time passes after the
+        build: a revoked award stays revoked; any other one may turn to any other."""
+        if self.revocation is not None:
+            return ("revoked",)
+        return ("valid", "expired", "not-yet-valid")
+
     def status(self, as_of: dt.datetime) -> str:
         """revoked, expired, not-yet-valid or valid, as of a moment."""
         if self.revocation is not None:
@@ -277,6 +285,27 @@ class Site:
         for badge in self.badges.values():
             grouped[badge.issuer.slug].append(badge)
         return {slug: tuple(badges) for slug, badges in grouped.items()}
+
+    @cached_property
+    def badges_by_skill(self) -> Mapping[str, tuple[BadgeClass, ...]]:
+        """Every skill a badge names, alphabetically, with the badges that attest it."""
+        grouped: dict[str, list[BadgeClass]] = {}
+        for badge in self.badges.values():
+            for skill in badge.skills:
+                grouped.setdefault(skill, []).append(badge)
+        return {
+            skill: tuple(grouped[skill]) for skill in sorted(grouped, key=lambda s: s.casefold())
+        }
+
+    @cached_property
+    def holder_counts(self) -> Mapping[str, int]:
+        """Badge slug -> how many people hold it: accepted, unrevoked awards of published
+        earners. Private earners are not counted, since nothing about them is published."""
+        holders: dict[str, set[str]] = {slug: set() for slug in self.badges}
+        for award in self.published_awards:
+            if award.accepted and award.revocation is None:
+                holders[award.badge.slug].add(award.earner.slug)
+        return {slug: len(earners) for slug, earners in holders.items()}
 
     @property
     def listed_earners(self) -> tuple[Earner, ...]:

@@ -74,6 +74,7 @@ def plan_site(site: Site, theme: ThemeChain) -> Plan:
     """Every output of the site, in a stable order; refuses clashes and escaping paths."""
     outputs: list[Output] = [
         _page(urls.HOME, "home.html"),
+        _page(urls.SKILLS, "skills.html"),
         _page(urls.NOT_FOUND, "404.html", indexable=False),
     ]
     for issuer in site.issuers.values():

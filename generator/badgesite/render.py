@@ -4,23 +4,27 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import html as html_lib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote_plus
 from xml.sax.saxutils import escape as xml_escape
 
 import jinja2
 import markdown as markdown_lib
 import nh3
 import yaml
+from babel import Locale
 from babel.dates import format_date as babel_format_date
+from babel.numbers import format_decimal
 from markupsafe import Markup
 
-from badgesite import urls
+from badgesite import sharing, urls
 from badgesite.errors import BuildError
-from badgesite.model import Award, Site
+from badgesite.model import Award, BadgeClass, Site
 from badgesite.openbadges import ob2
 from badgesite.plan import Kind, Output, Plan
 from badgesite.themes import ThemeChain
@@ -71,6 +75,14 @@ class Translations:
             ) from None
         return text.format(**values) if values else text
 
+    def plural(self, key: str, count: int, **values: Any) -> str:
+        """The `<key>_one`, `<key>_few`, ... `<key>_other` text that fits count in this
+        language (Unicode CLDR plural rules), with {count} filled in."""
+        form = Locale.parse(self.language.replace("-", "_")).plural_form(count)
+        chosen = f"{key}_{form}" if f"{key}_{form}" in self.strings else f"{key}_other"
+        count_text = format_decimal(count, locale=self.language.replace("-", "_"))
+        return self(chosen, count=count_text, **values)
+
 
 class MarkdownRenderer:
     """Markdown to sanitized HTML; each distinct text is rendered once."""
@@ -87,6 +99,11 @@ class MarkdownRenderer:
             cached = Markup(nh3.clean(html, tags=ALLOWED_TAGS))
             self._cache[key] = cached
         return cached
+
+    def plain(self, text: str) -> str:
+        """The markdown's words without markup, for meta descriptions and previews."""
+        words = nh3.clean(str(self(text)), tags=set())
+        return " ".join(html_lib.unescape(words).split())
 
 
 class Renderer:
@@ -109,13 +126,25 @@ class Renderer:
         )
         self.environment.filters["markdown"] = self.markdown
         self.environment.filters["date"] = self.format_date
+        self.environment.filters["plain"] = self.markdown.plain
+        self.environment.filters["iso"] = ob2.timestamp
+        self.environment.filters["number"] = self.format_number
+        self.environment.filters["skill_anchor"] = skill_anchor
+        self.environment.filters["job_search"] = self.job_search_url
         self.environment.globals.update(
             t=self.translations,
             site=site,
             config=site.config,
             status=self.status,
             language=site.config.language,
+            built_at=now,
+            linkedin_add_url=self.linkedin_add_url,
+            share_links=sharing.share_links,
+            credential_jsonld=self.credential_jsonld,
+            is_published=self.is_published,
         )
+        self.published_paths = frozenset(output.url_path for output in plan.outputs)
+        self.site_image = sharing.site_image(site, self.resolver)
 
     def format_date(self, moment: dt.datetime | None) -> str:
         if moment is None:
@@ -123,8 +152,27 @@ class Renderer:
         local = moment.astimezone(self.site.config.zone).date()
         return babel_format_date(local, format="long", locale=self.site.config.language)
 
+    def format_number(self, number: int) -> str:
+        return format_decimal(number, locale=self.site.config.language.replace("-", "_"))
+
     def status(self, award: Award) -> str:
         return award.status(self.now)
+
+    def linkedin_add_url(self, award: Award) -> str:
+        page_url = self.resolver.absolute(urls.award_page(award.id))
+        return sharing.linkedin_add_to_profile(award, page_url, self.site.config.zone)
+
+    def credential_jsonld(self, subject: BadgeClass | Award) -> Markup:
+        return Markup(sharing.credential_jsonld(subject, self.resolver))
+
+    def is_published(self, url_path: str) -> bool:
+        """Whether this build writes url_path, for links to optional outputs."""
+        return url_path in self.published_paths
+
+    def job_search_url(self, skill: str) -> str:
+        """The site's job search for a skill, or "" when site.yaml sets none."""
+        template = self.site.config.job_search_url
+        return template.replace("{skill}", quote_plus(skill)) if template else ""
 
     def render_all(self) -> Iterator[Rendered]:
         for output in self.plan.outputs:
@@ -167,6 +215,7 @@ class Renderer:
             "absolute_url": self.resolver.absolute,
             "urls": urls,
             "canonical_url": self.resolver.absolute(output.url_path),
+            "social_image": sharing.social_image(output.subject, self.site_image, self.resolver),
         }
         try:
             return self.environment.get_template(output.template).render(context)
@@ -217,6 +266,12 @@ def headers_file(base_path: str) -> str:
         + "".join(rule + "\n" for rule in rules).rstrip("\n")
         + "\n"
     )
+
+
+def skill_anchor(skill: str) -> str:
+    """A stable fragment id for a skill on the skills index (`skills/#container-security`)."""
+    anchor = "".join(ch if ch.isalnum() else "-" for ch in skill.casefold())
+    return "skill-" + "-".join(part for part in anchor.split("-") if part)
 
 
 def _json_bytes(document: Mapping[str, Any]) -> bytes:

@@ -65,6 +65,11 @@ def award_json(award_id: str) -> str:
     return f"assertions/{award_id}.json"
 
 
+def award_image(award_id: str, extension: str) -> str:
+    """The baked badge image of an award (png or svg, as its badge class's image)."""
+    return f"assertions/{award_id}.{extension}"
+
+
 def award_card(award_id: str) -> str:
     """The 1200x630 social card (og:image) of a verification page."""
     return f"assertions/{award_id}/card.png"

@@ -1,0 +1,179 @@
+"""Sharing: LinkedIn and social share links, the pages' social image, schema.org JSON-LD."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlencode
+from zoneinfo import ZoneInfo
+
+from badgesite import urls
+from badgesite.model import Award, BadgeClass, Earner, Issuer, Site
+from badgesite.openbadges.ob2 import timestamp
+from badgesite.urls import UrlResolver
+
+LINKEDIN_ADD_TO_PROFILE = "https://www.linkedin.com/profile/add"
+LINKEDIN_SHARE = "https://www.linkedin.com/sharing/share-offsite/"
+FACEBOOK_SHARE = "https://www.facebook.com/sharer/sharer.php"
+X_SHARE = "https://twitter.com/intent/tweet"
+# Issue 4 renders these cards at exactly this size (urls.award_card, urls.badge_card).
+CARD_WIDTH = 1200
+CARD_HEIGHT = 630
+# Formats that every social network shows as a preview; SVG is not one of them.
+SOCIAL_IMAGE_FORMATS = ("png", "jpeg")
+
+
+def _query(url: str, params: list[tuple[str, str]]) -> str:
+    """url with the non-empty params, percent-encoded (spaces as %20, never '+')."""
+    return url + "?" + urlencode([(key, value) for key, value in params if value], quote_via=quote)
+
+
+def linkedin_add_to_profile(award: Award, page_url: str, zone: ZoneInfo) -> str:
+    """LinkedIn's "Add to profile" link for Licenses & certifications, prefilled."""
+    issuer = award.badge.issuer
+    issued = award.issued_on.astimezone(zone)
+    expires = award.expires.astimezone(zone) if award.expires else None
+    params = [
+        ("startTask", "CERTIFICATION_NAME"),
+        ("name", award.badge.name),
+        # LinkedIn links the issuer's company page only by id; a name is plain text.
+        ("organizationId", issuer.linkedin_organization_id),
+        ("organizationName", "" if issuer.linkedin_organization_id else issuer.name),
+        ("issueYear", str(issued.year)),
+        ("issueMonth", str(issued.month)),
+        ("expirationYear", str(expires.year) if expires else ""),
+        ("expirationMonth", str(expires.month) if expires else ""),
+        ("certUrl", page_url),
+        ("certId", award.id),
+    ]
+    return _query(LINKEDIN_ADD_TO_PROFILE, params)
+
+
+@dataclass(frozen=True)
+class ShareLink:
+    """A link that opens a network's share dialog; `network` names its i18n label."""
+
+    network: str
+    url: str
+
+
+def share_links(page_url: str, text: str) -> tuple[ShareLink, ...]:
+    return (
+        ShareLink("linkedin", _query(LINKEDIN_SHARE, [("url", page_url)])),
+        ShareLink("facebook", _query(FACEBOOK_SHARE, [("u", page_url)])),
+        ShareLink("x", _query(X_SHARE, [("url", page_url), ("text", text)])),
+    )
+
+
+@dataclass(frozen=True)
+class SocialImage:
+    """The og:image of a page: absolute URL, pixel size, and what it shows."""
+
+    url: str
+    width: int
+    height: int
+    alt: str
+
+    @property
+    def is_large(self) -> bool:
+        """Wide enough for a large preview card rather than a thumbnail."""
+        return self.width >= 600 and self.width > self.height
+
+
+def site_image(site: Site, resolver: UrlResolver) -> SocialImage | None:
+    """The image of pages that have none of their own: the first raster badge image."""
+    for badge in site.badges.values():
+        if badge.image.format in SOCIAL_IMAGE_FORMATS:
+            return SocialImage(
+                resolver.absolute(urls.badge_image(badge.slug, badge.image.extension)),
+                badge.image.width,
+                badge.image.height,
+                badge.image_alt,
+            )
+    return None
+
+
+def social_image(
+    subject: Issuer | BadgeClass | Earner | Award | None,
+    fallback: SocialImage | None,
+    resolver: UrlResolver,
+) -> SocialImage | None:
+    """Award and badge pages use their social card; other pages their own image or the
+    site's (see site_image)."""
+    if isinstance(subject, Award):
+        return SocialImage(
+            resolver.absolute(urls.award_card(subject.id)),
+            CARD_WIDTH,
+            CARD_HEIGHT,
+            subject.badge.image_alt,
+        )
+    if isinstance(subject, BadgeClass):
+        return SocialImage(
+            resolver.absolute(urls.badge_card(subject.slug)),
+            CARD_WIDTH,
+            CARD_HEIGHT,
+            subject.image_alt,
+        )
+    own_image = subject.image if isinstance(subject, (Issuer, Earner)) else None
+    if own_image is not None and own_image.format in SOCIAL_IMAGE_FORMATS:
+        make_path = urls.issuer_image if isinstance(subject, Issuer) else urls.earner_image
+        return SocialImage(
+            resolver.absolute(make_path(subject.slug, own_image.extension)),
+            own_image.width,
+            own_image.height,
+            subject.name,
+        )
+    return fallback
+
+
+def _organization(issuer: Issuer, resolver: UrlResolver) -> dict[str, Any]:
+    organization: dict[str, Any] = {
+        "@type": "Organization",
+        "name": issuer.name,
+        "url": issuer.url,
+    }
+    if issuer.image is not None:
+        organization["logo"] = resolver.absolute(
+            urls.issuer_image(issuer.slug, issuer.image.extension)
+        )
+    return organization
+
+
+def _credential(badge: BadgeClass, resolver: UrlResolver) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "EducationalOccupationalCredential",
+        "name": badge.name,
+        "description": badge.description,
+        "image": resolver.absolute(urls.badge_image(badge.slug, badge.image.extension)),
+        "credentialCategory": badge.kind,
+        "recognizedBy": _organization(badge.issuer, resolver),
+    }
+    if badge.skills:
+        document["competencyRequired"] = [
+            {"@type": "DefinedTerm", "name": skill} for skill in badge.skills
+        ]
+    return document
+
+
+def credential_jsonld(subject: BadgeClass | Award, resolver: UrlResolver) -> str:
+    """schema.org EducationalOccupationalCredential for a badge or an award's page, as
+    JSON safe to place inside a <script> element."""
+    if isinstance(subject, Award):
+        document = _credential(subject.badge, resolver)
+        document["url"] = resolver.absolute(urls.award_page(subject.id))
+        document["identifier"] = subject.id
+        document["dateCreated"] = timestamp(subject.issued_on)
+        if subject.expires is not None:
+            document["expires"] = timestamp(subject.expires)
+        if subject.revocation is not None:
+            document["creativeWorkStatus"] = "Revoked"
+        document["about"] = {"@type": "Person", "name": subject.earner.name}
+    else:
+        document = _credential(subject, resolver)
+        document["url"] = resolver.absolute(urls.badge_page(subject.slug))
+        document["identifier"] = subject.slug
+    text = json.dumps(document, ensure_ascii=False, indent=1)
+    # "</script>" or "<!--" inside a name must not end the script element.
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

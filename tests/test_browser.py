@@ -1,0 +1,309 @@
+"""The default theme in real headless Chromium: accessibility, live status, recipient check,
+copy buttons, share links, no foreign requests, and screenshots for people to look at.
+
+The example site is built once for this module with base_url on a loopback server, and one
+browser serves every test. Screenshots land in test-artifacts/screenshots/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import yaml
+from playwright import sync_api as playwright_api
+
+from badgesite.build import build, load_site
+from conftest import EXAMPLE_SITE, FIXED_NOW, REPO
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+AXE = REPO / "tests" / "vendor" / "axe.min.js"
+SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
+VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
+
+VALID_AWARD = "8bdd8583-176c-4df8-8ec7-14ef27ed97d3"  # expires 2030-05-09
+EXPIRED_AWARD = "f8fea89c-718e-49c2-a8a9-09a0651ca739"  # expired 2025-02-14
+REVOKED_AWARD = "6d90fce2-4b74-4224-b978-e16d5dd520c3"
+RECIPIENTS = {
+    entry["award"]: entry["email"]
+    for entry in yaml.safe_load((REPO / "tests/fixtures/example_recipients.yaml").read_text())
+}
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@dataclass
+class Served:
+    """The built example site on a loopback server."""
+
+    base_url: str
+    output: Path
+    pages: dict[str, str] = field(default_factory=dict)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    output = tmp_path_factory.mktemp("browser") / "output"
+    output.mkdir()
+    handler = functools.partial(_QuietHandler, directory=str(output))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    base_url = f"http://127.0.0.1:{server.server_address[1]}/"
+    build(EXAMPLE_SITE, output, base_url=base_url, now=FIXED_NOW)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    site = load_site(EXAMPLE_SITE)
+    revoked = next(a.id for a in site.published_awards if a.revocation)
+    assert revoked == REVOKED_AWARD
+    pages = {
+        "home": "",
+        "skills": "skills/",
+        "issuer": f"issuers/{next(iter(site.issuers))}/",
+        "badge": "badges/kubernetes-operations-specialist/",
+        "earner": "earners/dimitra-papadaki/",  # a revoked award and a certification begun
+        "award-valid": f"assertions/{VALID_AWARD}/",
+        "award-expired": f"assertions/{EXPIRED_AWARD}/",
+        "award-revoked": f"assertions/{REVOKED_AWARD}/",
+        "not-found": "404.html",
+    }
+    try:
+        yield Served(base_url, output, pages)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with playwright_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@dataclass
+class Visit:
+    """A page with everything it logged and requested."""
+
+    page: object
+    errors: list[str]
+    hosts: set[str]
+
+
+def _watch(page) -> Visit:
+    visit = Visit(page, [], set())
+    page.on(
+        "console",
+        lambda message: visit.errors.append(message.text) if message.type == "error" else None,
+    )
+    page.on("pageerror", lambda error: visit.errors.append(str(error)))
+    page.on(
+        "request",
+        lambda request: (
+            visit.hosts.add(urlsplit(request.url).netloc)
+            if request.url.startswith("http")
+            else None
+        ),
+    )
+    return visit
+
+
+@pytest.fixture(scope="module")
+def shared_context(browser) -> Iterator[object]:
+    context = browser.new_context(
+        viewport=VIEWPORTS["desktop"], permissions=["clipboard-read", "clipboard-write"]
+    )
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def open_page(browser, shared_context, served: Served) -> Iterator:
+    """Opens a page of the site; with a clock, in a context whose clock is set to it."""
+    opened = []
+
+    def opener(name: str, clock: dt.datetime | None = None) -> Visit:
+        context = shared_context
+        if clock is not None:
+            context = browser.new_context(viewport=VIEWPORTS["desktop"])
+            context.clock.install(time=clock)
+        page = context.new_page()
+        opened.append((page, context if clock is not None else None))
+        visit = _watch(page)
+        page.goto(served.base_url + served.pages.get(name, name), wait_until="load")
+        return visit
+
+    yield opener
+    for page, own_context in opened:
+        page.close()
+        if own_context is not None:
+            own_context.close()
+
+
+def test_every_page_type_passes_axe_and_stays_on_its_own_host(open_page, served) -> None:
+    own_host = urlsplit(served.base_url).netloc
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    problems = []
+    visit = open_page("home")
+    page = visit.page
+    for name, path in served.pages.items():
+        page.set_viewport_size(VIEWPORTS["desktop"])
+        page.goto(served.base_url + path, wait_until="load")
+        page.screenshot(path=str(SCREENSHOTS / f"{name}-desktop.png"), full_page=True)
+        page.add_script_tag(path=str(AXE))
+        violations = page.evaluate(
+            "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+            ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
+            ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))"
+        )
+        problems += [f"{name}: {violation}" for violation in violations]
+        page.set_viewport_size(VIEWPORTS["phone"])
+        page.screenshot(path=str(SCREENSHOTS / f"{name}-phone.png"), full_page=True)
+        if name == "award-valid":
+            page.emulate_media(media="print")
+            page.screenshot(path=str(SCREENSHOTS / f"{name}-print.png"), full_page=True)
+            page.emulate_media(media="screen")
+    assert problems == []
+    assert visit.errors == []
+    assert visit.hosts == {own_host}
+
+
+def _banner(visit: Visit) -> tuple[str, str]:
+    banner = visit.page.locator("section.status")
+    return banner.get_attribute("class"), banner.locator("[data-state]:visible").inner_text()
+
+
+def test_status_banner_turns_expired_after_the_build(open_page) -> None:
+    built = open_page("award-valid")
+    assert _banner(built)[0] == "status status--valid"
+    assert "Valid" in _banner(built)[1]
+    later = open_page("award-valid", clock=dt.datetime(2030, 6, 1, tzinfo=dt.timezone.utc))
+    css_class, text = _banner(later)
+    assert css_class == "status status--expired"
+    assert "Expired" in text and "May 9, 2030" in text
+    assert "Valid" not in text
+    checked = later.page.locator("[data-checked]").inner_text()
+    assert checked == "Status checked on June 1, 2030, in this browser, against today's date."
+
+
+def test_status_banner_says_not_yet_valid_before_the_issue_date(open_page) -> None:
+    early = open_page("award-valid", clock=dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc))
+    css_class, text = _banner(early)
+    assert css_class == "status status--not-yet-valid"
+    assert text.startswith("Not yet valid") and "May 9, 2025" in text
+
+
+def test_profile_statuses_turn_expired_after_the_build_too(open_page, served) -> None:
+    link = f"a[href='../../assertions/{VALID_AWARD}/']"
+    built = open_page("earners/priya-raghunathan/")
+    item = built.page.locator("li.card", has=built.page.locator(link))
+    assert item.locator(".pill:visible").inner_text() == "Valid"
+    later = open_page(
+        "earners/priya-raghunathan/", clock=dt.datetime(2030, 6, 1, tzinfo=dt.timezone.utc)
+    )
+    item = later.page.locator("li.card", has=later.page.locator(link))
+    assert item.locator(".pill:visible").inner_text() == "Expired"
+
+
+def test_status_without_javascript_shows_the_build_time_status(browser, served) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(served.base_url + served.pages["award-expired"])
+        assert (
+            page.locator("section.status [data-state]:visible").inner_text().startswith("Expired")
+        )
+        assert "when this page was published" in page.locator("[data-checked]").inner_text()
+        assert page.locator("[data-recipient-check]").is_hidden()
+        assert page.locator("button[data-copy]").first.is_hidden()
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc),
+        dt.datetime(2026, 11, 2, tzinfo=dt.timezone.utc),
+    ],
+)
+def test_a_revoked_award_is_never_shown_as_valid(open_page, moment: dt.datetime) -> None:
+    visit = open_page("award-revoked", clock=moment)
+    css_class, text = _banner(visit)
+    assert css_class == "status status--revoked"
+    assert text.startswith("Revoked") and "Valid" not in text
+    assert visit.page.locator("#share").count() == 0
+
+
+def test_recipient_check_says_yes_for_the_right_email_and_no_for_another(open_page) -> None:
+    visit = open_page("award-valid")
+    page = visit.page
+    result = page.locator("[data-check-result]")
+    page.fill("#recipient-input", "  " + RECIPIENTS[VALID_AWARD].upper() + " ")
+    page.click("[data-recipient-check] button[type=submit]")
+    page.wait_for_function("document.querySelector('[data-check-result]').textContent !== ''")
+    assert result.inner_text().startswith("Yes")
+    page.fill("#recipient-input", "someone.else@example.com")
+    page.click("[data-recipient-check] button[type=submit]")
+    page.wait_for_function(
+        "document.querySelector('[data-check-result]').textContent.startsWith('No')"
+    )
+    assert visit.hosts == {urlsplit(page.url).netloc}
+
+
+def test_copy_buttons_copy_the_exact_snippet(open_page, served) -> None:
+    page = open_page("award-valid").page
+    for box in ("embed-code", "signature-code"):
+        snippet = page.locator(f"#{box}").input_value()
+        assert snippet.startswith(f'<a href="{served.base_url}assertions/{VALID_AWARD}/"')
+        assert "<script" not in snippet and snippet.endswith("</a>")
+        page.click(f"button[data-copy='{box}']")
+        page.wait_for_function(
+            f"document.querySelector('[data-copy-result=\"{box}\"]').textContent !== ''"
+        )
+        assert page.evaluate("navigator.clipboard.readText()") == snippet
+
+
+def test_share_links_carry_the_right_parameters(open_page, served) -> None:
+    page = open_page("award-valid").page
+    page_url = f"{served.base_url}assertions/{VALID_AWARD}/"
+    links = {
+        link.get_attribute("data-share"): link.get_attribute("href")
+        for link in page.locator("[data-share]").all()
+    }
+    add = urlsplit(links["linkedin-add"])
+    assert add.netloc == "www.linkedin.com" and add.path == "/profile/add"
+    assert parse_qs(add.query) == {
+        "startTask": ["CERTIFICATION_NAME"],
+        "name": ["Cloud Security Practitioner (2023 programme)"],
+        "organizationName": ["Northwind Cloud Academy"],
+        "issueYear": ["2025"],
+        "issueMonth": ["5"],
+        "expirationYear": ["2030"],
+        "expirationMonth": ["5"],
+        "certUrl": [page_url],
+        "certId": [VALID_AWARD],
+    }
+    assert parse_qs(urlsplit(links["linkedin"]).query) == {"url": [page_url]}
+    assert parse_qs(urlsplit(links["facebook"]).query) == {"u": [page_url]}
+    x_query = parse_qs(urlsplit(links["x"]).query)
+    assert x_query["url"] == [page_url] and "Cloud Security Practitioner" in x_query["text"][0]
