@@ -12,6 +12,7 @@ import click
 from badgesite import __version__
 from badgesite.build import build as build_site
 from badgesite.errors import BuildError, ContentErrors
+from badgesite.openbadges.bake import BakeError, bake_file, unbake_file
 
 
 def _report_errors(errors: ContentErrors) -> None:
@@ -58,10 +59,20 @@ def main() -> None:
     help="Where to write the site [default: SITE/output].",
 )
 @click.option("--base-url", default=None, help="Publish under this URL instead of base_url.")
-def build(site_dir: Path, output_dir: Path | None, base_url: str | None) -> None:
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where processed images are kept [default: SITE/.cache/badgesite/images].",
+)
+def build(
+    site_dir: Path, output_dir: Path | None, base_url: str | None, cache_dir: Path | None
+) -> None:
     """Build the site into output/."""
     try:
-        report = build_site(site_dir, output_dir, base_url=base_url, now=_build_time())
+        report = build_site(
+            site_dir, output_dir, base_url=base_url, now=_build_time(), cache_dir=cache_dir
+        )
     except ContentErrors as errors:
         _report_errors(errors)
         sys.exit(1)
@@ -70,3 +81,35 @@ def build(site_dir: Path, output_dir: Path | None, base_url: str | None) -> None
         click.echo("Nothing was written.", err=True)
         sys.exit(1)
     click.echo(report.summary())
+
+
+@main.command()
+@click.argument("image", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("url")
+@click.option(
+    "--output",
+    "-o",
+    "target",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Where to write the baked image (.png or .svg, as IMAGE).",
+)
+def bake(image: Path, url: str, target: Path) -> None:
+    """Bake an assertion URL into a PNG or SVG badge image."""
+    try:
+        bake_file(image, url, target)
+    except BakeError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    click.echo(f"Baked {url} into {target}")
+
+
+@main.command()
+@click.argument("image", type=click.Path(dir_okay=False, path_type=Path))
+def unbake(image: Path) -> None:
+    """Print the assertion baked into a PNG or SVG badge image."""
+    try:
+        click.echo(unbake_file(image))
+    except BakeError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)

@@ -20,10 +20,13 @@ from markupsafe import Markup
 
 from badgesite import urls
 from badgesite.errors import BuildError
-from badgesite.model import Award, Site
+from badgesite.image_cache import ImageCache
+from badgesite.image_outputs import ImageMaker
+from badgesite.model import Award, BadgeClass, Site
 from badgesite.openbadges import ob2
 from badgesite.plan import Kind, Output, Plan
 from badgesite.themes import ThemeChain
+from badgesite.thumbnails import variant_widths
 from badgesite.urls import UrlResolver
 
 FALLBACK_LANGUAGE = "en"
@@ -92,7 +95,14 @@ class MarkdownRenderer:
 class Renderer:
     """Renders each planned output to bytes."""
 
-    def __init__(self, site: Site, plan: Plan, theme: ThemeChain, now: dt.datetime) -> None:
+    def __init__(
+        self,
+        site: Site,
+        plan: Plan,
+        theme: ThemeChain,
+        now: dt.datetime,
+        cache: ImageCache | None = None,
+    ) -> None:
         self.site = site
         self.plan = plan
         self.now = now
@@ -107,6 +117,9 @@ class Renderer:
             lstrip_blocks=True,
             keep_trailing_newline=True,
         )
+        self.images = ImageMaker(
+            site, cache or ImageCache(None), self.translations, self.format_date, now
+        )
         self.environment.filters["markdown"] = self.markdown
         self.environment.filters["date"] = self.format_date
         self.environment.globals.update(
@@ -115,6 +128,7 @@ class Renderer:
             config=site.config,
             status=self.status,
             language=site.config.language,
+            badge_image_variants=badge_image_variants,
         )
 
     def format_date(self, moment: dt.datetime | None) -> str:
@@ -135,6 +149,8 @@ class Renderer:
             return Rendered(output.path, source_file=output.source_file)
         if output.kind is Kind.JSON:
             return Rendered(output.path, data=_json_bytes(self.document(output)))
+        if output.kind is Kind.IMAGE:
+            return Rendered(output.path, data=self.images.make(output))
         if output.kind is Kind.TEXT:
             return Rendered(output.path, data=self.text_file(output.template).encode("utf-8"))
         return Rendered(output.path, data=self.page(output).encode("utf-8"))
@@ -189,6 +205,14 @@ class Renderer:
         if name == ".nojekyll":
             return ""
         raise BuildError(f"unknown text file '{name}'")
+
+
+def badge_image_variants(badge: BadgeClass) -> tuple[tuple[str, int], ...]:
+    """(url path, width) of each smaller copy of a badge's image, smallest first, for srcset."""
+    return tuple(
+        (urls.badge_image_variant(badge.slug, width), width)
+        for width in variant_widths(badge.image)
+    )
 
 
 def _json_bytes(document: Mapping[str, Any]) -> bytes:

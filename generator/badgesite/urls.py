@@ -56,6 +56,16 @@ def award_json(award_id: str) -> str:
     return f"assertions/{award_id}.json"
 
 
+def award_image(award_id: str, extension: str) -> str:
+    """The badge image baked with this award's assertion URL (PNG or SVG, as the badge's)."""
+    return f"assertions/{award_id}.{extension}"
+
+
+def badge_image_variant(slug: str, width: int) -> str:
+    """A smaller copy of a PNG badge image, for srcset; the original stays for baking."""
+    return f"badges/{slug}/image-{width}.png"
+
+
 def award_card(award_id: str) -> str:
     """The 1200x630 social card (og:image) of a verification page."""
     return f"assertions/{award_id}/card.png"
