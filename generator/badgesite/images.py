@@ -7,6 +7,7 @@ import io
 import json
 import re
 import struct
+import warnings
 import xml.etree.ElementTree as ET
 import zlib
 from dataclasses import dataclass
@@ -98,8 +99,11 @@ def inspect_image(
 
 
 def _looks_like_svg(data: bytes) -> bool:
-    head = data[:1024].lstrip().lower()
-    return head.startswith(b"<svg") or (head.startswith(b"<?xml") and b"<svg" in head)
+    """Markup of any kind goes to the SVG checks, so that their reason is the one shown."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True  # UTF-16 text: refused there as not UTF-8
+    head = data[:1024].removeprefix(b"\xef\xbb\xbf").lstrip().lower()
+    return head.startswith((b"<svg", b"<?xml", b"<!--", b"<!doctype"))
 
 
 def _check_raster_cached(
@@ -124,7 +128,11 @@ def _check_raster(path: Path, data: bytes) -> tuple[str, int, int]:
     try:
         if data.startswith(PNG_SIGNATURE):
             _check_png_structure(data, path.name)
-        with Image.open(io.BytesIO(data)) as image:
+        with warnings.catch_warnings():
+            # Pillow warns of large images; the pixel cap below refuses them with a reason.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+        with image:
             image_format = PILLOW_FORMATS.get(image.format or "")
             width, height = image.size
             if image_format is None:
@@ -136,7 +144,9 @@ def _check_raster(path: Path, data: bytes) -> tuple[str, int, int]:
             image.load()  # decodes fully, so a truncated file fails here, not in a browser
     except UnidentifiedImageError as exc:
         raise ImageProblem(f"'{path.name}' is not an image (PNG, SVG, JPEG or WebP)") from exc
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError as exc:
+        raise ImageProblem(f"'{path.name}' has too many pixels: {exc}") from exc
+    except (OSError, SyntaxError, ValueError) as exc:
         raise ImageProblem(f"'{path.name}' is damaged or truncated: {exc}") from exc
     if min(width, height) < MIN_BADGE_SIDE:
         raise ImageProblem(

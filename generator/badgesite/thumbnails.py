@@ -27,5 +27,5 @@ def resize_png(data: bytes, width: int) -> bytes:
     height = max(1, round(picture.height * width / picture.width))
     resized = picture.resize((width, height), Image.Resampling.LANCZOS)
     output = io.BytesIO()
-    resized.save(output, format="PNG", optimize=True)
+    resized.save(output, format="PNG")
     return output.getvalue()
