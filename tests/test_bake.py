@@ -165,3 +165,18 @@ def test_openbadges_bakery_reads_every_baked_image(example_output) -> None:
         check=True,
     )
     assert json.loads(completed.stdout) == expected
+
+
+def test_an_svg_mentioned_in_a_leading_comment_is_not_taken_for_the_root() -> None:
+    decoy = b"<!-- <svg> is the root below -->\n" + SVG
+    baked = bake_svg(decoy, URL)
+    assert baked.startswith(b"<!-- <svg> is the root below -->\n<svg")
+    assert ET.fromstring(baked)[0].get("verify") == URL
+
+
+def test_cli_names_the_file_that_is_not_an_image(tmp_path: Path) -> None:
+    source = tmp_path / "notes.txt"
+    source.write_text("hello")
+    result = CliRunner().invoke(main, ["unbake", str(source)])
+    assert result.exit_code == 1
+    assert result.output == "error: notes.txt is not a PNG or SVG image\n"

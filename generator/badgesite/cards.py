@@ -40,7 +40,7 @@ FOOTER_SIZE = 24
 
 @dataclass(frozen=True)
 class CardContent:
-    """What a card shows; empty texts are left out."""
+    """What a card shows, besides the badge image's bytes; empty texts are left out."""
 
     title: str
     person: str
@@ -48,14 +48,19 @@ class CardContent:
     status: str
     status_label: str
     footer: str
-    image: bytes
     image_format: str
     image_width: int
     image_height: int
 
     def cache_parts(self, image_digest: str) -> tuple[str, ...]:
-        texts = (self.title, self.person, *self.details, self.status, self.status_label)
-        return (RECIPE, image_digest, repr(texts), self.footer)
+        """Everything the card's bytes depend on, for the image cache's key."""
+        return (RECIPE, fonts_fingerprint(), image_digest, repr(self))
+
+
+@cache
+def fonts_fingerprint() -> str:
+    """Names and sizes of the bundled fonts: other fonts must not reuse cached cards."""
+    return ";".join(f"{path.name}={path.stat().st_size}" for path in sorted(FONT_DIR.iterdir()))
 
 
 def can_draw(text: str) -> bool:
@@ -63,16 +68,20 @@ def can_draw(text: str) -> bool:
     return all(_font_file(character, REGULAR) is not None for character in _normalize(text))
 
 
-def draw_card(content: CardContent) -> bytes:
+def draw_card(content: CardContent, image: bytes) -> bytes:
+    """The card as PNG bytes; image is the badge image file (PNG or SVG) as it is."""
     canvas = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
     draw = ImageDraw.Draw(canvas)
     draw.rectangle((0, 0, PANEL_WIDTH, HEIGHT), fill=PANEL)
-    badge = _badge_picture(content)
-    canvas.paste(
-        badge,
-        ((PANEL_WIDTH - badge.width) // 2, (HEIGHT - badge.height) // 2),
-        badge,
-    )
+    badge = _badge_picture(content, image)
+    if badge is None:
+        _draw_emblem(draw)
+    else:
+        canvas.paste(
+            badge,
+            ((PANEL_WIDTH - badge.width) // 2, (HEIGHT - badge.height) // 2),
+            badge,
+        )
     blocks = _text_blocks(content)
     total = sum(block.height for block in blocks)
     y = TEXT_TOP + max(0, (TEXT_BOTTOM - TEXT_TOP - total) // 2)
@@ -144,14 +153,38 @@ def _text_blocks(content: CardContent) -> list[_Block]:
     return blocks
 
 
-def _badge_picture(content: CardContent) -> Image.Image:
+def _draw_emblem(draw: ImageDraw.ImageDraw) -> None:
+    """A neutral disc where a badge image could not be drawn."""
+    left = (PANEL_WIDTH - IMAGE_BOX) // 2
+    top = (HEIGHT - IMAGE_BOX) // 2
+    draw.ellipse((left, top, left + IMAGE_BOX, top + IMAGE_BOX), fill="#c9d3d1")
+    inset = IMAGE_BOX // 4
+    draw.ellipse(
+        (left + inset, top + inset, left + IMAGE_BOX - inset, top + IMAGE_BOX - inset),
+        fill=PANEL,
+    )
+
+
+def _badge_picture(content: CardContent, image: bytes) -> Image.Image | None:
     scale = IMAGE_BOX / max(content.image_width, content.image_height, 1)
     width = max(1, round(content.image_width * scale))
     height = max(1, round(content.image_height * scale))
     if content.image_format == "svg":
-        # Only the bundled fonts: text inside the SVG must not depend on the build machine.
-        png = resvg_py.svg_to_bytes(
-            svg_string=content.image.decode("utf-8"),
+        try:
+            png = _rasterize_svg(image, width, height)
+        except Exception:  # resvg raises various types; a card without the image still works
+            return None
+        with Image.open(io.BytesIO(png)) as rendered:
+            return rendered.convert("RGBA").resize((width, height), Image.Resampling.LANCZOS)
+    with Image.open(io.BytesIO(image)) as original:
+        return original.convert("RGBA").resize((width, height), Image.Resampling.LANCZOS)
+
+
+def _rasterize_svg(image: bytes, width: int, height: int) -> bytes:
+    # Only the bundled fonts: text inside the SVG must not depend on the build machine.
+    return bytes(
+        resvg_py.svg_to_bytes(
+            svg_string=image.decode("utf-8"),
             width=width,
             height=height,
             skip_system_fonts=True,
@@ -163,10 +196,7 @@ def _badge_picture(content: CardContent) -> Image.Image:
             cursive_family="Noto Sans",
             fantasy_family="Noto Sans",
         )
-        with Image.open(io.BytesIO(bytes(png))) as rendered:
-            return rendered.convert("RGBA").resize((width, height), Image.Resampling.LANCZOS)
-    with Image.open(io.BytesIO(content.image)) as original:
-        return original.convert("RGBA").resize((width, height), Image.Resampling.LANCZOS)
+    )
 
 
 def _normalize(text: str) -> str:

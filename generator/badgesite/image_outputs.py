@@ -61,14 +61,15 @@ class ImageMaker:
             lambda: thumbnails.resize_png(_read(image.path), width),
         )
 
-    def card(self, content: Callable[[bytes], cards.CardContent], badge: BadgeClass) -> bytes:
+    def card(self, content: cards.CardContent, badge: BadgeClass) -> bytes:
         image = badge.image
-        parts = content(b"").cache_parts(image.digest)
         return self.cache.get_or_make(
-            "card", parts, lambda: cards.draw_card(content(_read(image.path)))
+            "card",
+            content.cache_parts(image.digest),
+            lambda: cards.draw_card(content, _read(image.path)),
         )
 
-    def award_card(self, award: Award) -> Callable[[bytes], cards.CardContent]:
+    def award_card(self, award: Award) -> cards.CardContent:
         badge = award.badge
         state = award.status(self.now)
         label = (
@@ -83,29 +84,26 @@ class ImageMaker:
         # Only published awards get a card, and their pages show the earner's name too;
         # a private earner's awards are not published at all.
         person = award.earner.name if award.earner.is_published else ""
-        return lambda data: cards.CardContent(
+        return cards.CardContent(
             title=badge.name,
             person=person,
             details=details,
             status=state,
             status_label=label,
             footer=self.site.config.title,
-            image=data,
             image_format=badge.image.format,
             image_width=badge.image.width,
             image_height=badge.image.height,
         )
 
-    def badge_card(self, badge: BadgeClass) -> Callable[[bytes], cards.CardContent]:
-        details = (f"{self.translate('badge_issued_by')} {badge.issuer.name}",)
-        return lambda data: cards.CardContent(
+    def badge_card(self, badge: BadgeClass) -> cards.CardContent:
+        return cards.CardContent(
             title=badge.name,
             person="",
-            details=details,
+            details=(f"{self.translate('badge_issued_by')} {badge.issuer.name}",),
             status="kind",
             status_label=self.translate("kind_" + badge.kind),
             footer=self.site.config.title,
-            image=data,
             image_format=badge.image.format,
             image_width=badge.image.width,
             image_height=badge.image.height,

@@ -16,6 +16,7 @@ from pathlib import Path
 from PIL import Image, UnidentifiedImageError
 
 from badgesite.image_cache import ImageCache
+from badgesite.openbadges.bake import svg_root_start
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 40_000_000
@@ -47,7 +48,6 @@ ANIMATION_ELEMENTS = frozenset({"set", "animate", "animatemotion", "animatetrans
 _SVG_SIZE = re.compile(r"^\s*([0-9.]+)\s*(px)?\s*$")
 _XML_DECLARATION = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*<\?xml\s[^>]*\?>")
 _ENCODING = re.compile(rb"encoding\s*=\s*[\"']([^\"']+)")
-_SVG_START = re.compile(rb"<svg[\s>/]")
 _CSS_URL = re.compile(r"url\s*\(([^)]*)\)", re.IGNORECASE)
 
 
@@ -218,8 +218,8 @@ def _check_svg_text(data: bytes, name: str) -> None:
 
 def _check_svg_shape(data: bytes, name: str) -> None:
     """Verifiers and bakers find a badge SVG by its first bytes and its last element."""
-    root = _SVG_START.search(data[:SVG_ROOT_WITHIN])
-    if root is None:
+    root = svg_root_start(data)
+    if root is None or root > SVG_ROOT_WITHIN - 4:
         raise ImageProblem(
             f"'{name}' must start its <svg> element within its first {SVG_ROOT_WITHIN} bytes"
         )

@@ -19,6 +19,7 @@ SVG_NAMESPACE = "http://openbadges.org"
 SVG_SNIFF_BYTES = 256
 _TEXT_CHUNKS = (b"iTXt", b"tEXt", b"zTXt")
 _SVG_ROOT = re.compile(rb"<svg[\s>/]")
+_SPACE = re.compile(rb"\s*")
 _PROLOG = re.compile(rb"\A(\xef\xbb\xbf)?(\s*<\?xml[^>]*\?>)?")
 _ASSERTION_ELEMENT = re.compile(
     rb"<openbadges:assertion\b[^>]*?(/>|>.*?</openbadges:assertion>)", re.S
@@ -116,10 +117,9 @@ def bake_svg(data: bytes, payload: str) -> bytes:
     changes.
     """
     data = _ASSERTION_ELEMENT.sub(b"", data)
-    root = _SVG_ROOT.search(data)
-    if root is None:
-        raise BakeError("the SVG has no <svg root element")
-    start = root.start()
+    start = svg_root_start(data)
+    if start is None:
+        raise BakeError("the SVG has no <svg root element after its prolog")
     if start + 4 > SVG_SNIFF_BYTES:
         # Comments before the root would hide it from bakers that sniff the first bytes.
         prolog = _PROLOG.match(data)
@@ -165,11 +165,33 @@ def unbake_svg(data: bytes) -> str | None:
     return None
 
 
+def svg_root_start(data: bytes) -> int | None:
+    """Where the root `<svg` start tag begins, past the XML declaration, comments and space.
+
+    None when something else comes first (a DTD, another element, text).
+    """
+    position = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    while True:
+        position = _SPACE.match(data, position).end()  # type: ignore[union-attr]
+        if data.startswith(b"<?", position):
+            end = data.find(b"?>", position)
+            if end < 0:
+                return None
+            position = end + 2
+        elif data.startswith(b"<!--", position):
+            end = data.find(b"-->", position + 4)
+            if end < 0:
+                return None
+            position = end + 3
+        else:
+            return position if _SVG_ROOT.match(data, position) else None
+
+
 def image_kind(data: bytes) -> str:
     """'png' or 'svg', judged by the bytes; BakeError for anything else."""
     if data.startswith(PNG_SIGNATURE):
         return "png"
-    if _SVG_ROOT.search(data[:1024]):
+    if svg_root_start(data) is not None:
         return "svg"
     raise BakeError("not a PNG or SVG image")
 
@@ -179,10 +201,13 @@ def bake_file(source: Path, payload: str, target: Path) -> str:
     if not payload.strip():
         raise BakeError("the payload (an assertion URL) is empty")
     data = _read(source)
-    kind = image_kind(data)
+    kind = _kind_of_file(data, source)
     if target.suffix.lower() != f".{kind}":
         raise BakeError(f"{source.name} is {kind.upper()}: write it to a .{kind} file")
-    baked = bake(data, payload)
+    try:
+        baked = bake(data, payload)
+    except BakeError as exc:
+        raise BakeError(f"{source.name}: {exc}") from exc
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     try:
@@ -198,11 +223,21 @@ def bake_file(source: Path, payload: str, target: Path) -> str:
 def unbake_file(path: Path) -> str:
     """The payload baked into the image at path; BakeError when it has none."""
     data = _read(path)
-    image_kind(data)
-    payload = unbake(data)
+    _kind_of_file(data, path)
+    try:
+        payload = unbake(data)
+    except BakeError as exc:
+        raise BakeError(f"{path.name}: {exc}") from exc
     if payload is None:
         raise BakeError(f"{path.name} has no baked Open Badges assertion")
     return payload
+
+
+def _kind_of_file(data: bytes, path: Path) -> str:
+    try:
+        return image_kind(data)
+    except BakeError:
+        raise BakeError(f"{path.name} is not a PNG or SVG image") from None
 
 
 def _read(path: Path) -> bytes:
