@@ -1,4 +1,4 @@
-"""Image outputs: baked badges, srcset variants and social cards, made through the cache."""
+"""Image outputs: baked badges, srcset variants, avatars and social cards, through the cache."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from pathlib import Path
 from badgesite import cards, thumbnails, urls
 from badgesite.errors import BuildError
 from badgesite.image_cache import ImageCache
-from badgesite.model import Award, BadgeClass, Site
+from badgesite.images import ImageFile
+from badgesite.model import Award, BadgeClass, Earner, Site
 from badgesite.openbadges.bake import BakeError, bake
 from badgesite.plan import Output
 from badgesite.urls import UrlResolver
@@ -39,6 +40,8 @@ class ImageMaker:
             return self.baked(subject)
         if output.template == "thumbnail" and isinstance(subject, BadgeClass):
             return self.thumbnail(subject, output.width)
+        if output.template == "avatar" and isinstance(subject, Earner) and subject.image:
+            return self.avatar(subject.image)
         if output.template == "award-card" and isinstance(subject, Award):
             return self.card(self.award_card(subject), subject.badge)
         if output.template == "badge-card" and isinstance(subject, BadgeClass):
@@ -59,6 +62,13 @@ class ImageMaker:
             "thumbnail",
             (thumbnails.RECIPE, image.digest, str(width)),
             lambda: thumbnails.resize_png(_read(image.path), width),
+        )
+
+    def avatar(self, image: ImageFile) -> bytes:
+        return self.cache.get_or_make(
+            "avatar",
+            (thumbnails.AVATAR_RECIPE, image.digest, image.format),
+            lambda: thumbnails.clean_avatar(_read(image.path), image.format),
         )
 
     def card(self, content: cards.CardContent, badge: BadgeClass) -> bytes:

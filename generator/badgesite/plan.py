@@ -122,7 +122,12 @@ def plan_site(site: Site, theme: ThemeChain) -> Plan:
         )
         if earner.image is not None:
             outputs.append(
-                _copy(urls.earner_image(earner.slug, earner.image.extension), earner.image.path)
+                _image(
+                    urls.earner_image(earner.slug, earner.image.extension),
+                    "avatar",
+                    earner,
+                    earner.image.path,
+                )
             )
     for award in site.published_awards:
         outputs.append(
