@@ -13,10 +13,10 @@ GPS_IFD = 0x8825
 ORIENTATION = 0x0112
 
 
-def test_avatar_loses_its_exif_is_turned_upright_and_shrunk(
-    example_copy: Path, tmp_path: Path
-) -> None:
-    avatar = example_copy / "content/images/chen-xiaotong.jpg"
+def test_avatar_loses_its_exif_is_turned_upright_and_shrunk(site: Path) -> None:
+    earner = site / "content/earners/ada.yaml"
+    earner.write_text(earner.read_text() + "image: images/ada.jpg\n")
+    avatar = site / "content/images/ada.jpg"
     photo = Image.new("RGB", (800, 600), "white")
     photo.paste((200, 30, 30), (0, 0, 400, 600))  # left half red: where it ends up shows turning
     exif = Image.Exif()
@@ -24,9 +24,9 @@ def test_avatar_loses_its_exif_is_turned_upright_and_shrunk(
     exif[0x010F] = "PhoneMaker"
     exif.get_ifd(GPS_IFD)[2] = (51.0, 30.0, 0.0)  # latitude: where the earner lives
     photo.save(avatar, format="JPEG", exif=exif, comment=b"taken at home")
-    output = tmp_path / "output"
-    build(example_copy, output, now=FIXED_NOW)
-    published = output / "earners/chen-xiaotong/avatar.jpg"
+    output = site / "output"
+    build(site, output, now=FIXED_NOW)
+    published = output / "earners/ada/avatar.jpg"
     data = published.read_bytes()
     assert b"PhoneMaker" not in data and b"taken at home" not in data and b"Exif" not in data
     with Image.open(published) as image:
@@ -35,5 +35,12 @@ def test_avatar_loses_its_exif_is_turned_upright_and_shrunk(
         assert not image.getexif()
         red, green, _ = image.convert("RGB").getpixel((96, 20))
         assert red > 150 and green < 100  # the red half is now on top
-    with Image.open(output / "earners/dimitra-papadaki/avatar.png") as png:
-        assert png.format == "PNG" and max(png.size) <= 256
+
+
+def test_png_avatars_stay_png_and_small(site: Path) -> None:
+    earner = site / "content/earners/ada.yaml"
+    earner.write_text(earner.read_text() + "image: images/ada.png\n")
+    Image.new("RGBA", (1000, 1000), (0, 90, 200, 255)).save(site / "content/images/ada.png")
+    build(site, site / "output", now=FIXED_NOW)
+    with Image.open(site / "output/earners/ada/avatar.png") as png:
+        assert png.format == "PNG" and png.size == (256, 256)
