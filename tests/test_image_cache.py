@@ -112,3 +112,17 @@ def test_variants_are_real_downscales_of_the_image(site: Path) -> None:
         assert variant.convert("RGBA").tobytes() == expected.tobytes()
     original_bytes = (site / "content/images/maker.png").read_bytes()
     assert (output / "badges/certified-maker.png").read_bytes() == original_bytes
+
+
+def test_changed_image_code_does_not_reuse_what_the_old_code_made(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from badgesite import cards, image_outputs
+
+    cache = tmp_path / "cache"
+    build(site, tmp_path / "first", now=FIXED_NOW, cache_dir=cache)
+    monkeypatch.setattr(image_outputs, "code_fingerprint", lambda path: "edited " + path)
+    monkeypatch.setattr(cards, "code_fingerprint", lambda path: "edited " + path)
+    spy = PillowSpy(monkeypatch)
+    build(site, tmp_path / "second", now=FIXED_NOW, cache_dir=cache)
+    assert "new" in spy.calls  # cards and variants were made again

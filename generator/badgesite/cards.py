@@ -12,8 +12,9 @@ from pathlib import Path
 import resvg_py
 from PIL import Image, ImageDraw, ImageFont
 
+from badgesite.image_cache import code_fingerprint
+
 WIDTH, HEIGHT = 1200, 630
-RECIPE = "card-v1"  # change it when the bytes drawn here change
 FONT_DIR = Path(__file__).parent / "fonts"
 REGULAR = "NotoSans-Regular.ttf"
 BOLD = "NotoSans-Bold.ttf"
@@ -54,7 +55,7 @@ class CardContent:
 
     def cache_parts(self, image_digest: str) -> tuple[str, ...]:
         """Everything the card's bytes depend on, for the image cache's key."""
-        return (RECIPE, fonts_fingerprint(), image_digest, repr(self))
+        return (code_fingerprint(__file__), fonts_fingerprint(), image_digest, repr(self))
 
 
 @cache

@@ -28,6 +28,13 @@ def _tool_versions() -> str:
     return f"badgesite {__version__}; pillow {PIL.__version__}; resvg-py {resvg}"
 
 
+@cache
+def code_fingerprint(module_file: str) -> str:
+    """The hash of the module that makes an image: changing how it is made, even without a
+    new release, must not reuse what the old code made."""
+    return hashlib.sha256(Path(module_file).read_bytes()).hexdigest()
+
+
 def default_cache_dir(site_dir: Path) -> Path:
     return site_dir / CACHE_FOLDER
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from badgesite import cards, thumbnails, urls
 from badgesite.errors import BuildError
-from badgesite.image_cache import ImageCache
+from badgesite.image_cache import ImageCache, code_fingerprint
 from badgesite.images import ImageFile
 from badgesite.model import Award, BadgeClass, Earner, Site
 from badgesite.openbadges.bake import BakeError, bake
@@ -60,14 +60,14 @@ class ImageMaker:
         image = badge.image
         return self.cache.get_or_make(
             "thumbnail",
-            (thumbnails.RECIPE, image.digest, str(width)),
+            (code_fingerprint(thumbnails.__file__), image.digest, str(width)),
             lambda: thumbnails.resize_png(_read(image.path), width),
         )
 
     def avatar(self, image: ImageFile) -> bytes:
         return self.cache.get_or_make(
             "avatar",
-            (thumbnails.AVATAR_RECIPE, image.digest, image.format),
+            (code_fingerprint(thumbnails.__file__), image.digest, image.format),
             lambda: thumbnails.clean_avatar(_read(image.path), image.format),
         )
 

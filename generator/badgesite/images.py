@@ -15,7 +15,7 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-from badgesite.image_cache import ImageCache
+from badgesite.image_cache import ImageCache, code_fingerprint
 from badgesite.openbadges.bake import svg_root_start
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
@@ -24,7 +24,6 @@ MIN_BADGE_SIDE = 64
 SVG_NAMESPACE = "{http://www.w3.org/2000/svg}"
 PILLOW_FORMATS = {"PNG": "png", "JPEG": "jpeg", "WEBP": "webp"}
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-CHECK_RECIPE = "check-v1"  # change it when the raster checks change
 MAX_SVG_BYTES = 1024 * 1024
 MAX_SVG_ELEMENTS = 20_000
 SVG_ROOT_WITHIN = 1024
@@ -117,7 +116,7 @@ def _check_raster_cached(
         checked.append(_check_raster(path, data))  # raises for a bad image: nothing is stored
         return json.dumps(checked[0]).encode()
 
-    stored = cache.get_or_make("checked", (CHECK_RECIPE, digest), check)
+    stored = cache.get_or_make("checked", (code_fingerprint(__file__), digest), check)
     if checked:
         return checked[0]
     image_format, width, height = json.loads(stored)

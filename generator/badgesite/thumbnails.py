@@ -10,8 +10,6 @@ from badgesite.images import ImageFile
 
 # Pages show badges at 48 to 160 CSS pixels; these cover them at 1x and 2x densities.
 VARIANT_WIDTHS = (64, 128, 256)
-RECIPE = "thumbnail-v1"  # change it when the bytes made here change
-AVATAR_RECIPE = "avatar-v1"
 # Themes show avatars at up to 112 CSS pixels: 256 covers them on 2x screens.
 AVATAR_SIDE = 256
 _SAVE_OPTIONS: dict[str, dict[str, object]] = {
