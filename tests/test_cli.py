@@ -17,7 +17,7 @@ def run(*args: str, env: dict[str, str] | None = None):
 def test_build_succeeds_and_summarises(site: Path) -> None:
     result = run("build", "--site", str(site))
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("Built 14 pages, 10 Open Badges documents and 12 other files")
+    assert result.output.startswith("Built 14 pages, 10 Open Badges documents and 26 other files")
     assert (site / "output" / "index.html").is_file()
 
 

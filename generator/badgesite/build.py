@@ -11,6 +11,7 @@ from badgesite import published
 from badgesite.checks import CheckFailed, Finding, errors_of, lint_files, lint_site, warnings_of
 from badgesite.config import SiteConfig, load_config
 from badgesite.errors import ContentErrors
+from badgesite.image_cache import ImageCache, default_cache_dir
 from badgesite.load import load_records
 from badgesite.model import Site, build_site
 from badgesite.plan import Kind, Plan, plan_site
@@ -54,10 +55,10 @@ class Prepared:
     warnings: tuple[Finding, ...]
 
 
-def load_site(site_dir: Path, base_url: str | None = None) -> Site:
+def load_site(site_dir: Path, base_url: str | None = None, cache: ImageCache | None = None) -> Site:
     """Read and validate everything; raise ContentErrors listing every problem."""
     config: SiteConfig = load_config(site_dir, base_url)
-    return build_site(config, site_dir, load_records(site_dir))
+    return build_site(config, site_dir, load_records(site_dir), cache)
 
 
 def prepare(
@@ -65,12 +66,17 @@ def prepare(
     base_url: str | None = None,
     now: dt.datetime | None = None,
     frozen: bool = False,
+    cache_dir: Path | None = None,
 ) -> Prepared:
-    """Check and render everything, writing nothing; raise CheckFailed with every error."""
+    """Check and render everything, writing nothing; raise CheckFailed with every error.
+
+    Processed images are kept in cache_dir (default site_dir/.cache/badgesite/images).
+    """
     site_dir = site_dir.absolute()
+    cache = ImageCache((cache_dir or default_cache_dir(site_dir)).absolute())
     file_findings = lint_files(site_dir)
     try:
-        site = load_site(site_dir, base_url)
+        site = load_site(site_dir, base_url, cache)
         reconciliation = published.reconcile(site, frozen)
     except ContentErrors as failure:
         raise CheckFailed(
@@ -82,7 +88,7 @@ def prepare(
     theme = resolve_theme_chain(site.config.theme, site_dir)
     plan: Plan = plan_site(site, theme)
     moment = now or dt.datetime.now(dt.timezone.utc)
-    renderer = Renderer(site, plan, theme, moment)
+    renderer = Renderer(site, plan, theme, moment, cache)
     # Render everything before the first byte is written, so a template error loses nothing.
     rendered = tuple(renderer.render_all())
     return Prepared(site, plan, rendered, reconciliation, tuple(sorted(warnings_of(findings))))
@@ -94,6 +100,7 @@ def build(
     base_url: str | None = None,
     now: dt.datetime | None = None,
     frozen: bool = False,
+    cache_dir: Path | None = None,
 ) -> BuildReport:
     """Build the site at site_dir into output_dir (default site_dir/output).
 
@@ -103,7 +110,7 @@ def build(
     started = time.perf_counter()
     site_dir = site_dir.absolute()
     output_dir = (output_dir or site_dir / "output").absolute()
-    prepared = prepare(site_dir, base_url, now, frozen)
+    prepared = prepare(site_dir, base_url, now, frozen, cache_dir)
     write_site(output_dir, prepared.rendered)
     reconciliation = prepared.reconciliation
     if not frozen and reconciliation.changed:
@@ -116,7 +123,7 @@ def build(
         output_dir=output_dir,
         pages=len(plan.by_kind(Kind.PAGE)),
         documents=len(plan.by_kind(Kind.JSON)),
-        files=len(plan.by_kind(Kind.COPY)) + len(plan.by_kind(Kind.TEXT)),
+        files=sum(len(plan.by_kind(kind)) for kind in (Kind.COPY, Kind.TEXT, Kind.IMAGE)),
         seconds=time.perf_counter() - started,
         warnings=prepared.warnings,
         newly_recorded=() if frozen else reconciliation.new_ids,

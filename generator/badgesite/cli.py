@@ -21,6 +21,7 @@ from badgesite.build import check as check_site
 from badgesite.bulk import award_from_csv
 from badgesite.checks import PLACEHOLDER_BASE_URL, CheckFailed, Finding
 from badgesite.errors import BadgesiteError, BuildError, ContentErrors
+from badgesite.openbadges.bake import BakeError, bake_file, unbake_file
 from badgesite.openbadges.fetch import Fetcher, FetchProblem
 from badgesite.openbadges.snapshot import ImportProblem, import_badge, refresh_all
 from badgesite.openbadges.verify import format_report, unreachable_json, verify_source
@@ -91,7 +92,19 @@ _frozen_option = click.option(
 )
 @click.option("--base-url", default=None, help="Publish under this URL instead of base_url.")
 @_frozen_option
-def build(site_dir: Path, output_dir: Path | None, base_url: str | None, frozen: bool) -> None:
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where processed images are kept [default: SITE/.cache/badgesite/images].",
+)
+def build(
+    site_dir: Path,
+    output_dir: Path | None,
+    base_url: str | None,
+    frozen: bool,
+    cache_dir: Path | None,
+) -> None:
     """Build the site into output/."""
     try:
         report = build_site(
@@ -100,6 +113,7 @@ def build(site_dir: Path, output_dir: Path | None, base_url: str | None, frozen:
             base_url=base_url,
             now=_build_time(),
             frozen=frozen or _in_ci(),
+            cache_dir=cache_dir,
         )
     except ContentErrors as errors:
         _report_errors(errors)
@@ -375,3 +389,35 @@ def verify(source: str, email: str | None, as_json: bool) -> None:
     else:
         click.echo(format_report(report))
     sys.exit(0 if report.valid else 1)
+
+
+@main.command()
+@click.argument("image", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("url")
+@click.option(
+    "--output",
+    "-o",
+    "target",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Where to write the baked image (.png or .svg, as IMAGE).",
+)
+def bake(image: Path, url: str, target: Path) -> None:
+    """Bake an assertion URL into a PNG or SVG badge image."""
+    try:
+        bake_file(image, url, target)
+    except BakeError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    click.echo(f"Baked {url} into {target}")
+
+
+@main.command()
+@click.argument("image", type=click.Path(dir_okay=False, path_type=Path))
+def unbake(image: Path) -> None:
+    """Print the assertion baked into a PNG or SVG badge image."""
+    try:
+        click.echo(unbake_file(image))
+    except BakeError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)

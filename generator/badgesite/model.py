@@ -12,6 +12,7 @@ from pathlib import Path
 from badgesite.config import SiteConfig
 from badgesite.errors import ContentError, ContentErrors, did_you_mean
 from badgesite.fields import FieldReader
+from badgesite.image_cache import ImageCache
 from badgesite.images import ImageFile, ImageProblem, inspect_image
 from badgesite.load import SLUG_PATTERN, LoadResult, RawRecord, display_path
 from badgesite.openbadges import snapshot
@@ -350,8 +351,11 @@ def _newest_first(awards: list[Award]) -> list[Award]:
 class _Builder:
     """Turns raw records into model objects, collecting every error on the way."""
 
-    def __init__(self, config: SiteConfig, root: Path, loaded: LoadResult) -> None:
+    def __init__(
+        self, config: SiteConfig, root: Path, loaded: LoadResult, cache: ImageCache | None
+    ) -> None:
         self.config = config
+        self.cache = cache
         self.root = root
         self.loaded = loaded
         self.errors: list[ContentError] = list(loaded.errors)
@@ -374,7 +378,7 @@ class _Builder:
             reader.error((key,), f"'{relative}' is outside content/; use a path like images/x.png")
             return None
         try:
-            return inspect_image(self.root / "content" / relative, allowed)
+            return inspect_image(self.root / "content" / relative, allowed, self.cache)
         except ImageProblem as problem:
             reader.error((key,), str(problem))
             return None
@@ -801,6 +805,11 @@ def _json_line(text: str, key: str) -> int:
     return text.count("\n", 0, match.start()) + 1 if match else 1
 
 
-def build_site(config: SiteConfig, root: Path, loaded: LoadResult) -> Site:
-    """Validate every record and resolve references; raise ContentErrors with all problems."""
-    return _Builder(config, root, loaded).build()
+def build_site(
+    config: SiteConfig, root: Path, loaded: LoadResult, cache: ImageCache | None = None
+) -> Site:
+    """Validate every record and resolve references; raise ContentErrors with all problems.
+
+    With a cache, a raster image already checked is not decoded again.
+    """
+    return _Builder(config, root, loaded, cache).build()

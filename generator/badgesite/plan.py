@@ -11,6 +11,7 @@ from badgesite import urls
 from badgesite.errors import BuildError
 from badgesite.model import Award, BadgeClass, Earner, ImportedBadge, Issuer, Site
 from badgesite.themes import ThemeChain
+from badgesite.thumbnails import variant_widths
 
 
 class Kind(enum.Enum):
@@ -18,6 +19,7 @@ class Kind(enum.Enum):
     JSON = "json"  # an Open Badges document
     COPY = "copy"  # a file copied as it is (images, theme assets)
     TEXT = "text"  # a small generated text file (robots.txt, sitemap.xml)
+    IMAGE = "image"  # an image made from a source image: baked, resized or a social card
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class Output:
     subject: Issuer | BadgeClass | Earner | Award | ImportedBadge | None = None
     source_file: Path | None = None
     indexable: bool = True
+    width: int = 0  # for resized images: the width in pixels
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,18 @@ def _copy(url_path: str, source: Path) -> Output:
     return Output(path=url_path, kind=Kind.COPY, url_path=url_path, source_file=source)
 
 
+def _image(url_path: str, recipe: str, subject, source: Path, width: int = 0) -> Output:
+    return Output(
+        path=url_path,
+        kind=Kind.IMAGE,
+        url_path=url_path,
+        template=recipe,
+        subject=subject,
+        source_file=source,
+        width=width,
+    )
+
+
 def plan_site(site: Site, theme: ThemeChain) -> Plan:
     """Every output of the site, in a stable order; refuses clashes and escaping paths."""
     outputs: list[Output] = [
@@ -89,6 +104,17 @@ def plan_site(site: Site, theme: ThemeChain) -> Plan:
         outputs.append(_page(urls.badge_page(badge.slug), "badge.html", badge))
         outputs.append(_json(urls.badge_json(badge.slug), "badge", badge))
         outputs.append(_copy(urls.badge_image(badge.slug, badge.image.extension), badge.image.path))
+        for width in variant_widths(badge.image):
+            outputs.append(
+                _image(
+                    urls.badge_image_variant(badge.slug, width),
+                    "thumbnail",
+                    badge,
+                    badge.image.path,
+                    width,
+                )
+            )
+        outputs.append(_image(urls.badge_card(badge.slug), "badge-card", badge, badge.image.path))
     for earner in site.earners.values():
         if not earner.is_published:
             continue
@@ -97,13 +123,23 @@ def plan_site(site: Site, theme: ThemeChain) -> Plan:
         )
         if earner.image is not None:
             outputs.append(
-                _copy(urls.earner_image(earner.slug, earner.image.extension), earner.image.path)
+                _image(
+                    urls.earner_image(earner.slug, earner.image.extension),
+                    "avatar",
+                    earner,
+                    earner.image.path,
+                )
             )
     for award in site.published_awards:
         outputs.append(
             _page(urls.award_page(award.id), "award.html", award, indexable=award.is_listed)
         )
         outputs.append(_json(urls.award_json(award.id), "assertion", award))
+        image = award.badge.image
+        outputs.append(
+            _image(urls.award_image(award.id, image.extension), "baked", award, image.path)
+        )
+        outputs.append(_image(urls.award_card(award.id), "award-card", award, image.path))
     for imported in site.published_imported:
         slug = imported.earner.slug
         outputs.append(

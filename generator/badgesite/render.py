@@ -24,10 +24,13 @@ from markupsafe import Markup
 
 from badgesite import sharing, urls
 from badgesite.errors import BuildError
+from badgesite.image_cache import ImageCache
+from badgesite.image_outputs import ImageMaker
 from badgesite.model import Award, BadgeClass, Site
 from badgesite.openbadges import ob2
 from badgesite.plan import Kind, Output, Plan
 from badgesite.themes import ThemeChain
+from badgesite.thumbnails import variant_widths
 from badgesite.urls import UrlResolver
 
 FALLBACK_LANGUAGE = "en"
@@ -109,7 +112,14 @@ class MarkdownRenderer:
 class Renderer:
     """Renders each planned output to bytes."""
 
-    def __init__(self, site: Site, plan: Plan, theme: ThemeChain, now: dt.datetime) -> None:
+    def __init__(
+        self,
+        site: Site,
+        plan: Plan,
+        theme: ThemeChain,
+        now: dt.datetime,
+        cache: ImageCache | None = None,
+    ) -> None:
         self.site = site
         self.plan = plan
         self.now = now
@@ -123,6 +133,9 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+        )
+        self.images = ImageMaker(
+            site, cache or ImageCache(None), self.translations, self.format_date, now
         )
         self.environment.filters["markdown"] = self.markdown
         self.environment.filters["date"] = self.format_date
@@ -142,6 +155,7 @@ class Renderer:
             share_links=sharing.share_links,
             credential_jsonld=self.credential_jsonld,
             is_published=self.is_published,
+            badge_image_variants=badge_image_variants,
         )
         self.published_paths = frozenset(output.url_path for output in plan.outputs)
         self.site_image = sharing.site_image(site, self.resolver)
@@ -183,6 +197,8 @@ class Renderer:
             return Rendered(output.path, source_file=output.source_file)
         if output.kind is Kind.JSON:
             return Rendered(output.path, data=_json_bytes(self.document(output)))
+        if output.kind is Kind.IMAGE:
+            return Rendered(output.path, data=self.images.make(output))
         if output.kind is Kind.TEXT:
             return Rendered(output.path, data=self.text_file(output.template).encode("utf-8"))
         return Rendered(output.path, data=self.page(output).encode("utf-8"))
@@ -272,6 +288,14 @@ def skill_anchor(skill: str) -> str:
     """A stable fragment id for a skill on the skills index (`skills/#container-security`)."""
     anchor = "".join(ch if ch.isalnum() else "-" for ch in skill.casefold())
     return "skill-" + "-".join(part for part in anchor.split("-") if part)
+
+
+def badge_image_variants(badge: BadgeClass) -> tuple[tuple[str, int], ...]:
+    """(url path, width) of each smaller copy of a badge's image, smallest first, for srcset."""
+    return tuple(
+        (urls.badge_image_variant(badge.slug, width), width)
+        for width in variant_widths(badge.image)
+    )
 
 
 def _json_bytes(document: Mapping[str, Any]) -> bytes:

@@ -66,8 +66,13 @@ def award_json(award_id: str) -> str:
 
 
 def award_image(award_id: str, extension: str) -> str:
-    """The baked badge image of an award (png or svg, as its badge class's image)."""
+    """The badge image baked with this award's assertion URL (PNG or SVG, as the badge's)."""
     return f"assertions/{award_id}.{extension}"
+
+
+def badge_image_variant(slug: str, width: int) -> str:
+    """A smaller copy of a PNG badge image, for srcset; the original stays for baking."""
+    return f"badges/{slug}/image-{width}.png"
 
 
 def award_card(award_id: str) -> str:

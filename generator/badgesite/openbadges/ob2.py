@@ -86,6 +86,7 @@ def assertion(award: Award, resolver: UrlResolver) -> dict[str, Any]:
             "identity": award.recipient.identity,
         },
         "badge": resolver.absolute(urls.badge_json(award.badge.slug)),
+        "image": resolver.absolute(urls.award_image(award.id, award.badge.image.extension)),
         "verification": {"type": "hosted"},
         "issuedOn": timestamp(award.issued_on),
     }

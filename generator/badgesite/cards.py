@@ -1,0 +1,324 @@
+"""Social cards: the 1200x630 PNG that link previews show, drawn with Pillow and bundled fonts."""
+
+from __future__ import annotations
+
+import bisect
+import io
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import resvg_py
+from PIL import Image, ImageDraw, ImageFont
+
+from badgesite.image_cache import code_fingerprint
+
+WIDTH, HEIGHT = 1200, 630
+FONT_DIR = Path(__file__).parent / "fonts"
+REGULAR = "NotoSans-Regular.ttf"
+BOLD = "NotoSans-Bold.ttf"
+CJK = "NotoSansCJKsc-Subset.otf"
+ELLIPSIS = "\u2026"
+
+BACKGROUND = "#ffffff"
+PANEL = "#eef2f1"
+INK = "#1b2a33"
+MUTED = "#55636b"
+FAINT = "#7a8890"
+STATUS_COLOURS = {"revoked": "#b3261e", "expired": "#8a5a00", "not-yet-valid": "#55636b"}
+
+PANEL_WIDTH = 520
+IMAGE_BOX = 380
+TEXT_LEFT = 580
+TEXT_WIDTH = WIDTH - TEXT_LEFT - 60
+TEXT_TOP, TEXT_BOTTOM = 60, 540
+TITLE_SIZES = (60, 54, 48, 42)
+PERSON_SIZES = (46, 40, 34)
+DETAIL_SIZE = 28
+FOOTER_SIZE = 24
+
+
+@dataclass(frozen=True)
+class CardContent:
+    """What a card shows, besides the badge image's bytes; empty texts are left out."""
+
+    title: str
+    person: str
+    details: tuple[str, ...]
+    status: str
+    status_label: str
+    footer: str
+    image_format: str
+    image_width: int
+    image_height: int
+
+    def cache_parts(self, image_digest: str) -> tuple[str, ...]:
+        """Everything the card's bytes depend on, for the image cache's key."""
+        return (code_fingerprint(__file__), fonts_fingerprint(), image_digest, repr(self))
+
+
+@cache
+def fonts_fingerprint() -> str:
+    """Names and sizes of the bundled fonts: other fonts must not reuse cached cards."""
+    return ";".join(f"{path.name}={path.stat().st_size}" for path in sorted(FONT_DIR.iterdir()))
+
+
+def can_draw(text: str) -> bool:
+    """Whether the bundled fonts have every character of text (else it would show boxes)."""
+    return all(_font_file(character, REGULAR) is not None for character in _normalize(text))
+
+
+def draw_card(content: CardContent, image: bytes) -> bytes:
+    """The card as PNG bytes; image is the badge image file (PNG or SVG) as it is."""
+    canvas = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
+    draw = ImageDraw.Draw(canvas)
+    draw.rectangle((0, 0, PANEL_WIDTH, HEIGHT), fill=PANEL)
+    badge = _badge_picture(content, image)
+    if badge is None:
+        _draw_emblem(draw)
+    else:
+        canvas.paste(
+            badge,
+            ((PANEL_WIDTH - badge.width) // 2, (HEIGHT - badge.height) // 2),
+            badge,
+        )
+    blocks = _text_blocks(content)
+    total = sum(block.height for block in blocks)
+    y = TEXT_TOP + max(0, (TEXT_BOTTOM - TEXT_TOP - total) // 2)
+    for block in blocks:
+        block.draw(draw, y)
+        y += block.height
+    if content.footer and can_draw(content.footer):
+        footer = _fit(content.footer, REGULAR, (FOOTER_SIZE,), TEXT_WIDTH, 1)
+        _draw_line(draw, TEXT_LEFT, HEIGHT - 40, footer.lines[0], REGULAR, FOOTER_SIZE, FAINT)
+    output = io.BytesIO()
+    canvas.save(output, format="PNG")
+    return output.getvalue()
+
+
+@dataclass(frozen=True)
+class _Fitted:
+    size: int
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Block:
+    fitted: _Fitted
+    font: str
+    colour: str
+    gap_after: int
+    pill: bool = False
+
+    @property
+    def line_height(self) -> int:
+        return round(self.fitted.size * 1.3)
+
+    @property
+    def height(self) -> int:
+        extra = 16 if self.pill else 0
+        return self.line_height * len(self.fitted.lines) + self.gap_after + extra
+
+    def draw(self, draw: ImageDraw.ImageDraw, top: int) -> None:
+        size = self.fitted.size
+        for index, line in enumerate(self.fitted.lines):
+            baseline = top + index * self.line_height + round(size * 1.0)
+            if self.pill:
+                width = _width(line, self.font, size)
+                draw.rounded_rectangle(
+                    (TEXT_LEFT, top, TEXT_LEFT + width + 32, top + self.line_height + 16),
+                    radius=8,
+                    fill=self.colour,
+                )
+                _draw_line(draw, TEXT_LEFT + 16, baseline + 8, line, self.font, size, "#ffffff")
+            else:
+                _draw_line(draw, TEXT_LEFT, baseline, line, self.font, size, self.colour)
+
+
+def _text_blocks(content: CardContent) -> list[_Block]:
+    blocks: list[_Block] = []
+    if content.status_label and can_draw(content.status_label):
+        fitted = _fit(content.status_label.upper(), BOLD, (24,), TEXT_WIDTH - 32, 1)
+        colour = STATUS_COLOURS.get(content.status, MUTED)
+        blocks.append(_Block(fitted, BOLD, colour, gap_after=20, pill=True))
+    if content.title and can_draw(content.title):
+        blocks.append(_Block(_fit(content.title, BOLD, TITLE_SIZES, TEXT_WIDTH, 3), BOLD, INK, 18))
+    if content.person and can_draw(content.person):
+        fitted = _fit(content.person, REGULAR, PERSON_SIZES, TEXT_WIDTH, 2)
+        blocks.append(_Block(fitted, REGULAR, INK, 18))
+    for detail in content.details:
+        if detail and can_draw(detail):
+            fitted = _fit(detail, REGULAR, (DETAIL_SIZE,), TEXT_WIDTH, 1)
+            blocks.append(_Block(fitted, REGULAR, MUTED, 4))
+    return blocks
+
+
+def _draw_emblem(draw: ImageDraw.ImageDraw) -> None:
+    """A neutral disc where a badge image could not be drawn."""
+    left = (PANEL_WIDTH - IMAGE_BOX) // 2
+    top = (HEIGHT - IMAGE_BOX) // 2
+    draw.ellipse((left, top, left + IMAGE_BOX, top + IMAGE_BOX), fill="#c9d3d1")
+    inset = IMAGE_BOX // 4
+    draw.ellipse(
+        (left + inset, top + inset, left + IMAGE_BOX - inset, top + IMAGE_BOX - inset),
+        fill=PANEL,
+    )
+
+
+def _badge_picture(content: CardContent, image: bytes) -> Image.Image | None:
+    scale = IMAGE_BOX / max(content.image_width, content.image_height, 1)
+    width = max(1, round(content.image_width * scale))
+    height = max(1, round(content.image_height * scale))
+    if content.image_format == "svg":
+        try:
+            png = _rasterize_svg(image, width, height)
+        except Exception:  # resvg raises various types; a card without the image still works
+            return None
+        with Image.open(io.BytesIO(png)) as rendered:
+            return rendered.convert("RGBA").resize((width, height), Image.Resampling.LANCZOS)
+    with Image.open(io.BytesIO(image)) as original:
+        return original.convert("RGBA").resize((width, height), Image.Resampling.LANCZOS)
+
+
+def _rasterize_svg(image: bytes, width: int, height: int) -> bytes:
+    # Only the bundled fonts: text inside the SVG must not depend on the build machine.
+    return bytes(
+        resvg_py.svg_to_bytes(
+            svg_string=image.decode("utf-8"),
+            width=width,
+            height=height,
+            skip_system_fonts=True,
+            font_files=[str(FONT_DIR / name) for name in (REGULAR, BOLD, CJK)],
+            font_family="Noto Sans",
+            sans_serif_family="Noto Sans",
+            serif_family="Noto Sans",
+            monospace_family="Noto Sans",
+            cursive_family="Noto Sans",
+            fantasy_family="Noto Sans",
+        )
+    )
+
+
+def _normalize(text: str) -> str:
+    return unicodedata.normalize("NFC", " ".join(text.split()))
+
+
+@cache
+def _coverage() -> dict[str, tuple[list[int], list[int]]]:
+    """Per font file, the starts and ends of the code point ranges it has glyphs for."""
+    covered: dict[str, tuple[list[int], list[int]]] = {}
+    for line in (FONT_DIR / "coverage.txt").read_text(encoding="utf-8").splitlines():
+        name, _, spans = line.partition(": ")
+        starts, ends = [], []
+        for span in spans.split():
+            start, _, end = span.partition("-")
+            starts.append(int(start, 16))
+            ends.append(int(end, 16))
+        covered[name] = (starts, ends)
+    return covered
+
+
+def _has_glyph(font_file: str, character: str) -> bool:
+    starts, ends = _coverage()[font_file]
+    index = bisect.bisect_right(starts, ord(character)) - 1
+    return index >= 0 and ord(character) <= ends[index]
+
+
+def _font_file(character: str, primary: str) -> str | None:
+    for font_file in (primary, CJK):
+        if _has_glyph(font_file, character):
+            return font_file
+    return None
+
+
+@cache
+def _font(font_file: str, size: int) -> ImageFont.FreeTypeFont:
+    # The basic layout engine: raqm's presence differs between machines, and output must not.
+    return ImageFont.truetype(str(FONT_DIR / font_file), size, layout_engine=ImageFont.Layout.BASIC)
+
+
+def _runs(text: str, primary: str) -> list[tuple[str, str]]:
+    """text split into (font file, substring) runs, each drawn with one font."""
+    runs: list[tuple[str, str]] = []
+    for character in text:
+        font_file = _font_file(character, primary) or primary
+        if runs and runs[-1][0] == font_file:
+            runs[-1] = (font_file, runs[-1][1] + character)
+        else:
+            runs.append((font_file, character))
+    return runs
+
+
+def _width(text: str, primary: str, size: int) -> int:
+    return round(sum(_font(name, size).getlength(part) for name, part in _runs(text, primary)))
+
+
+def _draw_line(
+    draw: ImageDraw.ImageDraw, x: int, baseline: int, text: str, primary: str, size: int, fill: str
+) -> None:
+    position = float(x)
+    for name, part in _runs(text, primary):
+        font = _font(name, size)
+        draw.text((position, baseline), part, font=font, fill=fill, anchor="ls")
+        position += font.getlength(part)
+
+
+def _atoms(text: str) -> list[str]:
+    """Unbreakable pieces: words with the space after them, and each wide (CJK) character."""
+    atoms: list[str] = []
+    current = ""
+    for character in text:
+        if character == " ":
+            atoms.append(current + " ")
+            current = ""
+        elif unicodedata.east_asian_width(character) in ("W", "F"):
+            if current:
+                atoms.append(current)
+            atoms.append(character)
+            current = ""
+        else:
+            current += character
+    if current:
+        atoms.append(current)
+    return atoms
+
+
+def _wrap(text: str, primary: str, size: int, max_width: int) -> list[str]:
+    lines: list[str] = []
+    line = ""
+    for atom in _atoms(text):
+        candidate = line + atom
+        if _width(candidate.rstrip(), primary, size) <= max_width:
+            line = candidate
+            continue
+        if line:
+            lines.append(line.rstrip())
+            line = ""
+        # A word wider than the whole line is broken between characters.
+        for character in atom:
+            if line and _width((line + character).rstrip(), primary, size) > max_width:
+                lines.append(line.rstrip())
+                line = ""
+            line += character
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines
+
+
+def _fit(
+    text: str, primary: str, sizes: tuple[int, ...], max_width: int, max_lines: int
+) -> _Fitted:
+    """The largest size at which text fits in max_lines; else the smallest, shortened with …."""
+    text = _normalize(text)
+    for size in sizes:
+        lines = _wrap(text, primary, size, max_width)
+        if len(lines) <= max_lines:
+            return _Fitted(size, tuple(lines))
+    size = sizes[-1]
+    lines = _wrap(text, primary, size, max_width)[:max_lines]
+    last = lines[-1]
+    while last and _width(last + ELLIPSIS, primary, size) > max_width:
+        last = last[:-1]
+    lines[-1] = last.rstrip(" ,.;:-\u2013\u2014") + ELLIPSIS
+    return _Fitted(size, tuple(lines))

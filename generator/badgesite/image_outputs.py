@@ -1,0 +1,127 @@
+"""Image outputs: baked badges, srcset variants, avatars and social cards, through the cache."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+from badgesite import cards, thumbnails, urls
+from badgesite.errors import BuildError
+from badgesite.image_cache import ImageCache, code_fingerprint
+from badgesite.images import ImageFile
+from badgesite.model import Award, BadgeClass, Earner, Site
+from badgesite.openbadges.bake import BakeError, bake
+from badgesite.plan import Output
+from badgesite.urls import UrlResolver
+
+
+class ImageMaker:
+    """Makes the bytes of every Kind.IMAGE output; Pillow runs only on a cache miss."""
+
+    def __init__(
+        self,
+        site: Site,
+        cache: ImageCache,
+        translate: Callable[..., str],
+        format_date: Callable[[dt.datetime | None], str],
+        now: dt.datetime,
+    ) -> None:
+        self.site = site
+        self.cache = cache
+        self.translate = translate
+        self.format_date = format_date
+        self.now = now
+        self.resolver = UrlResolver(site.config.base_url)
+
+    def make(self, output: Output) -> bytes:
+        subject = output.subject
+        if output.template == "baked" and isinstance(subject, Award):
+            return self.baked(subject)
+        if output.template == "thumbnail" and isinstance(subject, BadgeClass):
+            return self.thumbnail(subject, output.width)
+        if output.template == "avatar" and isinstance(subject, Earner) and subject.image:
+            return self.avatar(subject.image)
+        if output.template == "award-card" and isinstance(subject, Award):
+            return self.card(self.award_card(subject), subject.badge)
+        if output.template == "badge-card" and isinstance(subject, BadgeClass):
+            return self.card(self.badge_card(subject), subject)
+        raise BuildError(f"unknown image recipe '{output.template}' for {output.path}")
+
+    def baked(self, award: Award) -> bytes:
+        # The original image, never a resized one: resizing would drop the baked chunk.
+        assertion_url = self.resolver.absolute(urls.award_json(award.id))
+        try:
+            return bake(_read(award.badge.image.path), assertion_url)
+        except BakeError as exc:
+            raise BuildError(f"cannot bake {award.badge.image.path.name}: {exc}") from exc
+
+    def thumbnail(self, badge: BadgeClass, width: int) -> bytes:
+        image = badge.image
+        return self.cache.get_or_make(
+            "thumbnail",
+            (code_fingerprint(thumbnails.__file__), image.digest, str(width)),
+            lambda: thumbnails.resize_png(_read(image.path), width),
+        )
+
+    def avatar(self, image: ImageFile) -> bytes:
+        return self.cache.get_or_make(
+            "avatar",
+            (code_fingerprint(thumbnails.__file__), image.digest, image.format),
+            lambda: thumbnails.clean_avatar(_read(image.path), image.format),
+        )
+
+    def card(self, content: cards.CardContent, badge: BadgeClass) -> bytes:
+        image = badge.image
+        return self.cache.get_or_make(
+            "card",
+            content.cache_parts(image.digest),
+            lambda: cards.draw_card(content, _read(image.path)),
+        )
+
+    def award_card(self, award: Award) -> cards.CardContent:
+        badge = award.badge
+        state = award.status(self.now)
+        label = (
+            self.translate("kind_" + badge.kind)
+            if state == "valid"
+            else self.translate("status_" + state.replace("-", "_"))
+        )
+        details = (
+            f"{self.translate('badge_issued_by')} {badge.issuer.name}",
+            f"{self.translate('award_issued_on')} {self.format_date(award.issued_on)}",
+        )
+        # Only published awards get a card, and their pages show the earner's name too;
+        # a private earner's awards are not published at all.
+        person = award.earner.name if award.earner.is_published else ""
+        return cards.CardContent(
+            title=badge.name,
+            person=person,
+            details=details,
+            status=state,
+            status_label=label,
+            footer=self.site.config.title,
+            image_format=badge.image.format,
+            image_width=badge.image.width,
+            image_height=badge.image.height,
+        )
+
+    def badge_card(self, badge: BadgeClass) -> cards.CardContent:
+        return cards.CardContent(
+            title=badge.name,
+            person="",
+            details=(f"{self.translate('badge_issued_by')} {badge.issuer.name}",),
+            status="kind",
+            status_label=self.translate("kind_" + badge.kind),
+            footer=self.site.config.title,
+            image_format=badge.image.format,
+            image_width=badge.image.width,
+            image_height=badge.image.height,
+        )
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise BuildError(f"cannot read {path}: {exc.strerror or exc}") from exc

@@ -1,0 +1,50 @@
+"""Resized images with Pillow: srcset copies of PNG badges, and avatars without metadata."""
+
+from __future__ import annotations
+
+import io
+
+from PIL import Image, ImageOps
+
+from badgesite.images import ImageFile
+
+# Pages show badges at 48 to 160 CSS pixels; these cover them at 1x and 2x densities.
+VARIANT_WIDTHS = (64, 128, 256)
+# Themes show avatars at up to 112 CSS pixels: 256 covers them on 2x screens.
+AVATAR_SIDE = 256
+_SAVE_OPTIONS: dict[str, dict[str, object]] = {
+    "png": {"format": "PNG"},
+    "jpeg": {"format": "JPEG", "quality": 88},
+    "webp": {"format": "WEBP", "quality": 88, "method": 4},
+}
+
+
+def variant_widths(image: ImageFile) -> tuple[int, ...]:
+    """The variant widths worth making: raster images only, and only smaller than the original."""
+    if image.format != "png":
+        return ()
+    return tuple(width for width in VARIANT_WIDTHS if width < image.width)
+
+
+def resize_png(data: bytes, width: int) -> bytes:
+    """data (a PNG) scaled to width, keeping its aspect ratio, as a PNG with no metadata."""
+    with Image.open(io.BytesIO(data)) as original:
+        picture = original.convert("RGBA")
+    height = max(1, round(picture.height * width / picture.width))
+    resized = picture.resize((width, height), Image.Resampling.LANCZOS)
+    output = io.BytesIO()
+    resized.save(output, format="PNG")
+    return output.getvalue()
+
+
+def clean_avatar(data: bytes, image_format: str) -> bytes:
+    """An avatar at most AVATAR_SIDE pixels a side, upright, in its own format, with no
+    metadata: camera EXIF (place, time, device), XMP and comments are not published."""
+    with Image.open(io.BytesIO(data)) as original:
+        upright = ImageOps.exif_transpose(original)
+        picture = upright.convert("RGB" if image_format == "jpeg" else "RGBA")
+    picture.thumbnail((AVATAR_SIDE, AVATAR_SIDE), Image.Resampling.LANCZOS)
+    picture.info.clear()  # Pillow would write a JPEG comment or ICC profile carried in here
+    output = io.BytesIO()
+    picture.save(output, **_SAVE_OPTIONS[image_format])
+    return output.getvalue()

@@ -1,0 +1,172 @@
+"""Social cards: 1200x630 PNGs with the badge, names that wrap or shorten, non-Latin text."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+import resvg_py
+from PIL import Image, ImageDraw
+
+from badgesite import cards
+from badgesite.build import build, load_site
+from badgesite.cards import CardContent, can_draw, draw_card
+from badgesite.image_cache import ImageCache
+from badgesite.image_outputs import ImageMaker
+from badgesite.render import Translations
+from badgesite.themes import resolve_theme_chain
+from conftest import EXAMPLE_SITE, FIXED_NOW, GOLDEN_SITE
+
+PNG = (GOLDEN_SITE / "content/images/maker.png").read_bytes()
+SVG = (GOLDEN_SITE / "content/images/solder.svg").read_bytes()
+
+
+def content(**changes) -> CardContent:
+    values: dict = dict(
+        title="Certified Maker",
+        person="Ada Lovelace",
+        details=("Issued by Harbour Lab", "Issued on 2 March 2024"),
+        status="valid",
+        status_label="Certification",
+        footer="Harbour Lab badges",
+        image_format="png",
+        image_width=128,
+        image_height=128,
+    )
+    values.update(changes)
+    return CardContent(**values)
+
+
+def draw(card: CardContent, image: bytes = PNG) -> bytes:
+    return draw_card(card, image)
+
+
+def glyph(font_file: str, character: str) -> bytes:
+    canvas = Image.new("L", (80, 80))
+    ImageDraw.Draw(canvas).text((10, 10), character, font=cards._font(font_file, 40), fill=255)
+    return canvas.tobytes()
+
+
+def pixels(data: bytes) -> Image.Image:
+    image = Image.open(io.BytesIO(data))
+    assert image.format == "PNG"
+    return image
+
+
+@pytest.fixture(scope="module")
+def example_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    output = tmp_path_factory.mktemp("cards") / "output"
+    build(EXAMPLE_SITE, output, now=FIXED_NOW)
+    return output
+
+
+def test_every_published_award_and_every_badge_has_a_card(example_output: Path) -> None:
+    site = load_site(EXAMPLE_SITE)
+    paths = [f"assertions/{award.id}/card.png" for award in site.published_awards]
+    paths += [f"badges/{slug}/card.png" for slug in site.badges]
+    for path in paths:
+        assert pixels((example_output / path).read_bytes()).size == (1200, 630), path
+    for award in site.awards.values():
+        if not award.is_published:
+            assert not (example_output / f"assertions/{award.id}").exists()
+
+
+def test_cards_with_svg_text_and_cjk_are_drawn_the_same_every_time() -> None:
+    chinese = content(person="陈晓彤", image_format="svg")
+    assert draw(chinese, SVG) == draw(chinese, SVG)
+
+
+def test_the_earner_name_is_drawn_and_changes_the_card() -> None:
+    with_name = draw(content())
+    assert with_name != draw(content(person=""))
+    assert with_name != draw(content(person="Ada Byron"))
+
+
+@pytest.mark.parametrize(
+    "name", ["陈晓彤", "Δήμητρα Παπαδάκη", "Inês Gonçalves", "山田 太郎", "김민준"]
+)
+def test_non_latin_names_are_drawn_with_real_glyphs(name: str) -> None:
+    assert can_draw(name)
+    missing = glyph(cards.REGULAR, "\ue000")  # a character no font has: the .notdef box
+    for character in name.replace(" ", ""):
+        font_file = cards._font_file(character, cards.REGULAR)
+        assert font_file is not None
+        assert glyph(font_file, character) not in (missing, glyph(font_file, "\ue000"))
+    assert draw(content(person=name)) != draw(content(person=""))
+
+
+def test_every_earner_name_of_the_example_site_can_be_drawn() -> None:
+    site = load_site(EXAMPLE_SITE)
+    assert all(can_draw(earner.name) for earner in site.earners.values())
+
+
+def test_a_name_the_fonts_cannot_draw_is_left_off_rather_than_shown_as_boxes() -> None:
+    assert not can_draw("محمد")
+    assert draw(content(person="محمد")) == draw(content(person=""))
+
+
+def test_long_names_wrap_then_shorten_with_an_ellipsis() -> None:
+    long_title = " ".join(["Extraordinarily"] * 3 + ["Comprehensive Kubernetes Operations"] * 4)
+    fitted = cards._fit(long_title, cards.BOLD, cards.TITLE_SIZES, cards.TEXT_WIDTH, 3)
+    assert fitted.size == cards.TITLE_SIZES[-1]
+    assert len(fitted.lines) == 3 and fitted.lines[-1].endswith("…")
+    for line in fitted.lines:
+        assert cards._width(line, cards.BOLD, fitted.size) <= cards.TEXT_WIDTH
+    short = cards._fit("Soldering", cards.BOLD, cards.TITLE_SIZES, cards.TEXT_WIDTH, 3)
+    assert short == cards._Fitted(cards.TITLE_SIZES[0], ("Soldering",))
+
+
+def test_words_and_cjk_text_wider_than_a_line_break_between_characters() -> None:
+    word = "Pneumonoultramicroscopicsilicovolcanoconiosis" * 2
+    fitted = cards._fit(word, cards.REGULAR, (46,), cards.TEXT_WIDTH, 2)
+    assert len(fitted.lines) == 2 and "".join(fitted.lines).rstrip("…") in word
+    han = "陈晓彤" * 6
+    lines = cards._fit(han, cards.REGULAR, (46,), cards.TEXT_WIDTH, 3).lines
+    assert len(lines) == 2 and "".join(lines) == han
+    for line in lines:
+        assert cards._width(line, cards.REGULAR, 46) <= cards.TEXT_WIDTH
+
+
+def test_svg_badges_are_rasterized_with_the_bundled_fonts_only(monkeypatch) -> None:
+    calls = []
+    real = resvg_py.svg_to_bytes
+
+    def spy(**options):
+        calls.append(options)
+        return real(**options)
+
+    monkeypatch.setattr(resvg_py, "svg_to_bytes", spy)
+    card = draw(content(image_format="svg"), SVG)
+    assert pixels(card).size == (1200, 630)
+    assert card != draw(content())
+    (options,) = calls
+    assert options["skip_system_fonts"] is True
+    assert all(Path(path).parent == cards.FONT_DIR for path in options["font_files"])
+
+
+def test_an_svg_the_rasterizer_fails_on_gets_a_neutral_emblem(monkeypatch) -> None:
+    def failing(**options):
+        raise ValueError("cannot render")
+
+    monkeypatch.setattr(resvg_py, "svg_to_bytes", failing)
+    card = draw(content(image_format="svg"), SVG)
+    assert pixels(card).size == (1200, 630)
+    assert card != draw(content())
+
+
+def test_cards_show_what_the_award_page_shows(site: Path) -> None:
+    """Unlisted earners' pages exist and name them; their cards do too. Private: no card."""
+    loaded = load_site(site)
+    theme = resolve_theme_chain(loaded.config.theme, site)
+    maker = ImageMaker(
+        loaded, ImageCache(None), Translations(theme, "en"), lambda moment: "", FIXED_NOW
+    )
+    for award in loaded.published_awards:
+        card = maker.award_card(award)
+        assert card.person == award.earner.name
+        assert card.title == award.badge.name
+        assert award.badge.issuer.name in card.details[0]
+    unlisted = [a for a in loaded.published_awards if a.earner.visibility == "unlisted"]
+    assert unlisted, "the golden site has an unlisted earner"
+    assert all(a.earner.visibility != "private" for a in loaded.published_awards)
