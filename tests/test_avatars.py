@@ -1,4 +1,4 @@
-"""Avatars are published upright, at most 256 pixels a side, without camera metadata."""
+"""Avatars are published upright, as squares of at most 256 pixels, without camera metadata."""
 
 from __future__ import annotations
 
@@ -31,9 +31,9 @@ def test_avatar_loses_its_exif_is_turned_upright_and_shrunk(site: Path) -> None:
     assert b"PhoneMaker" not in data and b"taken at home" not in data and b"Exif" not in data
     with Image.open(published) as image:
         assert image.format == "JPEG"
-        assert image.size == (192, 256)  # upright (portrait) and at most 256 a side
+        assert image.size == (256, 256)  # a centred square, at most 256 a side
         assert not image.getexif()
-        red, green, _ = image.convert("RGB").getpixel((96, 20))
+        red, green, _ = image.convert("RGB").getpixel((128, 20))
         assert red > 150 and green < 100  # the red half is now on top
 
 
@@ -44,3 +44,5 @@ def test_png_avatars_stay_png_and_small(site: Path) -> None:
     build(site, site / "output", now=FIXED_NOW)
     with Image.open(site / "output/earners/ada/avatar.png") as png:
         assert png.format == "PNG" and png.size == (256, 256)
+    page = (site / "output/earners/ada/index.html").read_text()
+    assert '<meta property="og:image:width" content="256">' in page

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from badgesite import urls
 from badgesite.model import Award, BadgeClass, Earner, Issuer, Site
 from badgesite.openbadges.ob2 import timestamp
+from badgesite.thumbnails import avatar_size
 from badgesite.urls import UrlResolver
 
 LINKEDIN_ADD_TO_PROFILE = "https://www.linkedin.com/profile/add"
@@ -118,10 +119,13 @@ def social_image(
     own_image = subject.image if isinstance(subject, (Issuer, Earner)) else None
     if own_image is not None and own_image.format in SOCIAL_IMAGE_FORMATS:
         make_path = urls.issuer_image if isinstance(subject, Issuer) else urls.earner_image
+        width, height = own_image.width, own_image.height
+        if isinstance(subject, Earner):  # avatars are published as smaller squares
+            width = height = avatar_size(own_image)
         return SocialImage(
             resolver.absolute(make_path(subject.slug, own_image.extension)),
-            own_image.width,
-            own_image.height,
+            width,
+            height,
             subject.name,
         )
     return fallback

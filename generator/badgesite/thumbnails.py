@@ -37,14 +37,21 @@ def resize_png(data: bytes, width: int) -> bytes:
     return output.getvalue()
 
 
+def avatar_size(image: ImageFile) -> int:
+    """The side of the published avatar: a square, never larger than the original."""
+    return min(AVATAR_SIDE, image.width, image.height)
+
+
 def clean_avatar(data: bytes, image_format: str) -> bytes:
-    """An avatar at most AVATAR_SIDE pixels a side, upright, in its own format, with no
-    metadata: camera EXIF (place, time, device), XMP and comments are not published."""
+    """The avatar as published: upright, cropped to a centred square (themes show it round),
+    at most AVATAR_SIDE pixels, in its own format, and with no metadata: camera EXIF (place,
+    time, device), XMP and comments are not published."""
     with Image.open(io.BytesIO(data)) as original:
         upright = ImageOps.exif_transpose(original)
         picture = upright.convert("RGB" if image_format == "jpeg" else "RGBA")
-    picture.thumbnail((AVATAR_SIDE, AVATAR_SIDE), Image.Resampling.LANCZOS)
-    picture.info.clear()  # Pillow would write a JPEG comment or ICC profile carried in here
+    side = min(AVATAR_SIDE, picture.width, picture.height)
+    square = ImageOps.fit(picture, (side, side), Image.Resampling.LANCZOS)
+    square.info.clear()  # Pillow would write a JPEG comment or ICC profile carried in here
     output = io.BytesIO()
-    picture.save(output, **_SAVE_OPTIONS[image_format])
+    square.save(output, **_SAVE_OPTIONS[image_format])
     return output.getvalue()
