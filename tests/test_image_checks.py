@@ -151,3 +151,12 @@ def test_a_raster_check_is_cached_and_a_failure_is_not(tmp_path: Path, monkeypat
         check(tmp_path, png(32, 32), cache=cache)
     with pytest.raises(ImageProblem):  # still refused: nothing was stored for it
         check(tmp_path, png(32, 32), cache=cache)
+
+
+def test_a_damaged_cache_entry_means_checking_again(tmp_path: Path) -> None:
+    cache = ImageCache(tmp_path / "cache")
+    first = check(tmp_path, png(), cache=cache)
+    for entry in (tmp_path / "cache").rglob("*"):
+        if entry.is_file():
+            entry.write_bytes(b"not json")
+    assert check(tmp_path, png(), cache=cache) == first

@@ -119,8 +119,11 @@ def _check_raster_cached(
     stored = cache.get_or_make("checked", (code_fingerprint(__file__), digest), check)
     if checked:
         return checked[0]
-    image_format, width, height = json.loads(stored)
-    return str(image_format), int(width), int(height)
+    try:
+        image_format, width, height = json.loads(stored)
+        return str(image_format), int(width), int(height)
+    except (ValueError, TypeError):  # a cache file edited by hand: check the image again
+        return _check_raster(path, data)
 
 
 def _check_raster(path: Path, data: bytes) -> tuple[str, int, int]:
