@@ -126,3 +126,15 @@ def test_base_url_with_a_path_is_used_for_every_id(site: Path) -> None:
         document = json.loads(path.read_text())
         relative = path.relative_to(output).as_posix()
         assert document["id"] == f"http://127.0.0.1:8123/sub/path/{relative}"
+
+
+def test_a_certification_page_does_not_link_an_unaccepted_exam(site: Path) -> None:
+    path = site / "content/awards/ada.yaml"
+    path.write_text(
+        path.read_text().replace("  earner: ada\n", "  earner: ada\n  accepted: false\n", 1)
+    )
+    output = site / "output"
+    build(site, output, now=FIXED_NOW)
+    certification = output / "assertions/c4d5e6f7-1a2b-4c3d-9e8f-0a1b2c3d4e03/index.html"
+    assert "2f1c7a52-6a1b-4d7e-9a3e-0c8b5d1e9f01" not in certification.read_text()
+    assert "7b3e9d14-52c8-4f0a-8e61-2d9c4b7a1e02" in certification.read_text()

@@ -60,3 +60,10 @@ def test_a_valid_site_never_composes_yaml_nodes(site: Path, monkeypatch) -> None
     monkeypatch.setattr(yaml, "compose", lambda *args, **kwargs: calls.append("compose"))
     load_site(site)
     assert calls == []
+
+
+def test_duplicate_keys_are_errors_not_silently_overridden(site: Path) -> None:
+    path = site / "content/earners/ada.yaml"
+    write(site, "content/earners/ada.yaml", path.read_text() + "visibility: private\nname: Eve\n")
+    errors = [str(error) for error in load_records(site).errors]
+    assert errors == ["content/earners/ada.yaml:8: name: duplicate key (first on line 1)"]

@@ -25,6 +25,32 @@ except AttributeError:  # PyYAML built without libyaml: 8x slower, so say so
         stacklevel=1,
     )
 
+
+class DuplicateKey(yaml.YAMLError):
+    """A mapping names one key twice: YAML would silently keep the last value."""
+
+    def __init__(self, key: str, line: int, first_line: int) -> None:
+        super().__init__(f"duplicate key '{key}'")
+        self.key = key
+        self.line = line
+        self.first_line = first_line
+
+
+class _RecordLoader(_FAST_LOADER):  # type: ignore[misc, valid-type]
+    """The fast safe loader, refusing duplicate keys (a typo must not pass silently)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        first_lines: dict[str, int] = {}
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                continue
+            line = key_node.start_mark.line + 1
+            if key_node.value in first_lines:
+                raise DuplicateKey(key_node.value, line, first_lines[key_node.value])
+            first_lines[key_node.value] = line
+        return super().construct_mapping(node, deep)
+
+
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 MAX_RECORD_BYTES = 2 * 1024 * 1024
 # Where an alias can stand: first on a line, or after `:`, `-`, `?`, `[`, `{` or `,`.
@@ -141,7 +167,11 @@ def read_yaml(path: Path, site_dir: Path) -> tuple[Any, LineLocator] | ContentEr
             "YAML aliases (*name) are not allowed in content: write the value out in full",
         )
     try:
-        data = yaml.load(text, Loader=_FAST_LOADER)
+        data = yaml.load(text, Loader=_RecordLoader)
+    except DuplicateKey as exc:
+        return ContentError(
+            shown, exc.line, exc.key, f"duplicate key (first on line {exc.first_line})"
+        )
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0

@@ -317,12 +317,15 @@ class Site:
         return tuple(award for award in self.awards_by_earner[earner.slug] if award.accepted)
 
     def earned_through(self, award: Award) -> tuple[Award, ...]:
-        """For a certification: this earner's awards of the exams it requires."""
+        """For a certification: this earner's accepted, unrevoked awards of its exams.
+
+        An award the earner has not accepted is shown nowhere but at its own URL.
+        """
         required = set(award.badge.requires)
         return tuple(
             other
             for other in self.awards_by_earner[award.earner.slug]
-            if other.badge.slug in required and other.revocation is None
+            if other.badge.slug in required and other.revocation is None and other.accepted
         )
 
     def certification_progress(
