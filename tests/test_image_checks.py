@@ -50,6 +50,12 @@ def test_a_plain_svg_and_png_pass(tmp_path: Path) -> None:
         (svg(b'<rect style="fill:url(\'http://evil.example/\')" width="1"/>'), "url()"),
         (svg(b'<rect fill="url(http://evil.example/#p)" width="1"/>'), "url()"),
         (svg(b"<style>rect { background: expression(alert(1)) }</style>"), "script"),
+        # found in review: CSS after a child element, CSS escapes, strings that load
+        (svg(b"<style>.c{}<g/>svg{background:url(http://evil.example/t.png)}</style>"), "inside"),
+        (svg(b"<style>svg{background:\\75 rl(http://evil.example/x.png)}</style>"), "escape"),
+        (svg(b'<rect style="fill:\\75 rl(http://evil.example/x.png)" width="1"/>'), "escape"),
+        (svg(b"<style>svg{background:image-set('http://evil.example/x.png' 1x)}</style>"), "web"),
+        (svg(b"<style>@font-face{font-family:x}</style>"), "@font-face"),
         (
             svg(
                 b'<image xlink:href="data:image/svg+xml;base64,PHN2Zz48L3N2Zz4="/>',

@@ -48,6 +48,9 @@ _SVG_SIZE = re.compile(r"^\s*([0-9.]+)\s*(px)?\s*$")
 _XML_DECLARATION = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*<\?xml\s[^>]*\?>")
 _ENCODING = re.compile(rb"encoding\s*=\s*[\"']([^\"']+)")
 _CSS_URL = re.compile(r"url\s*\(([^)]*)\)", re.IGNORECASE)
+_CSS_AT_RULE = re.compile(r"@([a-z-]+)")
+# A quoted string that looks like an address: image-set("https://...") loads without url().
+_CSS_REMOTE_STRING = re.compile(r"""["'][^"']*(?://|:)[^"']*["']""")
 
 
 @dataclass(frozen=True)
@@ -254,15 +257,24 @@ def _check_svg_element(element: ET.Element, name: str) -> None:
             target = value.strip().lower().rsplit(":", 1)[-1]
             if target in ("href", "src") or target.startswith("on"):
                 raise ImageProblem(f"'{name}' animates '{value}', which is not allowed")
-        _check_css(value, name)
+        # Presentation attributes (fill="url(...)") load like CSS; style= is CSS itself.
+        _check_css(value, name, stylesheet=attribute_local == "style")
     if local == "style":
-        _check_css(element.text or "", name)
+        if len(element):
+            raise ImageProblem(f"'{name}' has elements inside <style>, which is not allowed")
+        _check_css("".join(element.itertext()), name, stylesheet=True)
 
 
-def _check_css(text: str, name: str) -> None:
+def _check_css(text: str, name: str, stylesheet: bool) -> None:
     lowered = text.lower()
+    # Escapes (\75 rl for url) would hide everything below from a plain-text check.
+    if "\\" in text:
+        raise ImageProblem(f"'{name}' uses a CSS escape (\\), which is not allowed")
     if "@import" in lowered:
         raise ImageProblem(f"'{name}' imports a stylesheet (@import), which is not allowed")
+    for at_rule in _CSS_AT_RULE.findall(lowered) if stylesheet else ():
+        if at_rule not in ("media", "keyframes"):
+            raise ImageProblem(f"'{name}' has a CSS @{at_rule} rule, which is not allowed")
     if "javascript:" in lowered or "expression(" in lowered or "-moz-binding" in lowered:
         raise ImageProblem(f"'{name}' has script in a style or attribute, which is not allowed")
     for target in _CSS_URL.findall(text):
@@ -271,6 +283,8 @@ def _check_css(text: str, name: str) -> None:
                 f"'{name}' loads '{target.strip()[:60]}' with url(); only url(#id) inside "
                 "the file is allowed"
             )
+    if stylesheet and _CSS_REMOTE_STRING.search(text):
+        raise ImageProblem(f"'{name}' names a web address or file in its CSS, which is not allowed")
 
 
 def _svg_length(root: ET.Element, axis: str, name: str) -> int:

@@ -258,6 +258,9 @@ class Renderer:
         raise BuildError(f"unknown text file '{name}'")
 
 
+SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
+
+
 def headers_file(base_path: str) -> str:
     """Netlify / Cloudflare Pages header rules, for hosts that read a `_headers` file.
 
@@ -277,6 +280,8 @@ def headers_file(base_path: str) -> str:
         )
     rules.append(f"{prefix}/*.json\n  Content-Type: application/ld+json; charset=utf-8\n")
     rules.append(f"{prefix}/static/*\n  Cache-Control: public, max-age=3600\n")
+    # An SVG opened on its own runs in the site's origin: let it load and run nothing.
+    rules.append(f"{prefix}/*.svg\n  Content-Security-Policy: {SVG_POLICY}\n")
     return (
         "# Written by badgesite build: HTTP headers for Netlify and similar hosts.\n"
         + "".join(rule + "\n" for rule in rules).rstrip("\n")
