@@ -48,6 +48,7 @@ def test_template_error_leaves_previous_output_untouched(site: Path) -> None:
 def test_a_full_build_replaces_stale_files(site: Path) -> None:
     output = site / "output"
     output.mkdir()
+    (output / ".nojekyll").write_text("")  # an earlier build
     (output / "stale.html").write_text("old")
     build(site, output, now=FIXED_NOW)
     assert not (output / "stale.html").exists()
@@ -138,3 +139,23 @@ def test_a_certification_page_does_not_link_an_unaccepted_exam(site: Path) -> No
     certification = output / "assertions/c4d5e6f7-1a2b-4c3d-9e8f-0a1b2c3d4e03/index.html"
     assert "2f1c7a52-6a1b-4d7e-9a3e-0c8b5d1e9f01" not in certification.read_text()
     assert "7b3e9d14-52c8-4f0a-8e61-2d9c4b7a1e02" in certification.read_text()
+
+
+@pytest.mark.parametrize("target", [".", "content", "content/awards", "templates/x", ".."])
+def test_the_output_folder_can_never_be_the_site_or_its_sources(site: Path, target: str) -> None:
+    (site / "templates").mkdir(exist_ok=True)
+    before = tree_bytes(site)
+    with pytest.raises(BuildError, match="refusing to write the site into"):
+        build(site, site / target, now=FIXED_NOW)
+    assert tree_bytes(site) == before
+
+
+def test_a_folder_that_is_not_a_build_is_never_replaced(site: Path, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    (home / "documents").mkdir(parents=True)
+    (home / "documents" / "thesis.txt").write_text("years of work")
+    with pytest.raises(BuildError, match="is not empty and is not a badgesite build"):
+        build(site, home, now=FIXED_NOW)
+    assert (home / "documents" / "thesis.txt").read_text() == "years of work"
+    build(site, tmp_path / "empty-or-new", now=FIXED_NOW)  # a new folder is fine
+    build(site, tmp_path / "empty-or-new", now=FIXED_NOW)  # and so is a build's own

@@ -17,7 +17,7 @@ from badgesite.model import Site, build_site
 from badgesite.plan import Kind, Plan, plan_site
 from badgesite.render import Rendered, Renderer
 from badgesite.themes import resolve_theme_chain
-from badgesite.write import write_atomic, write_site
+from badgesite.write import check_output_dir, write_atomic, write_site
 
 
 @dataclass(frozen=True)
@@ -110,6 +110,7 @@ def build(
     started = time.perf_counter()
     site_dir = site_dir.absolute()
     output_dir = (output_dir or site_dir / "output").absolute()
+    check_output_dir(output_dir, site_dir)
     prepared = prepare(site_dir, base_url, now, frozen, cache_dir)
     write_site(output_dir, prepared.rendered)
     reconciliation = prepared.reconciliation

@@ -32,6 +32,33 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
+# Every build writes this file, so a folder holding it is one badgesite may replace.
+BUILD_MARKER = ".nojekyll"
+SOURCE_FOLDERS = ("content", "themes", "templates", ".git")
+
+
+def check_output_dir(output_dir: Path, site_dir: Path) -> None:
+    """Refuse an output folder whose replacement would destroy something that is not a build.
+
+    A build swaps the whole folder out: pointed at the site itself, at content/ or at a home
+    folder, that would delete them.
+    """
+    output = output_dir.resolve()
+    site = site_dir.resolve()
+    if site.is_relative_to(output):
+        raise BuildError(f"refusing to write the site into {output_dir}: it holds the site itself")
+    for name in SOURCE_FOLDERS:
+        if output.is_relative_to(site / name):
+            raise BuildError(
+                f"refusing to write the site into {output_dir}: it is inside the site's {name}/"
+            )
+    if output.is_dir() and any(output.iterdir()) and not (output / BUILD_MARKER).exists():
+        raise BuildError(
+            f"refusing to replace {output_dir}: it is not empty and is not a badgesite build "
+            f"(no {BUILD_MARKER}); remove it yourself or choose another --output"
+        )
+
+
 def write_site(output_dir: Path, files: Iterable[Rendered]) -> WriteReport:
     """Fill a fresh staging folder beside output_dir, then swap it into place.
 
