@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import shutil
 import threading
 import time
@@ -11,6 +12,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+from badgesite.openbadges.fetch import Fetcher
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 HOSTED = CORPUS / "hosted"
@@ -22,6 +25,11 @@ class Served:
     base: str  # http://127.0.0.1:PORT/
     other_base: str  # http://localhost:PORT/: the same server under another host name
     port: int
+
+
+def loopback_fetcher(**limits: float) -> Fetcher:
+    """A Fetcher that may reach this server: private and loopback hosts are refused by default."""
+    return Fetcher(allow_private_hosts=True, **limits)  # type: ignore[arg-type]
 
 
 class _Handler(SimpleHTTPRequestHandler):
@@ -61,6 +69,10 @@ class _Handler(SimpleHTTPRequestHandler):
             return self._redirect(target)
         if path == "/to-file":
             return self._redirect("file:///etc/passwd")
+        if path == "/to-metadata":
+            return self._redirect("http://169.254.169.254/latest/meta-data/")
+        if path == "/echo-host":
+            return self._body(json.dumps({"host": self.headers.get("Host", "")}).encode())
         if path == "/huge.json":
             return self._body(b'{"name": "' + b"x" * (2 * 1024 * 1024) + b'"}')
         if path == "/huge-unannounced.json":

@@ -24,12 +24,15 @@ def corpus(tmp_path: Path) -> Iterator[Served]:
         yield served
 
 
+LOCAL = "--allow-private-hosts"  # the corpus is served on 127.0.0.1
+
+
 def run(*args: str):
     return CliRunner().invoke(main, list(args))
 
 
 def import_badge(site: Path, url: str, earner: str = "ada", *extra: str) -> dict:
-    result = run("import", url, "--earner", earner, "--site", str(site), *extra)
+    result = run("import", url, "--earner", earner, "--site", str(site), LOCAL, *extra)
     assert result.exit_code == 0, result.output
     path = Path(result.output.rsplit(" into ", 1)[1].strip())
     return json.loads(path.read_text())
@@ -89,11 +92,20 @@ def test_import_from_a_baked_image(site: Path, corpus: Served, tmp_path: Path) -
     ],
 )
 def test_import_refuses(site: Path, corpus: Served, path: str, earner: str, message: str) -> None:
-    result = run("import", corpus.base + path, "--earner", earner, "--site", str(site))
+    result = run("import", corpus.base + path, "--earner", earner, "--site", str(site), LOCAL)
     assert result.exit_code == 1
     assert message in result.output
     imported = site / "content/imported"
     assert not imported.exists() or list(imported.iterdir()) == []
+
+
+def test_private_hosts_are_refused_without_the_opt_in(site: Path, corpus: Served) -> None:
+    url = corpus.base + "assertions/valid-iri.json"
+    result = run("import", url, "--earner", "ada", "--site", str(site))
+    assert result.exit_code == 1
+    assert f"refusing to fetch {url}: 127.0.0.1 is not a public address" in result.output
+    assert "--allow-private-hosts" in result.output
+    assert not (site / "content/imported").exists()
 
 
 def test_non_http_sources_are_refused(site: Path) -> None:
@@ -120,7 +132,7 @@ def test_refresh_reports_what_changed(site: Path, corpus: Served) -> None:
     expired["expires"] = "2025-07-01T00:00:00Z"
     (served / "evidence-string.json").write_text(json.dumps(expired))
     (served / "evidence-object.json").unlink()
-    result = run("import", "--refresh", "--site", str(site))
+    result = run("import", "--refresh", "--site", str(site), LOCAL)
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[-1] == "Refreshed 4 imported badges; 3 changed."
