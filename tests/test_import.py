@@ -99,6 +99,17 @@ def test_import_refuses(site: Path, corpus: Served, path: str, earner: str, mess
     assert not imported.exists() or list(imported.iterdir()) == []
 
 
+@pytest.mark.parametrize("earner", ["../issuers/harbour-lab", "ada/../bo", "Ada", "-ada", "ada\n"])
+def test_the_earner_must_be_a_slug(site: Path, corpus: Served, earner: str) -> None:
+    assert (site / "content/earners" / f"{earner}.yaml").resolve().parent.is_dir()
+    for url in (corpus.base + "assertions/valid-iri.json", "http://169.254.169.254/"):
+        # The second source is unreachable: the earner is refused before anything is fetched.
+        result = run("import", url, "--earner", earner, "--site", str(site), LOCAL, "--unverified")
+        assert result.exit_code == 1
+        assert f"error: {earner!r} is not an earner slug" in result.output
+    assert not (site / "content/imported").exists()
+
+
 def test_private_hosts_are_refused_without_the_opt_in(site: Path, corpus: Served) -> None:
     url = corpus.base + "assertions/valid-iri.json"
     result = run("import", url, "--earner", "ada", "--site", str(site))
