@@ -211,6 +211,20 @@ def test_expiry_is_judged_at_build_time(site: Path, corpus: Served, tmp_path: Pa
     assert "award--expired" in (output / "earners/ada/index.html").read_text()
 
 
+def test_the_readme_names_every_script_the_pages_load(site, corpus: Served, tmp_path) -> None:
+    import_badge(site, corpus.base + "assertions/valid-iri.json")
+    output = built(site, tmp_path)
+    loaded = set()
+    for page in output.rglob("*.html"):
+        parser = _Links()
+        parser.feed(page.read_text())
+        loaded |= {script["src"].rsplit("/", 2)[-1] for script in parser.scripts if "src" in script}
+    readme = " ".join((REPO / "README.md").read_text().split())
+    sentence = readme.split("No asset comes from another host", 1)[1].split(". ", 1)[0]
+    assert loaded == {"badgesite.js", "imported.js"}
+    assert all(f"`static/{name}`" in sentence for name in loaded), sentence
+
+
 def test_foreign_assertions_are_never_republished(site: Path, corpus: Served, tmp_path) -> None:
     import_badge(site, corpus.base + "assertions/valid-iri.json")
     output = built(site, tmp_path)
