@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import shutil
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -17,6 +18,8 @@ from badgesite.openbadges.fetch import Fetcher
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 HOSTED = CORPUS / "hosted"
+TLS = Path(__file__).resolve().parent / "fixtures" / "tls"
+TLS_CERTIFICATE = TLS / "badges.test.pem"  # for the name badges.test only
 
 
 @dataclass(frozen=True)
@@ -158,6 +161,23 @@ def serve_folder(folder: Path) -> Iterator[str]:
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
+def serve_tls() -> Iterator[int]:
+    """The same routes over HTTPS on 127.0.0.1, certified for badges.test; yields the port."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(TLS_CERTIFICATE, TLS / "badges.test.key")
+    handler = functools.partial(_Handler, directory=str(HOSTED))
+    server = _QuietServer(("127.0.0.1", 0), handler)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
     finally:
         server.shutdown()
         server.server_close()

@@ -16,7 +16,7 @@ from badgesite.openbadges.fetch import (
     json_depth,
     parse_json,
 )
-from loopback import Served, loopback_fetcher, serve_corpus
+from loopback import TLS_CERTIFICATE, Served, loopback_fetcher, serve_corpus, serve_tls
 
 
 @pytest.fixture(scope="module")
@@ -116,6 +116,17 @@ def test_the_connection_goes_to_the_address_checked(corpus: Served) -> None:
     _, data = fetcher.fetch_json(f"http://badges.invalid:{corpus.port}/echo-host")
     assert data == {"host": f"badges.invalid:{corpus.port}"}
     assert lookups == ["badges.invalid"]
+
+
+def test_https_to_the_address_checked_still_verifies_the_host_name(monkeypatch) -> None:
+    # The server at 127.0.0.1 holds a certificate for badges.test alone, trusted here.
+    monkeypatch.setenv("SSL_CERT_FILE", str(TLS_CERTIFICATE))
+    fetcher = Fetcher(allow_private_hosts=True, resolve=lambda host, port: ("127.0.0.1",))
+    with serve_tls() as port:
+        _, data = fetcher.fetch_json(f"https://badges.test:{port}/echo-host")
+        assert data == {"host": f"badges.test:{port}"}
+        with pytest.raises(FetchProblem, match=r"CERTIFICATE_VERIFY_FAILED.*mismatch"):
+            fetcher.fetch_json(f"https://other.test:{port}/echo-host")
 
 
 def test_public_addresses() -> None:
