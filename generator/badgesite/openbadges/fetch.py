@@ -82,6 +82,8 @@ class _PinnedHTTPConnection(http.client.HTTPConnection):
 
     def __init__(self, host: str, *, addresses: tuple[str, ...], **kwargs: Any) -> None:
         super().__init__(host, **kwargs)
+        # http.client opens its socket through this hook alone; replacing it leaves the Host
+        # header and TLS (server_hostname=host) as they are. The tests fail if that changes.
         self._create_connection = functools.partial(_connect_first, addresses)
 
 
