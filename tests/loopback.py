@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import json
 import shutil
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -12,8 +14,12 @@ from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from badgesite.openbadges.fetch import Fetcher
+
 CORPUS = Path(__file__).resolve().parent / "corpus"
 HOSTED = CORPUS / "hosted"
+TLS = Path(__file__).resolve().parent / "fixtures" / "tls"
+TLS_CERTIFICATE = TLS / "badges.test.pem"  # for the name badges.test only
 
 
 @dataclass(frozen=True)
@@ -22,6 +28,11 @@ class Served:
     base: str  # http://127.0.0.1:PORT/
     other_base: str  # http://localhost:PORT/: the same server under another host name
     port: int
+
+
+def loopback_fetcher(**limits: float) -> Fetcher:
+    """A Fetcher that may reach this server: private and loopback hosts are refused by default."""
+    return Fetcher(allow_private_hosts=True, **limits)  # type: ignore[arg-type]
 
 
 class _Handler(SimpleHTTPRequestHandler):
@@ -61,6 +72,10 @@ class _Handler(SimpleHTTPRequestHandler):
             return self._redirect(target)
         if path == "/to-file":
             return self._redirect("file:///etc/passwd")
+        if path == "/to-metadata":
+            return self._redirect("http://169.254.169.254/latest/meta-data/")
+        if path == "/echo-host":
+            return self._body(json.dumps({"host": self.headers.get("Host", "")}).encode())
         if path == "/huge.json":
             return self._body(b'{"name": "' + b"x" * (2 * 1024 * 1024) + b'"}')
         if path == "/huge-unannounced.json":
@@ -146,6 +161,23 @@ def serve_folder(folder: Path) -> Iterator[str]:
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
+def serve_tls() -> Iterator[int]:
+    """The same routes over HTTPS on 127.0.0.1, certified for badges.test; yields the port."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(TLS_CERTIFICATE, TLS / "badges.test.key")
+    handler = functools.partial(_Handler, directory=str(HOSTED))
+    server = _QuietServer(("127.0.0.1", 0), handler)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
     finally:
         server.shutdown()
         server.server_close()

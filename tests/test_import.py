@@ -24,12 +24,15 @@ def corpus(tmp_path: Path) -> Iterator[Served]:
         yield served
 
 
+LOCAL = "--allow-private-hosts"  # the corpus is served on 127.0.0.1
+
+
 def run(*args: str):
     return CliRunner().invoke(main, list(args))
 
 
 def import_badge(site: Path, url: str, earner: str = "ada", *extra: str) -> dict:
-    result = run("import", url, "--earner", earner, "--site", str(site), *extra)
+    result = run("import", url, "--earner", earner, "--site", str(site), LOCAL, *extra)
     assert result.exit_code == 0, result.output
     path = Path(result.output.rsplit(" into ", 1)[1].strip())
     return json.loads(path.read_text())
@@ -89,11 +92,31 @@ def test_import_from_a_baked_image(site: Path, corpus: Served, tmp_path: Path) -
     ],
 )
 def test_import_refuses(site: Path, corpus: Served, path: str, earner: str, message: str) -> None:
-    result = run("import", corpus.base + path, "--earner", earner, "--site", str(site))
+    result = run("import", corpus.base + path, "--earner", earner, "--site", str(site), LOCAL)
     assert result.exit_code == 1
     assert message in result.output
     imported = site / "content/imported"
     assert not imported.exists() or list(imported.iterdir()) == []
+
+
+@pytest.mark.parametrize("earner", ["../issuers/harbour-lab", "ada/../bo", "Ada", "-ada", "ada\n"])
+def test_the_earner_must_be_a_slug(site: Path, corpus: Served, earner: str) -> None:
+    assert (site / "content/earners" / f"{earner}.yaml").resolve().parent.is_dir()
+    for url in (corpus.base + "assertions/valid-iri.json", "http://169.254.169.254/"):
+        # The second source is unreachable: the earner is refused before anything is fetched.
+        result = run("import", url, "--earner", earner, "--site", str(site), LOCAL, "--unverified")
+        assert result.exit_code == 1
+        assert f"error: {earner!r} is not an earner slug" in result.output
+    assert not (site / "content/imported").exists()
+
+
+def test_private_hosts_are_refused_without_the_opt_in(site: Path, corpus: Served) -> None:
+    url = corpus.base + "assertions/valid-iri.json"
+    result = run("import", url, "--earner", "ada", "--site", str(site))
+    assert result.exit_code == 1
+    assert f"refusing to fetch {url}: 127.0.0.1 is not a public address" in result.output
+    assert "--allow-private-hosts" in result.output
+    assert not (site / "content/imported").exists()
 
 
 def test_non_http_sources_are_refused(site: Path) -> None:
@@ -120,7 +143,7 @@ def test_refresh_reports_what_changed(site: Path, corpus: Served) -> None:
     expired["expires"] = "2025-07-01T00:00:00Z"
     (served / "evidence-string.json").write_text(json.dumps(expired))
     (served / "evidence-object.json").unlink()
-    result = run("import", "--refresh", "--site", str(site))
+    result = run("import", "--refresh", "--site", str(site), LOCAL)
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[-1] == "Refreshed 4 imported badges; 3 changed."
@@ -186,6 +209,20 @@ def test_expiry_is_judged_at_build_time(site: Path, corpus: Served, tmp_path: Pa
     page = (output / f"earners/ada/imported/{key}/index.html").read_text()
     assert '<h2 id="status-heading">Expired</h2>' in page
     assert "award--expired" in (output / "earners/ada/index.html").read_text()
+
+
+def test_the_readme_names_every_script_the_pages_load(site, corpus: Served, tmp_path) -> None:
+    import_badge(site, corpus.base + "assertions/valid-iri.json")
+    output = built(site, tmp_path)
+    loaded = set()
+    for page in output.rglob("*.html"):
+        parser = _Links()
+        parser.feed(page.read_text())
+        loaded |= {script["src"].rsplit("/", 2)[-1] for script in parser.scripts if "src" in script}
+    readme = " ".join((REPO / "README.md").read_text().split())
+    sentence = readme.split("No asset comes from another host", 1)[1].split(". ", 1)[0]
+    assert loaded == {"badgesite.js", "imported.js"}
+    assert all(f"`static/{name}`" in sentence for name in loaded), sentence
 
 
 def test_foreign_assertions_are_never_republished(site: Path, corpus: Served, tmp_path) -> None:

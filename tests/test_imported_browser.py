@@ -30,7 +30,9 @@ def corpus(tmp_path: Path) -> Iterator[Served]:
 
 
 def _import(site: Path, url: str) -> str:
-    result = CliRunner().invoke(main, ["import", url, "--earner", "ada", "--site", str(site)])
+    result = CliRunner().invoke(
+        main, ["import", url, "--earner", "ada", "--site", str(site), "--allow-private-hosts"]
+    )
     assert result.exit_code == 0, result.output
     path = Path(result.output.rsplit(" into ", 1)[1].strip())
     return path.stem

@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from badgesite.openbadges.fetch import Fetcher
 from badgesite.openbadges.reader import link, parse_date, read_assertion, text
 from badgesite.openbadges.retrieve import retrieve
 from badgesite.openbadges.unbake import UnbakeProblem, baked_payload
-from loopback import CORPUS, HOSTED, Served, serve_corpus
+from loopback import CORPUS, HOSTED, Served, loopback_fetcher, serve_corpus
 from test_conformance import VALIDATOR_PYTHON
 
 
@@ -25,7 +24,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 
 
 def read(corpus: Served, path: str):
-    return read_assertion(retrieve(corpus.base + path, Fetcher()))
+    return read_assertion(retrieve(corpus.base + path, loopback_fetcher()))
 
 
 def test_open_badges_2_with_iris(corpus: Served) -> None:
@@ -45,7 +44,7 @@ def test_open_badges_2_with_iris(corpus: Served) -> None:
 
 
 def test_open_badges_2_embedded_badge_and_issuer(corpus: Served) -> None:
-    retrieved = retrieve(corpus.base + "assertions/embedded.json", Fetcher())
+    retrieved = retrieve(corpus.base + "assertions/embedded.json", loopback_fetcher())
     assert retrieved.badge_embedded and retrieved.issuer_embedded
     assertion = read_assertion(retrieved)
     assert assertion.badge.name == "Cloud Operations Practitioner"
@@ -72,7 +71,7 @@ def test_evidence_as_string_object_or_list(corpus: Served, path, urls, narrative
 def test_plain_recipient_data_uri_image_and_extensions(corpus: Served) -> None:
     plain = read(corpus, "assertions/plain-recipient.json")
     assert plain.recipient is not None and not plain.recipient.hashed
-    data_uri = retrieve(corpus.base + "assertions/data-uri-image.json", Fetcher())
+    data_uri = retrieve(corpus.base + "assertions/data-uri-image.json", loopback_fetcher())
     assert data_uri.badge_image is not None and data_uri.badge_image.url == "data:"
     assert data_uri.badge_image.data.startswith(b"\x89PNG")
     extended = read(corpus, "assertions/extensions.json")
@@ -98,7 +97,7 @@ def test_open_badges_1_1(corpus: Served) -> None:
 
 
 def test_open_badges_0_5_from_a_file() -> None:
-    retrieved = retrieve(str(CORPUS / "files" / "assertion-0.5.json"), Fetcher())
+    retrieved = retrieve(str(CORPUS / "files" / "assertion-0.5.json"), loopback_fetcher())
     assertion = read_assertion(retrieved)
     assert assertion.version == "0.5"
     assert assertion.badge.name == "Early Web Maker"

@@ -9,12 +9,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from badgesite.cli import main
-from badgesite.openbadges.fetch import Fetcher
 from badgesite.openbadges.verify import VerificationReport, verify_source
-from loopback import HOSTED, Served, serve_corpus
+from loopback import HOSTED, Served, loopback_fetcher, serve_corpus
 
 EMAIL = "ada@learner.example"
 
@@ -26,7 +25,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 
 
 def check(corpus: Served, path: str, email: str | None = None) -> VerificationReport:
-    return verify_source(corpus.base + path, Fetcher(), email=email)
+    return verify_source(corpus.base + path, loopback_fetcher(), email=email)
 
 
 @pytest.mark.parametrize(
@@ -109,12 +108,12 @@ def test_a_local_copy_is_verified_against_its_hosted_original(corpus: Served, tm
     document = json.loads((corpus.root / "assertions/valid-iri.json").read_text())
     document["badge"] = "https://tampered.example/badge.json"  # the copy on disk does not count
     copy.write_text(json.dumps(document))
-    report = verify_source(str(copy), Fetcher())
+    report = verify_source(str(copy), loopback_fetcher())
     assert report.valid and report.assertion.badge.name == "Cloud Operations Practitioner"
 
 
 def test_the_0_5_shape_is_read_but_has_no_hosted_verification() -> None:
-    report = verify_source(str(HOSTED.parent / "files" / "assertion-0.5.json"), Fetcher())
+    report = verify_source(str(HOSTED.parent / "files" / "assertion-0.5.json"), loopback_fetcher())
     assert report.version == "0.5" and not report.valid
     assert "version" in {finding.check for finding in report.errors}
 
@@ -127,23 +126,35 @@ def _baked_png(url: str) -> bytes:
     return png[:33] + chunk + png[33:]
 
 
+def verify_cli(*args: str) -> Result:
+    """`badgesite verify`, allowed to reach the loopback server."""
+    return CliRunner().invoke(main, ["verify", *args, "--allow-private-hosts"])
+
+
 def test_cli_verifies_a_url_with_exit_status(corpus: Served) -> None:
-    runner = CliRunner()
-    good = runner.invoke(main, ["verify", corpus.base + "assertions/valid-iri.json"])
+    good = verify_cli(corpus.base + "assertions/valid-iri.json")
     assert good.exit_code == 0, good.output
     assert good.output.startswith("VALID (valid): Cloud Operations Practitioner")
-    bad = runner.invoke(main, ["verify", corpus.base + "assertions/revoked-flag.json"])
+    bad = verify_cli(corpus.base + "assertions/revoked-flag.json")
     assert bad.exit_code == 1
     assert "error   [revocation] revoked by its issuer: Exam irregularity" in bad.output
-    gone = runner.invoke(main, ["verify", corpus.base + "assertions/missing.json"])
+    gone = verify_cli(corpus.base + "assertions/missing.json")
     assert gone.exit_code == 1 and "HTTP 404" in gone.output
 
 
-def test_cli_json_report_and_email(corpus: Served) -> None:
-    result = CliRunner().invoke(
-        main,
-        ["verify", corpus.base + "assertions/valid-iri.json", "--email", "eve@x.example", "--json"],
+def test_cli_refuses_private_hosts_without_the_opt_in(corpus: Served) -> None:
+    url = corpus.base + "assertions/valid-iri.json"
+    result = CliRunner().invoke(main, ["verify", url])
+    assert result.exit_code == 1
+    assert result.output == (
+        f"INVALID: refusing to fetch {url}: 127.0.0.1 is not a public address "
+        "(use --allow-private-hosts to allow it)\n"
     )
+
+
+def test_cli_json_report_and_email(corpus: Served) -> None:
+    url = corpus.base + "assertions/valid-iri.json"
+    result = verify_cli(url, "--email", "eve@x.example", "--json")
     assert result.exit_code == 1
     report = json.loads(result.output)
     assert report["valid"] is False
@@ -151,7 +162,7 @@ def test_cli_json_report_and_email(corpus: Served) -> None:
         {"check": "recipient", "message": "the badge was not issued to eve@x.example"}
     ]
     assert report["verificationUrl"] == corpus.base + "assertions/valid-iri.json"
-    missing = CliRunner().invoke(main, ["verify", corpus.base + "nothing.json", "--json"])
+    missing = verify_cli(corpus.base + "nothing.json", "--json")
     assert missing.exit_code == 1
     unreachable = json.loads(missing.output)
     assert unreachable.keys() == report.keys() and unreachable["status"] == "unreachable"
@@ -168,7 +179,7 @@ def test_cli_verifies_baked_png_and_svg(corpus: Served, tmp_path: Path) -> None:
         f'width="64" height="64"><openbadges:assertion verify="{url}"/></svg>'
     )
     for source in (png, svg):
-        result = CliRunner().invoke(main, ["verify", str(source), "--email", EMAIL])
+        result = verify_cli(str(source), "--email", EMAIL)
         assert result.exit_code == 0, result.output
 
 
@@ -181,5 +192,5 @@ def test_cli_report_strips_terminal_escapes(corpus: Served) -> None:
     assertion["id"] = corpus.base + "assertions/escape.json"
     assertion["badge"] = document["id"]
     (corpus.root / "assertions/escape.json").write_text(json.dumps(assertion))
-    result = CliRunner().invoke(main, ["verify", assertion["id"]])
+    result = verify_cli(assertion["id"])
     assert "\x1b" not in result.output and "\x07" not in result.output

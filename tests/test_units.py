@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -51,6 +52,16 @@ def test_recipient_hashing_matches_the_open_badges_definition() -> None:
     assert digest.startswith("sha256$") and len(digest) == 71
     assert identity_matches(" Alice@Example.org ", "abc", digest)
     assert not identity_matches("bob@example.org", "abc", digest)
+
+
+def test_recipient_matching_reads_md5_and_plain_identities() -> None:
+    # Imported badges, verified with the same function, may use either.
+    md5 = "md5$" + hashlib.md5(b"alice@example.orgabc").hexdigest().upper()
+    assert identity_matches("Alice@Example.org", "abc", md5)
+    assert not identity_matches("alice@example.org", "abd", md5)
+    assert identity_matches(" alice@example.org", "", "Alice@Example.org", hashed=False)
+    assert not identity_matches("bob@example.org", "", "alice@example.org", hashed=False)
+    assert not identity_matches("alice@example.org", "abc", "sha1$" + "0" * 40)
 
 
 def test_recipient_hash_exact_value() -> None:

@@ -331,6 +331,13 @@ def withdraw(award_id: str, reason: str, site_dir: Path) -> None:
     )
 
 
+_allow_private_hosts_option = click.option(
+    "--allow-private-hosts",
+    is_flag=True,
+    help="Also fetch from loopback, private and link-local addresses (an intranet issuer).",
+)
+
+
 @main.command("import")
 @click.argument("source", required=False)
 @click.option("--earner", default=None, help="Slug of the earner the badge belongs to.")
@@ -339,11 +346,17 @@ def withdraw(award_id: str, reason: str, site_dir: Path) -> None:
 @click.option(
     "--unverified", is_flag=True, help="Keep a badge that does not verify, marked unverified."
 )
+@_allow_private_hosts_option
 def import_command(
-    source: str | None, earner: str | None, site_dir: Path, refresh: bool, unverified: bool
+    source: str | None,
+    earner: str | None,
+    site_dir: Path,
+    refresh: bool,
+    unverified: bool,
+    allow_private_hosts: bool,
 ) -> None:
     """Import a badge from another issuer: a hosted assertion URL, a JSON file or a baked image."""
-    fetcher = Fetcher()
+    fetcher = Fetcher(allow_private_hosts=allow_private_hosts)
     if refresh:
         if source or earner:
             raise click.UsageError("--refresh takes no SOURCE or --earner")
@@ -374,10 +387,12 @@ def import_command(
 @click.argument("source")
 @click.option("--email", default=None, help="Also check the badge was issued to this address.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def verify(source: str, email: str | None, as_json: bool) -> None:
+@_allow_private_hosts_option
+def verify(source: str, email: str | None, as_json: bool, allow_private_hosts: bool) -> None:
     """Verify a hosted Open Badges assertion (URL, JSON file or baked image); exit 0 if valid."""
+    fetcher = Fetcher(allow_private_hosts=allow_private_hosts)
     try:
-        report = verify_source(source, Fetcher(), now=_build_time(), email=email)
+        report = verify_source(source, fetcher, now=_build_time(), email=email)
     except FetchProblem as problem:
         if as_json:
             click.echo(json.dumps(unreachable_json(source, str(problem), _build_time()), indent=2))

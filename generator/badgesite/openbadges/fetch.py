@@ -1,13 +1,19 @@
-"""Safe retrieval of foreign documents: http(s) only, capped in size, depth, redirects, time."""
+"""Safe retrieval of foreign documents: http(s) to public hosts only, capped in size, depth,
+redirects and time."""
 
 from __future__ import annotations
 
+import functools
+import http.client
+import ipaddress
 import json
 import re
+import socket
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -51,22 +57,104 @@ def check_http_url(url: str) -> str:
     return url
 
 
+def is_public_address(address: str) -> bool:
+    """Whether an IP address is globally routable: not private, loopback, link-local, etc."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def resolve_host(host: str, port: int) -> tuple[str, ...]:
+    """Every address a host name resolves to (a literal IP resolves to itself)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as error:
+        raise FetchProblem(f"cannot resolve {host} ({error})") from None
+    return tuple(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+Resolver = Callable[[str, int], tuple[str, ...]]
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """Connects to addresses checked beforehand, never to what a second lookup returns."""
+
+    def __init__(self, host: str, *, addresses: tuple[str, ...], **kwargs: Any) -> None:
+        super().__init__(host, **kwargs)
+        # http.client opens its socket through this hook alone; replacing it leaves the Host
+        # header and TLS (server_hostname=host) as they are. The tests fail if that changes.
+        self._create_connection = functools.partial(_connect_first, addresses)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """As _PinnedHTTPConnection; TLS still names the host (SNI, certificate check)."""
+
+    def __init__(self, host: str, *, addresses: tuple[str, ...], **kwargs: Any) -> None:
+        super().__init__(host, **kwargs)
+        self._create_connection = functools.partial(_connect_first, addresses)
+
+
+def _connect_first(
+    addresses: tuple[str, ...],
+    target: tuple[str, int],
+    timeout: float | None,
+    source_address: tuple[str, int] | None = None,
+) -> socket.socket:
+    """A socket to the first of the checked addresses that answers, on target's port."""
+    last_error: OSError = OSError(f"no address for {target[0]}")
+    for address in addresses:
+        try:
+            return socket.create_connection((address, target[1]), timeout, source_address)
+        except OSError as error:
+            last_error = error
+    raise last_error
+
+
+class _PinnedHTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, addresses: tuple[str, ...]) -> None:
+        super().__init__()
+        self._addresses = addresses
+
+    def http_open(self, req: urllib.request.Request) -> Any:
+        connection = functools.partial(_PinnedHTTPConnection, addresses=self._addresses)
+        return self.do_open(connection, req)
+
+
+class _PinnedHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, addresses: tuple[str, ...]) -> None:
+        super().__init__()
+        self._addresses = addresses
+
+    def https_open(self, req: urllib.request.Request) -> Any:
+        connection = functools.partial(_PinnedHTTPSConnection, addresses=self._addresses)
+        return self.do_open(connection, req)
+
+
 @dataclass(frozen=True)
 class Fetcher:
-    """Fetches with limits. One instance per command; it holds no state between fetches."""
+    """Fetches with limits. One instance per command; it holds no state between fetches.
+
+    Every hop's host is resolved and, unless allow_private_hosts, refused when any of its
+    addresses is not public: a hostile assertion must not make us fetch (and publish) the
+    cloud metadata service or an intranet page. The connection then goes to the addresses
+    checked, so a second DNS answer cannot swap in another.
+    """
 
     timeout: float = TIMEOUT_SECONDS
     max_redirects: int = MAX_REDIRECTS
+    allow_private_hosts: bool = False
+    resolve: Resolver = field(default=resolve_host, repr=False)
 
     def fetch(self, url: str, max_bytes: int, accept: str = "*/*") -> Fetched:
         deadline = time.monotonic() + self.timeout
-        opener = urllib.request.build_opener(_NoRedirects())
         current = check_http_url(url)
         seen: list[str] = []
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise FetchProblem(f"{url}: took longer than {self.timeout:g} s")
+            opener = self._opener(self._addresses(current))
             request = urllib.request.Request(
                 current, headers={"Accept": accept, "User-Agent": USER_AGENT}
             )
@@ -102,6 +190,40 @@ class Fetcher:
                     content_type=response.headers.get("Content-Type", ""),
                     body=body,
                 )
+
+    def _addresses(self, url: str) -> tuple[str, ...]:
+        """The addresses url's host resolves to; FetchProblem if any is not public."""
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError:
+            raise FetchProblem(f"{url[:120]}: the port is not a number") from None
+        try:
+            addresses = self.resolve(host, port)
+        except FetchProblem as problem:
+            raise FetchProblem(f"{url[:120]}: cannot fetch ({problem})") from None
+        if not addresses:
+            raise FetchProblem(f"{url[:120]}: cannot fetch ({host} has no address)")
+        if not self.allow_private_hosts:
+            for address in addresses:
+                if not is_public_address(address):
+                    name = address if address == host else f"{host} resolves to {address}, which"
+                    raise FetchProblem(
+                        f"refusing to fetch {url[:120]}: {name} is not a public address "
+                        "(use --allow-private-hosts to allow it)"
+                    )
+        return addresses
+
+    @staticmethod
+    def _opener(addresses: tuple[str, ...]) -> urllib.request.OpenerDirector:
+        # No proxies from the environment: the connection must go to the addresses checked.
+        return urllib.request.build_opener(
+            urllib.request.ProxyHandler({}),
+            _NoRedirects(),
+            _PinnedHTTPHandler(addresses),
+            _PinnedHTTPSHandler(addresses),
+        )
 
     def _read(self, response: Any, url: str, max_bytes: int, deadline: float) -> bytes:
         """The body in chunks, so neither a huge nor a slowly dripping one gets past the caps."""

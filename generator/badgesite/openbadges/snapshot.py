@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from badgesite.images import ImageFile, ImageProblem, inspect_image
+from badgesite.load import SLUG_PATTERN
 from badgesite.openbadges.fetch import Fetcher, FetchProblem, parse_json, read_local
 from badgesite.openbadges.reader import parse_date, text
 from badgesite.openbadges.retrieve import Retrieved, RetrievedDocument, RetrievedImage, retrieve
@@ -90,6 +91,11 @@ def import_badge(
     allow_unverified: bool = False,
 ) -> ImportResult:
     """Retrieve, verify and save one foreign badge for an earner of the site."""
+    # Checked before anything is fetched: the snapshot keeps the slug, and every build reads it.
+    if not SLUG_PATTERN.fullmatch(earner):
+        raise ImportProblem(
+            f"{earner!r} is not an earner slug (lowercase letters, digits and hyphens)"
+        )
     if not (site_dir / "content" / "earners" / f"{earner}.yaml").is_file():
         raise ImportProblem(f"no earner '{earner}' in content/earners/")
     try:

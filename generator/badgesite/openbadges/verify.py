@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from badgesite.openbadges.fetch import Fetcher
+from badgesite.openbadges.hashing import HASHED_IDENTITY, identity_matches
 from badgesite.openbadges.reader import (
     ForeignAssertion,
     detect_version,
@@ -23,7 +22,6 @@ from badgesite.openbadges.retrieve import Retrieved, RetrievedDocument, hosted_u
 from badgesite.openbadges.unbake import is_png, is_svg
 
 RECIPIENT_TYPES = ("id", "email", "url", "telephone")
-_HASHED = re.compile(r"^(sha256|md5)\$([0-9a-fA-F]+)$")
 
 
 @dataclass(frozen=True)
@@ -181,7 +179,7 @@ class _Checker:
             identity = recipient.get("identity")
             if not isinstance(identity, str) or not identity:
                 self.error("recipient", "recipient.identity is missing")
-            elif recipient.get("hashed") is True and not _HASHED.match(identity):
+            elif recipient.get("hashed") is True and not HASHED_IDENTITY.match(identity):
                 self.error("recipient", "recipient.identity is not a sha256$ or md5$ hash")
             elif recipient.get("hashed") is not True:
                 self.warning("recipient", "the recipient's identity is published in plain text")
@@ -348,23 +346,8 @@ class _Checker:
         if kind != "email":
             self.error("recipient", f"the recipient is identified by {kind!r}, not by email")
             return
-        if not _identity_matches(email, salt, identity, hashed):
+        if not identity_matches(email, salt, identity, hashed):
             self.error("recipient", f"the badge was not issued to {email}")
-
-
-def _identity_matches(email: str, salt: str, identity: str, hashed: bool) -> bool:
-    candidates = {email, email.strip(), email.strip().lower()}
-    if not hashed:
-        return identity.strip().lower() in {c.lower() for c in candidates}
-    match = _HASHED.match(identity)
-    if not match:
-        return False
-    algorithm, expected = match.group(1), match.group(2).lower()
-    for candidate in candidates:
-        digest = hashlib.new(algorithm, (candidate + salt).encode("utf-8")).hexdigest()
-        if hmac.compare_digest(digest, expected):
-            return True
-    return False
 
 
 def _is_iri(value: str) -> bool:
