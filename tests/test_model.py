@@ -216,3 +216,10 @@ def test_defaults_and_privacy_flags(site: Path) -> None:
     assert not private.is_published
     assert loaded.badges["soldering"].image_alt == "Soldering exam badge"
     assert loaded.badges["soldering"].issuer.slug == "harbour-lab"
+
+
+def test_slugs_cannot_end_in_a_newline() -> None:
+    from badgesite.load import SLUG_PATTERN
+
+    assert SLUG_PATTERN.match("ada")
+    assert not SLUG_PATTERN.match("ada\n")  # `$` would have allowed it

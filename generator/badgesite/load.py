@@ -51,7 +51,7 @@ class _RecordLoader(_FAST_LOADER):  # type: ignore[misc, valid-type]
         return super().construct_mapping(node, deep)
 
 
-SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+SLUG_PATTERN = re.compile(r"\A[a-z0-9][a-z0-9-]*\Z")  # \Z: `$` would allow a final newline
 MAX_RECORD_BYTES = 2 * 1024 * 1024
 # Where an alias can stand: first on a line, or after `:`, `-`, `?`, `[`, `{` or `,`.
 _POSSIBLE_ALIAS = re.compile(r"(?:^[ \t]*|[:\[{,?-][ \t]*)\*", re.MULTILINE)
