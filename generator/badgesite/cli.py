@@ -98,14 +98,28 @@ _frozen_option = click.option(
     default=None,
     help="Where processed images are kept [default: SITE/.cache/badgesite/images].",
 )
+@click.option(
+    "--clean",
+    is_flag=True,
+    help="Ignore the build cache: render everything and write a fresh output folder.",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes that render a large build [default: one per core].",
+)
 def build(
     site_dir: Path,
     output_dir: Path | None,
     base_url: str | None,
     frozen: bool,
     cache_dir: Path | None,
+    clean: bool,
+    jobs: int | None,
 ) -> None:
-    """Build the site into output/."""
+    """Build the site into output/; a rebuild makes only what changed."""
     try:
         report = build_site(
             site_dir,
@@ -114,6 +128,8 @@ def build(
             now=_build_time(),
             frozen=frozen or _in_ci(),
             cache_dir=cache_dir,
+            clean=clean,
+            processes=jobs,
         )
     except ContentErrors as errors:
         _report_errors(errors)
