@@ -316,3 +316,47 @@ def test_parallel_rendering_makes_the_same_files(tmp_path, images, monkeypatch) 
     )
     assert forked == [2]
     assert tree_bytes(tmp_path / "forked") == tree_bytes(tmp_path / "serial")
+
+
+def test_unchanged_records_are_not_parsed_again(site: Path, images, monkeypatch) -> None:
+    from badgesite import load
+
+    build(site, site / "output", now=FIXED_NOW, cache_dir=images)
+    parsed_texts = []
+    real_load = load.yaml.load
+
+    def counting_load(text, Loader):
+        parsed_texts.append(text)
+        return real_load(text, Loader=Loader)
+
+    monkeypatch.setattr(load.yaml, "load", counting_load)
+    _replace_line(site / "content/earners/bo.yaml", "headline", "Welder")
+    report = build(site, site / "output", now=FIXED_NOW, cache_dir=images)
+    assert report.incremental
+    assert (site / "content/earners/bo.yaml").read_text() in parsed_texts
+    unchanged = [
+        *(site / "content/awards").glob("*.yaml"),
+        *(site / "content/badges").glob("*.yaml"),
+        site / "content/earners/ada.yaml",
+    ]
+    assert not {path.read_text() for path in unchanged} & set(parsed_texts)
+
+
+class _RunsCode:
+    def __reduce__(self):
+        return (Path.touch, (Path("/tmp/badgesite-parsed-cache-ran-code"),))
+
+
+def test_a_parsed_records_cache_that_would_run_code_is_ignored(site: Path, images) -> None:
+    import pickle
+
+    from badgesite.parsed_cache import CACHE_FILE
+
+    marker = Path("/tmp/badgesite-parsed-cache-ran-code")
+    marker.unlink(missing_ok=True)
+    build(site, site / "output", now=FIXED_NOW, cache_dir=images)
+    expected = tree_bytes(site / "output")
+    (site / CACHE_FILE).write_bytes(pickle.dumps(("badgesite-parsed-yaml-1", {b"x": _RunsCode()})))
+    build(site, site / "output", now=FIXED_NOW, cache_dir=images, clean=True)
+    assert not marker.exists()
+    assert tree_bytes(site / "output") == expected

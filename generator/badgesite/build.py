@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,10 +18,11 @@ from badgesite.image_cache import ImageCache, default_cache_dir
 from badgesite.load import load_records
 from badgesite.model import Site, build_site
 from badgesite.parallel import render_outputs
+from badgesite.parsed_cache import ParsedYamlCache
 from badgesite.plan import Kind, Plan, plan_site
 from badgesite.render import Rendered, Renderer
 from badgesite.themes import ThemeChain, resolve_theme_chain
-from badgesite.write import apply_changes, write_atomic, write_site
+from badgesite.write import WriteReport, apply_changes, write_atomic, write_site
 
 
 @dataclass(frozen=True)
@@ -84,10 +86,15 @@ class Prepared:
     warnings: tuple[Finding, ...]
 
 
-def load_site(site_dir: Path, base_url: str | None = None, cache: ImageCache | None = None) -> Site:
+def load_site(
+    site_dir: Path,
+    base_url: str | None = None,
+    cache: ImageCache | None = None,
+    parsed: ParsedYamlCache | None = None,
+) -> Site:
     """Read and validate everything; raise ContentErrors listing every problem."""
     config: SiteConfig = load_config(site_dir, base_url)
-    return build_site(config, site_dir, load_records(site_dir), cache)
+    return build_site(config, site_dir, load_records(site_dir, parsed), cache)
 
 
 def plan_checked(
@@ -96,6 +103,7 @@ def plan_checked(
     now: dt.datetime | None = None,
     frozen: bool = False,
     cache_dir: Path | None = None,
+    parsed: ParsedYamlCache | None = None,
 ) -> Planned:
     """Check and plan everything, writing nothing; raise CheckFailed with every error.
 
@@ -105,7 +113,7 @@ def plan_checked(
     cache = ImageCache((cache_dir or default_cache_dir(site_dir)).absolute())
     file_findings = lint_files(site_dir)
     try:
-        site = load_site(site_dir, base_url, cache)
+        site = load_site(site_dir, base_url, cache, parsed)
         reconciliation = published.reconcile(site, frozen)
     except ContentErrors as failure:
         raise CheckFailed(
@@ -159,7 +167,8 @@ def build(
     started = time.perf_counter()
     site_dir = site_dir.absolute()
     output_dir = (output_dir or site_dir / "output").absolute()
-    planned = plan_checked(site_dir, base_url, now, frozen, cache_dir)
+    parsed = ParsedYamlCache(site_dir, reuse=not clean)
+    planned = plan_checked(site_dir, base_url, now, frozen, cache_dir, parsed)
     plan = planned.plan
     fingerprints = fingerprint_outputs(planned.site, plan, planned.theme, planned.moment)
     identity = BuildIdentity.of(
@@ -168,37 +177,24 @@ def build(
     previous = None if clean or not output_dir.is_dir() else build_cache.read(site_dir, identity)
     if previous is None:
         stale = plan.outputs
+        gone: list[str] = []
     else:
         stale = tuple(
             output
             for output in plan.outputs
             if not previous.is_current(output.path, fingerprints[output.path], output_dir)
         )
-    # Render everything before the first byte is written, so a template error loses nothing.
-    rendered = render_outputs(planned.renderer, stale, processes)
-    build_cache.forget(site_dir)  # a write cut short must never be trusted
-    if previous is None:
-        write_report = write_site(output_dir, rendered)
-        files = {output.path: FileState.of(output_dir / output.path) for output in plan.outputs}
-    else:
         planned_paths = {output.path for output in plan.outputs}
         gone = [path for path in previous.fingerprints if path not in planned_paths]
-        write_report = apply_changes(output_dir, rendered, gone)
-        files = dict(previous.files)
-        for item in rendered:
-            files[item.path] = FileState.of(output_dir / item.path)
-    build_cache.save(
-        site_dir,
-        BuildCache(
-            identity,
-            fingerprints,
-            {
-                path: state
-                for path, state in files.items()
-                if state is not None and path in fingerprints
-            },
-        ),
-    )
+    # Render everything before the first byte is written, so a template error loses nothing.
+    rendered = render_outputs(planned.renderer, stale, processes)
+    if previous is not None and not stale and not gone:
+        write_report = WriteReport(0, 0)
+    else:
+        write_report = _write(
+            site_dir, output_dir, identity, fingerprints, previous, rendered, gone
+        )
+    parsed.save()
     reconciliation = planned.reconciliation
     if not frozen and reconciliation.changed:
         write_atomic(
@@ -218,6 +214,30 @@ def build(
         removed=write_report.removed,
         incremental=previous is not None,
     )
+
+
+def _write(
+    site_dir: Path,
+    output_dir: Path,
+    identity: BuildIdentity,
+    fingerprints: Mapping[str, str],
+    previous: BuildCache | None,
+    rendered: tuple[Rendered, ...],
+    gone: list[str],
+) -> WriteReport:
+    """Apply the rendered outputs (or swap in a fresh folder), then record the cache."""
+    build_cache.forget(site_dir)  # a write cut short must never be trusted
+    if previous is None:
+        report = write_site(output_dir, rendered)
+        files = {path: FileState.of(output_dir / path) for path in fingerprints}
+    else:
+        report = apply_changes(output_dir, rendered, gone)
+        files = dict(previous.files)
+        for item in rendered:
+            files[item.path] = FileState.of(output_dir / item.path)
+    kept = {path: state for path, state in files.items() if state and path in fingerprints}
+    build_cache.save(site_dir, BuildCache(identity, fingerprints, kept))
+    return report
 
 
 def check(

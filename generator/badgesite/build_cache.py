@@ -26,7 +26,7 @@ class FileState:
     mtime_ns: int
 
     @classmethod
-    def of(cls, path: Path) -> FileState | None:
+    def of(cls, path: Path | str) -> FileState | None:
         try:
             status = os.stat(path)
         except OSError:
@@ -61,7 +61,7 @@ class BuildCache:
         return (
             recorded is not None
             and self.fingerprints.get(path) == fingerprint
-            and FileState.of(output_dir / path) == recorded
+            and FileState.of(os.path.join(output_dir, path)) == recorded
         )
 
 
