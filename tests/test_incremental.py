@@ -303,9 +303,9 @@ def test_parallel_rendering_makes_the_same_files(tmp_path, images, monkeypatch) 
     forked = []
     real = parallel._render_forked
 
-    def spy(renderer, outputs, processes):
+    def spy(renderer, outputs, processes, progress=None):
         forked.append(processes)
-        return real(renderer, outputs, processes)
+        return real(renderer, outputs, processes, progress)
 
     monkeypatch.setattr(parallel, "_render_forked", spy)
     build(
@@ -360,3 +360,12 @@ def test_a_parsed_records_cache_that_would_run_code_is_ignored(site: Path, image
     build(site, site / "output", now=FIXED_NOW, cache_dir=images, clean=True)
     assert not marker.exists()
     assert tree_bytes(site / "output") == expected
+
+
+def test_progress_is_reported_for_every_rendered_output(site: Path, images) -> None:
+    seen: list[tuple[int, int]] = []
+    report = build(
+        site, site / "output", now=FIXED_NOW, cache_dir=images, progress=lambda *a: seen.append(a)
+    )
+    total = report.pages + report.documents + report.files
+    assert seen[-1] == (total, total) and len(seen) == total

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -152,6 +152,7 @@ def build(
     cache_dir: Path | None = None,
     clean: bool = False,
     processes: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> BuildReport:
     """Build the site at site_dir into output_dir (default site_dir/output).
 
@@ -163,6 +164,7 @@ def build(
     changed. clean ignores it and builds everything into a fresh folder. Either way,
     everything is rendered before output_dir is touched, so a failed build changes nothing.
     processes caps the worker processes (default: one per core; 1 renders in this process).
+    progress, when given, is called with (outputs rendered so far, outputs to render).
     """
     started = time.perf_counter()
     site_dir = site_dir.absolute()
@@ -187,7 +189,9 @@ def build(
         planned_paths = {output.path for output in plan.outputs}
         gone = [path for path in previous.fingerprints if path not in planned_paths]
     # Render everything before the first byte is written, so a template error loses nothing.
-    rendered = render_outputs(planned.renderer, stale, processes)
+    rendered = render_outputs(
+        planned.renderer, stale, processes, _counting(progress, len(stale)) if progress else None
+    )
     if previous is not None and not stale and not gone:
         write_report = WriteReport(0, 0)
     else:
@@ -214,6 +218,17 @@ def build(
         removed=write_report.removed,
         incremental=previous is not None,
     )
+
+
+def _counting(report: Callable[[int, int], None], total: int) -> Callable[[int], None]:
+    done = 0
+
+    def advance(count: int) -> None:
+        nonlocal done
+        done += count
+        report(done, total)
+
+    return advance
 
 
 def _write(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from badgesite.plan import Output
 from badgesite.render import Rendered, Renderer
@@ -15,6 +15,7 @@ PARALLEL_THRESHOLD = 2000
 _CHUNK = 200
 
 # Set in the parent before forking; workers inherit them and receive only index ranges.
+Progress = Callable[[int], None]  # told how many more outputs are done
 _renderer: Renderer | None = None
 _outputs: Sequence[Output] = ()
 
@@ -32,7 +33,10 @@ def worker_count() -> int:
 
 
 def render_outputs(
-    renderer: Renderer, outputs: Sequence[Output], processes: int | None = None
+    renderer: Renderer,
+    outputs: Sequence[Output],
+    processes: int | None = None,
+    progress: Progress | None = None,
 ) -> tuple[Rendered, ...]:
     """Every output rendered, in order; on several cores when there are many.
 
@@ -45,12 +49,20 @@ def render_outputs(
         or len(outputs) < PARALLEL_THRESHOLD
         or "fork" not in multiprocessing.get_all_start_methods()
     ):
-        return tuple(renderer.render(output) for output in outputs)
-    return _render_forked(renderer, outputs, processes)
+        rendered = []
+        for output in outputs:
+            rendered.append(renderer.render(output))
+            if progress:
+                progress(1)
+        return tuple(rendered)
+    return _render_forked(renderer, outputs, processes, progress)
 
 
 def _render_forked(
-    renderer: Renderer, outputs: Sequence[Output], processes: int
+    renderer: Renderer,
+    outputs: Sequence[Output],
+    processes: int,
+    progress: Progress | None = None,
 ) -> tuple[Rendered, ...]:
     global _renderer, _outputs
     _renderer, _outputs = renderer, outputs
@@ -61,7 +73,11 @@ def _render_forked(
     try:
         context = multiprocessing.get_context("fork")
         with context.Pool(processes) as pool:
-            results = pool.map(_render_range, chunks, chunksize=1)
+            results = []
+            for chunk in pool.imap(_render_range, chunks, chunksize=1):
+                results.append(chunk)
+                if progress:
+                    progress(len(chunk))
     finally:
         gc.unfreeze()
         _renderer, _outputs = None, ()
