@@ -103,3 +103,13 @@ def test_python_dash_m_runs_the_cli() -> None:
         check=True,
     )
     assert completed.stdout.strip() == "badgesite, version 0.1.0"
+
+
+def test_a_rebuild_says_what_it_reused_and_clean_builds_everything(site: Path) -> None:
+    run("build", "--site", str(site))
+    again = run("build", "--site", str(site))
+    assert again.exit_code == 0, again.output
+    assert "(50 reused from the last build, 0 written, 0 removed)" in again.output
+    clean = run("build", "--site", str(site), "--clean", "--jobs", "1")
+    assert clean.exit_code == 0, clean.output
+    assert "reused" not in clean.output

@@ -4,20 +4,31 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from badgesite import published
+from badgesite import build_cache, published
+from badgesite.build_cache import BuildCache, BuildIdentity, FileState
 from badgesite.checks import CheckFailed, Finding, errors_of, lint_files, lint_site, warnings_of
 from badgesite.config import SiteConfig, load_config
 from badgesite.errors import ContentErrors
+from badgesite.fingerprint import fingerprint_outputs
 from badgesite.image_cache import ImageCache, default_cache_dir
 from badgesite.load import load_records
 from badgesite.model import Site, build_site
+from badgesite.parallel import render_outputs
+from badgesite.parsed_cache import ParsedYamlCache
 from badgesite.plan import Kind, Plan, plan_site
 from badgesite.render import Rendered, Renderer
-from badgesite.themes import resolve_theme_chain
-from badgesite.write import check_output_dir, write_atomic, write_site
+from badgesite.themes import ThemeChain, resolve_theme_chain
+from badgesite.write import (
+    WriteReport,
+    apply_changes,
+    check_output_dir,
+    write_atomic,
+    write_site,
+)
 
 
 @dataclass(frozen=True)
@@ -29,12 +40,25 @@ class BuildReport:
     seconds: float
     warnings: tuple[Finding, ...] = ()
     newly_recorded: tuple[str, ...] = ()
+    rendered: int = 0  # outputs made this time; the others were reused from the last build
+    written: int = 0  # files whose bytes changed
+    removed: int = 0
+    incremental: bool = False
+
+    @property
+    def reused(self) -> int:
+        return self.pages + self.documents + self.files - self.rendered
 
     def summary(self) -> str:
         text = (
             f"Built {self.pages} pages, {self.documents} Open Badges documents and "
             f"{self.files} other files into {self.output_dir} in {self.seconds:.2f} s"
         )
+        if self.incremental:
+            text += (
+                f" ({self.reused} reused from the last build, {self.written} written, "
+                f"{self.removed} removed)"
+            )
         if self.newly_recorded:
             count = len(self.newly_recorded)
             text += (
@@ -42,6 +66,19 @@ class BuildReport:
                 f"content/{published.PUBLISHED_FILE}: commit it."
             )
         return text
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A site checked and planned, with the renderer of its outputs; nothing rendered yet."""
+
+    site: Site
+    plan: Plan
+    theme: ThemeChain
+    renderer: Renderer
+    moment: dt.datetime
+    reconciliation: published.Reconciliation
+    warnings: tuple[Finding, ...]
 
 
 @dataclass(frozen=True)
@@ -55,20 +92,26 @@ class Prepared:
     warnings: tuple[Finding, ...]
 
 
-def load_site(site_dir: Path, base_url: str | None = None, cache: ImageCache | None = None) -> Site:
+def load_site(
+    site_dir: Path,
+    base_url: str | None = None,
+    cache: ImageCache | None = None,
+    parsed: ParsedYamlCache | None = None,
+) -> Site:
     """Read and validate everything; raise ContentErrors listing every problem."""
     config: SiteConfig = load_config(site_dir, base_url)
-    return build_site(config, site_dir, load_records(site_dir), cache)
+    return build_site(config, site_dir, load_records(site_dir, parsed), cache)
 
 
-def prepare(
+def plan_checked(
     site_dir: Path,
     base_url: str | None = None,
     now: dt.datetime | None = None,
     frozen: bool = False,
     cache_dir: Path | None = None,
-) -> Prepared:
-    """Check and render everything, writing nothing; raise CheckFailed with every error.
+    parsed: ParsedYamlCache | None = None,
+) -> Planned:
+    """Check and plan everything, writing nothing; raise CheckFailed with every error.
 
     Processed images are kept in cache_dir (default site_dir/.cache/badgesite/images).
     """
@@ -76,7 +119,7 @@ def prepare(
     cache = ImageCache((cache_dir or default_cache_dir(site_dir)).absolute())
     file_findings = lint_files(site_dir)
     try:
-        site = load_site(site_dir, base_url, cache)
+        site = load_site(site_dir, base_url, cache, parsed)
         reconciliation = published.reconcile(site, frozen)
     except ContentErrors as failure:
         raise CheckFailed(
@@ -89,9 +132,21 @@ def prepare(
     plan: Plan = plan_site(site, theme)
     moment = now or dt.datetime.now(dt.timezone.utc)
     renderer = Renderer(site, plan, theme, moment, cache)
-    # Render everything before the first byte is written, so a template error loses nothing.
-    rendered = tuple(renderer.render_all())
-    return Prepared(site, plan, rendered, reconciliation, tuple(sorted(warnings_of(findings))))
+    warnings = tuple(sorted(warnings_of(findings)))
+    return Planned(site, plan, theme, renderer, moment, reconciliation, warnings)
+
+
+def prepare(
+    site_dir: Path,
+    base_url: str | None = None,
+    now: dt.datetime | None = None,
+    frozen: bool = False,
+    cache_dir: Path | None = None,
+) -> Prepared:
+    """Check and render everything, writing nothing; raise CheckFailed with every error."""
+    planned = plan_checked(site_dir, base_url, now, frozen, cache_dir)
+    rendered = render_outputs(planned.renderer, planned.plan.outputs)
+    return Prepared(planned.site, planned.plan, rendered, planned.reconciliation, planned.warnings)
 
 
 def build(
@@ -101,34 +156,110 @@ def build(
     now: dt.datetime | None = None,
     frozen: bool = False,
     cache_dir: Path | None = None,
+    clean: bool = False,
+    processes: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> BuildReport:
     """Build the site at site_dir into output_dir (default site_dir/output).
 
     A normal build adds newly published award ids to content/published-awards.txt; a frozen
     one (CI) only checks that file and fails when it is out of date.
+
+    The build cache (site_dir/.cache/badgesite/build) says what each output was made from:
+    a rebuild renders only outputs whose sources changed and writes only files whose bytes
+    changed. clean ignores it and builds everything into a fresh folder. Either way,
+    everything is rendered before output_dir is touched, so a failed build changes nothing.
+    processes caps the worker processes (default: one per core; 1 renders in this process).
+    progress, when given, is called with (outputs rendered so far, outputs to render).
     """
     started = time.perf_counter()
     site_dir = site_dir.absolute()
     output_dir = (output_dir or site_dir / "output").absolute()
     check_output_dir(output_dir, site_dir)
-    prepared = prepare(site_dir, base_url, now, frozen, cache_dir)
-    write_site(output_dir, prepared.rendered)
-    reconciliation = prepared.reconciliation
+    parsed = ParsedYamlCache(site_dir, reuse=not clean)
+    planned = plan_checked(site_dir, base_url, now, frozen, cache_dir, parsed)
+    plan = planned.plan
+    fingerprints = fingerprint_outputs(planned.site, plan, planned.theme, planned.moment)
+    identity = BuildIdentity.of(
+        site_dir, output_dir, planned.site.config.base_url, planned.site.config.theme
+    )
+    previous = None if clean or not output_dir.is_dir() else build_cache.read(site_dir, identity)
+    if previous is None:
+        stale = plan.outputs
+        gone: list[str] = []
+    else:
+        stale = tuple(
+            output
+            for output in plan.outputs
+            if not previous.is_current(output.path, fingerprints[output.path], output_dir)
+        )
+        planned_paths = {output.path for output in plan.outputs}
+        gone = [path for path in previous.fingerprints if path not in planned_paths]
+    # Render everything before the first byte is written, so a template error loses nothing.
+    rendered = render_outputs(
+        planned.renderer, stale, processes, _counting(progress, len(stale)) if progress else None
+    )
+    if previous is not None and not stale and not gone:
+        write_report = WriteReport(0, 0)
+    else:
+        write_report = _write(
+            site_dir, output_dir, identity, fingerprints, previous, rendered, gone
+        )
+    parsed.save()
+    reconciliation = planned.reconciliation
     if not frozen and reconciliation.changed:
         write_atomic(
             published.record_path(site_dir),
             published.updated_record_text(site_dir, reconciliation.current).encode("utf-8"),
         )
-    plan = prepared.plan
     return BuildReport(
         output_dir=output_dir,
         pages=len(plan.by_kind(Kind.PAGE)),
         documents=len(plan.by_kind(Kind.JSON)),
         files=sum(len(plan.by_kind(kind)) for kind in (Kind.COPY, Kind.TEXT, Kind.IMAGE)),
         seconds=time.perf_counter() - started,
-        warnings=prepared.warnings,
+        warnings=planned.warnings,
         newly_recorded=() if frozen else reconciliation.new_ids,
+        rendered=len(stale),
+        written=write_report.files,
+        removed=write_report.removed,
+        incremental=previous is not None,
     )
+
+
+def _counting(report: Callable[[int, int], None], total: int) -> Callable[[int], None]:
+    done = 0
+
+    def advance(count: int) -> None:
+        nonlocal done
+        done += count
+        report(done, total)
+
+    return advance
+
+
+def _write(
+    site_dir: Path,
+    output_dir: Path,
+    identity: BuildIdentity,
+    fingerprints: Mapping[str, str],
+    previous: BuildCache | None,
+    rendered: tuple[Rendered, ...],
+    gone: list[str],
+) -> WriteReport:
+    """Apply the rendered outputs (or swap in a fresh folder), then record the cache."""
+    build_cache.forget(site_dir)  # a write cut short must never be trusted
+    if previous is None:
+        report = write_site(output_dir, rendered)
+        files = {path: FileState.of(output_dir / path) for path in fingerprints}
+    else:
+        report = apply_changes(output_dir, rendered, gone)
+        files = dict(previous.files)
+        for item in rendered:
+            files[item.path] = FileState.of(output_dir / item.path)
+    kept = {path: state for path, state in files.items() if state and path in fingerprints}
+    build_cache.save(site_dir, BuildCache(identity, fingerprints, kept))
+    return report
 
 
 def check(

@@ -98,14 +98,29 @@ _frozen_option = click.option(
     default=None,
     help="Where processed images are kept [default: SITE/.cache/badgesite/images].",
 )
+@click.option(
+    "--clean",
+    is_flag=True,
+    help="Ignore the build cache: render everything and write a fresh output folder.",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes that render a large build [default: one per core].",
+)
 def build(
     site_dir: Path,
     output_dir: Path | None,
     base_url: str | None,
     frozen: bool,
     cache_dir: Path | None,
+    clean: bool,
+    jobs: int | None,
 ) -> None:
-    """Build the site into output/."""
+    """Build the site into output/; a rebuild makes only what changed."""
+    bar = _ProgressBar() if sys.stderr.isatty() else None
     try:
         report = build_site(
             site_dir,
@@ -114,16 +129,65 @@ def build(
             now=_build_time(),
             frozen=frozen or _in_ci(),
             cache_dir=cache_dir,
+            clean=clean,
+            processes=jobs,
+            progress=bar.update if bar else None,
         )
     except ContentErrors as errors:
+        _finish(bar)
         _report_errors(errors)
         sys.exit(1)
     except BuildError as error:
+        _finish(bar)
         click.echo(f"error: {error}", err=True)
         click.echo("Nothing was written.", err=True)
         sys.exit(1)
+    _finish(bar)
     _report_warnings(report.warnings)
     click.echo(report.summary())
+
+
+class _ProgressBar:
+    """A progress bar on the terminal for builds that render many outputs; none in CI."""
+
+    def __init__(self) -> None:
+        self._bar = None
+
+    def update(self, done: int, total: int) -> None:
+        if self._bar is None:
+            if total < 500:
+                return
+            self._bar = click.progressbar(length=total, label="Rendering", file=sys.stderr)
+            self._bar.__enter__()
+        self._bar.update(done - self._bar.pos)
+
+    def finish(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+            self._bar = None
+
+
+def _finish(bar: _ProgressBar | None) -> None:
+    if bar is not None:
+        bar.finish()
+
+
+@main.command()
+@click.option(
+    "--site",
+    "site_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="The site folder (the one holding content/).",
+)
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+def serve(site_dir: Path, port: int) -> None:
+    """Serve the site on 127.0.0.1, rebuilding and reloading the browser on every save."""
+    from badgesite.serve import serve as serve_site  # livereload is only needed here
+
+    click.echo(f"Serving http://127.0.0.1:{port}/ (Ctrl+C to stop)")
+    serve_site(site_dir, port)
 
 
 _site_option = click.option(

@@ -7,11 +7,14 @@ import warnings
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from badgesite.errors import ContentError
+
+if TYPE_CHECKING:
+    from badgesite.parsed_cache import ParsedYamlCache
 
 try:
     _FAST_LOADER: type = yaml.CSafeLoader
@@ -141,8 +144,13 @@ def display_path(path: Path, site_dir: Path) -> str:
         return str(path)
 
 
-def read_yaml(path: Path, site_dir: Path) -> tuple[Any, LineLocator] | ContentError:
-    """Parse one YAML file safely, or describe why it cannot be parsed."""
+def read_yaml(
+    path: Path, site_dir: Path, parsed: ParsedYamlCache | None = None
+) -> tuple[Any, LineLocator] | ContentError:
+    """Parse one YAML file safely, or describe why it cannot be parsed.
+
+    With a cache of parsed texts, a text parsed in an earlier build is not parsed again.
+    """
     shown = display_path(path, site_dir)
     # Only a symlink can lead out: load_records has checked the folders on the way here.
     if path.is_symlink() and escapes_site(path, site_dir):
@@ -167,7 +175,10 @@ def read_yaml(path: Path, site_dir: Path) -> tuple[Any, LineLocator] | ContentEr
             "YAML aliases (*name) are not allowed in content: write the value out in full",
         )
     try:
-        data = yaml.load(text, Loader=_RecordLoader)
+        if parsed is None:
+            data = yaml.load(text, Loader=_RecordLoader)
+        else:
+            data = parsed.load(text, lambda source: yaml.load(source, Loader=_RecordLoader))
     except DuplicateKey as exc:
         return ContentError(
             shown, exc.line, exc.key, f"duplicate key (first on line {exc.first_line})"
@@ -205,7 +216,7 @@ def escapes_site(path: Path, site_dir: Path) -> bool:
     return not path.resolve().is_relative_to(site_dir.resolve())
 
 
-def load_records(site_dir: Path) -> LoadResult:
+def load_records(site_dir: Path, parsed: ParsedYamlCache | None = None) -> LoadResult:
     """Read every record file under content/, collecting every problem."""
     content_dir = site_dir / "content"
     records: list[RawRecord] = []
@@ -246,13 +257,13 @@ def load_records(site_dir: Path) -> LoadResult:
                     )
                 )
                 continue
-            parsed = read_yaml(path, site_dir)
-            if isinstance(parsed, ContentError):
-                errors.append(parsed)
+            result = read_yaml(path, site_dir, parsed)
+            if isinstance(result, ContentError):
+                errors.append(result)
                 if kind != "award":
                     broken.add((kind, slug))
                 continue
-            data, locator = parsed
+            data, locator = result
             if kind == "award":
                 records.extend(_award_records(data, shown, locator, errors))
             else:

@@ -1,4 +1,4 @@
-"""Writing: a staging folder filled with every output, then swapped in for output/."""
+"""Writing: a staging folder swapped in for output/, or only the changed files applied."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from badgesite.render import Rendered
 class WriteReport:
     files: int
     bytes: int
+    removed: int = 0
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -103,3 +104,66 @@ def _swap_in(staging: Path, output_dir: Path) -> None:
         os.replace(retired, output_dir)
         raise
     shutil.rmtree(retired, ignore_errors=True)
+
+
+def apply_changes(
+    output_dir: Path, files: Iterable[Rendered], removed: Iterable[str]
+) -> WriteReport:
+    """Update output_dir in place: write each file whose bytes differ (each through a rename,
+    so no file is ever half-written), delete removed outputs and the folders they empty.
+
+    Call it only once everything is rendered: then nothing can fail halfway but the disk.
+    """
+    output_dir = output_dir.absolute()
+    mode = _file_mode()
+    count = 0
+    total = 0
+    for item in files:
+        target = output_dir / item.path
+        data = item.data if item.data is not None else _read(item.source_file)
+        if _same_bytes(target, data):
+            continue
+        write_atomic(target, data)
+        os.chmod(target, mode)  # as a plain write would; mkstemp makes files private
+        count += 1
+        total += len(data)
+    gone = 0
+    for path in sorted(removed):
+        target = output_dir / path
+        try:
+            target.unlink()
+        except FileNotFoundError:
+            continue
+        gone += 1
+        _prune_empty(target.parent, output_dir)
+    return WriteReport(count, total, gone)
+
+
+def _file_mode() -> int:
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _read(path: Path | None) -> bytes:
+    if path is None:
+        raise BuildError("an output has neither bytes nor a file to copy")
+    return path.read_bytes()
+
+
+def _same_bytes(target: Path, data: bytes) -> bool:
+    try:
+        if target.stat().st_size != len(data):
+            return False
+        return target.read_bytes() == data
+    except OSError:
+        return False
+
+
+def _prune_empty(folder: Path, root: Path) -> None:
+    while folder != root and root in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent

@@ -1,0 +1,371 @@
+"""Incremental builds: after any sequence of edits, the output is what a clean build makes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from badgesite import build_cache
+from badgesite.build import build
+from badgesite.checks import CheckFailed
+from conftest import FIXED_NOW, GOLDEN_SITE, REPO, tree_bytes
+
+EARLIER = dt.datetime(2025, 1, 1, 12, 0, tzinfo=dt.timezone.utc)  # before an award expires
+AWARD_TEMPLATE = REPO / "themes" / "default" / "templates" / "award.html"
+
+
+def tree_with_modes(root: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file's bytes and permissions, and every folder: what a host would serve."""
+    found: dict[str, tuple[bytes, int]] = {}
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root).as_posix()
+        if path.is_dir():
+            found[relative + "/"] = (b"", path.stat().st_mode & 0o777)
+        else:
+            found[relative] = (path.read_bytes(), path.stat().st_mode & 0o777)
+    return found
+
+
+def _replace_line(path: Path, key: str, value: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    pattern = re.compile(rf"^(\s*){key}: .*$", re.MULTILINE)
+    if pattern.search(text):
+        text = pattern.sub(lambda match: f"{match.group(1)}{key}: {value}", text, count=1)
+    else:
+        text += f"{key}: {value}\n"
+    path.write_text(text, encoding="utf-8")
+
+
+class Editor:
+    """Edits a site the way its author would, always leaving it buildable."""
+
+    def __init__(self, site: Path) -> None:
+        self.site = site
+        self.content = site / "content"
+        self.extra: dict[str, dict[str, object]] = {}  # award id -> its settings
+        self.now = FIXED_NOW
+
+    def apply(self, edit: str, number: int) -> None:
+        getattr(self, edit)(number)
+
+    def award(self, number: int) -> None:
+        _replace_line(
+            self.content / "awards/ada.yaml", "  narrative", f"Built kit number {number}."
+        )
+
+    def earner(self, number: int) -> None:
+        name = ("ada", "bo")[number % 2]
+        _replace_line(self.content / f"earners/{name}.yaml", "headline", f"Maker {number}")
+
+    def visibility(self, number: int) -> None:
+        _replace_line(
+            self.content / "earners/bo.yaml", "visibility", ("public", "unlisted")[number % 2]
+        )
+
+    def badge(self, number: int) -> None:
+        name = ("soldering", "laser-cutting")[number % 2]
+        _replace_line(self.content / f"badges/{name}.yaml", "description", f"Version {number}.")
+
+    def issuer(self, number: int) -> None:
+        _replace_line(
+            self.content / "issuers/harbour-lab.yaml", "description", f"Makerspace {number}."
+        )
+
+    def add_award(self, number: int) -> None:
+        hex_digits = hashlib.md5(str(number).encode()).hexdigest()
+        award_id = "-".join(
+            (hex_digits[:8], hex_digits[8:12], "4" + hex_digits[13:16], "8" + hex_digits[17:20])
+        )
+        award_id += "-" + hex_digits[20:32]
+        self.extra[award_id] = {
+            "earner": ("ada", "bo")[number % 2],
+            "badge": ("soldering", "laser-cutting")[(number // 2) % 2],
+            "revoked": False,
+            "number": number,
+        }
+        self._write_extra(award_id)
+
+    def revoke(self, number: int) -> None:
+        if self.extra:
+            award_id = sorted(self.extra)[number % len(self.extra)]
+            self.extra[award_id]["revoked"] = True
+            self._write_extra(award_id)
+
+    def withdraw(self, number: int) -> None:
+        if not self.extra:
+            return
+        award_id = sorted(self.extra)[number % len(self.extra)]
+        del self.extra[award_id]
+        (self.content / f"awards/extra-{award_id}.yaml").unlink()
+        with open(self.content / "withdrawn-awards.txt", "a", encoding="utf-8") as stream:
+            stream.write(f"{award_id} 2026-10-01 asked to be removed\n")
+
+    def template(self, number: int) -> None:
+        override = self.site / "templates" / "award.html"
+        if number % 3 == 0:
+            shutil.rmtree(self.site / "templates", ignore_errors=True)
+        else:
+            override.parent.mkdir(exist_ok=True)
+            override.write_text(
+                AWARD_TEMPLATE.read_text(encoding="utf-8") + f"<!-- {number} -->\n",
+                encoding="utf-8",
+            )
+
+    def time(self, number: int) -> None:
+        self.now = (FIXED_NOW, EARLIER)[number % 2]
+
+    def _write_extra(self, award_id: str) -> None:
+        settings = self.extra[award_id]
+        identity = hashlib.sha256(award_id.encode()).hexdigest()
+        text = (
+            f"id: {award_id}\nbadge: {settings['badge']}\nearner: {settings['earner']}\n"
+            f"recipient:\n  identity: sha256${identity}\n  salt: s{settings['number']}\n"
+            "issued_on: 2024-07-01\n"
+        )
+        if settings["revoked"]:
+            text += "revoked:\n  date: 2024-08-01\n  reason: Mistake.\n"
+        (self.content / f"awards/extra-{award_id}.yaml").write_text(text, encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def images(tmp_path_factory) -> Path:
+    """One image cache for these tests: making images is not what they test."""
+    return tmp_path_factory.mktemp("image-cache")
+
+
+EDITS = st.lists(
+    st.tuples(
+        st.sampled_from(
+            [
+                "award",
+                "earner",
+                "visibility",
+                "badge",
+                "issuer",
+                "add_award",
+                "revoke",
+                "withdraw",
+                "template",
+                "time",
+                "tamper",
+            ]
+        ),
+        st.integers(0, 10_000),
+    ),
+    min_size=1,
+    max_size=3,
+)
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(edits=EDITS)
+def test_incremental_build_equals_clean_build(tmp_path_factory, images, edits) -> None:
+    work = tmp_path_factory.mktemp("incremental")
+    site = work / "site"
+    shutil.copytree(GOLDEN_SITE, site)
+    output = site / "output"
+    editor = Editor(site)
+    build(site, output, now=editor.now, cache_dir=images, processes=1)
+    for step, (edit, number) in enumerate(edits):
+        if edit == "tamper":
+            victim = sorted(path for path in output.rglob("*") if path.is_file())
+            victim[number % len(victim)].write_bytes(b"changed by hand")
+        else:
+            editor.apply(edit, number)
+        reference = work / f"reference-{step}"
+        shutil.copytree(site, reference, ignore=shutil.ignore_patterns("output", ".cache"))
+        report = build(site, output, now=editor.now, cache_dir=images, processes=1)
+        assert report.incremental
+        build(reference, reference / "output", now=editor.now, cache_dir=images, processes=1)
+        assert tree_with_modes(output) == tree_with_modes(reference / "output"), (edits, step)
+
+
+def test_a_rebuild_with_nothing_changed_renders_and_writes_nothing(
+    site: Path, tmp_path, images
+) -> None:
+    first = build(site, site / "output", now=FIXED_NOW, cache_dir=images)
+    assert not first.incremental and first.rendered == first.pages + first.documents + first.files
+    again = build(site, site / "output", now=FIXED_NOW, cache_dir=images)
+    assert again.incremental and again.rendered == 0 and again.written == 0
+    assert "reused" in again.summary()
+
+
+def test_one_award_changed_renders_only_what_shows_it(site: Path, tmp_path, images) -> None:
+    build(site, site / "output", now=FIXED_NOW, cache_dir=images)
+    _replace_line(site / "content/awards/ada.yaml", "  narrative", "Built a theremin.")
+    report = build(site, site / "output", now=FIXED_NOW, cache_dir=images)
+    # Ada's awards (page, JSON, baked image, card each), her profile, and the site-wide
+    # pages (home, skills, 404, sitemap, ...) - not Bo's awards nor the badge images.
+    assert 0 < report.rendered < (report.pages + report.documents + report.files) / 2
+    assert report.written >= 1
+    assert (
+        "theremin"
+        in (site / "output/assertions/2f1c7a52-6a1b-4d7e-9a3e-0c8b5d1e9f01/index.html").read_text()
+    )
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        b"not json",
+        b'{"format": "badgesite-build-cache-1", "identity": {}, "outputs": {}}',
+        b'{"format": "badgesite-build-cache-1", "outputs": [1, 2]}',
+        b"\x80\x04\x95",
+    ],
+)
+def test_a_damaged_cache_is_ignored(site: Path, tmp_path, images, damage: bytes) -> None:
+    build(site, site / "output", now=FIXED_NOW, cache_dir=images)
+    build_cache.cache_path(site).write_bytes(damage)
+    report = build(site, site / "output", now=FIXED_NOW, cache_dir=images)
+    assert not report.incremental
+
+
+def test_a_cache_made_for_another_output_or_base_url_is_ignored(
+    site: Path, tmp_path, images
+) -> None:
+    build(site, site / "output", now=FIXED_NOW, cache_dir=images)
+    elsewhere = build(site, tmp_path / "elsewhere", now=FIXED_NOW, cache_dir=images)
+    assert not elsewhere.incremental
+    other_url = build(
+        site,
+        tmp_path / "elsewhere",
+        base_url="https://other.example/",
+        now=FIXED_NOW,
+        cache_dir=images,
+    )
+    assert not other_url.incremental
+    assert "https://other.example/" in (tmp_path / "elsewhere/index.html").read_text()
+
+
+def test_a_cache_with_wrong_fingerprints_is_not_trusted_for_tampered_files(
+    site: Path, tmp_path, images
+) -> None:
+    build(site, site / "output", now=FIXED_NOW, cache_dir=images)
+    (site / "output/index.html").unlink()
+    report = build(site, site / "output", now=FIXED_NOW, cache_dir=images)
+    assert report.incremental and report.rendered == 1
+    assert (site / "output/index.html").is_file()
+
+
+def test_clean_ignores_the_cache(site: Path, tmp_path, images) -> None:
+    build(site, site / "output", now=FIXED_NOW, cache_dir=images)
+    (site / "output/stray.txt").write_text("left by hand")
+    report = build(site, site / "output", now=FIXED_NOW, cache_dir=images, clean=True)
+    assert not report.incremental
+    assert not (site / "output/stray.txt").exists()
+
+
+def test_a_failed_incremental_build_leaves_output_and_cache_as_they_were(
+    site: Path, tmp_path, images
+) -> None:
+    build(site, site / "output", now=FIXED_NOW, cache_dir=images)
+    before = tree_with_modes(site / "output")
+    _replace_line(site / "content/awards/ada.yaml", "  narrative", "Changed.")
+    (site / "templates").mkdir()
+    (site / "templates/award.html").write_text("{{ no_such_thing }}")
+    with pytest.raises(Exception):  # noqa: B017 - a template error, whichever kind
+        build(site, site / "output", now=FIXED_NOW, cache_dir=images)
+    assert tree_with_modes(site / "output") == before
+    shutil.rmtree(site / "templates")
+    _replace_line(
+        site / "content/awards/ada.yaml", "  narrative", "Built a *fuzz pedal* kit in one evening."
+    )
+    assert build(site, site / "output", now=FIXED_NOW, cache_dir=images).incremental
+
+
+def test_a_content_error_in_an_incremental_build_writes_nothing(
+    site: Path, tmp_path, images
+) -> None:
+    build(site, site / "output", now=FIXED_NOW, cache_dir=images)
+    before = tree_with_modes(site / "output")
+    _replace_line(site / "content/awards/ada.yaml", "  badge", "no-such-badge")
+    with pytest.raises(CheckFailed):
+        build(site, site / "output", now=FIXED_NOW, cache_dir=images)
+    assert tree_with_modes(site / "output") == before
+
+
+def test_parallel_rendering_makes_the_same_files(tmp_path, images, monkeypatch) -> None:
+    from badgesite import parallel
+
+    monkeypatch.setattr(parallel, "PARALLEL_THRESHOLD", 1)
+    monkeypatch.setattr(parallel, "_CHUNK", 3)
+    forked = []
+    real = parallel._render_forked
+
+    def spy(renderer, outputs, processes, progress=None):
+        forked.append(processes)
+        return real(renderer, outputs, processes, progress)
+
+    monkeypatch.setattr(parallel, "_render_forked", spy)
+    build(
+        GOLDEN_SITE, tmp_path / "serial", now=FIXED_NOW, cache_dir=images, processes=1, clean=True
+    )
+    build(
+        GOLDEN_SITE, tmp_path / "forked", now=FIXED_NOW, cache_dir=images, processes=2, clean=True
+    )
+    assert forked == [2]
+    assert tree_bytes(tmp_path / "forked") == tree_bytes(tmp_path / "serial")
+
+
+def test_unchanged_records_are_not_parsed_again(site: Path, images, monkeypatch) -> None:
+    from badgesite import load
+
+    build(site, site / "output", now=FIXED_NOW, cache_dir=images)
+    parsed_texts = []
+    real_load = load.yaml.load
+
+    def counting_load(text, Loader):
+        parsed_texts.append(text)
+        return real_load(text, Loader=Loader)
+
+    monkeypatch.setattr(load.yaml, "load", counting_load)
+    _replace_line(site / "content/earners/bo.yaml", "headline", "Welder")
+    report = build(site, site / "output", now=FIXED_NOW, cache_dir=images)
+    assert report.incremental
+    assert (site / "content/earners/bo.yaml").read_text() in parsed_texts
+    unchanged = [
+        *(site / "content/awards").glob("*.yaml"),
+        *(site / "content/badges").glob("*.yaml"),
+        site / "content/earners/ada.yaml",
+    ]
+    assert not {path.read_text() for path in unchanged} & set(parsed_texts)
+
+
+class _RunsCode:
+    def __reduce__(self):
+        return (Path.touch, (Path("/tmp/badgesite-parsed-cache-ran-code"),))
+
+
+def test_a_parsed_records_cache_that_would_run_code_is_ignored(site: Path, images) -> None:
+    import pickle
+
+    from badgesite.parsed_cache import CACHE_FILE
+
+    marker = Path("/tmp/badgesite-parsed-cache-ran-code")
+    marker.unlink(missing_ok=True)
+    build(site, site / "output", now=FIXED_NOW, cache_dir=images)
+    expected = tree_bytes(site / "output")
+    (site / CACHE_FILE).write_bytes(pickle.dumps(("badgesite-parsed-yaml-1", {b"x": _RunsCode()})))
+    build(site, site / "output", now=FIXED_NOW, cache_dir=images, clean=True)
+    assert not marker.exists()
+    assert tree_bytes(site / "output") == expected
+
+
+def test_progress_is_reported_for_every_rendered_output(site: Path, images) -> None:
+    seen: list[tuple[int, int]] = []
+    report = build(
+        site, site / "output", now=FIXED_NOW, cache_dir=images, progress=lambda *a: seen.append(a)
+    )
+    total = report.pages + report.documents + report.files
+    assert seen[-1] == (total, total) and len(seen) == total
