@@ -134,3 +134,18 @@ def test_plan_lists_every_published_output(site: Path) -> None:
     assert "badges/certified-maker.png" in paths
     assert plan.sitemap_urls[:3] == ("", "skills/", "issuers/harbour-lab/")
     assert "earners/bo/" not in plan.sitemap_urls
+
+
+def test_atomic_writes_are_readable_like_plain_writes(tmp_path: Path) -> None:
+    import os
+
+    from badgesite.atomic import write_atomic
+
+    plain = tmp_path / "plain.txt"
+    plain.write_bytes(b"x")
+    atomic = tmp_path / "atomic.txt"
+    write_atomic(atomic, b"x")
+    assert atomic.stat().st_mode == plain.stat().st_mode
+    os.chmod(atomic, 0o600)
+    write_atomic(atomic, b"y")
+    assert atomic.stat().st_mode & 0o777 == 0o600 and atomic.read_bytes() == b"y"

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from badgesite import published, urls
+from badgesite.atomic import write_atomic
 from badgesite.build import load_site
 from badgesite.checks import errors_of, lint_files
 from badgesite.errors import BadgesiteError, ContentErrors, did_you_mean
@@ -22,7 +23,6 @@ from badgesite.fields import EMAIL_PATTERN, is_http_url
 from badgesite.load import SLUG_PATTERN
 from badgesite.model import Award, Site
 from badgesite.openbadges.hashing import hash_identity, new_salt
-from badgesite.write import write_atomic
 from badgesite.yamledit import EditProblem, add_keys, find_award, has_key, replace_scalar
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from badgesite import build_cache, published
+from badgesite.atomic import write_atomic
 from badgesite.build_cache import BuildCache, BuildIdentity, FileState
 from badgesite.checks import CheckFailed, Finding, errors_of, lint_files, lint_site, warnings_of
 from badgesite.config import SiteConfig, load_config
@@ -26,7 +27,6 @@ from badgesite.write import (
     WriteReport,
     apply_changes,
     check_output_dir,
-    write_atomic,
     write_site,
 )
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -14,6 +13,7 @@ from pathlib import Path
 import PIL
 
 from badgesite import __version__
+from badgesite.atomic import write_atomic
 
 CACHE_FOLDER = Path(".cache") / "badgesite" / "images"
 
@@ -69,15 +69,5 @@ class ImageCache:
     @staticmethod
     def _store(path: Path, data: bytes) -> None:
         # A cache that cannot be written (read-only checkout, full disk) only costs time.
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-            try:
-                with os.fdopen(handle, "wb") as stream:
-                    stream.write(data)
-                os.replace(temporary, path)
-            except BaseException:
-                Path(temporary).unlink(missing_ok=True)
-                raise
-        except OSError:
-            pass
+        with contextlib.suppress(OSError):
+            write_atomic(path, data)

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from badgesite import __version__, published
+from badgesite.atomic import write_atomic
 from badgesite.authoring import AwardRequest, award_record, dump_yaml
 from badgesite.build import load_site
 from badgesite.bulk import slugify
 from badgesite.checks import PLACEHOLDER_BASE_URL
 from badgesite.config import base_url_problem, normalize_base_url
 from badgesite.errors import BadgesiteError
-from badgesite.write import write_atomic
 
 TEMPLATES = Path(__file__).parent / "scaffold"
 SAMPLE_EARNER = "sample-earner"

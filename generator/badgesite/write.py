@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from badgesite.atomic import write_atomic
 from badgesite.errors import BuildError
 from badgesite.render import Rendered
 
@@ -18,19 +19,6 @@ class WriteReport:
     files: int
     bytes: int
     removed: int = 0
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write data to path through a temporary file and a rename: never a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 # Every build writes this file, so a folder holding it is one badgesite may replace.

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import html
-import os
 import re
 import struct
-import tempfile
 import zlib
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
+
+from badgesite.atomic import write_atomic
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 KEYWORD = b"openbadges"
@@ -208,15 +208,7 @@ def bake_file(source: Path, payload: str, target: Path) -> str:
         baked = bake(data, payload)
     except BakeError as exc:
         raise BakeError(f"{source.name}: {exc}") from exc
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(baked)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_atomic(target, baked)
     return kind
 
 

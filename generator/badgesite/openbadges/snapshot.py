@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import re
 import tempfile
 import unicodedata
@@ -13,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from badgesite.atomic import write_atomic
 from badgesite.images import ImageFile, ImageProblem, inspect_image
 from badgesite.load import SLUG_PATTERN
 from badgesite.openbadges.fetch import Fetcher, FetchProblem, parse_json, read_local
@@ -159,7 +159,7 @@ def _save(
         "image": image_entry,
     }
     data = (json.dumps(snapshot, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-    _write_atomic(path, data)
+    write_atomic(path, data)
 
 
 def _document(document: RetrievedDocument | None, embedded: bool) -> dict[str, Any] | None:
@@ -185,17 +185,6 @@ def _save_image(folder: Path, key: str, image: RetrievedImage) -> dict[str, str]
         candidate.replace(target)
     url = image.url if image.url.startswith(("http://", "https://")) else ""
     return {"url": url, "file": f"{key}/{target.name}"}
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -261,7 +250,7 @@ def _refresh(path: Path, fetcher: Fetcher, now: dt.datetime | None) -> RefreshRe
         snapshot["verified"] = timestamp(now or dt.datetime.now(dt.timezone.utc))
         snapshot["problems"] = [str(problem)]
         data = (json.dumps(snapshot, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-        _write_atomic(path, data)
+        write_atomic(path, data)
         return RefreshResult(key, before, "gone", str(problem))
     report = verify(retrieved, now)
     after = report.status
