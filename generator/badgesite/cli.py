@@ -73,8 +73,7 @@ _frozen_option = click.option(
 )
 
 
-@main.command()
-@click.option(
+_site_option = click.option(
     "--site",
     "site_dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -82,6 +81,10 @@ _frozen_option = click.option(
     show_default=True,
     help="The site folder (the one holding content/).",
 )
+
+
+@main.command()
+@_site_option
 @click.option(
     "--output",
     "-o",
@@ -173,14 +176,7 @@ def _finish(bar: _ProgressBar | None) -> None:
 
 
 @main.command()
-@click.option(
-    "--site",
-    "site_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=".",
-    show_default=True,
-    help="The site folder (the one holding content/).",
-)
+@_site_option
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
 def serve(site_dir: Path, port: int) -> None:
     """Serve the site on 127.0.0.1, rebuilding and reloading the browser on every save."""
@@ -188,16 +184,6 @@ def serve(site_dir: Path, port: int) -> None:
 
     click.echo(f"Serving http://127.0.0.1:{port}/ (Ctrl+C to stop)")
     serve_site(site_dir, port)
-
-
-_site_option = click.option(
-    "--site",
-    "site_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=".",
-    show_default=True,
-    help="The site folder (the one holding content/).",
-)
 
 
 @main.command()
