@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from badgesite.errors import ContentError
+from badgesite.openbadges.json_text import FetchProblem, parse_json, read_local
+from badgesite.openbadges.snapshot_format import MAX_SNAPSHOT_BYTES, imported_dir
 
 if TYPE_CHECKING:
     from badgesite.parsed_cache import ParsedYamlCache
@@ -112,6 +114,25 @@ class LineLocator:
         return line
 
 
+class JsonKeyLocator:
+    """Finds the line of a top-level key in a snapshot, which `badgesite import` writes indented.
+
+    Only top-level keys are looked up: the snapshot is written by us, and its nested documents
+    are foreign JSON whose errors are reported against the key that holds them.
+    """
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+
+    def line(self, key_path: Sequence[Hashable]) -> int:
+        """1-based line of the first key in key_path, or 1 when it is not found."""
+        if not key_path:
+            return 1
+        key = str(key_path[0])
+        match = re.search(rf'^  "{re.escape(key)}":', self._text, re.MULTILINE)
+        return self._text.count("\n", 0, match.start()) + 1 if match else 1
+
+
 @dataclass(frozen=True)
 class RawRecord:
     """One record as parsed, before validation: its data and where it came from."""
@@ -120,7 +141,7 @@ class RawRecord:
     slug: str | None
     source: str
     data: Any
-    locator: LineLocator = field(repr=False, compare=False)
+    locator: LineLocator | JsonKeyLocator = field(repr=False, compare=False)
     prefix: tuple[Hashable, ...] = ()
 
     def line(self, *key_path: Hashable) -> int:
@@ -217,7 +238,7 @@ def escapes_site(path: Path, site_dir: Path) -> bool:
 
 
 def load_records(site_dir: Path, parsed: ParsedYamlCache | None = None) -> LoadResult:
-    """Read every record file under content/, collecting every problem."""
+    """Read every record file and imported snapshot under content/, collecting every problem."""
     content_dir = site_dir / "content"
     records: list[RawRecord] = []
     errors: list[ContentError] = []
@@ -268,7 +289,38 @@ def load_records(site_dir: Path, parsed: ParsedYamlCache | None = None) -> LoadR
                 records.extend(_award_records(data, shown, locator, errors))
             else:
                 records.append(RawRecord(kind, slug, shown, data, locator))
+    records.extend(_imported_records(site_dir, errors, broken))
     return LoadResult(tuple(records), frozenset(broken), tuple(errors))
+
+
+def _imported_records(
+    site_dir: Path, errors: list[ContentError], broken: set[tuple[str, str]]
+) -> list[RawRecord]:
+    """The snapshots `badgesite import` saved, parsed but not yet checked; folders hold images."""
+    folder = imported_dir(site_dir)
+    if not folder.is_dir():
+        return []
+    records = []
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or path.is_dir():
+            continue
+        shown = display_path(path, site_dir)
+        if path.suffix != ".json":
+            errors.append(ContentError(shown, 0, "", "not a snapshot: imported/ holds .json"))
+            continue
+        if not SLUG_PATTERN.match(path.stem):
+            errors.append(ContentError(shown, 0, "", f"file name '{path.stem}' is not a slug"))
+            continue
+        try:
+            raw = read_local(path, MAX_SNAPSHOT_BYTES)
+            data = parse_json(raw, shown)
+        except FetchProblem as problem:
+            errors.append(ContentError(shown, 0, "", str(problem)))
+            broken.add(("imported", path.stem))
+            continue
+        locator = JsonKeyLocator(raw.decode("utf-8", "replace"))
+        records.append(RawRecord("imported", path.stem, shown, data, locator))
+    return records
 
 
 def _award_records(

@@ -14,10 +14,10 @@ from badgesite.errors import ContentError, ContentErrors, did_you_mean
 from badgesite.fields import FieldReader
 from badgesite.image_cache import ImageCache
 from badgesite.images import ImageFile, ImageProblem, inspect_image
-from badgesite.load import SLUG_PATTERN, LoadResult, RawRecord, display_path
-from badgesite.openbadges import snapshot
-from badgesite.openbadges.fetch import FetchProblem, parse_json, read_local
+from badgesite.load import SLUG_PATTERN, LoadResult, RawRecord
 from badgesite.openbadges.reader import ForeignAssertion, parse_date, read_assertion
+from badgesite.openbadges.snapshot_format import FORMAT, SNAPSHOT_FIELDS, STATUSES, imported_dir
+from badgesite.openbadges.snapshot_read import retrieved_from_snapshot, snapshot_image
 
 BADGE_KINDS = ("badge", "exam", "certification")
 VISIBILITIES = ("public", "unlisted", "private")
@@ -408,7 +408,13 @@ class _Builder:
         return None
 
     def build(self) -> Site:
-        by_kind: dict[str, list[RawRecord]] = {"issuer": [], "badge": [], "earner": [], "award": []}
+        by_kind: dict[str, list[RawRecord]] = {
+            "issuer": [],
+            "badge": [],
+            "earner": [],
+            "award": [],
+            "imported": [],
+        }
         for record in self.loaded.records:
             by_kind[record.kind].append(record)
         issuers = self._collect(by_kind["issuer"], self.issuer)
@@ -431,8 +437,8 @@ class _Builder:
         self._check_requirements(badges, by_kind["badge"])
         earners = self._collect(by_kind["earner"], self.earner)
         awards = self._awards(by_kind["award"], badges, earners)
-        imported = self._imported(earners)
-        if not self.loaded.records and not self.errors:
+        imported = self._imported(by_kind["imported"], earners)
+        if not any(record.kind != "imported" for record in self.loaded.records) and not self.errors:
             self.errors.append(
                 ContentError(
                     "content",
@@ -716,47 +722,34 @@ class _Builder:
             return None
         return Revocation(date, reason)
 
-    def _imported(self, earners: Mapping[str, Earner]) -> dict[str, ImportedBadge]:
-        folder = snapshot.imported_dir(self.root)
-        if not folder.is_dir():
-            return {}
+    def _imported(
+        self, records: list[RawRecord], earners: Mapping[str, Earner]
+    ) -> dict[str, ImportedBadge]:
         found: dict[str, ImportedBadge] = {}
-        for path in sorted(folder.iterdir()):
-            if path.name.startswith(".") or path.is_dir():
-                continue  # folders hold the snapshots' images
-            badge = self.imported_badge(path, earners)
+        for record in records:
+            badge = self.imported_badge(record, earners)
             if badge is not None:
                 found[badge.key] = badge
         return found
 
-    def imported_badge(self, path: Path, earners: Mapping[str, Earner]) -> ImportedBadge | None:
-        shown = display_path(path, self.root)
-        if path.suffix != ".json":
-            self.errors.append(ContentError(shown, 0, "", "not a snapshot: imported/ holds .json"))
-            return None
-        if not SLUG_PATTERN.match(path.stem):
-            self.errors.append(ContentError(shown, 0, "", f"file name '{path.stem}' is not a slug"))
-            return None
-        try:
-            raw = read_local(path, snapshot.MAX_SNAPSHOT_BYTES)
-            data = parse_json(raw, shown)
-        except FetchProblem as problem:
-            self.errors.append(ContentError(shown, 0, "", str(problem)))
-            return None
-        source_text = raw.decode("utf-8", "replace")
+    def imported_badge(
+        self, record: RawRecord, earners: Mapping[str, Earner]
+    ) -> ImportedBadge | None:
+        shown = record.source
+        data = record.data
         before = len(self.errors)
 
         def error(key: str, message: str) -> None:
-            self.errors.append(ContentError(shown, _json_line(source_text, key), key, message))
+            self.errors.append(ContentError(shown, record.line(key), key, message))
 
         if not isinstance(data, dict):
             self.errors.append(ContentError(shown, 1, "", "expected a JSON object"))
             return None
         for key in data:
-            if key not in snapshot.SNAPSHOT_FIELDS:
-                error(key, f"unknown field{did_you_mean(str(key), snapshot.SNAPSHOT_FIELDS)}")
-        if data.get("format") != snapshot.FORMAT:
-            error("format", f"expected '{snapshot.FORMAT}' (made by `badgesite import`)")
+            if key not in SNAPSHOT_FIELDS:
+                error(key, f"unknown field{did_you_mean(str(key), SNAPSHOT_FIELDS)}")
+        if data.get("format") != FORMAT:
+            error("format", f"expected '{FORMAT}' (made by `badgesite import`)")
         earner_slug = data.get("earner")
         earner = earners.get(earner_slug) if isinstance(earner_slug, str) else None
         if earner is None and not (
@@ -772,26 +765,26 @@ class _Builder:
             else:
                 moments[key] = parsed.moment
         status = data.get("status")
-        if status not in snapshot.STATUSES:
-            error("status", f"{status!r} is not one of: {', '.join(snapshot.STATUSES)}")
+        if status not in STATUSES:
+            error("status", f"{status!r} is not one of: {', '.join(STATUSES)}")
         entry = data.get("assertion")
         if not (isinstance(entry, dict) and isinstance(entry.get("json"), dict)):
             error("assertion", "expected the retrieved assertion as {url, json}")
             return None
-        assertion = read_assertion(snapshot.retrieved_from_snapshot(data))
+        assertion = read_assertion(retrieved_from_snapshot(data))
         if not assertion.badge.name:
             error("badge", "the badge class has no name")
         if not assertion.badge.issuer.name:
             error("issuer", "the issuer profile has no name")
         image = None
         try:
-            image = snapshot.snapshot_image(path, data)
+            image = snapshot_image(imported_dir(self.root) / f"{record.slug}.json", data)
         except ImageProblem as problem:
             error("image", str(problem))
         if len(self.errors) > before or earner is None:
             return None
         return ImportedBadge(
-            key=path.stem,
+            key=str(record.slug),
             earner=earner,
             assertion=assertion,
             image=image,
@@ -800,12 +793,6 @@ class _Builder:
             verified_status=str(status),
             source=shown,
         )
-
-
-def _json_line(text: str, key: str) -> int:
-    """The line of a top-level key in a snapshot, which `badgesite import` writes indented."""
-    match = re.search(rf'^  "{re.escape(key)}":', text, re.MULTILINE)
-    return text.count("\n", 0, match.start()) + 1 if match else 1
 
 
 def build_site(

@@ -6,29 +6,28 @@ from __future__ import annotations
 import functools
 import http.client
 import ipaddress
-import json
-import re
 import socket
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-MAX_JSON_BYTES = 1024 * 1024
+# Re-exported: the JSON caps and readers were defined here before they moved to json_text.
+from badgesite.openbadges.json_text import MAX_JSON_BYTES as MAX_JSON_BYTES
+from badgesite.openbadges.json_text import MAX_JSON_DEPTH as MAX_JSON_DEPTH
+from badgesite.openbadges.json_text import FetchProblem as FetchProblem
+from badgesite.openbadges.json_text import json_depth as json_depth
+from badgesite.openbadges.json_text import parse_json as parse_json
+from badgesite.openbadges.json_text import read_local as read_local
+
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
-MAX_JSON_DEPTH = 32
 MAX_REDIRECTS = 5
 TIMEOUT_SECONDS = 10.0
 USER_AGENT = "badgesite (Open Badges import and verification)"
 JSON_ACCEPT = "application/ld+json, application/json;q=0.9, */*;q=0.1"
-
-
-class FetchProblem(Exception):
-    """Why a document could not be retrieved or read; the message is shown to the user."""
 
 
 @dataclass(frozen=True)
@@ -249,50 +248,3 @@ class Fetcher:
 
     def fetch_image(self, url: str) -> Fetched:
         return self.fetch(url, MAX_IMAGE_BYTES, "image/png, image/svg+xml;q=0.9")
-
-
-def read_local(path: Path, max_bytes: int) -> bytes:
-    """A local file's bytes, refused past max_bytes before reading them all."""
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise FetchProblem(f"{path}: {size} bytes; the limit is {max_bytes}")
-        return path.read_bytes()
-    except OSError as error:
-        raise FetchProblem(f"{path}: cannot read ({error.strerror or error})") from None
-
-
-def parse_json(data: bytes, where: str) -> Any:
-    """JSON text to values, refusing oversize input and nesting deeper than MAX_JSON_DEPTH."""
-    if len(data) > MAX_JSON_BYTES:
-        raise FetchProblem(f"{where}: {len(data)} bytes of JSON; the limit is {MAX_JSON_BYTES}")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise FetchProblem(f"{where}: not UTF-8 text") from None
-    # Measured before parsing: a deep enough document would exhaust the parser's recursion.
-    depth = json_depth(text)
-    if depth > MAX_JSON_DEPTH:
-        raise FetchProblem(
-            f"{where}: JSON nested {depth} levels deep; the limit is {MAX_JSON_DEPTH}"
-        )
-    try:
-        return json.loads(text)
-    except (ValueError, RecursionError) as error:
-        raise FetchProblem(f"{where}: not JSON ({error})") from None
-
-
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_BRACKET = re.compile(r"[\[\]{}]")
-
-
-def json_depth(text: str) -> int:
-    """The deepest nesting of [ and { in JSON text, not counting brackets inside strings."""
-    depth = deepest = 0
-    for match in _BRACKET.finditer(_JSON_STRING.sub("", text)):
-        if match.group() in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        else:
-            depth -= 1
-    return deepest

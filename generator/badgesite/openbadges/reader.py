@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from badgesite.openbadges.retrieve import Retrieved, hosted_url
+from badgesite.openbadges.documents import Retrieved, hosted_url
 
 MAX_TEXT = 4000
 MAX_SHORT_TEXT = 300

@@ -5,11 +5,16 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
+from badgesite.openbadges.documents import (
+    Retrieved,
+    RetrievedDocument,
+    RetrievedImage,
+    hosted_url,
+)
 from badgesite.openbadges.fetch import (
     MAX_IMAGE_BYTES,
     MAX_JSON_BYTES,
@@ -20,51 +25,6 @@ from badgesite.openbadges.fetch import (
     read_local,
 )
 from badgesite.openbadges.unbake import UnbakeProblem, baked_payload, is_png, is_svg
-
-
-@dataclass(frozen=True)
-class RetrievedDocument:
-    """A JSON document as retrieved; url is empty when it was embedded or read from a file."""
-
-    url: str
-    json: Any
-
-    @property
-    def mapping(self) -> dict[str, Any]:
-        return self.json if isinstance(self.json, dict) else {}
-
-
-@dataclass(frozen=True)
-class RetrievedImage:
-    """An image's bytes and where they came from (a URL, or 'data:' for a data URI)."""
-
-    url: str
-    data: bytes
-
-
-@dataclass(frozen=True)
-class Retrieved:
-    """Everything one import or verification fetched; problems say what could not be."""
-
-    source: str
-    assertion: RetrievedDocument
-    badge: RetrievedDocument | None
-    badge_embedded: bool
-    issuer: RetrievedDocument | None
-    issuer_embedded: bool
-    revocation_list: RetrievedDocument | None
-    badge_image: RetrievedImage | None
-    problems: tuple[str, ...]
-    retrieved_at: dt.datetime
-
-
-def hosted_url(assertion: dict[str, Any]) -> str:
-    """The URL a hosted assertion is verified at: 2.0 `id`, or 1.0 `verify.url`."""
-    verify = assertion.get("verify")
-    if isinstance(verify, dict) and isinstance(verify.get("url"), str):
-        return verify["url"]
-    identifier = assertion.get("id")
-    return identifier if isinstance(identifier, str) else ""
 
 
 def is_url(value: str) -> bool:

@@ -1,4 +1,4 @@
-"""Snapshots of imported badges in content/imported/: writing, reading back, refreshing."""
+"""Snapshots of imported badges in content/imported/: importing, saving and refreshing them."""
 
 from __future__ import annotations
 
@@ -13,33 +13,17 @@ from pathlib import Path
 from typing import Any
 
 from badgesite.atomic import write_atomic
-from badgesite.images import ImageFile, ImageProblem, inspect_image
+from badgesite.images import ImageProblem, inspect_image
 from badgesite.load import SLUG_PATTERN
 from badgesite.openbadges.fetch import Fetcher, FetchProblem, parse_json, read_local
-from badgesite.openbadges.reader import parse_date, text
 from badgesite.openbadges.retrieve import Retrieved, RetrievedDocument, RetrievedImage, retrieve
-from badgesite.openbadges.verify import VerificationReport, verify
-
-FORMAT = "badgesite-imported-badge/1"
-UNKNOWN_TIME = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
-IMPORTED_FOLDER = "imported"
-IMAGE_FORMATS = ("png", "svg")
-MAX_SNAPSHOT_BYTES = 8 * 1024 * 1024
-STATUSES = ("valid", "expired", "revoked", "invalid", "gone", "unverified")
-SNAPSHOT_FIELDS = (
-    "format",
-    "earner",
-    "source",
-    "retrieved",
-    "verified",
-    "status",
-    "problems",
-    "assertion",
-    "badge",
-    "issuer",
-    "revocationList",
-    "image",
+from badgesite.openbadges.snapshot_format import (
+    FORMAT,
+    IMAGE_FORMATS,
+    MAX_SNAPSHOT_BYTES,
+    imported_dir,
 )
+from badgesite.openbadges.verify import VerificationReport, verify
 
 
 class ImportProblem(Exception):
@@ -64,10 +48,6 @@ class RefreshResult:
     @property
     def changed(self) -> bool:
         return self.before != self.after
-
-
-def imported_dir(site_dir: Path) -> Path:
-    return site_dir / "content" / IMPORTED_FOLDER
 
 
 def snapshot_key(name: str, verification_url: str) -> str:
@@ -195,36 +175,6 @@ def _read_json(path: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def retrieved_from_snapshot(snapshot: dict[str, Any]) -> Retrieved:
-    """The documents a snapshot holds, in the shape the reader and verifier take."""
-
-    def document(name: str) -> RetrievedDocument | None:
-        entry = snapshot.get(name)
-        if not isinstance(entry, dict):
-            return None
-        url = entry.get("url")
-        return RetrievedDocument(url if isinstance(url, str) else "", entry.get("json"))
-
-    def embedded(name: str) -> bool:
-        entry = snapshot.get(name)
-        return isinstance(entry, dict) and entry.get("embedded") is True
-
-    assertion = document("assertion") or RetrievedDocument("", {})
-    retrieved = parse_date(snapshot.get("retrieved"))
-    return Retrieved(
-        source=text(snapshot.get("source"), 2000),
-        assertion=assertion,
-        badge=document("badge"),
-        badge_embedded=embedded("badge"),
-        issuer=document("issuer"),
-        issuer_embedded=embedded("issuer"),
-        revocation_list=document("revocationList"),
-        badge_image=None,
-        problems=(),
-        retrieved_at=retrieved.moment if retrieved else UNKNOWN_TIME,
-    )
-
-
 def refresh_all(
     site_dir: Path, fetcher: Fetcher, now: dt.datetime | None = None
 ) -> tuple[RefreshResult, ...]:
@@ -263,14 +213,3 @@ def _refresh(path: Path, fetcher: Fetcher, now: dt.datetime | None) -> RefreshRe
         return RefreshResult(key, before, before, f"kept the old snapshot: {problem}")
     detail = _first_error(report) if report.errors else "verified"
     return RefreshResult(key, before, after, detail)
-
-
-def snapshot_image(path: Path, snapshot: dict[str, Any]) -> ImageFile | None:
-    """The snapshot's badge image, checked again; ImageProblem when it is not usable."""
-    entry = snapshot.get("image")
-    if not isinstance(entry, dict):
-        return None
-    relative = entry.get("file")
-    if not isinstance(relative, str) or ".." in relative.split("/") or relative.startswith("/"):
-        raise ImageProblem(f"'{relative}' is not a file under content/imported/")
-    return inspect_image(path.parent / relative, IMAGE_FORMATS)
