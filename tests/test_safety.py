@@ -160,3 +160,11 @@ def test_csv_earner_slugs_cannot_name_paths(site: Path, tmp_path: Path) -> None:
         "batch.csv:2: earner: '../../escape' is not a slug: lowercase letters, digits, hyphens"
     )
     assert not list(tmp_path.rglob("escape*"))
+
+
+def test_an_imported_snapshot_symlinked_from_outside_is_refused(site: Path, tmp_path: Path) -> None:
+    secret = outside_file(tmp_path, '{"format": "badgesite-imported-badge/1"}')
+    (site / "content/imported").mkdir()
+    os.symlink(secret, site / "content/imported/x.json")
+    messages = [str(e) for e in load_records(site).errors]
+    assert messages == ["content/imported/x.json: is a symlink to a file outside the site; refused"]

@@ -300,11 +300,23 @@ def _imported_records(
     folder = imported_dir(site_dir)
     if not folder.is_dir():
         return []
+    if escapes_site(folder, site_dir):
+        shown = display_path(folder, site_dir)
+        errors.append(
+            ContentError(shown, 0, "", "is a symlink to a folder outside the site; refused")
+        )
+        return []
     records = []
     for path in sorted(folder.iterdir()):
         if path.name.startswith(".") or path.is_dir():
             continue
         shown = display_path(path, site_dir)
+        if escapes_site(path, site_dir):
+            errors.append(
+                ContentError(shown, 0, "", "is a symlink to a file outside the site; refused")
+            )
+            broken.add(("imported", path.stem))
+            continue
         if path.suffix != ".json":
             errors.append(ContentError(shown, 0, "", "not a snapshot: imported/ holds .json"))
             continue
