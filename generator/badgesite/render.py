@@ -124,6 +124,9 @@ class Renderer:
         self.plan = plan
         self.now = now
         self.resolver = UrlResolver(site.config.base_url)
+        self.locale = Locale.parse(site.config.language.replace("-", "_"))
+        self.zone = site.config.zone
+        self._formatted_dates: dict[dt.date, str] = {}
         self.translations = Translations(theme, site.config.language)
         self.markdown = MarkdownRenderer()
         self.environment = jinja2.Environment(
@@ -163,11 +166,16 @@ class Renderer:
     def format_date(self, moment: dt.datetime | None) -> str:
         if moment is None:
             return ""
-        local = moment.astimezone(self.site.config.zone).date()
-        return babel_format_date(local, format="long", locale=self.site.config.language)
+        local = moment.astimezone(self.zone).date()
+        # Pages repeat the same few dates; Babel re-reads its locale data on every call.
+        text = self._formatted_dates.get(local)
+        if text is None:
+            text = babel_format_date(local, format="long", locale=self.locale)
+            self._formatted_dates[local] = text
+        return text
 
     def format_number(self, number: int) -> str:
-        return format_decimal(number, locale=self.site.config.language.replace("-", "_"))
+        return format_decimal(number, locale=self.locale)
 
     def status(self, award: Award) -> str:
         return award.status(self.now)
