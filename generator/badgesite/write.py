@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from badgesite.atomic import write_atomic
+from badgesite.atomic import default_file_mode, write_atomic
 from badgesite.errors import BuildError
 from badgesite.render import Rendered
 
@@ -103,7 +103,7 @@ def apply_changes(
     Call it only once everything is rendered: then nothing can fail halfway but the disk.
     """
     output_dir = output_dir.absolute()
-    mode = _file_mode()
+    mode = default_file_mode()  # as in a clean build, even where a file's mode was changed
     count = 0
     total = 0
     for item in files:
@@ -111,8 +111,7 @@ def apply_changes(
         data = item.data if item.data is not None else _read(item.source_file)
         if _same_bytes(target, data):
             continue
-        write_atomic(target, data)
-        os.chmod(target, mode)  # as a plain write would; mkstemp makes files private
+        write_atomic(target, data, mode)
         count += 1
         total += len(data)
     gone = 0
@@ -125,12 +124,6 @@ def apply_changes(
         gone += 1
         _prune_empty(target.parent, output_dir)
     return WriteReport(count, total, gone)
-
-
-def _file_mode() -> int:
-    umask = os.umask(0o022)
-    os.umask(umask)
-    return 0o666 & ~umask
 
 
 def _read(path: Path | None) -> bytes:
