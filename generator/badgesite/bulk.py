@@ -25,7 +25,7 @@ from badgesite.authoring import (
 )
 from badgesite.errors import ContentError, ContentErrors, did_you_mean
 from badgesite.fields import EMAIL_PATTERN, is_http_url
-from badgesite.load import SLUG_PATTERN
+from badgesite.load import SLUG_PATTERN, read_capped_text
 from badgesite.model import Site
 
 MAX_CSV_BYTES = 5 * 1024 * 1024
@@ -55,19 +55,10 @@ def _date(value: str) -> dt.date:
 def read_rows(csv_path: Path) -> tuple[list[str], list[dict[str, str]]]:
     """The header and rows of a CSV file, size-capped; ContentErrors when unreadable."""
     shown = csv_path.name
-    try:
-        size = csv_path.stat().st_size
-        if size > MAX_CSV_BYTES:
-            raise ContentErrors(
-                [ContentError(shown, 0, "", f"file is {size} bytes; the limit is {MAX_CSV_BYTES}")]
-            )
-        text = csv_path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ContentErrors([ContentError(shown, 0, "", "not UTF-8 text")]) from None
-    except OSError as exc:
-        raise ContentErrors(
-            [ContentError(shown, 0, "", f"cannot read: {exc.strerror or exc}")]
-        ) from None
+    # utf-8-sig: spreadsheets start their CSV with a byte order mark
+    text = read_capped_text(csv_path, shown, MAX_CSV_BYTES, encoding="utf-8-sig")
+    if isinstance(text, ContentError):
+        raise ContentErrors([text])
     reader = csv.DictReader(io.StringIO(text, newline=""))
     try:
         header = [name.strip().lower() for name in reader.fieldnames or []]

@@ -165,6 +165,28 @@ def display_path(path: Path, site_dir: Path) -> str:
         return str(path)
 
 
+def read_capped_text(
+    path: Path,
+    shown: str,
+    limit: int,
+    limit_phrase: str = "the limit is",
+    encoding: str = "utf-8",
+) -> str | ContentError:
+    """The text of a file of at most limit bytes, or why it cannot be read.
+
+    The size is checked before a byte is read, so a huge file costs nothing.
+    """
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            return ContentError(shown, 0, "", f"file is {size} bytes; {limit_phrase} {limit}")
+        return path.read_bytes().decode(encoding)
+    except UnicodeDecodeError:
+        return ContentError(shown, 0, "", "not UTF-8 text")
+    except OSError as exc:
+        return ContentError(shown, 0, "", f"cannot read: {exc.strerror or exc}")
+
+
 def read_yaml(
     path: Path, site_dir: Path, parsed: ParsedYamlCache | None = None
 ) -> tuple[Any, LineLocator] | ContentError:
@@ -176,17 +198,9 @@ def read_yaml(
     # Only a symlink can lead out: load_records has checked the folders on the way here.
     if path.is_symlink() and escapes_site(path, site_dir):
         return ContentError(shown, 0, "", "is a symlink to a file outside the site; refused")
-    try:
-        size = path.stat().st_size
-        if size > MAX_RECORD_BYTES:
-            return ContentError(
-                shown, 0, "", f"file is {size} bytes; records are limited to {MAX_RECORD_BYTES}"
-            )
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        return ContentError(shown, 0, "", "not UTF-8 text")
-    except OSError as exc:
-        return ContentError(shown, 0, "", f"cannot read: {exc.strerror or exc}")
+    text = read_capped_text(path, shown, MAX_RECORD_BYTES, "records are limited to")
+    if isinstance(text, ContentError):
+        return text
     alias_line = _alias_line(text)
     if alias_line:
         return ContentError(

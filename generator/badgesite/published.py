@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from badgesite.errors import ContentError, ContentErrors
-from badgesite.load import SLUG_PATTERN, display_path, escapes_site
+from badgesite.load import SLUG_PATTERN, display_path, escapes_site, read_capped_text
 from badgesite.model import Site
 
 PUBLISHED_FILE = "published-awards.txt"
@@ -85,17 +85,9 @@ def _read_lines(path: Path, site_dir: Path) -> list[tuple[int, str]] | ContentEr
         return None
     if escapes_site(path, site_dir):
         return ContentError(shown, 0, "", "is a symlink to a file outside the site; refused")
-    try:
-        size = path.stat().st_size
-        if size > MAX_RECORD_FILE_BYTES:
-            return ContentError(
-                shown, 0, "", f"file is {size} bytes; the limit is {MAX_RECORD_FILE_BYTES}"
-            )
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        return ContentError(shown, 0, "", "not UTF-8 text")
-    except OSError as exc:
-        return ContentError(shown, 0, "", f"cannot read: {exc.strerror or exc}")
+    text = read_capped_text(path, shown, MAX_RECORD_FILE_BYTES)
+    if isinstance(text, ContentError):
+        return text
     return [
         (number, line.strip())
         for number, line in enumerate(text.splitlines(), start=1)
