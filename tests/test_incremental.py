@@ -301,13 +301,13 @@ def test_parallel_rendering_makes_the_same_files(tmp_path, images, monkeypatch) 
     monkeypatch.setattr(parallel, "PARALLEL_THRESHOLD", 1)
     monkeypatch.setattr(parallel, "_CHUNK", 3)
     forked = []
-    real = parallel._render_forked
+    real = parallel._map_forked
 
-    def spy(renderer, outputs, processes, progress=None):
+    def spy(job, processes, progress=None):
         forked.append(processes)
-        return real(renderer, outputs, processes, progress)
+        return real(job, processes, progress)
 
-    monkeypatch.setattr(parallel, "_render_forked", spy)
+    monkeypatch.setattr(parallel, "_map_forked", spy)
     build(
         GOLDEN_SITE, tmp_path / "serial", now=FIXED_NOW, cache_dir=images, processes=1, clean=True
     )
@@ -316,6 +316,25 @@ def test_parallel_rendering_makes_the_same_files(tmp_path, images, monkeypatch) 
     )
     assert forked == [2]
     assert tree_bytes(tmp_path / "forked") == tree_bytes(tmp_path / "serial")
+
+
+def test_forked_workers_stage_an_incremental_rebuild_like_one_process(
+    site: Path, tmp_path, images, monkeypatch
+) -> None:
+    from badgesite import parallel
+
+    monkeypatch.setattr(parallel, "PARALLEL_THRESHOLD", 1)
+    monkeypatch.setattr(parallel, "_CHUNK", 2)
+    build(site, site / "output", now=FIXED_NOW, cache_dir=images, processes=2)
+    _replace_line(site / "content/awards/ada.yaml", "  narrative", "Built a theremin.")
+    report = build(site, site / "output", now=FIXED_NOW, cache_dir=images, processes=2)
+    assert report.incremental and 0 < report.written <= report.rendered
+    reference = tmp_path / "reference"
+    shutil.copytree(site, reference, ignore=shutil.ignore_patterns("output", ".cache"))
+    build(reference, reference / "output", now=FIXED_NOW, cache_dir=images, processes=1)
+    assert tree_bytes(site / "output") == tree_bytes(reference / "output")
+    # Nothing is left beside output/ once the changes are in place.
+    assert sorted(path.name for path in site.iterdir() if path.name.startswith(".output")) == []
 
 
 def test_unchanged_records_are_not_parsed_again(site: Path, images, monkeypatch) -> None:

@@ -18,17 +18,12 @@ from badgesite.fingerprint import fingerprint_outputs
 from badgesite.image_cache import ImageCache, default_cache_dir
 from badgesite.load import load_records
 from badgesite.model import Site, build_site
-from badgesite.parallel import render_outputs
+from badgesite.parallel import map_outputs
 from badgesite.parsed_cache import ParsedYamlCache
 from badgesite.plan import Kind, Plan, plan_site
-from badgesite.render import Rendered, Renderer
+from badgesite.render import Renderer
 from badgesite.themes import ThemeChain, resolve_theme_chain
-from badgesite.write import (
-    WriteReport,
-    apply_changes,
-    check_output_dir,
-    write_site,
-)
+from badgesite.write import StagedFile, Staging, WriteReport, check_output_dir
 
 
 @dataclass(frozen=True)
@@ -81,17 +76,6 @@ class Planned:
     warnings: tuple[Finding, ...]
 
 
-@dataclass(frozen=True)
-class Prepared:
-    """Everything a build would write, checked and rendered in memory."""
-
-    site: Site
-    plan: Plan
-    rendered: tuple[Rendered, ...]
-    reconciliation: published.Reconciliation
-    warnings: tuple[Finding, ...]
-
-
 def load_site(
     site_dir: Path,
     base_url: str | None = None,
@@ -134,19 +118,6 @@ def plan_checked(
     renderer = Renderer(site, plan, theme, moment, cache)
     warnings = tuple(sorted(warnings_of(findings)))
     return Planned(site, plan, theme, renderer, moment, reconciliation, warnings)
-
-
-def prepare(
-    site_dir: Path,
-    base_url: str | None = None,
-    now: dt.datetime | None = None,
-    frozen: bool = False,
-    cache_dir: Path | None = None,
-) -> Prepared:
-    """Check and render everything, writing nothing; raise CheckFailed with every error."""
-    planned = plan_checked(site_dir, base_url, now, frozen, cache_dir)
-    rendered = render_outputs(planned.renderer, planned.plan.outputs)
-    return Prepared(planned.site, planned.plan, rendered, planned.reconciliation, planned.warnings)
 
 
 def build(
@@ -195,16 +166,23 @@ def build(
         )
         planned_paths = {output.path for output in plan.outputs}
         gone = [path for path in previous.fingerprints if path not in planned_paths]
-    # Render everything before the first byte is written, so a template error loses nothing.
-    rendered = render_outputs(
-        planned.renderer, stale, processes, _counting(progress, len(stale)) if progress else None
-    )
+    # Outputs are rendered into a staging folder; output/ changes only once all succeeded.
+    staging = Staging(output_dir, fresh=previous is None)
+    try:
+        staged = map_outputs(
+            lambda output: staging.stage(planned.renderer.render(output)),
+            stale,
+            processes,
+            _counting(progress, len(stale)) if progress else None,
+        )
+    except BaseException:
+        staging.discard()
+        raise
     if previous is not None and not stale and not gone:
+        staging.discard()
         write_report = WriteReport(0, 0)
     else:
-        write_report = _write(
-            site_dir, output_dir, identity, fingerprints, previous, rendered, gone
-        )
+        write_report = _write(site_dir, identity, fingerprints, previous, staging, staged, gone)
     parsed.save()
     reconciliation = planned.reconciliation
     if not frozen and reconciliation.changed:
@@ -240,24 +218,21 @@ def _counting(report: Callable[[int, int], None], total: int) -> Callable[[int],
 
 def _write(
     site_dir: Path,
-    output_dir: Path,
     identity: BuildIdentity,
     fingerprints: Mapping[str, str],
     previous: BuildCache | None,
-    rendered: tuple[Rendered, ...],
+    staging: Staging,
+    staged: list[StagedFile],
     gone: list[str],
 ) -> WriteReport:
-    """Apply the rendered outputs (or swap in a fresh folder), then record the cache."""
+    """Put the staged outputs in place (a fresh folder swapped in whole, or only the changed
+    files), then record the cache."""
     build_cache.forget(site_dir)  # a write cut short must never be trusted
-    if previous is None:
-        report = write_site(output_dir, rendered)
-        files = {path: FileState.of(output_dir / path) for path in fingerprints}
-    else:
-        report = apply_changes(output_dir, rendered, gone)
-        files = dict(previous.files)
-        for item in rendered:
-            files[item.path] = FileState.of(output_dir / item.path)
-    kept = {path: state for path, state in files.items() if state and path in fingerprints}
+    report = staging.publish(staged, gone)
+    files = {} if previous is None else dict(previous.files)
+    for item in staged:
+        files[item.path] = FileState(item.size, item.mtime_ns)
+    kept = {path: state for path, state in files.items() if path in fingerprints}
     build_cache.save(site_dir, BuildCache(identity, fingerprints, kept))
     return report
 
@@ -268,5 +243,10 @@ def check(
     now: dt.datetime | None = None,
     frozen: bool = False,
 ) -> tuple[Finding, ...]:
-    """Everything a build checks, writing nothing: the warnings, or CheckFailed."""
-    return prepare(site_dir, base_url, now, frozen).warnings
+    """Everything a build checks, writing nothing: the warnings, or CheckFailed.
+
+    Every output is rendered (a template can fail) and its bytes dropped.
+    """
+    planned = plan_checked(site_dir, base_url, now, frozen)
+    map_outputs(lambda output: planned.renderer.render(output) and None, planned.plan.outputs)
+    return planned.warnings

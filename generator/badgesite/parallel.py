@@ -1,4 +1,4 @@
-"""Rendering many outputs on every core: forked workers share the site already loaded."""
+"""Work on many outputs on every core: forked workers share the site already loaded."""
 
 from __future__ import annotations
 
@@ -6,23 +6,32 @@ import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
+from typing import Generic, TypeVar
 
 from badgesite.plan import Output
-from badgesite.render import Rendered, Renderer
 
 # Below this many outputs, starting workers costs more than it saves.
 PARALLEL_THRESHOLD = 2000
 _CHUNK = 200
 
-# Set in the parent before forking; workers inherit them and receive only index ranges.
 Progress = Callable[[int], None]  # told how many more outputs are done
-_renderer: Renderer | None = None
-_outputs: Sequence[Output] = ()
+Result = TypeVar("Result")
 
 
-def _render_range(bounds: tuple[int, int]) -> list[Rendered]:
-    assert _renderer is not None
-    return [_renderer.render(output) for output in _outputs[bounds[0] : bounds[1]]]
+class _Job(Generic[Result]):
+    """Set in the parent before forking; workers inherit it and receive only index ranges."""
+
+    def __init__(self, work: Callable[[Output], Result], outputs: Sequence[Output]) -> None:
+        self.work = work
+        self.outputs = outputs
+
+
+_job: _Job | None = None  # type: ignore[type-arg]
+
+
+def _work_on_range(bounds: tuple[int, int]) -> list[object]:
+    assert _job is not None
+    return [_job.work(output) for output in _job.outputs[bounds[0] : bounds[1]]]
 
 
 def worker_count() -> int:
@@ -32,16 +41,17 @@ def worker_count() -> int:
         return os.cpu_count() or 1
 
 
-def render_outputs(
-    renderer: Renderer,
+def map_outputs(
+    work: Callable[[Output], Result],
     outputs: Sequence[Output],
     processes: int | None = None,
     progress: Progress | None = None,
-) -> tuple[Rendered, ...]:
-    """Every output rendered, in order; on several cores when there are many.
+) -> list[Result]:
+    """work(output) for every output, in order; on several cores when there are many.
 
-    Workers are forked, so they start with the loaded site and compiled templates, and
-    they only send bytes back. The result is the same as rendering one by one.
+    Workers are forked, so they start with the loaded site, the compiled templates and
+    whatever work refers to; they only send results back, so work should return little
+    (write what it makes, and say what it wrote). The results are those of one process.
     """
     processes = worker_count() if processes is None else processes
     if (
@@ -49,36 +59,31 @@ def render_outputs(
         or len(outputs) < PARALLEL_THRESHOLD
         or "fork" not in multiprocessing.get_all_start_methods()
     ):
-        rendered = []
+        results = []
         for output in outputs:
-            rendered.append(renderer.render(output))
+            results.append(work(output))
             if progress:
                 progress(1)
-        return tuple(rendered)
-    return _render_forked(renderer, outputs, processes, progress)
+        return results
+    return _map_forked(_Job(work, outputs), processes, progress)
 
 
-def _render_forked(
-    renderer: Renderer,
-    outputs: Sequence[Output],
-    processes: int,
-    progress: Progress | None = None,
-) -> tuple[Rendered, ...]:
-    global _renderer, _outputs
-    _renderer, _outputs = renderer, outputs
-    chunks = [(start, start + _CHUNK) for start in range(0, len(outputs), _CHUNK)]
+def _map_forked(job: _Job[Result], processes: int, progress: Progress | None) -> list[Result]:
+    global _job
+    _job = job
+    chunks = [(start, start + _CHUNK) for start in range(0, len(job.outputs), _CHUNK)]
     # Objects made before the fork stay put: the collector would otherwise touch (and so
     # copy) every page of memory the workers share with the parent.
     gc.freeze()
     try:
         context = multiprocessing.get_context("fork")
         with context.Pool(processes) as pool:
-            results = []
-            for chunk in pool.imap(_render_range, chunks, chunksize=1):
-                results.append(chunk)
+            results: list[Result] = []
+            for chunk in pool.imap(_work_on_range, chunks, chunksize=1):
+                results.extend(chunk)  # type: ignore[arg-type]
                 if progress:
                     progress(len(chunk))
     finally:
         gc.unfreeze()
-        _renderer, _outputs = None, ()
-    return tuple(item for chunk in results for item in chunk)
+        _job = None
+    return results

@@ -26,6 +26,7 @@ from badgesite import sharing, urls
 from badgesite.errors import BuildError
 from badgesite.image_cache import ImageCache
 from badgesite.image_outputs import ImageMaker
+from badgesite.jinja_tuning import ConstantTexts, DirectCallContext, call_directly
 from badgesite.model import Award, BadgeClass, Site
 from badgesite.openbadges import ob2
 from badgesite.plan import Kind, Output, Plan
@@ -87,6 +88,9 @@ class Translations:
         return self(chosen, count=count_text, **values)
 
 
+call_directly(Translations)
+
+
 class MarkdownRenderer:
     """Markdown to sanitized HTML; each distinct text is rendered once."""
 
@@ -136,7 +140,11 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            auto_reload=False,  # a Renderer lives for one build: no stat per page
+            extensions=[ConstantTexts],
         )
+        self.environment.context_class = DirectCallContext
+        self.environment.constant_texts = dict(self.translations.strings)  # type: ignore[attr-defined]
         self.images = ImageMaker(
             site, cache or ImageCache(None), self.translations, self.format_date, now
         )

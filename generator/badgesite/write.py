@@ -1,4 +1,4 @@
-"""Writing: a staging folder swapped in for output/, or only the changed files applied."""
+"""Writing: outputs staged beside output/, then swapped in whole or only the changed moved in."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from badgesite.atomic import default_file_mode, write_atomic
 from badgesite.errors import BuildError
 from badgesite.render import Rendered
 
@@ -48,34 +47,90 @@ def check_output_dir(output_dir: Path, site_dir: Path) -> None:
         )
 
 
-def write_site(output_dir: Path, files: Iterable[Rendered]) -> WriteReport:
-    """Fill a fresh staging folder beside output_dir, then swap it into place.
+@dataclass(frozen=True)
+class StagedFile:
+    """One output as it will stand in output/: its size and modification time, and whether
+    it waits in the staging folder (False: output/ already holds exactly these bytes)."""
 
-    Whatever fails before the swap, output_dir stays exactly as it was.
+    path: str
+    size: int
+    mtime_ns: int
+    waiting: bool
+
+
+class Staging:
+    """A private folder beside output/ that outputs are written into as they are rendered,
+    so nothing reaches output/ until the whole build has succeeded, and no build holds
+    all its bytes in memory.
+
+    fresh: the folder becomes the new output/ (swapped in whole). Otherwise it holds only
+    the outputs whose bytes differ from output/'s, each moved in by a rename.
+    Forked workers may stage files side by side: each writes only its own paths.
     """
-    output_dir = output_dir.absolute()
-    output_dir.parent.mkdir(parents=True, exist_ok=True)
-    if output_dir.exists() and not output_dir.is_dir():
-        raise BuildError(f"{output_dir} exists and is not a folder")
-    staging = Path(tempfile.mkdtemp(dir=output_dir.parent, prefix=f".{output_dir.name}.staging-"))
-    count = 0
-    total = 0
-    try:
-        for item in files:
-            target = staging / item.path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if item.data is not None:
-                target.write_bytes(item.data)
-                total += len(item.data)
-            elif item.source_file is not None:
-                shutil.copyfile(item.source_file, target)
-                total += target.stat().st_size
-            count += 1
-        _swap_in(staging, output_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return WriteReport(count, total)
+
+    def __init__(self, output_dir: Path, fresh: bool) -> None:
+        self.output_dir = output_dir.absolute()
+        self.fresh = fresh
+        self.output_dir.parent.mkdir(parents=True, exist_ok=True)
+        if self.output_dir.exists() and not self.output_dir.is_dir():
+            raise BuildError(f"{output_dir} exists and is not a folder")
+        kind = "staging" if fresh else "changes"
+        self.folder = Path(
+            tempfile.mkdtemp(dir=self.output_dir.parent, prefix=f".{self.output_dir.name}.{kind}-")
+        )
+
+    def stage(self, item: Rendered) -> StagedFile:
+        target = self.folder / item.path
+        if not self.fresh:
+            data = item.data if item.data is not None else _read(item.source_file)
+            current = self.output_dir / item.path
+            if _same_bytes(current, data):
+                status = current.stat()
+                return StagedFile(item.path, status.st_size, status.st_mtime_ns, waiting=False)
+            item = Rendered(item.path, data=data)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if item.data is not None:
+            target.write_bytes(item.data)
+        elif item.source_file is not None:
+            shutil.copyfile(item.source_file, target)
+        else:
+            raise BuildError(f"{item.path}: an output has neither bytes nor a file to copy")
+        status = target.stat()
+        return StagedFile(item.path, status.st_size, status.st_mtime_ns, waiting=True)
+
+    def publish(self, staged: Iterable[StagedFile], removed: Iterable[str] = ()) -> WriteReport:
+        """Put the staged files in place and delete removed outputs (and the folders they
+        empty); the staging folder is gone afterwards. A rename keeps a file's size and
+        modification time, so each StagedFile still describes its file in output/."""
+        waiting = [item for item in staged if item.waiting]
+        written = sum(item.size for item in waiting)
+        if self.fresh:
+            try:
+                _swap_in(self.folder, self.output_dir)
+            except BaseException:
+                self.discard()
+                raise
+            return WriteReport(len(waiting), written)
+        try:
+            for item in waiting:
+                target = self.output_dir / item.path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(self.folder / item.path, target)
+            gone = 0
+            for path in sorted(removed):
+                target = self.output_dir / path
+                try:
+                    target.unlink()
+                except FileNotFoundError:
+                    continue
+                gone += 1
+                _prune_empty(target.parent, self.output_dir)
+        finally:
+            self.discard()
+        return WriteReport(len(waiting), written, gone)
+
+    def discard(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def _swap_in(staging: Path, output_dir: Path) -> None:
@@ -92,38 +147,6 @@ def _swap_in(staging: Path, output_dir: Path) -> None:
         os.replace(retired, output_dir)
         raise
     shutil.rmtree(retired, ignore_errors=True)
-
-
-def apply_changes(
-    output_dir: Path, files: Iterable[Rendered], removed: Iterable[str]
-) -> WriteReport:
-    """Update output_dir in place: write each file whose bytes differ (each through a rename,
-    so no file is ever half-written), delete removed outputs and the folders they empty.
-
-    Call it only once everything is rendered: then nothing can fail halfway but the disk.
-    """
-    output_dir = output_dir.absolute()
-    mode = default_file_mode()  # as in a clean build, even where a file's mode was changed
-    count = 0
-    total = 0
-    for item in files:
-        target = output_dir / item.path
-        data = item.data if item.data is not None else _read(item.source_file)
-        if _same_bytes(target, data):
-            continue
-        write_atomic(target, data, mode)
-        count += 1
-        total += len(data)
-    gone = 0
-    for path in sorted(removed):
-        target = output_dir / path
-        try:
-            target.unlink()
-        except FileNotFoundError:
-            continue
-        gone += 1
-        _prune_empty(target.parent, output_dir)
-    return WriteReport(count, total, gone)
 
 
 def _read(path: Path | None) -> bytes:
