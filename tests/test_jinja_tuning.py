@@ -1,0 +1,91 @@
+"""jinja_tuning: texts folded at compile time and direct calls give the bytes Jinja would."""
+
+from __future__ import annotations
+
+import jinja2
+import pytest
+
+from badgesite.jinja_tuning import ConstantTexts, DirectCallContext
+
+
+class Texts:
+    def __init__(self, strings: dict[str, str]) -> None:
+        self.strings = strings
+        self.calls: list[str] = []
+
+    def __call__(self, key: str, **values: str) -> str:
+        self.calls.append(key)
+        if key not in self.strings:
+            raise KeyError(key)
+        return self.strings[key].format(**values) if values else self.strings[key]
+
+
+def environment(texts: Texts, tuned: bool = True) -> jinja2.Environment:
+    env = jinja2.Environment(
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        extensions=[ConstantTexts] if tuned else [],
+    )
+    if tuned:
+        env.context_class = DirectCallContext
+        env.constant_texts = dict(texts.strings)  # type: ignore[attr-defined]
+    env.globals["t"] = texts
+    return env
+
+
+SOURCE = (
+    "<p title=\"{{ t('quote') }}\">{{ t('hello') }}</p>{{ t('named', name=who) }}"
+    "{{ t('he' ~ 'llo') }}{{ obj.t('hello') }}"
+    "{% macro t2(x) %}[{{ x }}]{% endmacro %}{{ t2(t('hello')) }}"
+    "{% for item in items %}{{ loop.cycle('a', 'b') }}{{ t('hello') | upper }}{% endfor %}"
+)
+STRINGS = {"hello": "Hi <you> & {all}", "quote": 'say "x"', "named": "Dear {name}"}
+
+
+class Holder:
+    def t(self, key: str) -> str:
+        return f"method {key}"
+
+
+def test_tuned_rendering_gives_the_same_bytes_as_plain_jinja() -> None:
+    values = {"who": "<Ada>", "obj": Holder(), "items": [1, 2, 3]}
+    plain = environment(Texts(STRINGS), tuned=False).from_string(SOURCE).render(values)
+    tuned = environment(Texts(STRINGS)).from_string(SOURCE).render(values)
+    assert tuned == plain
+    assert "Hi &lt;you&gt; &amp; {all}" in tuned and "Dear &lt;Ada&gt;" in tuned
+
+
+def test_texts_without_placeholders_are_looked_up_once_when_compiled() -> None:
+    texts = Texts(STRINGS)
+    template = environment(texts).from_string(SOURCE)
+    texts.calls.clear()
+    template.render(who="x", obj=Holder(), items=[1, 2])
+    # Only the calls that need the page's values remain: a name to fill in, a built key.
+    assert sorted(texts.calls) == ["hello", "named"]
+
+
+def test_an_unknown_key_is_still_reported_by_the_call_when_reached() -> None:
+    texts = Texts(STRINGS)
+    template = environment(texts).from_string(
+        "{% if show %}{{ t('missing') }}{% endif %}{{ t('hello') }}"
+    )
+    assert template.render(show=False) == "Hi &lt;you&gt; &amp; {all}"
+    with pytest.raises(KeyError, match="missing"):
+        template.render(show=True)
+
+
+def test_functions_that_ask_for_the_context_still_get_it() -> None:
+    @jinja2.pass_context
+    def page_name(context: jinja2.runtime.Context) -> str:
+        return context["name"]
+
+    class Callable:
+        @jinja2.pass_context
+        def __call__(self, context: jinja2.runtime.Context) -> str:
+            return "via " + context["name"]
+
+    env = environment(Texts(STRINGS))
+    env.globals.update(page_name=page_name, marked=Callable())
+    assert env.from_string("{{ page_name() }} {{ marked() }}").render(name="home") == (
+        "home via home"
+    )
