@@ -67,3 +67,32 @@ def test_duplicate_keys_are_errors_not_silently_overridden(site: Path) -> None:
     write(site, "content/earners/ada.yaml", path.read_text() + "visibility: private\nname: Eve\n")
     errors = [str(error) for error in load_records(site).errors]
     assert errors == ["content/earners/ada.yaml:8: name: duplicate key (first on line 1)"]
+
+
+def test_new_files_parsed_on_several_cores_load_like_one_process(site: Path, monkeypatch) -> None:
+    from badgesite import load, parallel
+    from badgesite.parsed_cache import ParsedYamlCache
+
+    write(site, "content/earners/broken.yaml", "name: Broken\nbio: [unclosed\n")
+    serial = load_records(site, ParsedYamlCache(site, reuse=False), processes=1)
+    monkeypatch.setattr(load, "PARALLEL_PARSE_THRESHOLD", 1)
+    forked_batches = []
+    real = parallel._map_forked
+
+    def spy(job, processes, progress=None):
+        forked_batches.append(len(job.items))
+        return real(job, processes, progress)
+
+    monkeypatch.setattr(parallel, "_map_forked", spy)
+    cache = ParsedYamlCache(site, reuse=False)
+    forked = load_records(site, cache, processes=2)
+    assert forked_batches and forked_batches[0] > 1
+    assert [(r.kind, r.slug, r.source, r.data, r.prefix) for r in forked.records] == [
+        (r.kind, r.slug, r.source, r.data, r.prefix) for r in serial.records
+    ]
+    assert forked.errors == serial.errors and len(forked.errors) == 1
+    # What the workers parsed is in the cache: loading again parses nothing.
+    (site / "content/earners/broken.yaml").unlink()
+    monkeypatch.setattr(load.yaml, "load", lambda *args, **kwargs: 1 / 0)
+    again = load_records(site, cache, processes=1)
+    assert len(again.records) == len(serial.records) and not again.errors

@@ -18,7 +18,7 @@ from badgesite.fingerprint import fingerprint_outputs
 from badgesite.image_cache import ImageCache, default_cache_dir
 from badgesite.load import load_records
 from badgesite.model import Site, build_site
-from badgesite.parallel import map_outputs
+from badgesite.parallel import map_parallel
 from badgesite.parsed_cache import ParsedYamlCache
 from badgesite.plan import Kind, Plan, plan_site
 from badgesite.render import Renderer
@@ -81,10 +81,11 @@ def load_site(
     base_url: str | None = None,
     cache: ImageCache | None = None,
     parsed: ParsedYamlCache | None = None,
+    processes: int | None = None,
 ) -> Site:
     """Read and validate everything; raise ContentErrors listing every problem."""
     config: SiteConfig = load_config(site_dir, base_url)
-    return build_site(config, site_dir, load_records(site_dir, parsed), cache)
+    return build_site(config, site_dir, load_records(site_dir, parsed, processes), cache)
 
 
 def plan_checked(
@@ -94,6 +95,7 @@ def plan_checked(
     frozen: bool = False,
     cache_dir: Path | None = None,
     parsed: ParsedYamlCache | None = None,
+    processes: int | None = None,
 ) -> Planned:
     """Check and plan everything, writing nothing; raise CheckFailed with every error.
 
@@ -103,7 +105,7 @@ def plan_checked(
     cache = ImageCache((cache_dir or default_cache_dir(site_dir)).absolute())
     file_findings = lint_files(site_dir)
     try:
-        site = load_site(site_dir, base_url, cache, parsed)
+        site = load_site(site_dir, base_url, cache, parsed, processes)
         reconciliation = published.reconcile(site, frozen)
     except ContentErrors as failure:
         raise CheckFailed(
@@ -148,7 +150,7 @@ def build(
     output_dir = (output_dir or site_dir / "output").absolute()
     check_output_dir(output_dir, site_dir)
     parsed = ParsedYamlCache(site_dir, reuse=not clean)
-    planned = plan_checked(site_dir, base_url, now, frozen, cache_dir, parsed)
+    planned = plan_checked(site_dir, base_url, now, frozen, cache_dir, parsed, processes)
     plan = planned.plan
     fingerprints = fingerprint_outputs(planned.site, plan, planned.theme, planned.moment)
     identity = BuildIdentity.of(
@@ -169,7 +171,7 @@ def build(
     # Outputs are rendered into a staging folder; output/ changes only once all succeeded.
     staging = Staging(output_dir, fresh=previous is None)
     try:
-        staged = map_outputs(
+        staged = map_parallel(
             lambda output: staging.stage(planned.renderer.render(output)),
             stale,
             processes,
@@ -248,5 +250,5 @@ def check(
     Every output is rendered (a template can fail) and its bytes dropped.
     """
     planned = plan_checked(site_dir, base_url, now, frozen)
-    map_outputs(lambda output: planned.renderer.render(output) and None, planned.plan.outputs)
+    map_parallel(lambda output: planned.renderer.render(output) and None, planned.plan.outputs)
     return planned.warnings

@@ -14,6 +14,7 @@ import yaml
 from badgesite.errors import ContentError
 from badgesite.openbadges.json_text import FetchProblem, parse_json, read_local
 from badgesite.openbadges.snapshot_format import MAX_SNAPSHOT_BYTES, imported_dir
+from badgesite.parallel import map_parallel
 
 if TYPE_CHECKING:
     from badgesite.parsed_cache import ParsedYamlCache
@@ -76,7 +77,7 @@ class LineLocator:
     """
 
     def __init__(self, text: str) -> None:
-        self._text = text
+        self.text = text
         self._root: yaml.Node | None = None
         self._composed = False
 
@@ -84,7 +85,7 @@ class LineLocator:
         if not self._composed:
             self._composed = True
             try:
-                self._root = yaml.compose(self._text, Loader=_FAST_LOADER)
+                self._root = yaml.compose(self.text, Loader=_FAST_LOADER)
             except yaml.YAMLError:
                 self._root = None
         return self._root
@@ -251,9 +252,52 @@ def escapes_site(path: Path, site_dir: Path) -> bool:
     return not path.resolve().is_relative_to(site_dir.resolve())
 
 
-def load_records(site_dir: Path, parsed: ParsedYamlCache | None = None) -> LoadResult:
-    """Read every record file and imported snapshot under content/, collecting every problem."""
+# Below this many files new to the parsed cache, parsing them on more cores costs more.
+PARALLEL_PARSE_THRESHOLD = 200
+
+
+def parse_new_files(
+    paths: list[Path], site_dir: Path, parsed: ParsedYamlCache, processes: int | None = None
+) -> None:
+    """Parse, on every core, the record files whose text the cache does not know yet, and
+    put the results in the cache; read_yaml then finds them there. Files that fail are left
+    for read_yaml to report."""
+    new = [path for path in paths if _new_text(path, parsed)]
+    if len(new) < PARALLEL_PARSE_THRESHOLD:
+        return  # read_yaml parses them one by one
+    for result in map_parallel(
+        lambda path: read_yaml(path, site_dir), new, processes, threshold=PARALLEL_PARSE_THRESHOLD
+    ):
+        if not isinstance(result, ContentError):
+            data, locator = result
+            parsed.remember(locator.text, data)
+
+
+def _new_text(path: Path, parsed: ParsedYamlCache) -> bool:
+    if path.is_symlink():
+        return False  # read_yaml checks where it leads before reading it
+    text = read_capped_text(path, "", MAX_RECORD_BYTES)
+    return not isinstance(text, ContentError) and not parsed.knows(text)
+
+
+def load_records(
+    site_dir: Path, parsed: ParsedYamlCache | None = None, processes: int | None = None
+) -> LoadResult:
+    """Read every record file and imported snapshot under content/, collecting every problem.
+
+    With a cache of parsed texts, files it does not know are parsed on every core first.
+    """
     content_dir = site_dir / "content"
+    if parsed is not None:
+        record_files = [
+            path
+            for folder_name in RECORD_FOLDERS.values()
+            if (content_dir / folder_name).is_dir()
+            and not escapes_site(content_dir / folder_name, site_dir)
+            for path in sorted((content_dir / folder_name).iterdir())
+            if path.suffix == ".yaml" and not path.name.startswith(".") and path.is_file()
+        ]
+        parse_new_files(record_files, site_dir, parsed, processes)
     records: list[RawRecord] = []
     errors: list[ContentError] = []
     broken: set[tuple[str, str]] = set()

@@ -1,4 +1,4 @@
-"""Work on many outputs on every core: forked workers share the site already loaded."""
+"""Work on many items on every core: forked workers share everything already loaded."""
 
 from __future__ import annotations
 
@@ -6,32 +6,31 @@ import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from badgesite.plan import Output
-
-# Below this many outputs, starting workers costs more than it saves.
+# Below this many outputs to render, starting workers costs more than it saves.
 PARALLEL_THRESHOLD = 2000
 _CHUNK = 200
 
-Progress = Callable[[int], None]  # told how many more outputs are done
+Progress = Callable[[int], None]  # told how many more items are done
+Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 
-class _Job(Generic[Result]):
+class _Job(Generic[Item, Result]):
     """Set in the parent before forking; workers inherit it and receive only index ranges."""
 
-    def __init__(self, work: Callable[[Output], Result], outputs: Sequence[Output]) -> None:
+    def __init__(self, work: Callable[[Item], Result], items: Sequence[Item]) -> None:
         self.work = work
-        self.outputs = outputs
+        self.items = items
 
 
-_job: _Job | None = None  # type: ignore[type-arg]
+_job: _Job[Any, Any] | None = None
 
 
 def _work_on_range(bounds: tuple[int, int]) -> list[object]:
     assert _job is not None
-    return [_job.work(output) for output in _job.outputs[bounds[0] : bounds[1]]]
+    return [_job.work(item) for item in _job.items[bounds[0] : bounds[1]]]
 
 
 def worker_count() -> int:
@@ -41,13 +40,15 @@ def worker_count() -> int:
         return os.cpu_count() or 1
 
 
-def map_outputs(
-    work: Callable[[Output], Result],
-    outputs: Sequence[Output],
+def map_parallel(
+    work: Callable[[Item], Result],
+    items: Sequence[Item],
     processes: int | None = None,
     progress: Progress | None = None,
+    threshold: int | None = None,
 ) -> list[Result]:
-    """work(output) for every output, in order; on several cores when there are many.
+    """work(item) for every item, in order; on several cores when there are threshold
+    (default PARALLEL_THRESHOLD) or more.
 
     Workers are forked, so they start with the loaded site, the compiled templates and
     whatever work refers to; they only send results back, so work should return little
@@ -56,22 +57,22 @@ def map_outputs(
     processes = worker_count() if processes is None else processes
     if (
         processes < 2
-        or len(outputs) < PARALLEL_THRESHOLD
+        or len(items) < (PARALLEL_THRESHOLD if threshold is None else threshold)
         or "fork" not in multiprocessing.get_all_start_methods()
     ):
         results = []
-        for output in outputs:
-            results.append(work(output))
+        for item in items:
+            results.append(work(item))
             if progress:
                 progress(1)
         return results
-    return _map_forked(_Job(work, outputs), processes, progress)
+    return _map_forked(_Job(work, items), processes, progress)
 
 
-def _map_forked(job: _Job[Result], processes: int, progress: Progress | None) -> list[Result]:
+def _map_forked(job: _Job[Item, Result], processes: int, progress: Progress | None) -> list[Result]:
     global _job
     _job = job
-    chunks = [(start, start + _CHUNK) for start in range(0, len(job.outputs), _CHUNK)]
+    chunks = [(start, start + _CHUNK) for start in range(0, len(job.items), _CHUNK)]
     # Objects made before the fork stay put: the collector would otherwise touch (and so
     # copy) every page of memory the workers share with the parent.
     gc.freeze()

@@ -52,13 +52,25 @@ class ParsedYamlCache:
         entries = stored[1]
         return entries if isinstance(entries, dict) else {}
 
+    @staticmethod
+    def _key(text: str) -> bytes:
+        return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).digest()
+
     def load(self, text: str, parse: Callable[[str], Any]) -> Any:
-        key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).digest()
+        key = self._key(text)
         if key in self._used:
             return self._used[key]
         data = self._previous[key] if key in self._previous else parse(text)
         self._used[key] = data
         return data
+
+    def knows(self, text: str) -> bool:
+        key = self._key(text)
+        return key in self._used or key in self._previous
+
+    def remember(self, text: str, data: Any) -> None:
+        """Keep data parsed elsewhere (another process) for load to find."""
+        self._used[self._key(text)] = data
 
     def save(self) -> None:
         """Keep what this build parsed; drop the rest. Unchanged means nothing to write."""
