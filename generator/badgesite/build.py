@@ -131,7 +131,9 @@ def build(
 
     The build cache (site_dir/.cache/badgesite/build) says what each output was made from:
     a rebuild renders only outputs whose sources changed and writes only files whose bytes
-    changed. clean ignores it and builds everything into a fresh folder. Either way,
+    changed. Before that, when no file the last build read has changed since (the source
+    stamp), it returns that build's report without reading a record. clean ignores both
+    and builds everything into a fresh folder. Either way,
     everything is rendered before output_dir is touched, so a failed build changes nothing.
     processes caps the worker processes (default: one per core; 1 renders in this process).
     progress, when given, is called with (outputs rendered so far, outputs to render).
@@ -139,13 +141,13 @@ def build(
     started = time.perf_counter()
     site_dir = site_dir.absolute()
     output_dir = (output_dir or site_dir / "output").absolute()
+    check_output_dir(output_dir, site_dir)
     if not clean:
         unchanged = source_stamp.reuse(site_dir, output_dir, base_url, now, started)
         if unchanged is not None:
             return unchanged
     source_stamp.forget(site_dir)
     sources = source_stamp.scan(site_dir)  # before anything is read, to stamp it at the end
-    check_output_dir(output_dir, site_dir)
     parsed = ParsedYamlCache(site_dir, reuse=not clean)
     planned = plan_checked(site_dir, base_url, now, frozen, cache_dir, parsed)
     plan = planned.plan
