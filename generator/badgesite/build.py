@@ -133,8 +133,8 @@ def build(
     a rebuild renders only outputs whose sources changed and writes only files whose bytes
     changed. Before that, when no file the last build read has changed since (the source
     stamp), it returns that build's report without reading a record. clean ignores both
-    and builds everything into a fresh folder. Either way,
-    everything is rendered before output_dir is touched, so a failed build changes nothing.
+    and builds everything into a fresh folder. Either way, everything is rendered before
+    output_dir is touched, so a failed build changes nothing.
     processes caps the worker processes (default: one per core; 1 renders in this process).
     progress, when given, is called with (outputs rendered so far, outputs to render).
     """
