@@ -327,13 +327,14 @@ def run(*args: str):
     return CliRunner().invoke(main, list(args), env={"SOURCE_DATE_EPOCH": "1761998400"})
 
 
-def test_a_no_op_build_prints_the_same_warnings_again(site: Path) -> None:
+def test_a_no_op_build_prints_the_same_warnings_again(site: Path, real_builds: list[Path]) -> None:
     settings = site / "content/site.yaml"
     _replace_line(settings, "base_url", "https://badges.example.org/")
     age(settings)
     first = run("build", "--site", str(site))
     again = run("build", "--site", str(site))
     assert first.exit_code == again.exit_code == 0, again.output
+    assert len(real_builds) == 1  # the second stopped at the stamp
     assert "warning" in first.stderr and again.stderr == first.stderr
     assert "(50 reused from the last build, 0 written, 0 removed)" in again.stdout
 
