@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 import shutil
 from pathlib import Path
@@ -41,6 +42,12 @@ def _replace_line(path: Path, key: str, value: str) -> None:
     else:
         text += f"{key}: {value}\n"
     path.write_text(text, encoding="utf-8")
+
+
+def touch_a_source(site: Path) -> None:
+    """Re-time a record, bytes unchanged: a build that then sees nothing else changed has to
+    look at its outputs, since a no-op rebuild stops at the source stamp before them."""
+    os.utime(site / "content/site.yaml")
 
 
 class Editor:
@@ -181,6 +188,7 @@ def test_incremental_build_equals_clean_build(tmp_path_factory, images, edits) -
         if edit == "tamper":
             victim = sorted(path for path in output.rglob("*") if path.is_file())
             victim[number % len(victim)].write_bytes(b"changed by hand")
+            touch_a_source(site)
         else:
             editor.apply(edit, number)
         reference = work / f"reference-{step}"
@@ -199,6 +207,9 @@ def test_a_rebuild_with_nothing_changed_renders_and_writes_nothing(
     again = build(site, site / "output", now=FIXED_NOW, cache_dir=images)
     assert again.incremental and again.rendered == 0 and again.written == 0
     assert "reused" in again.summary()
+    touch_a_source(site)  # past the source stamp: every output is looked at, none made
+    looked = build(site, site / "output", now=FIXED_NOW, cache_dir=images)
+    assert looked.incremental and looked.rendered == 0 and looked.written == 0
 
 
 def test_one_award_changed_renders_only_what_shows_it(site: Path, tmp_path, images) -> None:
@@ -227,6 +238,7 @@ def test_one_award_changed_renders_only_what_shows_it(site: Path, tmp_path, imag
 def test_a_damaged_cache_is_ignored(site: Path, tmp_path, images, damage: bytes) -> None:
     build(site, site / "output", now=FIXED_NOW, cache_dir=images)
     build_cache.cache_path(site).write_bytes(damage)
+    touch_a_source(site)
     report = build(site, site / "output", now=FIXED_NOW, cache_dir=images)
     assert not report.incremental
 
@@ -253,6 +265,7 @@ def test_a_cache_with_wrong_fingerprints_is_not_trusted_for_tampered_files(
 ) -> None:
     build(site, site / "output", now=FIXED_NOW, cache_dir=images)
     (site / "output/index.html").unlink()
+    touch_a_source(site)
     report = build(site, site / "output", now=FIXED_NOW, cache_dir=images)
     assert report.incremental and report.rendered == 1
     assert (site / "output/index.html").is_file()

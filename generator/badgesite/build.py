@@ -8,12 +8,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from badgesite import build_cache, published
+from badgesite import build_cache, published, source_stamp
 from badgesite.atomic import write_atomic
 from badgesite.build_cache import BuildCache, BuildIdentity, FileState
-from badgesite.checks import CheckFailed, Finding, errors_of, lint_files, lint_site, warnings_of
+from badgesite.checks import CheckFailed, errors_of, lint_files, lint_site, warnings_of
 from badgesite.config import SiteConfig, load_config
-from badgesite.errors import ContentErrors
+from badgesite.errors import ContentErrors, Finding
 from badgesite.fingerprint import fingerprint_outputs
 from badgesite.image_cache import ImageCache, default_cache_dir
 from badgesite.load import load_records
@@ -22,45 +22,9 @@ from badgesite.parallel import map_parallel
 from badgesite.parsed_cache import ParsedYamlCache
 from badgesite.plan import Kind, Plan, plan_site
 from badgesite.render import Renderer
+from badgesite.report import BuildReport
 from badgesite.themes import ThemeChain, resolve_theme_chain
 from badgesite.write import StagedFile, Staging, WriteReport, check_output_dir
-
-
-@dataclass(frozen=True)
-class BuildReport:
-    output_dir: Path
-    pages: int
-    documents: int
-    files: int
-    seconds: float
-    warnings: tuple[Finding, ...] = ()
-    newly_recorded: tuple[str, ...] = ()
-    rendered: int = 0  # outputs made this time; the others were reused from the last build
-    written: int = 0  # files whose bytes changed
-    removed: int = 0
-    incremental: bool = False
-
-    @property
-    def reused(self) -> int:
-        return self.pages + self.documents + self.files - self.rendered
-
-    def summary(self) -> str:
-        text = (
-            f"Built {self.pages} pages, {self.documents} Open Badges documents and "
-            f"{self.files} other files into {self.output_dir} in {self.seconds:.2f} s"
-        )
-        if self.incremental:
-            text += (
-                f" ({self.reused} reused from the last build, {self.written} written, "
-                f"{self.removed} removed)"
-            )
-        if self.newly_recorded:
-            count = len(self.newly_recorded)
-            text += (
-                f"\nRecorded {count} newly published award{'s' if count != 1 else ''} in "
-                f"content/{published.PUBLISHED_FILE}: commit it."
-            )
-        return text
 
 
 @dataclass(frozen=True)
@@ -140,8 +104,10 @@ def build(
 
     The build cache (site_dir/.cache/badgesite/build) says what each output was made from:
     a rebuild renders only outputs whose sources changed and writes only files whose bytes
-    changed. clean ignores it and builds everything into a fresh folder. Either way,
-    everything is rendered before output_dir is touched, so a failed build changes nothing.
+    changed. Before that, when no file the last build read has changed since (the source
+    stamp), it returns that build's report without reading a record. clean ignores both
+    and builds everything into a fresh folder. Either way, everything is rendered before
+    output_dir is touched, so a failed build changes nothing.
     processes caps the worker processes (default: one per core; 1 renders in this process).
     progress, when given, is called with (outputs rendered so far, outputs to render).
     """
@@ -149,6 +115,12 @@ def build(
     site_dir = site_dir.absolute()
     output_dir = (output_dir or site_dir / "output").absolute()
     check_output_dir(output_dir, site_dir)
+    if not clean:
+        unchanged = source_stamp.reuse(site_dir, output_dir, base_url, now, started)
+        if unchanged is not None:
+            return unchanged
+    source_stamp.forget(site_dir)
+    sources = source_stamp.scan(site_dir)  # before anything is read, to stamp it at the end
     parsed = ParsedYamlCache(site_dir, reuse=not clean)
     planned = plan_checked(site_dir, base_url, now, frozen, cache_dir, parsed, processes)
     plan = planned.plan
@@ -192,7 +164,7 @@ def build(
             published.record_path(site_dir),
             published.updated_record_text(site_dir, reconciliation.current).encode("utf-8"),
         )
-    return BuildReport(
+    report = BuildReport(
         output_dir=output_dir,
         pages=len(plan.by_kind(Kind.PAGE)),
         documents=len(plan.by_kind(Kind.JSON)),
@@ -205,6 +177,10 @@ def build(
         removed=write_report.removed,
         incremental=previous is not None,
     )
+    source_stamp.record(
+        site_dir, sources, identity, base_url, planned.site, planned.theme, planned.moment, report
+    )
+    return report
 
 
 def _counting(report: Callable[[int, int], None], total: int) -> Callable[[int], None]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from badgesite.atomic import write_atomic
-from badgesite.fingerprint import code_fingerprint
+from badgesite.code_identity import code_fingerprint
 
 CACHE_FILE = Path(".cache") / "badgesite" / "build" / "outputs.json"
 _FORMAT = "badgesite-build-cache-1"

@@ -6,42 +6,22 @@ import json
 import os
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from badgesite.errors import ContentError, ContentErrors
+from badgesite.errors import ERROR, WARNING, ContentError, ContentErrors, Finding
 from badgesite.load import display_path, read_yaml
 from badgesite.model import Site
 from badgesite.published import Reconciliation, withdrawn_path
+from badgesite.urls import PLACEHOLDER_BASE_URL
 
-ERROR = "error"
-WARNING = "warning"
-# The base_url `badgesite new` writes until the owner sets the real one.
-PLACEHOLDER_BASE_URL = "https://badges.example.org/"
 SCANNED_SUFFIXES = (".yaml", ".yml", ".txt", ".md", ".csv", ".svg", ".json", ".html")
 MAX_SCANNED_BYTES = 5 * 1024 * 1024
 SCANNED_FOLDERS = ("content", "templates", "themes")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 _BASE_URL_LINE = re.compile(r"^base_url\s*:", re.MULTILINE)
 _LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
-
-
-@dataclass(frozen=True, order=True)
-class Finding:
-    """One lint result: an error stops a build, a warning only fails `check --strict`."""
-
-    severity: str
-    problem: ContentError
-
-    def __str__(self) -> str:
-        if self.severity == ERROR:
-            return str(self.problem)
-        problem = self.problem
-        location = f"{problem.path}:{problem.line}" if problem.line else problem.path
-        field = f"{problem.field}: " if problem.field else ""
-        return f"{location}: warning: {field}{problem.message}"
 
 
 class CheckFailed(ContentErrors):

@@ -7,25 +7,19 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from badgesite import __version__
-from badgesite.authoring import AwardRequest
-from badgesite.authoring import accept as accept_award
-from badgesite.authoring import award as award_one
-from badgesite.authoring import revoke as revoke_award
-from badgesite.authoring import withdraw as withdraw_award
-from badgesite.build import build as build_site
-from badgesite.build import check as check_site
-from badgesite.bulk import award_from_csv
-from badgesite.checks import PLACEHOLDER_BASE_URL, CheckFailed, Finding
-from badgesite.errors import BadgesiteError, BuildError, ContentErrors
-from badgesite.openbadges.bake import BakeError, bake_file, unbake_file
-from badgesite.openbadges.fetch import Fetcher, FetchProblem
-from badgesite.openbadges.snapshot import ImportProblem, import_badge, refresh_all
-from badgesite.openbadges.verify import format_report, unreachable_json, verify_source
-from badgesite.scaffold import new_site
+from badgesite.errors import BadgesiteError, BuildError, ContentErrors, Finding
+from badgesite.urls import PLACEHOLDER_BASE_URL
+
+if TYPE_CHECKING:
+    from badgesite.checks import CheckFailed
+
+# Each command imports what it runs when it runs: a no-op build then loads no templates,
+# images or Open Badges code, and the CLI stays a thin layer over the library.
 
 
 def _report_warnings(warnings: tuple[Finding, ...]) -> None:
@@ -34,6 +28,8 @@ def _report_warnings(warnings: tuple[Finding, ...]) -> None:
 
 
 def _report_errors(errors: ContentErrors) -> None:
+    from badgesite.checks import CheckFailed
+
     if isinstance(errors, CheckFailed):
         _report_warnings(errors.warnings)
     for error in errors.errors:
@@ -123,29 +119,37 @@ def build(
     jobs: int | None,
 ) -> None:
     """Build the site into output/; a rebuild makes only what changed."""
-    bar = _ProgressBar() if sys.stderr.isatty() else None
-    try:
-        report = build_site(
-            site_dir,
-            output_dir,
-            base_url=base_url,
-            now=_build_time(),
-            frozen=frozen or _in_ci(),
-            cache_dir=cache_dir,
-            clean=clean,
-            processes=jobs,
-            progress=bar.update if bar else None,
-        )
-    except ContentErrors as errors:
+    from badgesite import source_stamp
+
+    now = _build_time()
+    # Asked here before the pipeline is even imported: a no-op build then loads none of it.
+    report = None if clean else source_stamp.reuse(site_dir, output_dir, base_url, now)
+    if report is None:
+        from badgesite.build import build as build_site
+
+        bar = _ProgressBar() if sys.stderr.isatty() else None
+        try:
+            report = build_site(
+                site_dir,
+                output_dir,
+                base_url=base_url,
+                now=now,
+                frozen=frozen or _in_ci(),
+                cache_dir=cache_dir,
+                clean=clean,
+                processes=jobs,
+                progress=bar.update if bar else None,
+            )
+        except ContentErrors as errors:
+            _finish(bar)
+            _report_errors(errors)
+            sys.exit(1)
+        except BuildError as error:
+            _finish(bar)
+            click.echo(f"error: {error}", err=True)
+            click.echo("Nothing was written.", err=True)
+            sys.exit(1)
         _finish(bar)
-        _report_errors(errors)
-        sys.exit(1)
-    except BuildError as error:
-        _finish(bar)
-        click.echo(f"error: {error}", err=True)
-        click.echo("Nothing was written.", err=True)
-        sys.exit(1)
-    _finish(bar)
     _report_warnings(report.warnings)
     click.echo(report.summary())
 
@@ -193,6 +197,9 @@ def serve(site_dir: Path, port: int) -> None:
 @_frozen_option
 def check(site_dir: Path, base_url: str | None, strict: bool, frozen: bool) -> None:
     """Check everything a build would, and common mistakes; write nothing."""
+    from badgesite.build import check as check_site
+    from badgesite.checks import CheckFailed
+
     try:
         warnings = check_site(site_dir, base_url, now=_build_time(), frozen=frozen or _in_ci())
     except CheckFailed as failure:
@@ -262,6 +269,8 @@ def _authoring_failed(error: BadgesiteError) -> None:
 )
 def new(directory: Path, title: str, base_url: str) -> None:
     """Create a new site in DIRECTORY that builds at once."""
+    from badgesite.scaffold import new_site
+
     try:
         created = new_site(directory, title=title, base_url=base_url, today=_today())
     except BadgesiteError as error:
@@ -297,6 +306,10 @@ def award(
     csv_file: Path | None,
 ) -> None:
     """Issue BADGE to an earner, or a whole CSV file of awards (all or nothing)."""
+    from badgesite.authoring import AwardRequest
+    from badgesite.authoring import award as award_one
+    from badgesite.bulk import award_from_csv
+
     if csv_file is not None:
         if badge or earner or email:
             raise click.UsageError("--from-csv takes the badge, earner and email from the file")
@@ -344,6 +357,8 @@ def award(
 @_site_option
 def revoke(award_id: str, reason: str, revoked_on: str | None, site_dir: Path) -> None:
     """Revoke award ID: its page and JSON stay, saying it is revoked and why."""
+    from badgesite.authoring import revoke as revoke_award
+
     try:
         source, url = revoke_award(
             site_dir, award_id, reason, _date_option(revoked_on, "--date") or _today()
@@ -358,6 +373,8 @@ def revoke(award_id: str, reason: str, revoked_on: str | None, site_dir: Path) -
 @_site_option
 def accept(award_id: str, site_dir: Path) -> None:
     """Mark award ID accepted by its earner, so their profile shows it."""
+    from badgesite.authoring import accept as accept_award
+
     try:
         source, url = accept_award(site_dir, award_id)
     except BadgesiteError as error:
@@ -371,6 +388,8 @@ def accept(award_id: str, site_dir: Path) -> None:
 @_site_option
 def withdraw(award_id: str, reason: str, site_dir: Path) -> None:
     """Record that published award ID is withdrawn on purpose (its URL will stop working)."""
+    from badgesite.authoring import withdraw as withdraw_award
+
     try:
         written = withdraw_award(site_dir, award_id, reason, _today())
     except BadgesiteError as error:
@@ -406,6 +425,9 @@ def import_command(
     allow_private_hosts: bool,
 ) -> None:
     """Import a badge from another issuer: a hosted assertion URL, a JSON file or a baked image."""
+    from badgesite.openbadges.fetch import Fetcher
+    from badgesite.openbadges.snapshot import ImportProblem, import_badge, refresh_all
+
     fetcher = Fetcher(allow_private_hosts=allow_private_hosts)
     if refresh:
         if source or earner:
@@ -440,6 +462,9 @@ def import_command(
 @_allow_private_hosts_option
 def verify(source: str, email: str | None, as_json: bool, allow_private_hosts: bool) -> None:
     """Verify a hosted Open Badges assertion (URL, JSON file or baked image); exit 0 if valid."""
+    from badgesite.openbadges.fetch import Fetcher, FetchProblem
+    from badgesite.openbadges.verify import format_report, unreachable_json, verify_source
+
     fetcher = Fetcher(allow_private_hosts=allow_private_hosts)
     try:
         report = verify_source(source, fetcher, now=_build_time(), email=email)
@@ -469,6 +494,8 @@ def verify(source: str, email: str | None, as_json: bool, allow_private_hosts: b
 )
 def bake(image: Path, url: str, target: Path) -> None:
     """Bake an assertion URL into a PNG or SVG badge image."""
+    from badgesite.openbadges.bake import BakeError, bake_file
+
     try:
         bake_file(image, url, target)
     except BakeError as error:
@@ -481,6 +508,8 @@ def bake(image: Path, url: str, target: Path) -> None:
 @click.argument("image", type=click.Path(dir_okay=False, path_type=Path))
 def unbake(image: Path) -> None:
     """Print the assertion baked into a PNG or SVG badge image."""
+    from badgesite.openbadges.bake import BakeError, unbake_file
+
     try:
         click.echo(unbake_file(image))
     except BakeError as error:

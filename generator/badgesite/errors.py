@@ -1,4 +1,4 @@
-"""The error types: a content error names its file, line, field and message."""
+"""The error types: a content error names its file, line, field and message; lint findings."""
 
 from __future__ import annotations
 
@@ -21,6 +21,26 @@ class ContentError:
         if self.field:
             return f"{location}: {self.field}: {self.message}"
         return f"{location}: {self.message}"
+
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One lint result: an error stops a build, a warning only fails `check --strict`."""
+
+    severity: str
+    problem: ContentError
+
+    def __str__(self) -> str:
+        if self.severity == ERROR:
+            return str(self.problem)
+        problem = self.problem
+        location = f"{problem.path}:{problem.line}" if problem.line else problem.path
+        field = f"{problem.field}: " if problem.field else ""
+        return f"{location}: warning: {field}{problem.message}"
 
 
 class BadgesiteError(Exception):

@@ -4,40 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
-from collections.abc import Iterable, Mapping
-from functools import cache
-from pathlib import Path
+from collections.abc import Mapping
 
-from badgesite import __version__
+from badgesite.code_identity import code_fingerprint
+from badgesite.code_identity import file_hash as _file_hash
+from badgesite.code_identity import hash_parts as _hash
 from badgesite.model import Award, BadgeClass, Earner, ImportedBadge, Issuer, Site
 from badgesite.plan import Kind, Output, Plan
 from badgesite.themes import ThemeChain, builtin_themes_dir
 
 _RECORD_TYPES = (Issuer, BadgeClass, Earner, Award, ImportedBadge)
-
-
-def _hash(parts: Iterable[str]) -> str:
-    # One update per hash: feeding the parts one by one costs more than hashing them.
-    text = "\x00".join(parts) + "\x00"
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
-
-
-def _file_hash(path: Path) -> str:
-    return hashlib.blake2b(path.read_bytes(), digest_size=20).hexdigest()
-
-
-@cache
-def code_fingerprint() -> str:
-    """Every file of the badgesite package (code, fonts, scaffold): a change to how
-    outputs are made, even without a new release, must not reuse what the old code made."""
-    package = Path(__file__).resolve().parent
-    files = sorted(
-        path
-        for path in package.rglob("*")
-        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
-    )
-    return _hash([__version__, *(f"{p.relative_to(package)}:{_file_hash(p)}" for p in files)])
 
 
 def _reference(record: object) -> str:

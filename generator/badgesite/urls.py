@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# The base_url `badgesite new` writes until the owner sets the real one.
+PLACEHOLDER_BASE_URL = "https://badges.example.org/"
+
 # Paths are relative to base_url. They are permanent once published: change none of them.
 HOME = ""
 SKILLS = "skills/"
