@@ -78,25 +78,32 @@ class Staging:
         self.folder = Path(
             tempfile.mkdtemp(dir=self.output_dir.parent, prefix=f".{self.output_dir.name}.{kind}-")
         )
+        self._folders: set[str] = set()  # made in this process (each worker has its own)
 
     def stage(self, item: Rendered) -> StagedFile:
-        target = self.folder / item.path
+        target = os.path.join(self.folder, item.path)
         if not self.fresh:
             data = item.data if item.data is not None else _read(item.source_file)
-            current = self.output_dir / item.path
-            if _same_bytes(current, data):
-                status = current.stat()
+            current = os.path.join(self.output_dir, item.path)
+            if _same_bytes(Path(current), data):
+                status = os.stat(current)
                 return StagedFile(item.path, status.st_size, status.st_mtime_ns, waiting=False)
             item = Rendered(item.path, data=data)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        self._make_folder(os.path.dirname(target))
         if item.data is not None:
-            target.write_bytes(item.data)
+            status = _write_new(target, item.data)
         elif item.source_file is not None:
             shutil.copyfile(item.source_file, target)
+            status = os.stat(target)
         else:
             raise BuildError(f"{item.path}: an output has neither bytes nor a file to copy")
-        status = target.stat()
         return StagedFile(item.path, status.st_size, status.st_mtime_ns, waiting=True)
+
+    def _make_folder(self, folder: str) -> None:
+        # Most outputs share their folder with others: ask the file system once per folder.
+        if folder not in self._folders:
+            os.makedirs(folder, exist_ok=True)
+            self._folders.add(folder)
 
     def publish(self, staged: Iterable[StagedFile], removed: Iterable[str] = ()) -> WriteReport:
         """Put the staged files in place and delete removed outputs (and the folders they
@@ -147,6 +154,18 @@ def _swap_in(staging: Path, output_dir: Path) -> None:
         os.replace(retired, output_dir)
         raise
     shutil.rmtree(retired, ignore_errors=True)
+
+
+def _write_new(path: str, data: bytes) -> os.stat_result:
+    """Write a file that must not exist yet (the staging folder is new and private)."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(descriptor, view) :]
+        return os.fstat(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def _read(path: Path | None) -> bytes:
