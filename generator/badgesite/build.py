@@ -123,6 +123,10 @@ def build(
     sources = source_stamp.scan(site_dir)  # before anything is read, to stamp it at the end
     parsed = ParsedYamlCache(site_dir, reuse=not clean)
     planned = plan_checked(site_dir, base_url, now, frozen, cache_dir, parsed, processes)
+    # The parsed records are not needed past the model: keep them for the next build now,
+    # and let them go before the workers fork (at 100,000 awards they weigh hundreds of MiB).
+    parsed.save()
+    del parsed
     plan = planned.plan
     fingerprints = fingerprint_outputs(planned.site, plan, planned.theme, planned.moment)
     identity = BuildIdentity.of(
@@ -157,7 +161,6 @@ def build(
         write_report = WriteReport(0, 0)
     else:
         write_report = _write(site_dir, identity, fingerprints, previous, staging, staged, gone)
-    parsed.save()
     reconciliation = planned.reconciliation
     if not frozen and reconciliation.changed:
         write_atomic(

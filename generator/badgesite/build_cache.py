@@ -17,7 +17,7 @@ CACHE_FILE = Path(".cache") / "badgesite" / "build" / "outputs.json"
 _FORMAT = "badgesite-build-cache-1"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FileState:
     """What an output file looked like right after it was written: changed since means
     someone else touched it, so it is made again."""

@@ -10,7 +10,8 @@ from typing import Any, Generic, TypeVar
 
 # Below this many outputs to render, starting workers costs more than it saves.
 PARALLEL_THRESHOLD = 2000
-_CHUNK = 200
+_CHUNK = 200  # the fewest items sent to a worker at once
+_RUNS_PER_WORKER = 16
 
 Progress = Callable[[int], None]  # told how many more items are done
 Item = TypeVar("Item")
@@ -72,7 +73,10 @@ def map_parallel(
 def _map_forked(job: _Job[Item, Result], processes: int, progress: Progress | None) -> list[Result]:
     global _job
     _job = job
-    chunks = [(start, start + _CHUNK) for start in range(0, len(job.items), _CHUNK)]
+    # Few, long runs of neighbouring items per worker: a worker then touches (and so copies
+    # from its parent) the memory of the objects of its runs only, not of everything.
+    size = max(_CHUNK, len(job.items) // (processes * _RUNS_PER_WORKER))
+    chunks = [(start, start + size) for start in range(0, len(job.items), size)]
     # Objects made before the fork stay put: the collector would otherwise touch (and so
     # copy) every page of memory the workers share with the parent.
     gc.freeze()

@@ -22,7 +22,7 @@ class Kind(enum.Enum):
     IMAGE = "image"  # an image made from a source image: baked, resized or a social card
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Output:
     """One file of the built site."""
 

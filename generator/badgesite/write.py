@@ -47,7 +47,7 @@ def check_output_dir(output_dir: Path, site_dir: Path) -> None:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StagedFile:
     """One output as it will stand in output/: its size and modification time, and whether
     it waits in the staging folder (False: output/ already holds exactly these bytes)."""
