@@ -287,26 +287,48 @@ def load_records(
 
     With a cache of parsed texts, files it does not know are parsed on every core first.
     """
-    content_dir = site_dir / "content"
+    found = _record_files(site_dir)
     if parsed is not None:
-        record_files = [
-            path
-            for folder_name in RECORD_FOLDERS.values()
-            if (content_dir / folder_name).is_dir()
-            and not escapes_site(content_dir / folder_name, site_dir)
-            for path in sorted((content_dir / folder_name).iterdir())
-            if path.suffix == ".yaml" and not path.name.startswith(".") and path.is_file()
-        ]
-        parse_new_files(record_files, site_dir, parsed, processes)
+        paths = [item[1] for item in found if not isinstance(item, ContentError)]
+        parse_new_files(paths, site_dir, parsed, processes)
     records: list[RawRecord] = []
     errors: list[ContentError] = []
     broken: set[tuple[str, str]] = set()
+    for item in found:
+        if isinstance(item, ContentError):
+            errors.append(item)
+            continue
+        kind, path, shown, slug = item
+        result = read_yaml(path, site_dir, parsed)
+        if isinstance(result, ContentError):
+            errors.append(result)
+            if kind != "award":
+                broken.add((kind, slug))
+            continue
+        data, locator = result
+        if kind == "award":
+            records.extend(_award_records(data, shown, locator, errors))
+        else:
+            records.append(RawRecord(kind, slug, shown, data, locator))
+    records.extend(_imported_records(site_dir, errors, broken))
+    return LoadResult(tuple(records), frozenset(broken), tuple(errors))
+
+
+# kind, path, path as shown in errors, slug (the file name's stem)
+_RecordFile = tuple[str, Path, str, str]
+
+
+def _record_files(site_dir: Path) -> list[_RecordFile | ContentError]:
+    """Every record file under content/, in the order they are read, and in their places
+    why a folder or a file is not one."""
+    content_dir = site_dir / "content"
+    found: list[_RecordFile | ContentError] = []
     for kind, folder_name in RECORD_FOLDERS.items():
         folder = content_dir / folder_name
         if not folder.is_dir():
             continue
         if escapes_site(folder, site_dir):
-            errors.append(
+            found.append(
                 ContentError(
                     display_path(folder, site_dir),
                     0,
@@ -320,13 +342,13 @@ def load_records(
                 continue
             shown = display_path(path, site_dir)
             if path.is_dir() or path.suffix != ".yaml":
-                errors.append(
+                found.append(
                     ContentError(shown, 0, "", f"not a record: {folder_name}/ holds .yaml files")
                 )
                 continue
             slug = path.stem
             if kind != "award" and not SLUG_PATTERN.match(slug):
-                errors.append(
+                found.append(
                     ContentError(
                         shown,
                         0,
@@ -336,19 +358,8 @@ def load_records(
                     )
                 )
                 continue
-            result = read_yaml(path, site_dir, parsed)
-            if isinstance(result, ContentError):
-                errors.append(result)
-                if kind != "award":
-                    broken.add((kind, slug))
-                continue
-            data, locator = result
-            if kind == "award":
-                records.extend(_award_records(data, shown, locator, errors))
-            else:
-                records.append(RawRecord(kind, slug, shown, data, locator))
-    records.extend(_imported_records(site_dir, errors, broken))
-    return LoadResult(tuple(records), frozenset(broken), tuple(errors))
+            found.append((kind, path, shown, slug))
+    return found
 
 
 def _imported_records(
