@@ -57,8 +57,6 @@ class ConstantTexts(jinja2.ext.Extension):
     the call, which reports them when (and only if) the page reaches it.
     """
 
-    _CALL_SHAPE = ("name", "lparen", "string", "rparen")
-
     def __init__(self, environment: jinja2.Environment) -> None:
         super().__init__(environment)
         environment.extend(constant_texts={})
@@ -66,6 +64,9 @@ class ConstantTexts(jinja2.ext.Extension):
     def filter_stream(self, stream: TokenStream) -> Iterable[Token]:
         texts = self.environment.constant_texts  # type: ignore[attr-defined]
         return _fold_calls(iter(stream), texts)
+
+
+_TEXT_CALL_SHAPE = ("name", "lparen", "string", "rparen")  # t ( 'key' )
 
 
 def _fold_calls(tokens: Iterator[Token], texts: dict[str, str]) -> Iterator[Token]:
@@ -88,7 +89,7 @@ def _fold_calls(tokens: Iterator[Token], texts: dict[str, str]) -> Iterator[Toke
 def _is_text_call(window: list[Token], previous: Token | None) -> bool:
     shape = tuple(token.type for token in window)
     return (
-        shape == ConstantTexts._CALL_SHAPE
+        shape == _TEXT_CALL_SHAPE
         and window[0].value == "t"
         # `x.t('a')` is another object's method; `macro t(` defines a name of its own.
         and (previous is None or previous.type != "dot")
