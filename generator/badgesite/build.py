@@ -10,7 +10,7 @@ from pathlib import Path
 
 from badgesite import build_cache, published, source_stamp
 from badgesite.atomic import write_atomic
-from badgesite.build_cache import BuildCache, BuildIdentity, FileState
+from badgesite.build_cache import BuildCache, BuildIdentity
 from badgesite.checks import CheckFailed, errors_of, lint_files, lint_site, warnings_of
 from badgesite.config import SiteConfig, load_config
 from badgesite.errors import ContentErrors, Finding
@@ -144,22 +144,21 @@ def build(
         )
         planned_paths = {output.path for output in plan.outputs}
         gone = [path for path in previous.fingerprints if path not in planned_paths]
-    # Outputs are rendered into a staging folder; output/ changes only once all succeeded.
-    staging = Staging(output_dir, fresh=previous is None)
-    try:
-        staged = map_parallel(
-            lambda output: staging.stage(planned.renderer.render(output)),
-            stale,
-            processes,
-            _counting(progress, len(stale)) if progress else None,
-        )
-    except BaseException:
-        staging.discard()
-        raise
     if previous is not None and not stale and not gone:
-        staging.discard()
-        write_report = WriteReport(0, 0)
+        write_report = WriteReport(0, 0)  # nothing to render, write or remove
     else:
+        # Outputs are rendered into a staging folder; output/ changes only once all succeeded.
+        staging = Staging(output_dir, fresh=previous is None)
+        try:
+            staged = map_parallel(
+                lambda output: staging.stage(planned.renderer.render(output)),
+                stale,
+                processes,
+                _counting(progress, len(stale)) if progress else None,
+            )
+        except BaseException:
+            staging.discard()
+            raise
         write_report = _write(site_dir, identity, fingerprints, previous, staging, staged, gone)
     reconciliation = planned.reconciliation
     if not frozen and reconciliation.changed:
@@ -212,7 +211,7 @@ def _write(
     report = staging.publish(staged, gone)
     files = {} if previous is None else dict(previous.files)
     for item in staged:
-        files[item.path] = FileState(item.size, item.mtime_ns)
+        files[item.path] = item.state
     kept = {path: state for path, state in files.items() if path in fingerprints}
     build_cache.save(site_dir, BuildCache(identity, fingerprints, kept))
     return report

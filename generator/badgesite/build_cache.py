@@ -28,9 +28,12 @@ class FileState:
     @classmethod
     def of(cls, path: Path | str) -> FileState | None:
         try:
-            status = os.stat(path)
+            return cls.of_status(os.stat(path))
         except OSError:
             return None
+
+    @classmethod
+    def of_status(cls, status: os.stat_result) -> FileState:
         return cls(status.st_size, status.st_mtime_ns)
 
 

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from badgesite.build_cache import FileState
 from badgesite.errors import BuildError
 from badgesite.render import Rendered
 
@@ -49,12 +50,11 @@ def check_output_dir(output_dir: Path, site_dir: Path) -> None:
 
 @dataclass(frozen=True, slots=True)
 class StagedFile:
-    """One output as it will stand in output/: its size and modification time, and whether
-    it waits in the staging folder (False: output/ already holds exactly these bytes)."""
+    """One output as it will stand in output/ (a rename keeps size and modification time),
+    and whether it waits in the staging folder (False: output/ already has these bytes)."""
 
     path: str
-    size: int
-    mtime_ns: int
+    state: FileState
     waiting: bool
 
 
@@ -87,7 +87,7 @@ class Staging:
             current = os.path.join(self.output_dir, item.path)
             if _same_bytes(Path(current), data):
                 status = os.stat(current)
-                return StagedFile(item.path, status.st_size, status.st_mtime_ns, waiting=False)
+                return StagedFile(item.path, FileState.of_status(status), waiting=False)
             item = Rendered(item.path, data=data)
         self._make_folder(os.path.dirname(target))
         if item.data is not None:
@@ -97,7 +97,7 @@ class Staging:
             status = os.stat(target)
         else:
             raise BuildError(f"{item.path}: an output has neither bytes nor a file to copy")
-        return StagedFile(item.path, status.st_size, status.st_mtime_ns, waiting=True)
+        return StagedFile(item.path, FileState.of_status(status), waiting=True)
 
     def _make_folder(self, folder: str) -> None:
         # Most outputs share their folder with others: ask the file system once per folder.
@@ -110,7 +110,7 @@ class Staging:
         empty); the staging folder is gone afterwards. A rename keeps a file's size and
         modification time, so each StagedFile still describes its file in output/."""
         waiting = [item for item in staged if item.waiting]
-        written = sum(item.size for item in waiting)
+        written = sum(item.state.size for item in waiting)
         if self.fresh:
             try:
                 _swap_in(self.folder, self.output_dir)
