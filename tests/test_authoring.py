@@ -502,3 +502,16 @@ def test_accept_replaces_false_or_adds_the_key(site: Path) -> None:
     assert run("accept", REVOKED, "--site", str(site)).exit_code == 0
     assert load_site(site).awards[REVOKED].accepted
     assert "    reason: Issued to the wrong member.\n  accepted: true\n" in path.read_text()
+
+
+def test_withdraw_on_a_broken_site_still_records_it_and_says_what_may_be_left(
+    site: Path,
+) -> None:
+    write(site, "content/earners/ada.yaml", "name: Ada\nvisibilty: public\n")
+    result = run("withdraw", ADA_FIRST[:8], "--reason", "Asked", "--site", str(site))
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        f"Recorded the withdrawal of {ADA_FIRST} in content/withdrawn-awards.txt. If its "
+        "record is still in content/awards/, delete it (or make its earner private); then "
+        "build.\n"
+    )

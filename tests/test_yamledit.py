@@ -264,3 +264,15 @@ def test_a_nested_value_follows_the_files_indentation() -> None:
         "issued_on: 2024-01-01\nrevoked:\n    date: 2025-05-01\n"
         "    reason: 'Issued in error: wrong course #2 - it''s ''fixed'' now'\n"
     )
+
+
+def test_an_id_is_found_as_the_model_reads_it() -> None:
+    # The model takes a number as text and trims spaces; so does the edit.
+    numeric = BASE.replace(f"id: {AWARD_ID}", "id: 20240101")
+    assert set_key(numeric, "20240101", "accepted", True) == numeric + "accepted: true\n"
+    spaced = BASE.replace(f"id: {AWARD_ID}", "id: '  spaced-1 '")
+    assert set_key(spaced, "spaced-1", "accepted", True) == spaced + "accepted: true\n"
+    items = f"- just a note\n- {BASE.replace(chr(10), chr(10) + '  ').rstrip()}\n"
+    assert set_key(items, AWARD_ID, "accepted", True) == items + "  accepted: true\n"
+    with pytest.raises(EditProblem, match="no award 'other-1' in this file"):
+        set_key(BASE, "other-1", "accepted", True)

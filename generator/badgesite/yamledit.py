@@ -13,23 +13,16 @@ from typing import Any
 
 import yaml
 
-# The edit is planned on the pure-Python loader's marks: their index counts characters of
-# the text, which is what the edit slices.
-_MARKED_LOADER = yaml.SafeLoader
-_DATA_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# libyaml's marks count characters as Python's do (its line and column differ at the end of
+# a file, so only indexes are used), and it composes a large file of awards 10x faster. A
+# byte order mark, which libyaml skips and Python counts, is set aside before composing.
+_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BYTE_ORDER_MARK = "\ufeff"
 _BLOCK_SCALAR_STYLES = ("|", ">")
 
 
 class EditProblem(Exception):
     """Why an award cannot be edited in place; the message is shown to the user."""
-
-
-def _award_nodes(root: yaml.Node | None) -> list[yaml.MappingNode]:
-    if isinstance(root, yaml.MappingNode):
-        return [root]
-    if isinstance(root, yaml.SequenceNode):
-        return [item for item in root.value if isinstance(item, yaml.MappingNode)]
-    return []
 
 
 def _pair(node: yaml.MappingNode, key: str) -> tuple[yaml.Node, yaml.Node] | None:
@@ -39,24 +32,33 @@ def _pair(node: yaml.MappingNode, key: str) -> tuple[yaml.Node, yaml.Node] | Non
     return None
 
 
-def _find_award(text: str, award_id: str) -> yaml.MappingNode:
-    try:
-        root = yaml.compose(text, Loader=_MARKED_LOADER)
-    except yaml.YAMLError as error:
-        raise EditProblem(f"the file is not valid YAML ({error})") from None
-    for node in _award_nodes(root):
-        found = _pair(node, "id")
-        if found and isinstance(found[1], yaml.ScalarNode) and found[1].value == award_id:
-            return node
+def _records(document: Any) -> list[Any]:
+    """The records of a file: one mapping, or a list of them."""
+    return document if isinstance(document, list) else [document]
+
+
+def _id_of(record: Any) -> str:
+    """The id as the model reads it: text, or a number taken as text, trimmed."""
+    value = record.get("id") if isinstance(record, dict) else None
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return ""
+    return str(value).strip()
+
+
+def _position(document: Any, award_id: str) -> int:
+    for position, record in enumerate(_records(document)):
+        if _id_of(record) == award_id:
+            return position
     raise EditProblem(f"no award '{award_id}' in this file")
 
 
-def _award_data(document: Any, award_id: str) -> dict[str, Any] | None:
-    candidates = document if isinstance(document, list) else [document]
-    for candidate in candidates:
-        if isinstance(candidate, dict) and candidate.get("id") == award_id:
-            return candidate
-    return None
+def _award_node(text: str, position: int) -> yaml.MappingNode:
+    root = yaml.compose(text, Loader=_LOADER)
+    nodes = root.value if isinstance(root, yaml.SequenceNode) else [root]
+    node = nodes[position]
+    if not isinstance(node, yaml.MappingNode) or not node.value:
+        raise EditProblem("the award is not a mapping")  # the model would have refused it
+    return node
 
 
 def _newline_of(text: str) -> str:
@@ -69,18 +71,12 @@ def _flow(value: Any) -> str:
     dumped = yaml.safe_dump(
         [value], default_flow_style=True, allow_unicode=True, sort_keys=False, width=float("inf")
     )
-    return dumped.strip()[1:-1]
+    return dumped.strip()[1:-1]  # the brackets of the list around it
 
 
 def _flow_pair(key: str, value: Any) -> str:
-    dumped = yaml.safe_dump(
-        {key: value},
-        default_flow_style=True,
-        allow_unicode=True,
-        sort_keys=False,
-        width=float("inf"),
-    )
-    return dumped.strip()[1:-1]
+    """`key: value` as one line of YAML in flow style."""
+    return _flow({key: value})[1:-1]
 
 
 def _block_lines(key: str, value: Any, indent: int, step: int, newline: str) -> str:
@@ -163,7 +159,8 @@ def _insert_line(text: str, position: int, block: str, newline: str) -> str:
 
 def _insertions(text: str, node: yaml.MappingNode, key: str, value: Any) -> Iterator[str]:
     """Texts with key added to the mapping node, best place first: after its last key,
-    then after each earlier one (when the end is a place that would change a value)."""
+    then after each earlier one (for when a line added at the end would change the last
+    value, as after a block scalar that ends the file without a final newline)."""
     newline = _newline_of(text)
     pairs = list(reversed(node.value))
     if node.flow_style:
@@ -186,7 +183,7 @@ def _replacement(text: str, value_node: yaml.Node, value: Any) -> str:
 
 
 def _load(text: str) -> Any:
-    return yaml.load(text, Loader=_DATA_LOADER)
+    return yaml.load(text, Loader=_LOADER)
 
 
 def set_key(text: str, award_id: str, key: str, value: Any) -> str:
@@ -196,13 +193,16 @@ def set_key(text: str, award_id: str, key: str, value: Any) -> str:
     key at its indentation (inside the braces of a flow mapping). The file's line endings,
     comments and every other byte are kept.
     """
-    node = _find_award(text, award_id)
-    original = _load(text)
+    if text.startswith(_BYTE_ORDER_MARK):
+        return _BYTE_ORDER_MARK + set_key(text[1:], award_id, key, value)
+    try:
+        original = _load(text)
+    except yaml.YAMLError as error:
+        raise EditProblem(f"the file is not valid YAML ({error})") from None
+    position = _position(original, award_id)
+    node = _award_node(text, position)
     expected = copy.deepcopy(original)
-    expected_award = _award_data(expected, award_id)
-    if expected_award is None:
-        raise EditProblem(f"no award '{award_id}' in this file")
-    expected_award[key] = value
+    _records(expected)[position][key] = value
     existing = _pair(node, key)
     candidates = (
         iter([_replacement(text, existing[1], value)])
