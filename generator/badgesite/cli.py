@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 # images or Open Badges code, and the CLI stays a thin layer over the library.
 
 
+def _counted(count: int, noun: str) -> str:
+    """'1 award', '2 awards': every count the CLI prints agrees with its noun."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def _report_warnings(warnings: tuple[Finding, ...]) -> None:
     for warning in warnings:
         click.echo(str(warning), err=True)
@@ -46,11 +51,6 @@ def _build_time() -> dt.datetime | None:
         return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
     except ValueError:
         raise click.BadParameter("SOURCE_DATE_EPOCH must be a whole number of seconds") from None
-
-
-def _counted(count: int, noun: str, plural: str = "") -> str:
-    """'1 award', '2 awards': every count the CLI prints agrees with its noun."""
-    return f"{count} {noun if count == 1 else plural or noun + 's'}"
 
 
 # -h beside --help on every command: the context settings are inherited by subcommands.
