@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from badgesite.authoring import AuthoringError, accept, revoke
 from badgesite.build import load_site
@@ -276,3 +278,67 @@ def test_an_id_is_found_as_the_model_reads_it() -> None:
     assert set_key(items, AWARD_ID, "accepted", True) == items + "  accepted: true\n"
     with pytest.raises(EditProblem, match="no award 'other-1' in this file"):
         set_key(BASE, "other-1", "accepted", True)
+
+
+BLOCK_HEADERS = ("|", "|+", "|-", ">", ">+", ">-", "|2", "|+ # kept")
+LAST_VALUES = st.one_of(
+    st.tuples(st.sampled_from(BLOCK_HEADERS), st.integers(0, 3)).map(
+        lambda form: f"narrative: {form[0]}\n  One.\n\n  Two.\n" + "\n" * form[1]
+    ),
+    st.sampled_from(
+        [
+            'narrative: "Quoted,\n  over lines"\n',
+            "narrative: 'single: quoted'\n",
+            "narrative: plain text\n  on two lines\n",
+            "narrative:\n",
+            "narrative: ~  # nothing yet\n",
+            "evidence:\n  - url: https://pat.example/a\n    narrative: |+\n      Kept.\n\n",
+            "evidence: [{url: 'https://pat.example/a'}]\n",
+            "nested:\n  inner:\n    text: |+\n      Kept.\n\n",  # the edit checks no fields
+        ]
+    ),
+)
+ACCEPTED_FORMS = ("", "accepted:\n", "accepted: false\n", "accepted: ~  # later\n")
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    last=LAST_VALUES,
+    accepted=st.sampled_from(ACCEPTED_FORMS),
+    comment=st.booleans(),
+    in_list=st.booleans(),
+    newline=st.sampled_from(["\n", "\r\n"]),
+    final_newline=st.booleans(),
+    key=st.sampled_from(["revoked", "accepted"]),
+)
+def test_any_combination_of_forms_is_edited_in_place(
+    last: str,
+    accepted: str,
+    comment: bool,
+    in_list: bool,
+    newline: str,
+    final_newline: bool,
+    key: str,
+) -> None:
+    body = HEAD + RECIPIENT + accepted + ("# a comment\n" if comment else "")
+    body += "issued_on: 2024-01-01\n" + last
+    if in_list:
+        other = f"- id: {OTHER_ID}\n  badge: soldering\n  earner: bo\n  issued_on: 2024-02-01\n"
+        body = other + "".join(
+            ("- " if number == 0 else "  ") + line if line.strip() else line
+            for number, line in enumerate(body.splitlines(keepends=True))
+        )
+    text = body.replace("\n", newline)
+    if not final_newline:
+        text = text.rstrip("\r\n")
+    value = revocation() if key == "revoked" else True
+    edited = set_key(text, AWARD_ID, key, value)  # refuses any result but the intended one
+    assert yaml.safe_load(edited) == expected_data(yaml.safe_load(text), key, value)
+    start, end, _ = changed_span(text, edited)
+    existing = value_span(text, key)
+    if existing is None:
+        assert start == end
+    else:
+        assert existing[0] <= start <= end <= existing[1]
+    if newline == "\r\n":
+        assert "\n" not in edited.replace("\r\n", "")
