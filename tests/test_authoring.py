@@ -315,16 +315,173 @@ def test_revoke_errors(site: Path) -> None:
     assert tree_bytes(site) == before
 
 
-def test_revoke_refuses_flow_style_awards(site: Path) -> None:
+def test_revoke_edits_a_flow_style_award_inside_its_braces(site: Path) -> None:
+    text = (
+        "{id: flow-1, badge: soldering, earner: bo, issued_on: 2024-01-01, recipient: "
+        "{identity: 'sha256$" + "b" * 64 + "', salt: s}}  # one line\n"
+    )
+    write(site, "content/awards/flow.yaml", text)
+    result = run("revoke", "flow-1", "--reason", "x", "--date", "2025-01-01", "--site", str(site))
+    assert result.exit_code == 0, result.output
+    assert (site / "content/awards/flow.yaml").read_text() == text.replace(
+        "salt: s}}", "salt: s}, revoked: {date: 2025-01-01, reason: x}}"
+    )
+    assert load_site(site).awards["flow-1"].revocation is not None
+
+
+def test_revoke_keeps_a_kept_narratives_trailing_blank_lines(site: Path) -> None:
+    # Issue 15: inserting before the blank lines cut them off the narrative.
     write(
         site,
-        "content/awards/flow.yaml",
-        "{id: flow-1, badge: soldering, earner: bo, issued_on: 2024-01-01, recipient: "
-        "{identity: 'sha256$" + "b" * 64 + "', salt: s}}\n",
+        "content/awards/kept.yaml",
+        "id: kept-1\nbadge: soldering\nearner: bo\nrecipient:\n  identity: sha256$"
+        + "a" * 64
+        + "\n  salt: s\nissued_on: 2024-01-01\nnarrative: |+\n  Line one.\n\n\n",
     )
-    result = run("revoke", "flow-1", "--reason", "x", "--site", str(site))
+    before = yaml.safe_load((site / "content/awards/kept.yaml").read_text())["narrative"]
+    result = run("revoke", "kept-1", "--reason", "x", "--date", "2025-01-01", "--site", str(site))
+    assert result.exit_code == 0, result.output
+    text = (site / "content/awards/kept.yaml").read_text()
+    assert text.endswith("  Line one.\n\n\nrevoked:\n  date: 2025-01-01\n  reason: x\n")
+    assert yaml.safe_load(text)["narrative"] == before == "Line one.\n\n\n"
+
+
+def test_accept_fills_an_empty_accepted_key(site: Path) -> None:
+    # Issue 15: `accepted:` left empty became `accepted:true`, which is not YAML.
+    path = site / "content/awards/bo-and-cy.yaml"
+    text = path.read_text().replace("  accepted: false\n", "  accepted:\n")
+    path.write_text(text)
+    write(site, "content/earners/bo.yaml", "name: Bo Lindqvist\nauto_accept: false\n")
+    result = run("accept", PENDING, "--site", str(site))
+    assert result.exit_code == 0, result.output
+    assert path.read_text() == text.replace("  accepted:\n", "  accepted: true\n")
+
+
+def test_revoke_and_accept_take_an_id_prefix(site: Path) -> None:
+    result = run(
+        "revoke",
+        ADA_SECOND[:8].upper(),
+        "--reason",
+        "x",
+        "--date",
+        "2025-01-01",
+        "--site",
+        str(site),
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        f"Revoked {ADA_SECOND} in content/awards/ada.yaml\n{BASE}{ADA_SECOND}/\n"
+    )
+    accepted = run("accept", PENDING[:4], "--site", str(site))
+    assert accepted.exit_code == 0, accepted.output
+    assert accepted.output.startswith(f"Accepted {PENDING} in content/awards/bo-and-cy.yaml\n")
+    assert load_site(site).awards[PENDING].accepted
+
+
+def test_an_id_prefix_must_be_unambiguous_and_long_enough(site: Path) -> None:
+    twin = "7b3e9d14-0000-4000-8000-000000000000"  # begins as ADA_SECOND does
+    write(
+        site,
+        "content/awards/twin.yaml",
+        f"id: {twin}\nbadge: soldering\nearner: cy\nrecipient:\n  identity: sha256$"
+        + "d" * 64
+        + "\n  salt: s\nissued_on: 2024-07-01\n",
+    )
+    before = tree_bytes(site)
+    ambiguous = run("revoke", "7b3e9d14", "--reason", "x", "--site", str(site))
+    assert ambiguous.exit_code == 1
+    assert ambiguous.output.splitlines() == [
+        "error: '7b3e9d14' is the beginning of 2 award ids; give more of the id:",
+        f"  {twin}  2024-07-01  cy  soldering",
+        f"  {ADA_SECOND}  2024-04-10  ada  laser-cutting",
+        "Nothing was written.",
+    ]
+    short = run("accept", "7b3", "--site", str(site))
+    assert short.exit_code == 1
+    assert short.output.startswith(
+        "error: '7b3' is too short to name an award (2 awards begin with it): give at least "
+        "4 characters of its id (`badgesite list` shows them)"
+    )
+    typo = run("revoke", "7b3f9d14-52c8", "--reason", "x", "--site", str(site))
+    assert typo.exit_code == 1
+    assert typo.output.startswith(
+        f"error: no award with id '7b3f9d14-52c8' in content/awards/ (did you mean '{ADA_SECOND}'?)"
+    )
+    assert tree_bytes(site) == before
+    assert run("revoke", "7b3e9d14-5", "--reason", "x", "--site", str(site)).exit_code == 0
+    assert load_site(site).awards[ADA_SECOND].revocation is not None
+
+
+ADA_FIRST = "2f1c7a52-6a1b-4d7e-9a3e-0c8b5d1e9f01"
+
+
+def test_withdraw_takes_a_prefix_and_says_what_is_left_to_do(site: Path) -> None:
+    result = run("withdraw", ADA_FIRST[:6], "--reason", "Asked", "--site", str(site))
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        f"Recorded the withdrawal of {ADA_FIRST} in content/withdrawn-awards.txt. Now delete "
+        "its record from content/awards/ada.yaml (or make its earner private) and build.\n"
+    )
+    assert (site / "content/withdrawn-awards.txt").read_text().splitlines()[-1] == (
+        f"{ADA_FIRST} 2025-11-01 Asked"
+    )
+
+
+def test_withdraw_after_the_record_is_gone_says_so(site: Path) -> None:
+    path = site / "content/awards/ada.yaml"
+    text = path.read_text()
+    path.write_text(text[text.index("- id: 7b3e9d14") :])  # Ada's first award deleted
+    result = run("withdraw", ADA_FIRST, "--reason", "Asked", "--site", str(site))
+    assert result.exit_code == 0, result.output
+    assert result.output.endswith(
+        "Its record is already gone: the next build no longer publishes it.\n"
+    )
+    assert "delete" not in result.output
+
+
+def test_withdraw_of_a_private_earners_award_says_it_is_no_longer_published(site: Path) -> None:
+    write(site, "content/earners/bo.yaml", "name: Bo Lindqvist\nvisibility: private\n")
+    result = run("withdraw", PENDING, "--reason", "Asked", "--site", str(site))
+    assert result.exit_code == 0, result.output
+    assert result.output.endswith(
+        "Its earner 'bo' is private, so the next build no longer publishes it.\n"
+    )
+
+
+def test_withdraw_of_an_unknown_id_says_so(site: Path) -> None:
+    result = run("withdraw", "ffff0000", "--reason", "Asked", "--site", str(site))
     assert result.exit_code == 1
-    assert "is written in flow style ({...}); edit it by hand" in result.output
+    assert result.output.startswith(
+        "error: no award with id 'ffff0000' in content/published-awards.txt or content/awards/"
+    )
+    assert not (site / "content/withdrawn-awards.txt").exists()
+
+
+def test_award_warns_about_odd_dates_and_refuses_an_expiry_before_the_issue(site: Path) -> None:
+    common = ("award", "soldering", "--earner", "bo", "--email", ADDRESS, "--site", str(site))
+    future = run(*common, "--issued-on", "2026-01-15")
+    assert future.exit_code == 0, future.output
+    assert future.stderr.splitlines() == [
+        "warning: --issued-on 2026-01-15 is in the future (today is 2025-11-01): the award "
+        "shows as not yet valid until then"
+    ]
+    past = run(*common, "--issued-on", "2024-01-01", "--expires", "2025-06-30")
+    assert past.exit_code == 0, past.output
+    assert past.stderr.splitlines() == [
+        "warning: --expires 2025-06-30 is not in the future (today is 2025-11-01): the award "
+        "is expired from the start"
+    ]
+    quiet = run(*common, "--issued-on", "2025-01-01", "--expires", "2027-01-01")
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+    before = tree_bytes(site)
+    backwards = run(*common, "--issued-on", "2025-03-01", "--expires", "2025-02-01")
+    assert backwards.exit_code == 1
+    assert backwards.output.splitlines() == [
+        "error: --expires 2025-02-01 is not after the award's date 2025-03-01: an award can "
+        "only expire after it is issued",
+        "Nothing was written.",
+    ]
+    assert tree_bytes(site) == before
 
 
 def test_accept_replaces_false_or_adds_the_key(site: Path) -> None:
@@ -345,3 +502,16 @@ def test_accept_replaces_false_or_adds_the_key(site: Path) -> None:
     assert run("accept", REVOKED, "--site", str(site)).exit_code == 0
     assert load_site(site).awards[REVOKED].accepted
     assert "    reason: Issued to the wrong member.\n  accepted: true\n" in path.read_text()
+
+
+def test_withdraw_on_a_broken_site_still_records_it_and_says_what_may_be_left(
+    site: Path,
+) -> None:
+    write(site, "content/earners/ada.yaml", "name: Ada\nvisibilty: public\n")
+    result = run("withdraw", ADA_FIRST[:8], "--reason", "Asked", "--site", str(site))
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        f"Recorded the withdrawal of {ADA_FIRST} in content/withdrawn-awards.txt. If its "
+        "record is still in content/awards/, delete it (or make its earner private); then "
+        "build.\n"
+    )

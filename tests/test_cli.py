@@ -113,3 +113,161 @@ def test_a_rebuild_says_what_it_reused_and_clean_builds_everything(site: Path) -
     clean = run("build", "--site", str(site), "--clean", "--jobs", "1")
     assert clean.exit_code == 0, clean.output
     assert "reused" not in clean.output
+
+
+def test_every_command_takes_dash_h_and_every_option_has_help() -> None:
+    import click
+
+    assert run("-h").output.startswith("Usage: ")
+    for name, command in main.commands.items():
+        result = run(name, "-h")
+        assert result.exit_code == 0, (name, result.output)
+        assert result.output.startswith("Usage: "), name
+        assert "-h, --help" in result.output, name
+        for parameter in command.params:
+            if isinstance(parameter, click.Option):
+                assert parameter.help, f"{name} {parameter.opts[0]} has no help text"
+
+
+def test_bake_refuses_anything_but_an_absolute_http_url(tmp_path: Path) -> None:
+    from conftest import GOLDEN_SITE
+
+    image = GOLDEN_SITE / "content/images/solder.svg"
+    for url in ("not a url", "ftp://files.example/a.json", "/assertions/1.json", "https://"):
+        result = run("bake", str(image), url, "-o", str(tmp_path / "out.svg"))
+        assert result.exit_code == 2, url
+        assert f"Invalid value for 'URL': '{url}' is not an absolute http(s) URL" in result.output
+    assert not (tmp_path / "out.svg").exists()
+    good = run("bake", str(image), "http://badges.example/a.json", "-o", str(tmp_path / "out.svg"))
+    assert good.exit_code == 0, good.output
+
+
+def test_counts_agree_with_their_nouns(site: Path, tmp_path: Path) -> None:
+    sheet = tmp_path / "one.csv"
+    sheet.write_text("name,email,badge,earner\nBo Lindqvist,bo@one.example,soldering,bo\n")
+    result = run("award", "--from-csv", str(sheet), "--site", str(site))
+    assert result.exit_code == 0, result.output
+    assert "Wrote 1 award to content/awards/2025-11-01-one.yaml:" in result.output.splitlines()
+    write(site, "content/earners/ada.yaml", "name: Ada\nvisibilty: public\n")
+    broken = run("check", "--site", str(site))
+    assert broken.stderr.splitlines()[-1] == "1 error."
+    built = run("build", "--site", str(site))
+    assert built.stderr.splitlines()[-1] == "1 error in the content; nothing was written."
+
+
+LISTED = [
+    "ID        FULL ID                               ISSUED      EARNER  BADGE            STATUS",
+    "2f1c7a52  2f1c7a52-6a1b-4d7e-9a3e-0c8b5d1e9f01  2024-03-02  ada     soldering        valid",
+    "7b3e9d14  7b3e9d14-52c8-4f0a-8e61-2d9c4b7a1e02  2024-04-10  ada     laser-cutting    expired",
+    "c4d5e6f7  c4d5e6f7-1a2b-4c3d-9e8f-0a1b2c3d4e03  2024-04-11  ada     certified-maker  valid",
+    "9e8d7c6b  9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c04  2024-05-01  bo      soldering        revoked",
+    "0a1b2c3d  0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c05  2024-05-20  bo      laser-cutting    valid, "
+    "unaccepted",
+    "1f2e3d4c  1f2e3d4c-5b6a-4978-8a6b-5c4d3e2f1a06  2024-06-15  cy      soldering        valid",
+]
+
+
+def test_list_shows_every_award_with_its_ids_oldest_first(site: Path) -> None:
+    result = run("list", "--site", str(site))
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == LISTED
+
+
+def _listed(site: Path, *filters: str) -> list[str]:
+    result = run("list", "--site", str(site), *filters)
+    assert result.exit_code == 0, result.output
+    return [line.split()[0] for line in result.stdout.splitlines()[1:]]
+
+
+def test_list_filters_by_earner_badge_and_status(site: Path) -> None:
+    assert _listed(site, "--earner", "bo") == ["9e8d7c6b", "0a1b2c3d"]
+    assert _listed(site, "--badge", "soldering") == ["2f1c7a52", "9e8d7c6b", "1f2e3d4c"]
+    assert _listed(site, "--status", "expired") == ["7b3e9d14"]
+    assert _listed(site, "--status", "revoked", "--status", "unaccepted") == [
+        "9e8d7c6b",
+        "0a1b2c3d",
+    ]
+    assert _listed(site, "--status", "valid", "--badge", "soldering", "--earner", "cy") == [
+        "1f2e3d4c"
+    ]
+    future = run("list", "--site", str(site), "--status", "not-yet-valid")
+    assert future.stdout == "" and future.stderr == "No awards match.\n"
+    for option, value, message in (
+        ("--earner", "boo", "error: no earner 'boo' in content/earners/ (did you mean 'bo'?)"),
+        ("--badge", "soldring", "error: no badge 'soldring' in content/badges/ (did you mean"),
+    ):
+        refused = run("list", "--site", str(site), option, value)
+        assert refused.exit_code == 1
+        assert refused.stderr.startswith(message)
+    bad_status = run("list", "--site", str(site), "--status", "pending")
+    assert bad_status.exit_code == 2
+    assert "'pending' is not one of 'valid', 'expired'" in bad_status.output
+
+
+def test_list_as_json(site: Path) -> None:
+    import json
+
+    result = run("list", "--site", str(site), "--earner", "bo", "--json")
+    assert result.exit_code == 0, result.output
+    listed = json.loads(result.stdout)
+    assert [item["id"] for item in listed] == [
+        "9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c04",
+        "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c05",
+    ]
+    assert listed[1] == {
+        "id": "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c05",
+        "short_id": "0a1b2c3d",
+        "issued_on": "2024-05-20T00:00:00+02:00",
+        "expires": None,
+        "earner": "bo",
+        "badge": "laser-cutting",
+        "status": "valid",
+        "accepted": False,
+        "published": True,
+        "url": "https://badges.harbour-lab.example/pages/assertions/"
+        "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c05/",
+        "file": "content/awards/bo-and-cy.yaml",
+    }
+    assert (
+        json.loads(
+            run(
+                "list", "--site", str(site), "--json", "--earner", "cy", "--status", "expired"
+            ).stdout
+        )
+        == []
+    )
+
+
+def test_list_lengthens_a_short_id_until_it_is_unique(site: Path) -> None:
+    twin = "7b3e9d14-0000-4000-8000-000000000000"
+    write(
+        site,
+        "content/awards/twin.yaml",
+        f"id: {twin}\nbadge: soldering\nearner: cy\nrecipient:\n  identity: sha256$"
+        + "d" * 64
+        + "\n  salt: s\nissued_on: 2024-07-01\n",
+    )
+    shown = dict(
+        (line.split()[1], line.split()[0])
+        for line in run("list", "--site", str(site)).stdout.splitlines()[1:]
+    )
+    assert shown[twin] == "7b3e9d14-0"
+    assert shown["7b3e9d14-52c8-4f0a-8e61-2d9c4b7a1e02"] == "7b3e9d14-5"
+    assert shown["2f1c7a52-6a1b-4d7e-9a3e-0c8b5d1e9f01"] == "2f1c7a52"
+
+
+def test_list_of_a_broken_site_reports_its_errors(site: Path) -> None:
+    write(site, "content/earners/ada.yaml", "name: Ada\nvisibilty: public\n")
+    result = run("list", "--site", str(site))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "content/earners/ada.yaml:2: visibilty: unknown field (did you mean 'visibility'?)",
+        "1 error in the content.",
+    ]
+
+
+def test_the_list_commands_statuses_are_the_librarys() -> None:
+    from badgesite.listing import STATUSES
+
+    status = next(p for p in main.commands["list"].params if p.name == "statuses")
+    assert tuple(status.type.choices) == STATUSES

@@ -7,7 +7,7 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,10 +20,11 @@ from badgesite.build import load_site
 from badgesite.checks import errors_of, lint_files
 from badgesite.errors import BadgesiteError, ContentErrors, did_you_mean
 from badgesite.fields import EMAIL_PATTERN, is_http_url
+from badgesite.listing import describe, resolve_id
 from badgesite.load import SLUG_PATTERN
 from badgesite.model import Award, Site
 from badgesite.openbadges.hashing import hash_identity, new_salt
-from badgesite.yamledit import EditProblem, add_keys, find_award, has_key, replace_scalar
+from badgesite.yamledit import EditProblem, set_key
 
 
 class AuthoringError(BadgesiteError):
@@ -51,6 +52,7 @@ class Issued:
     url: str
     is_published: bool
     file: str
+    warnings: tuple[str, ...] = ()
 
 
 def check_slug(value: str, what: str) -> str:
@@ -154,13 +156,15 @@ def award(site_dir: Path, request: AwardRequest, today: dt.date | None = None) -
     site = current_site(site_dir)
     check_request(site, request)
     email = check_email(request.email)
-    issued_on = request.issued_on or today or today_in(site)
+    today = today or today_in(site)
+    issued_on = request.issued_on or today
+    warnings = check_dates(issued_on, request.expires, today)
     award_id = new_award_id(site, set())
     record = award_record(award_id, _with_email(request, email), issued_on)
     awards_dir = site_dir / "content" / "awards"
     name = free_name(awards_dir, f"{issued_on.isoformat()}-{request.earner}-{request.badge}")
     relative = f"content/awards/{name}"
-    header = f"# Issued with `badgesite award` on {(today or today_in(site)).isoformat()}.\n"
+    header = f"# Issued with `badgesite award` on {today.isoformat()}.\n"
     changes = {relative: header + dump_yaml(record)}
     is_published = site.earners[request.earner].is_published
     if is_published:
@@ -168,7 +172,29 @@ def award(site_dir: Path, request: AwardRequest, today: dt.date | None = None) -
             site_dir, [award_id]
         )
     apply_changes(site_dir, changes)
-    return Issued(award_id, award_url(site, award_id), is_published, relative)
+    return Issued(award_id, award_url(site, award_id), is_published, relative, warnings)
+
+
+def check_dates(issued_on: dt.date, expires: dt.date | None, today: dt.date) -> tuple[str, ...]:
+    """What looks like a typo in an award's dates; an expiry not after the issue date is
+    refused outright (the award could never be valid)."""
+    if expires is not None and expires <= issued_on:
+        raise AuthoringError(
+            f"--expires {expires.isoformat()} is not after the award's date "
+            f"{issued_on.isoformat()}: an award can only expire after it is issued"
+        )
+    warnings = []
+    if issued_on > today:
+        warnings.append(
+            f"--issued-on {issued_on.isoformat()} is in the future (today is "
+            f"{today.isoformat()}): the award shows as not yet valid until then"
+        )
+    if expires is not None and expires <= today:
+        warnings.append(
+            f"--expires {expires.isoformat()} is not in the future (today is "
+            f"{today.isoformat()}): the award is expired from the start"
+        )
+    return tuple(warnings)
 
 
 def _with_email(request: AwardRequest, email: str) -> AwardRequest:
@@ -216,29 +242,38 @@ def _link_or_copy(source: str, destination: str) -> None:
 
 
 def find_existing(site: Site, award_id: str) -> Award:
-    check_slug(award_id, "award id")
-    found = site.awards.get(award_id)
-    if found is None:
-        raise AuthoringError(f"no award with id '{award_id}' in content/awards/")
-    return found
+    """The award that award_id names: its whole id, or an unambiguous beginning of it."""
+    check_slug(award_id.strip().lower(), "award id")
+    resolved = resolve_id(
+        award_id, site.awards, {key: describe(a) for key, a in site.awards.items()}
+    )
+    return site.awards[resolved]
 
 
-def _edit(site_dir: Path, found: Award, edit: Callable[[str, yaml.MappingNode], str]) -> str:
+def _edit(site_dir: Path, found: Award, key: str, value: object) -> str:
+    """Set key to value in the award's own file, changing nothing else in it."""
     path = site_dir / found.source
-    text = path.read_text(encoding="utf-8")
+    # Bytes decoded as they are: read_text would turn a CRLF file's line ends into LF.
+    text = path.read_bytes().decode("utf-8")
     try:
-        node = find_award(text, found.id)
-        changed = edit(text, node)
+        changed = set_key(text, found.id, key, value)
     except EditProblem as problem:
         raise AuthoringError(f"{found.source}: {problem}") from None
     apply_changes(site_dir, {found.source: changed})
     return found.source
 
 
-def revoke(
-    site_dir: Path, award_id: str, reason: str, date: dt.date | None = None
-) -> tuple[str, str]:
-    """Mark an award revoked in its own file; return (file, award URL)."""
+@dataclass(frozen=True)
+class Edited:
+    """An award changed in place: its whole id, the file edited and the award's URL."""
+
+    award_id: str
+    file: str
+    url: str
+
+
+def revoke(site_dir: Path, award_id: str, reason: str, date: dt.date | None = None) -> Edited:
+    """Mark an award revoked in its own file."""
     site = current_site(site_dir)
     found = find_existing(site, award_id)
     if not reason.strip():
@@ -246,48 +281,86 @@ def revoke(
     if found.revocation is not None:
         when = f" on {found.revocation.date.date().isoformat()}" if found.revocation.date else ""
         raise AuthoringError(
-            f"award '{award_id}' is already revoked{when} ({found.source}): "
+            f"award '{found.id}' is already revoked{when} ({found.source}): "
             f"{found.revocation.reason}"
         )
     revocation = {"date": date or today_in(site), "reason": " ".join(reason.split())}
-    source = _edit(
-        site_dir, found, lambda text, node: add_keys(text, node, {"revoked": revocation})
-    )
-    return source, award_url(site, award_id)
+    source = _edit(site_dir, found, "revoked", revocation)
+    return Edited(found.id, source, award_url(site, found.id))
 
 
-def accept(site_dir: Path, award_id: str) -> tuple[str, str]:
-    """Mark an award accepted by its earner; return (file, award URL)."""
+def accept(site_dir: Path, award_id: str) -> Edited:
+    """Mark an award accepted by its earner."""
     site = current_site(site_dir)
     found = find_existing(site, award_id)
     if found.accepted:
-        raise AuthoringError(f"award '{award_id}' is already accepted ({found.source})")
-
-    def edit(text: str, node: yaml.MappingNode) -> str:
-        if has_key(node, "accepted"):
-            return replace_scalar(text, node, "accepted", "true")
-        return add_keys(text, node, {"accepted": True})
-
-    return _edit(site_dir, found, edit), award_url(site, award_id)
+        raise AuthoringError(f"award '{found.id}' is already accepted ({found.source})")
+    source = _edit(site_dir, found, "accepted", True)
+    return Edited(found.id, source, award_url(site, found.id))
 
 
-def withdraw(site_dir: Path, award_id: str, reason: str, date: dt.date | None = None) -> str:
-    """Record that a published award is withdrawn on purpose; return the file written."""
-    check_slug(award_id, "award id")
+@dataclass(frozen=True)
+class Withdrawn:
+    """A withdrawal recorded: the whole id, the file written, and what the user does next."""
+
+    award_id: str
+    file: str
+    next_step: str
+
+
+def withdraw(site_dir: Path, award_id: str, reason: str, date: dt.date | None = None) -> Withdrawn:
+    """Record that a published award is withdrawn on purpose.
+
+    The site may be broken at this point (a published award whose record was deleted
+    fails every build until it is withdrawn), so the id is looked up among the published
+    ids, and the site's records are consulted only to say what is left to do.
+    """
+    check_slug(award_id.strip().lower(), "award id")
     if not reason.strip():
         raise AuthoringError("a withdrawal needs a --reason, kept in the record")
     record = published.read_record(site_dir)
-    if award_id not in record.published:
+    site = _site_if_valid(site_dir)
+    known = set(record.published) | set(site.awards if site else ())
+    described = {key: describe(value) for key, value in (site.awards if site else {}).items()}
+    resolved = resolve_id(
+        award_id, known, described, where=f"content/{published.PUBLISHED_FILE} or content/awards/"
+    )
+    if resolved not in record.published:
         raise AuthoringError(
-            f"'{award_id}' is not in content/{published.PUBLISHED_FILE}: it was never "
+            f"'{resolved}' is not in content/{published.PUBLISHED_FILE}: it was never "
             "published, so its record can simply be deleted"
         )
-    if award_id in record.withdrawn_ids:
-        raise AuthoringError(f"'{award_id}' is already withdrawn")
+    if resolved in record.withdrawn_ids:
+        raise AuthoringError(f"'{resolved}' is already withdrawn")
     path = published.withdrawn_path(site_dir)
     text = path.read_text(encoding="utf-8") if path.exists() else published.WITHDRAWN_HEADER
     if text and not text.endswith("\n"):
         text += "\n"
-    text += published.withdrawal_line(award_id, date or dt.date.today(), reason)
+    text += published.withdrawal_line(resolved, date or dt.date.today(), reason)
     write_atomic(path, text.encode("utf-8"))
-    return f"content/{published.WITHDRAWN_FILE}"
+    return Withdrawn(resolved, f"content/{published.WITHDRAWN_FILE}", _next_step(site, resolved))
+
+
+def _site_if_valid(site_dir: Path) -> Site | None:
+    try:
+        return load_site(site_dir)
+    except BadgesiteError:
+        return None
+
+
+def _next_step(site: Site | None, award_id: str) -> str:
+    """What is left to do after a withdrawal, as the site stands."""
+    if site is None:
+        return (
+            "If its record is still in content/awards/, delete it (or make its earner "
+            "private); then build."
+        )
+    found = site.awards.get(award_id)
+    if found is None:
+        return "Its record is already gone: the next build no longer publishes it."
+    if not found.is_published:
+        return (
+            f"Its earner '{found.earner.slug}' is private, so the next build no longer "
+            "publishes it."
+        )
+    return f"Now delete its record from {found.source} (or make its earner private) and build."

@@ -22,22 +22,24 @@ if TYPE_CHECKING:
 # images or Open Badges code, and the CLI stays a thin layer over the library.
 
 
+def _counted(count: int, noun: str) -> str:
+    """'1 award', '2 awards': every count the CLI prints agrees with its noun."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def _report_warnings(warnings: tuple[Finding, ...]) -> None:
     for warning in warnings:
         click.echo(str(warning), err=True)
 
 
-def _report_errors(errors: ContentErrors) -> None:
+def _report_errors(errors: ContentErrors, outcome: str = "; nothing was written") -> None:
     from badgesite.checks import CheckFailed
 
     if isinstance(errors, CheckFailed):
         _report_warnings(errors.warnings)
     for error in errors.errors:
         click.echo(str(error), err=True)
-    count = len(errors.errors)
-    click.echo(
-        f"{count} error{'s' if count != 1 else ''} in the content; nothing was written.", err=True
-    )
+    click.echo(f"{_counted(len(errors.errors), 'error')} in the content{outcome}.", err=True)
 
 
 def _build_time() -> dt.datetime | None:
@@ -51,7 +53,8 @@ def _build_time() -> dt.datetime | None:
         raise click.BadParameter("SOURCE_DATE_EPOCH must be a whole number of seconds") from None
 
 
-@click.group()
+# -h beside --help on every command: the context settings are inherited by subcommands.
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="badgesite")
 def main() -> None:
     """badgesite: Open Badges sites on URLs you own."""
@@ -181,7 +184,13 @@ def _finish(bar: _ProgressBar | None) -> None:
 
 @main.command()
 @_site_option
-@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=8000,
+    show_default=True,
+    help="The port on 127.0.0.1 to serve on.",
+)
 def serve(site_dir: Path, port: int) -> None:
     """Serve the site on 127.0.0.1, rebuilding and reloading the browser on every save."""
     from badgesite.serve import serve as serve_site  # livereload is only needed here
@@ -216,7 +225,7 @@ def check(site_dir: Path, base_url: str | None, strict: bool, frozen: bool) -> N
     if not count:
         click.echo("No problems found.")
         return
-    click.echo(f"{count} warning{'s' if count != 1 else ''}.", err=True)
+    click.echo(f"{_counted(count, 'warning')}.", err=True)
     if strict:
         click.echo("Failing because of --strict.", err=True)
         sys.exit(1)
@@ -226,10 +235,9 @@ def _report_errors_checked(failure: CheckFailed) -> None:
     _report_warnings(failure.warnings)
     for error in failure.errors:
         click.echo(str(error), err=True)
-    errors, warnings = len(failure.errors), len(failure.warnings)
-    text = f"{errors} error{'s' if errors != 1 else ''}"
-    if warnings:
-        text += f" and {warnings} warning{'s' if warnings != 1 else ''}"
+    text = _counted(len(failure.errors), "error")
+    if failure.warnings:
+        text += f" and {_counted(len(failure.warnings), 'warning')}"
     click.echo(f"{text}.", err=True)
 
 
@@ -275,7 +283,7 @@ def new(directory: Path, title: str, base_url: str) -> None:
         created = new_site(directory, title=title, base_url=base_url, today=_today())
     except BadgesiteError as error:
         _authoring_failed(error)
-    click.echo(f"Created a site in {created.root} ({len(created.files)} files).")
+    click.echo(f"Created a site in {created.root} ({_counted(len(created.files), 'file')}).")
     click.echo(f"Next: cd {created.root} && badgesite build   (then read README.md)")
 
 
@@ -319,7 +327,7 @@ def award(
             _authoring_failed(error)
         for created in batch.new_earners:
             click.echo(f"New earner: content/earners/{created}.yaml")
-        click.echo(f"Wrote {len(batch.issued)} awards to {batch.awards_file}:")
+        click.echo(f"Wrote {_counted(len(batch.issued), 'award')} to {batch.awards_file}:")
         for issued in batch.issued:
             note = "" if issued.is_published else "   (private earner: not published)"
             click.echo(f"{issued.url}{note}")
@@ -345,6 +353,8 @@ def award(
         issued = award_one(site_dir, request, today=_today())
     except BadgesiteError as error:
         _authoring_failed(error)
+    for warning in issued.warnings:
+        click.echo(f"warning: {warning}", err=True)
     click.echo(f"Wrote {issued.file}")
     note = "" if issued.is_published else "   (private earner: not published)"
     click.echo(f"{issued.url}{note}")
@@ -356,30 +366,36 @@ def award(
 @click.option("--date", "revoked_on", help="Date of the revocation, YYYY-MM-DD [default: today].")
 @_site_option
 def revoke(award_id: str, reason: str, revoked_on: str | None, site_dir: Path) -> None:
-    """Revoke award ID: its page and JSON stay, saying it is revoked and why."""
+    """Revoke award ID: its page and JSON stay, saying it is revoked and why.
+
+    ID is the award's id or its first characters (at least 4; `badgesite list` shows them).
+    """
     from badgesite.authoring import revoke as revoke_award
 
     try:
-        source, url = revoke_award(
+        edited = revoke_award(
             site_dir, award_id, reason, _date_option(revoked_on, "--date") or _today()
         )
     except BadgesiteError as error:
         _authoring_failed(error)
-    click.echo(f"Revoked {award_id} in {source}\n{url}")
+    click.echo(f"Revoked {edited.award_id} in {edited.file}\n{edited.url}")
 
 
 @main.command()
 @click.argument("award_id", metavar="ID")
 @_site_option
 def accept(award_id: str, site_dir: Path) -> None:
-    """Mark award ID accepted by its earner, so their profile shows it."""
+    """Mark award ID accepted by its earner, so their profile shows it.
+
+    ID is the award's id or its first characters (at least 4; `badgesite list` shows them).
+    """
     from badgesite.authoring import accept as accept_award
 
     try:
-        source, url = accept_award(site_dir, award_id)
+        edited = accept_award(site_dir, award_id)
     except BadgesiteError as error:
         _authoring_failed(error)
-    click.echo(f"Accepted {award_id} in {source}\n{url}")
+    click.echo(f"Accepted {edited.award_id} in {edited.file}\n{edited.url}")
 
 
 @main.command()
@@ -387,17 +403,68 @@ def accept(award_id: str, site_dir: Path) -> None:
 @click.option("--reason", required=True, help="Why it is withdrawn; kept in the record.")
 @_site_option
 def withdraw(award_id: str, reason: str, site_dir: Path) -> None:
-    """Record that published award ID is withdrawn on purpose (its URL will stop working)."""
+    """Record that published award ID is withdrawn on purpose (its URL will stop working).
+
+    ID is the award's id or its first characters (at least 4).
+    """
     from badgesite.authoring import withdraw as withdraw_award
 
     try:
-        written = withdraw_award(site_dir, award_id, reason, _today())
+        withdrawn = withdraw_award(site_dir, award_id, reason, _today())
     except BadgesiteError as error:
         _authoring_failed(error)
     click.echo(
-        f"Recorded the withdrawal of {award_id} in {written}. Now delete its record (or make "
-        "its earner private) and build."
+        f"Recorded the withdrawal of {withdrawn.award_id} in {withdrawn.file}. "
+        f"{withdrawn.next_step}"
     )
+
+
+@main.command("list")
+@_site_option
+@click.option("--earner", default=None, help="Only this earner's awards (an earner slug).")
+@click.option("--badge", default=None, help="Only awards of this badge (a badge slug).")
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    # listing.STATUSES, written out: importing it here would load the model for every command.
+    type=click.Choice(["valid", "expired", "revoked", "not-yet-valid", "unaccepted"]),
+    help="Only awards with this status now (repeatable: any of them).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the awards as JSON.")
+def list_command(
+    site_dir: Path,
+    earner: str | None,
+    badge: str | None,
+    statuses: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """List the site's awards with their ids, oldest first; ID prefixes work in commands."""
+    from badgesite.build import load_site
+    from badgesite.listing import as_json as listing_json
+    from badgesite.listing import list_awards, table
+
+    try:
+        site = load_site(site_dir)
+        rows = list_awards(
+            site,
+            _build_time() or dt.datetime.now(dt.timezone.utc),
+            earner=earner,
+            badge=badge,
+            statuses=statuses,
+        )
+    except ContentErrors as errors:
+        _report_errors(errors, outcome="")
+        sys.exit(1)
+    except BadgesiteError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    if as_json:
+        click.echo(json.dumps(listing_json(site, rows), indent=2, ensure_ascii=False))
+    elif rows:
+        click.echo(table(rows))
+    else:
+        click.echo("No awards match.", err=True)
 
 
 _allow_private_hosts_option = click.option(
@@ -437,7 +504,7 @@ def import_command(
             change = f"{result.before} -> {result.after}" if result.changed else result.after
             click.echo(f"{result.key}: {change} ({result.detail})")
         changed = sum(result.changed for result in results)
-        click.echo(f"Refreshed {len(results)} imported badges; {changed} changed.")
+        click.echo(f"Refreshed {_counted(len(results), 'imported badge')}; {changed} changed.")
         return
     if not source or not earner:
         raise click.UsageError("give a SOURCE and --earner SLUG (or --refresh)")
@@ -481,9 +548,17 @@ def verify(source: str, email: str | None, as_json: bool, allow_private_hosts: b
     sys.exit(0 if report.valid else 1)
 
 
+def _http_url_argument(_context: click.Context, _parameter: click.Parameter, value: str) -> str:
+    from badgesite.fields import is_http_url
+
+    if not is_http_url(value):
+        raise click.BadParameter(f"'{value}' is not an absolute http(s) URL")
+    return value
+
+
 @main.command()
 @click.argument("image", type=click.Path(dir_okay=False, path_type=Path))
-@click.argument("url")
+@click.argument("url", callback=_http_url_argument)
 @click.option(
     "--output",
     "-o",
