@@ -6,6 +6,8 @@ from typing import Any
 
 import yaml
 
+from badgesite.yamltext import dump_yaml
+
 
 class EditProblem(Exception):
     """Why an award cannot be edited in place; the message is shown to the user."""
@@ -45,7 +47,7 @@ def has_key(node: yaml.MappingNode, key: str) -> bool:
 
 
 def _indented_block(mapping: dict[str, Any], indent: int) -> list[str]:
-    dumped = yaml.safe_dump(mapping, allow_unicode=True, sort_keys=False, width=88)
+    dumped = dump_yaml(mapping)
     return [" " * indent + line + "\n" for line in dumped.splitlines()]
 
 
