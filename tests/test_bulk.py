@@ -56,6 +56,16 @@ def test_the_minimal_three_column_sheet_of_many_rows_issues(site: Path, tmp_path
     build(site, site / "output", now=FIXED_NOW)
 
 
+def test_a_new_sites_readme_example_issues_a_whole_cohort(tmp_path: Path) -> None:
+    target = tmp_path / "mysite"
+    assert run("new", str(target), "--base-url", "https://acme.github.io/badges/").exit_code == 0
+    rows = "".join(f"Learner {n},l{n}@acme.example,first-badge\n" for n in range(3))
+    result = issue(target, sheet_of(tmp_path, "name,email,badge\n" + rows))
+    assert result.exit_code == 0, result.output
+    build_result = run("build", "--site", str(target))
+    assert build_result.exit_code == 0, build_result.output
+
+
 def test_dump_yaml_writes_shared_values_out_in_full(tmp_path: Path) -> None:
     day = dt.date(2025, 3, 1)
     evidence = [{"url": "https://x.example/"}]
@@ -390,3 +400,16 @@ def test_an_empty_sheet_and_a_header_only_sheet(site: Path, tmp_path: Path) -> N
     assert issue(site, sheet_of(tmp_path, "name,email,badge\n,,\n")).output.splitlines()[0] == (
         "people.csv:1: no rows to issue"
     )
+
+
+def test_header_names_are_never_echoed_with_hidden_characters(site: Path, tmp_path: Path) -> None:
+    sheet = sheet_of(tmp_path, "name,email,badge,no\x1b[2Jte\nAda Nkemelu,a@x.example,soldering,\n")
+    assert issue(site, sheet).output.splitlines() == [
+        "people.csv:1: column 4: unknown column",
+        "Nothing was written.",
+    ]
+    blank_first_line = sheet_of(tmp_path, "\nname,email,badge\nAda Nkemelu,a@x.example,soldering\n")
+    assert issue(site, blank_first_line).output.splitlines() == [
+        "people.csv:1: no header row: the first row names the columns (name,email,badge)",
+        "Nothing was written.",
+    ]

@@ -49,6 +49,7 @@ MAX_CELL_CHARACTERS = {
     "narrative": 10_000,
     "visibility": 16,
 }
+MAX_HEADER_CHARACTERS = 40
 # The markdown columns: the only ones that may span lines (and hold tabs, for code blocks).
 MULTILINE_COLUMNS = ("narrative",)
 # A cell starting with one of these is run as a formula by a spreadsheet that opens a file
@@ -144,6 +145,8 @@ def read_sheet(csv_path: Path) -> Sheet:
         for number, cells in enumerate(reader, start=1):
             if number == 1:
                 header = tuple(cell.strip().lower() for cell in cells)
+                if not any(header):
+                    break
                 _check_header(header, problem)
                 continue
             if not any(cell.strip() for cell in cells):
@@ -155,7 +158,7 @@ def read_sheet(csv_path: Path) -> Sheet:
             rows.append(_read_row(number, cells, header, problem))
     except csv.Error as exc:
         raise ContentErrors([ContentError(shown, reader.line_num, "", f"bad CSV: {exc}")]) from None
-    if not header:
+    if not any(header):
         problem(1, "", "no header row: the first row names the columns (name,email,badge)")
     elif not rows:
         problem(1, "", "no rows to issue")
@@ -167,6 +170,12 @@ def _check_header(header: tuple[str, ...], problem: Report) -> None:
     for position, column in enumerate(header, start=1):
         if not column:
             continue  # an unnamed column is fine as long as it stays empty
+        if column not in KNOWN_COLUMNS and (
+            len(column) > MAX_HEADER_CHARACTERS
+            or any(not character.isprintable() for character in column)
+        ):
+            problem(1, f"column {position}", "unknown column")  # not echoed: it may hide text
+            continue
         if column in first_at:
             problem(
                 1,
