@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from badgesite.build import build, load_site
 from badgesite.cli import main
@@ -76,6 +78,39 @@ def test_dump_yaml_writes_shared_values_out_in_full(tmp_path: Path) -> None:
     path.write_text(text)
     data, _ = read_yaml(path, tmp_path)  # the loader refuses aliases; there are none
     assert data[1] == {"issued_on": day, "e": evidence}
+
+
+_SCALARS = st.one_of(
+    st.text(max_size=20),
+    st.integers(),
+    st.booleans(),
+    st.dates(),
+    st.none(),
+)
+_SHAREABLE = st.recursive(
+    _SCALARS,
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(st.text(min_size=1, max_size=8), children, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_SHAREABLE, min_size=1, max_size=4), st.lists(st.integers(0, 3), max_size=8))
+def test_whatever_is_shared_the_loader_reads_dump_yaml_back(
+    tmp_path_factory: pytest.TempPathFactory, values: list, picks: list[int]
+) -> None:
+    """The same objects several times over, as records built from one request share them."""
+    shared = [values[pick % len(values)] for pick in picks] + values
+    root = tmp_path_factory.mktemp("dump")
+    path = root / "content/awards/x.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text(dump_yaml(shared), encoding="utf-8")
+    parsed = read_yaml(path, root)
+    assert not isinstance(parsed, Exception), parsed
+    assert parsed[0] == shared
 
 
 def test_revoking_in_a_bulk_file_keeps_it_loadable(site: Path, tmp_path: Path) -> None:
