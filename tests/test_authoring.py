@@ -205,7 +205,8 @@ def test_bulk_issue_is_all_or_nothing_with_row_numbers(site: Path, tmp_path: Pat
         "batch.csv:4: email: not an email address",
         "batch.csv:4: evidence: 'ftp://x' is not an absolute http(s) URL",
         "batch.csv:4: issued_on: '2025-13-01' is not a date (YYYY-MM-DD)",
-        "batch.csv:5: email: the same address already gets this badge in row 2",
+        "batch.csv:5: email: the same address gets this badge on the same day in row 2 "
+        "(--allow-duplicates issues it anyway)",
         "Nothing was written.",
     ]
     assert tree_bytes(site) == before

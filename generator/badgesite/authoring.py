@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from badgesite import published, urls
 from badgesite.atomic import write_atomic
 from badgesite.build import load_site
@@ -25,6 +23,7 @@ from badgesite.load import SLUG_PATTERN
 from badgesite.model import Award, Site
 from badgesite.openbadges.hashing import hash_identity, new_salt
 from badgesite.yamledit import EditProblem, set_key
+from badgesite.yamltext import dump_yaml
 
 
 class AuthoringError(BadgesiteError):
@@ -116,10 +115,6 @@ def award_record(award_id: str, request: AwardRequest, issued_on: dt.date) -> di
     if request.evidence:
         record["evidence"] = [{"url": url} for url in request.evidence]
     return record
-
-
-def dump_yaml(data: Any) -> str:
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=88)
 
 
 def free_name(folder: Path, stem: str) -> str:

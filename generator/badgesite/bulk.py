@@ -1,12 +1,12 @@
-"""Bulk issuing from a CSV file: every row checked first, then all awards or none."""
+"""Bulk issuing from a CSV file: every cell checked first, then all awards or none."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import io
-import re
 import unicodedata
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,20 +18,66 @@ from badgesite.authoring import (
     award_record,
     award_url,
     current_site,
-    dump_yaml,
     free_name,
     new_award_id,
     today_in,
 )
+from badgesite.checks import EMAIL_IN_TEXT, as_published
+from badgesite.config import VISIBILITIES
 from badgesite.errors import ContentError, ContentErrors, did_you_mean
 from badgesite.fields import EMAIL_PATTERN, is_http_url
 from badgesite.load import SLUG_PATTERN, read_capped_text
-from badgesite.model import Site
+from badgesite.model import Award, Site
+from badgesite.openbadges.hashing import identity_matches
+from badgesite.slugs import slugify
+from badgesite.yamltext import dump_yaml
 
 MAX_CSV_BYTES = 5 * 1024 * 1024
 MAX_CSV_ROWS = 10_000
 REQUIRED_COLUMNS = ("name", "email", "badge")
-OPTIONAL_COLUMNS = ("earner", "evidence", "issued_on", "expires", "narrative")
+OPTIONAL_COLUMNS = ("earner", "evidence", "issued_on", "expires", "narrative", "visibility")
+KNOWN_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+# Characters per cell: generous for real values, small enough that no cell floods a page.
+MAX_CELL_CHARACTERS = {
+    "name": 200,
+    "email": 254,  # the longest address SMTP allows
+    "badge": 100,
+    "earner": 100,
+    "evidence": 2000,
+    "issued_on": 32,
+    "expires": 32,
+    "narrative": 10_000,
+    "visibility": 16,
+}
+MAX_HEADER_CHARACTERS = 40
+# The markdown columns: the only ones that may span lines (and hold tabs, for code blocks).
+MULTILINE_COLUMNS = ("narrative",)
+# A cell starting with one of these is run as a formula by a spreadsheet that opens a file
+# holding it again (CSV injection); names and narratives are written into records as they are.
+FORMULA_STARTS = ("=", "+", "-", "@")
+# Invisible controls that reorder or hide text (bidirectional embeddings, overrides, isolates).
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+Report = Callable[[int, str, str], None]  # (row, column, message)
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    """One row of the CSV: its number as a spreadsheet shows it, and its accepted cells.
+
+    A cell the reader refused is left out of values and named in refused, so later checks
+    do not report the same cell twice.
+    """
+
+    number: int
+    values: Mapping[str, str]
+    refused: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Sheet:
+    header: tuple[str, ...]
+    rows: tuple[SheetRow, ...]
+    problems: tuple[ContentError, ...]
 
 
 @dataclass(frozen=True)
@@ -42,107 +88,266 @@ class BatchResult:
     csv_inside_site: bool
 
 
-def slugify(name: str) -> str:
-    """`Inês Gonçalves` -> `ines-goncalves`; empty when nothing Latin is left."""
-    ascii_text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-
-
 def _date(value: str) -> dt.date:
     return dt.date.fromisoformat(value.strip())
 
 
-def read_rows(csv_path: Path) -> tuple[list[str], list[dict[str, str]]]:
-    """The header and rows of a CSV file, size-capped; ContentErrors when unreadable."""
+def _cell_problem(column: str, value: str) -> str | None:
+    """Why a (stripped) cell of a known column is refused, or None."""
+    for character in value:
+        if character in "\n\r\t" and column in MULTILINE_COLUMNS:
+            continue
+        if unicodedata.category(character) in ("Cc", "Zl", "Zp") or character in _BIDI_CONTROLS:
+            return f"holds the control character U+{ord(character):04X}, which is not allowed " + (
+                "here" if column in MULTILINE_COLUMNS else "in a one-line value"
+            )
+    limit = MAX_CELL_CHARACTERS[column]
+    if len(value) > limit:
+        return f"is {len(value)} characters long; at most {limit}"
+    if column == "email":
+        return None  # hashed, never written anywhere
+    if value.startswith(FORMULA_STARTS):
+        hint = " (a markdown list can start with `*`)" if column in MULTILINE_COLUMNS else ""
+        return (
+            f"starts with '{value[0]}', which spreadsheets run as a formula when they open a "
+            f"file holding it: remove or reword the start{hint}"
+        )
+    # markdown turns `&#64;` into `@` on the page
+    published = as_published(value) if column in MULTILINE_COLUMNS else value
+    if EMAIL_IN_TEXT.search(published):
+        return "holds an email address, which would be published: addresses go in 'email' only"
+    return None
+
+
+def read_sheet(csv_path: Path) -> Sheet:
+    """Every cell of a CSV file through one set of checks, with every problem found.
+
+    Checked: size and row caps, UTF-8, duplicate, unknown and missing headers, rows with
+    more cells than the header, control characters, cell lengths, formula starts, and
+    addresses outside the email column. Rows are numbered as a spreadsheet shows them (the
+    header is row 1); rows of empty cells are skipped. Raises ContentErrors only when the
+    file cannot be read as CSV at all.
+    """
     shown = csv_path.name
     # utf-8-sig: spreadsheets start their CSV with a byte order mark
     text = read_capped_text(csv_path, shown, MAX_CSV_BYTES, encoding="utf-8-sig")
     if isinstance(text, ContentError):
         raise ContentErrors([text])
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    problems: list[ContentError] = []
+
+    def problem(row: int, column: str, message: str) -> None:
+        problems.append(ContentError(shown, row, column, message))
+
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header: tuple[str, ...] = ()
+    rows: list[SheetRow] = []
     try:
-        header = [name.strip().lower() for name in reader.fieldnames or []]
-        reader.fieldnames = header
-        rows = []
-        for row in reader:
-            rows.append(row)
-            if len(rows) > MAX_CSV_ROWS:
+        for number, cells in enumerate(reader, start=1):
+            if number == 1:
+                header = tuple(cell.strip().lower() for cell in cells)
+                if not any(header):
+                    break
+                _check_header(header, problem)
+                continue
+            if not any(cell.strip() for cell in cells):
+                continue
+            if len(rows) == MAX_CSV_ROWS:
                 raise ContentErrors(
                     [ContentError(shown, 0, "", f"more than {MAX_CSV_ROWS} rows; split the file")]
                 )
+            rows.append(_read_row(number, cells, header, problem))
     except csv.Error as exc:
         raise ContentErrors([ContentError(shown, reader.line_num, "", f"bad CSV: {exc}")]) from None
-    return header, rows
+    if not any(header):
+        problem(1, "", "no header row: the first row names the columns (name,email,badge)")
+    elif not rows:
+        problem(1, "", "no rows to issue")
+    return Sheet(header, tuple(rows), tuple(problems))
+
+
+def _check_header(header: tuple[str, ...], problem: Report) -> None:
+    first_at: dict[str, int] = {}
+    for position, column in enumerate(header, start=1):
+        if not column:
+            continue  # an unnamed column is fine as long as it stays empty
+        if column not in KNOWN_COLUMNS and (
+            len(column) > MAX_HEADER_CHARACTERS
+            or any(not character.isprintable() for character in column)
+        ):
+            problem(1, f"column {position}", "unknown column")  # not echoed: it may hide text
+            continue
+        if column in first_at:
+            problem(
+                1,
+                column,
+                f"column {position} repeats column {first_at[column]}: each column may appear once",
+            )
+            continue
+        first_at[column] = position
+        if column not in KNOWN_COLUMNS:
+            problem(1, column, "unknown column" + did_you_mean(column, KNOWN_COLUMNS))
+    for column in REQUIRED_COLUMNS:
+        if column not in first_at:
+            problem(1, column, "required column is missing")
+
+
+def _read_row(number: int, cells: list[str], header: tuple[str, ...], problem: Report) -> SheetRow:
+    values: dict[str, str] = {}
+    refused: set[str] = set()
+    if len(cells) > len(header) and any(cell.strip() for cell in cells[len(header) :]):
+        problem(
+            number,
+            "",
+            f"{len(cells)} cells, but the header names {len(header)} columns: a value has no "
+            "column (an unquoted comma?)",
+        )
+    for position, (column, cell) in enumerate(zip(header, cells, strict=False), start=1):
+        value = cell.strip()
+        if column not in KNOWN_COLUMNS or column in values or column in refused:
+            if not column and value:
+                problem(number, f"column {position}", "a value in a column with no header")
+            continue  # unknown and repeated columns are reported once, on the header
+        why = _cell_problem(column, value)
+        if why:
+            problem(number, column, why)
+            refused.add(column)
+        else:
+            values[column] = value
+    return SheetRow(number, values, frozenset(refused))
+
+
+@dataclass(frozen=True)
+class _NewEarner:
+    name: str
+    visibility: str
+    row: int
 
 
 class _Batch:
     """Checks every row against the site, collecting every problem with its row number."""
 
-    def __init__(self, site: Site, shown: str, today: dt.date) -> None:
+    def __init__(self, site: Site, shown: str, today: dt.date, allow_duplicates: bool) -> None:
         self.site = site
         self.shown = shown
         self.today = today
+        self.allow_duplicates = allow_duplicates
         self.errors: list[ContentError] = []
-        self.new_earners: dict[str, str] = {}
-        self.seen: dict[tuple[str, str], int] = {}
+        self.new_earners: dict[str, _NewEarner] = {}
+        self.seen: dict[tuple[str, str, dt.date], int] = {}
+        self._issued: dict[tuple[str, dt.date], list[Award]] | None = None
 
     def error(self, row: int, column: str, message: str) -> None:
         self.errors.append(ContentError(self.shown, row, column, message))
 
-    def earner(self, row: int, name: str, given_slug: str) -> str:
+    def earner(self, row: SheetRow, name: str, visibility: str) -> str:
+        given_slug = row.values.get("earner", "")
         slug = given_slug or slugify(name)
-        if not slug:
-            self.error(row, "name", "no slug can be made from this name: add an 'earner' column")
-            return ""
         if not SLUG_PATTERN.match(slug):
-            self.error(row, "earner", f"'{slug}' is not a slug: lowercase letters, digits, hyphens")
+            self.error(
+                row.number, "earner", f"'{slug}' is not a slug: lowercase letters, digits, hyphens"
+            )
             return ""
         existing = self.site.earners.get(slug)
         if existing is not None:
             if not given_slug and existing.name.casefold() != name.casefold():
                 self.error(
-                    row,
+                    row.number,
                     "name",
                     f"earner '{slug}' already exists as '{existing.name}': add an 'earner' "
                     "column to say which earner this row is",
                 )
+            if row.values.get("visibility") and visibility != existing.visibility:
+                self.error(
+                    row.number,
+                    "visibility",
+                    f"earner '{slug}' already exists and is {existing.visibility}: change "
+                    f"{existing.source} to change that",
+                )
             return slug
-        known = self.new_earners.setdefault(slug, name)
-        if known.casefold() != name.casefold():
-            self.error(row, "name", f"earner '{slug}' is named '{known}' in an earlier row")
+        known = self.new_earners.setdefault(slug, _NewEarner(name, visibility, row.number))
+        if known.name.casefold() != name.casefold():
+            self.error(
+                row.number, "name", f"earner '{slug}' is named '{known.name}' in row {known.row}"
+            )
+        elif known.visibility != visibility:
+            self.error(
+                row.number,
+                "visibility",
+                f"earner '{slug}' is {known.visibility} in row {known.row}",
+            )
         return slug
 
-    def request(self, row: int, values: dict[str, str]) -> AwardRequest | None:
+    def issued_before(self, badge: str, day: dt.date) -> list[Award]:
+        """The site's unrevoked awards of badge issued on day (in the site's time zone)."""
+        if self._issued is None:
+            zone = self.site.config.zone
+            self._issued = {}
+            for award in self.site.awards.values():
+                if award.revocation is None and award.recipient.type == "email":
+                    key = (award.badge.slug, award.issued_on.astimezone(zone).date())
+                    self._issued.setdefault(key, []).append(award)
+        return self._issued.get((badge, day), [])
+
+    def duplicates(self, row: int, email: str, badge: str, day: dt.date) -> None:
+        """Refuse the same badge to the same address on the same day, unless allowed.
+
+        Recipients are stored only as salted hashes, so the row's address is hashed with
+        each earlier award's salt.
+        """
+        if self.allow_duplicates:
+            return
+        again = " (--allow-duplicates issues it anyway)"
+        first = self.seen.setdefault((email, badge, day), row)
+        if first != row:
+            self.error(
+                row,
+                "email",
+                f"the same address gets this badge on the same day in row {first}{again}",
+            )
+        for award in self.issued_before(badge, day):
+            if identity_matches(email, award.recipient.salt, award.recipient.identity):
+                self.error(
+                    row,
+                    "email",
+                    f"this address already has badge '{badge}' issued on {day.isoformat()}: "
+                    f"award {award.id} in {award.source}{again}",
+                )
+
+    def request(self, row: SheetRow) -> AwardRequest | None:
         before = len(self.errors)
+        values = row.values
         for column in REQUIRED_COLUMNS:
-            if not values.get(column):
-                self.error(row, column, "must not be empty")
+            if not values.get(column) and column not in row.refused:
+                self.error(row.number, column, "must not be empty")
         name, email, badge = values.get("name", ""), values.get("email", ""), values.get("badge")
         email = email.lower()
         if email and not EMAIL_PATTERN.match(email):
-            self.error(row, "email", "not an email address")
+            self.error(row.number, "email", "not an email address")
         if badge and badge not in self.site.badges:
             hint = did_you_mean(badge, sorted(self.site.badges))
-            self.error(row, "badge", f"no badge '{badge}' in content/badges/{hint}")
-        slug = self.earner(row, name, values.get("earner", "")) if name else ""
+            self.error(row.number, "badge", f"no badge '{badge}' in content/badges/{hint}")
+        visibility = values.get("visibility", "").lower() or self.site.config.default_visibility
+        if visibility not in VISIBILITIES:
+            listed = ", ".join(VISIBILITIES)
+            self.error(row.number, "visibility", f"'{visibility}' is not one of: {listed}")
+            visibility = self.site.config.default_visibility
+        slug = self.earner(row, name, visibility) if name else ""
         evidence = values.get("evidence", "")
         if evidence and not is_http_url(evidence):
-            self.error(row, "evidence", f"'{evidence}' is not an absolute http(s) URL")
+            self.error(row.number, "evidence", f"'{evidence}' is not an absolute http(s) URL")
         dates: dict[str, dt.date | None] = {}
         for column in ("issued_on", "expires"):
             try:
                 dates[column] = _date(values[column]) if values.get(column) else None
             except ValueError:
-                self.error(row, column, f"'{values[column]}' is not a date (YYYY-MM-DD)")
+                self.error(row.number, column, f"'{values[column]}' is not a date (YYYY-MM-DD)")
                 dates[column] = None
         issued_on, expires = dates["issued_on"], dates["expires"]
         if expires and expires <= (issued_on or self.today):
-            self.error(row, "expires", "must be after issued_on")
-        if email and badge:
-            first = self.seen.setdefault((email, badge), row)
-            if first != row:
-                self.error(row, "email", f"the same address already gets this badge in row {first}")
-        if len(self.errors) > before or not (slug and badge):
+            self.error(row.number, "expires", "must be after issued_on")
+        if email and badge and len(self.errors) == before:
+            self.duplicates(row.number, email, badge, issued_on or self.today)
+        if len(self.errors) > before or row.refused or not (slug and badge):
             return None
         return AwardRequest(
             badge=badge,
@@ -155,7 +360,12 @@ class _Batch:
         )
 
 
-def award_from_csv(site_dir: Path, csv_path: Path, today: dt.date | None = None) -> BatchResult:
+def award_from_csv(
+    site_dir: Path,
+    csv_path: Path,
+    today: dt.date | None = None,
+    allow_duplicates: bool = False,
+) -> BatchResult:
     """Issue every row of csv_path, or nothing: all problems are reported with row numbers.
 
     Rows are numbered as a spreadsheet shows them: the header is row 1.
@@ -163,31 +373,17 @@ def award_from_csv(site_dir: Path, csv_path: Path, today: dt.date | None = None)
     site = current_site(site_dir)
     today = today or today_in(site)
     shown = csv_path.name
-    header, rows = read_rows(csv_path)
-    batch = _Batch(site, shown, today)
-    unknown = [column for column in header if column not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
-    for column in unknown:
-        batch.error(
-            1,
-            column,
-            "unknown column" + did_you_mean(column, REQUIRED_COLUMNS + OPTIONAL_COLUMNS),
-        )
-    for column in REQUIRED_COLUMNS:
-        if column not in header:
-            batch.error(1, column, "required column is missing")
-    if not rows:
-        batch.error(1, "", "no rows to issue")
+    sheet = read_sheet(csv_path)
+    batch = _Batch(site, shown, today, allow_duplicates)
+    batch.errors.extend(sheet.problems)
+    requests: list[AwardRequest | None] = []
+    if all(column in sheet.header for column in REQUIRED_COLUMNS):
+        requests = [batch.request(row) for row in sheet.rows]
     if batch.errors:
-        raise ContentErrors(batch.errors)
-    requests = [
-        batch.request(number, {key: (value or "").strip() for key, value in row.items() if key})
-        for number, row in enumerate(rows, start=2)
-    ]
-    if batch.errors:
-        raise ContentErrors(batch.errors)
+        raise ContentErrors(sorted(batch.errors, key=lambda error: error.line))
     records, issued_ids, taken = [], [], set()
     awards_dir = site_dir / "content" / "awards"
-    name = free_name(awards_dir, f"{today.isoformat()}-{slugify(csv_path.stem) or 'batch'}")
+    name = free_name(awards_dir, f"{today.isoformat()}-{slugify(csv_path.stem)}")
     relative = f"content/awards/{name}"
     issued: list[Issued] = []
     for request in requests:
@@ -196,7 +392,12 @@ def award_from_csv(site_dir: Path, csv_path: Path, today: dt.date | None = None)
         taken.add(award_id)
         records.append(award_record(award_id, request, request.issued_on or today))
         earner = site.earners.get(request.earner)
-        is_published = earner.is_published if earner else True
+        new_earner = batch.new_earners.get(request.earner)
+        is_published = (
+            earner.is_published
+            if earner
+            else new_earner is not None and new_earner.visibility != "private"
+        )
         if is_published:
             issued_ids.append(award_id)
         issued.append(Issued(award_id, award_url(site, award_id), is_published, relative))
@@ -205,10 +406,10 @@ def award_from_csv(site_dir: Path, csv_path: Path, today: dt.date | None = None)
         f"{len(records)} award{'s' if len(records) != 1 else ''}.\n"
     )
     changes = {relative: header_comment + dump_yaml(records)}
-    for slug, earner_name in sorted(batch.new_earners.items()):
+    for slug, new_earner in sorted(batch.new_earners.items()):
         changes[f"content/earners/{slug}.yaml"] = (
             f"# Created by `badgesite award --from-csv {shown}` on {today.isoformat()}.\n"
-            + dump_yaml({"name": earner_name, "visibility": "public"})
+            + dump_yaml({"name": new_earner.name, "visibility": new_earner.visibility})
         )
     if issued_ids:
         changes[f"content/{published.PUBLISHED_FILE}"] = published.updated_record_text(

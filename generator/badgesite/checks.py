@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
+import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,13 +15,21 @@ from urllib.parse import urlsplit
 from badgesite.errors import ERROR, WARNING, ContentError, ContentErrors, Finding
 from badgesite.load import display_path, read_yaml
 from badgesite.model import Site
+from badgesite.openbadges.bake import PNG_SIGNATURE, BakeError
+from badgesite.openbadges.bake import _png_chunks as png_chunks
 from badgesite.published import Reconciliation, withdrawn_path
 from badgesite.urls import PLACEHOLDER_BASE_URL
 
-SCANNED_SUFFIXES = (".yaml", ".yml", ".txt", ".md", ".csv", ".svg", ".json", ".html")
+SCANNED_SUFFIXES = (".yaml", ".yml", ".txt", ".md", ".csv", ".svg", ".json", ".html", ".png")
 MAX_SCANNED_BYTES = 5 * 1024 * 1024
+MAX_PNG_TEXT_BYTES = 1024 * 1024
+# Bytes without which a text file holds no address, even encoded: `@`, a character
+# reference (`&#64;`) or an escape (`\u0040` in YAML or JSON, `\@` in markdown).
+_MARKERS = (b"@", b"&", b"\\")
+_PNG_TEXT_CHUNKS = (b"tEXt", b"zTXt", b"iTXt")
+_MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 SCANNED_FOLDERS = ("content", "templates", "themes")
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+EMAIL_IN_TEXT = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 _BASE_URL_LINE = re.compile(r"^base_url\s*:", re.MULTILINE)
 _LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 
@@ -119,45 +129,163 @@ def _json_strings(value: Any, key: str = "") -> Iterator[str]:
         yield value
 
 
+def _yaml_strings(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """Every string of decoded YAML (keys too), with the key path that locates it."""
+    if isinstance(value, dict):
+        for child_key, child in value.items():
+            if isinstance(child_key, str):
+                yield path, child_key
+            yield from _yaml_strings(child, (*path, child_key))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            yield from _yaml_strings(child, (*path, index))
+    elif isinstance(value, str):
+        yield path, value
+
+
+def as_published(text: str) -> str:
+    """text as readers see it once published: character references (`&#64;`, `&#x40;`,
+    `&commat;`, as HTML, markdown and XML decode them) and markdown's backslash escapes
+    (`\\@`) resolved."""
+    if "&" in text:
+        text = html.unescape(text)
+    if "\\" in text:
+        text = _MARKDOWN_ESCAPE.sub(r"\1", text)
+    return text
+
+
+def _addresses(text: str) -> list[str]:
+    return [match.group() for match in EMAIL_IN_TEXT.finditer(as_published(text))]
+
+
 def _mask(address: str) -> str:
     local, _, domain = address.partition("@")
     return f"{local[:1]}…@{domain}"
 
 
-def _plain_email_addresses(path: str, site_dir: Path, allowed: set[str]) -> Iterator[Finding]:
+def _read_scanned(path: str) -> bytes | None:
     try:
         with open(path, "rb") as stream:
             data = stream.read(MAX_SCANNED_BYTES + 1)
     except OSError:
+        return None
+    return None if len(data) > MAX_SCANNED_BYTES else data  # the loaders refuse such files
+
+
+def _plain_email_addresses(path: str, site_dir: Path, allowed: set[str]) -> Iterator[Finding]:
+    """Addresses in a file of content/, found in what it publishes: decoded as its readers
+    decode it (YAML escapes, character references, JSON escapes, PNG text chunks)."""
+    data = _read_scanned(path)
+    if data is None:
         return
-    if b"@" not in data or len(data) > MAX_SCANNED_BYTES:
-        return  # the loaders refuse files this large with their own message
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return
-    if path.lower().endswith(".json"):
-        try:
-            texts = list(_json_strings(json.loads(text)))
-        except (ValueError, RecursionError):
-            return
-        found = [(0, match.group()) for item in texts for match in _EMAIL.finditer(item)]
+    lowered = path.lower()
+    if lowered.endswith(".png"):
+        found = [(0, address, where) for address, where in _png_text_addresses(data)]
     else:
-        found = [
-            (text.count("\n", 0, match.start()) + 1, match.group())
-            for match in _EMAIL.finditer(text)
-        ]
-    for line, address in found:
+        if not any(marker in data for marker in _MARKERS):
+            return  # no address, entity or escape: the common case costs one scan
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return
+        if lowered.endswith(".json"):
+            try:
+                strings = list(_json_strings(json.loads(text)))
+            except (ValueError, RecursionError):
+                return
+            found = [(0, address, "") for item in strings for address in _addresses(item)]
+        else:
+            found = [
+                (number, address, "")
+                for number, line in enumerate(text.split("\n"), start=1)
+                for address in _addresses(line)
+            ]
+            if lowered.endswith((".yaml", ".yml")) and "\\" in text:
+                found += _yaml_escaped_addresses(Path(path), site_dir, {a for _, a, _ in found})
+    shown = display_path(Path(path), site_dir)
+    for line, address, where in found:
         if address.lower() in allowed:
             continue
         yield _warning(
-            display_path(Path(path), site_dir),
+            shown,
             line,
             "",
-            f"plain email address '{_mask(address)}': everything in content/ is public "
+            f"plain email address '{_mask(address)}'{where}: everything in content/ is public "
             "once the site or its repository is. Remove it; recipients are stored only as "
             "hashes (`badgesite award --email` makes them)",
         )
+
+
+def _yaml_escaped_addresses(
+    path: Path, site_dir: Path, seen: set[str]
+) -> list[tuple[int, str, str]]:
+    """Addresses that only the decoded YAML shows (`\\u0040`, `\\x40`, escaped line breaks)."""
+    parsed = read_yaml(path, site_dir)
+    if isinstance(parsed, ContentError):
+        return []  # the loader reports it
+    data, locator = parsed
+    found = []
+    for key_path, value in _yaml_strings(data):
+        for address in _addresses(value):
+            if address not in seen:
+                seen.add(address)
+                found.append(
+                    (locator.line(key_path), address, " (once its YAML escapes are decoded)")
+                )
+    return found
+
+
+def _png_text_addresses(data: bytes) -> Iterator[tuple[str, str]]:
+    """(address, where) for each address in a PNG's tEXt, zTXt and iTXt chunks.
+
+    Every copy of the image carries these chunks: the badge image, and every image baked
+    from it.
+    """
+    if not data.startswith(PNG_SIGNATURE) or not any(kind in data for kind in _PNG_TEXT_CHUNKS):
+        return
+    try:
+        chunks = png_chunks(data)
+    except BakeError:
+        return  # the image checks report a damaged file
+    for chunk_type, body, _, _ in chunks:
+        if chunk_type not in _PNG_TEXT_CHUNKS:
+            continue
+        keyword, text = _png_text(chunk_type, body)
+        shown_keyword = "".join(c for c in as_published(keyword) if c.isprintable())[:40]
+        where = f" in its PNG {chunk_type.decode()} chunk '{shown_keyword}'"
+        strings: list[str] = [keyword]
+        try:
+            strings += _json_strings(json.loads(text))  # a baked assertion: issuer email public
+        except (ValueError, RecursionError):
+            strings.append(text)
+        for string in strings:
+            for address in _addresses(string):
+                yield address, where
+
+
+def _png_text(chunk_type: bytes, body: bytes) -> tuple[str, str]:
+    """(keyword, text) of a PNG text chunk, decoded as the PNG specification says;
+    compressed text is inflated to at most MAX_PNG_TEXT_BYTES."""
+    keyword, _, rest = body.partition(b"\0")
+    if chunk_type == b"tEXt":
+        return keyword.decode("latin-1"), rest.decode("latin-1")
+    if chunk_type == b"zTXt":
+        return keyword.decode("latin-1"), _inflate(rest[1:]).decode("latin-1")
+    # iTXt: compression flag, method, language tag \0, translated keyword \0, text (UTF-8)
+    compressed, rest = rest[:1] == b"\x01", rest[2:]
+    language, _, rest = rest.partition(b"\0")
+    translated, _, text = rest.partition(b"\0")
+    if compressed:
+        text = _inflate(text)
+    label = b" ".join(part for part in (keyword, language, translated) if part)
+    return label.decode("utf-8", "replace"), text.decode("utf-8", "replace")
+
+
+def _inflate(data: bytes) -> bytes:
+    try:
+        return zlib.decompressobj().decompress(data, MAX_PNG_TEXT_BYTES)
+    except zlib.error:
+        return b""
 
 
 def lint_site(site: Site, reconciliation: Reconciliation) -> list[Finding]:

@@ -300,7 +300,13 @@ def new(directory: Path, title: str, base_url: str) -> None:
     "--from-csv",
     "csv_file",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    help="Issue one award per row: name, email, badge [, earner, evidence, issued_on, expires].",
+    help="Issue one award per row: name, email, badge [, earner, evidence, issued_on, expires, "
+    "narrative, visibility].",
+)
+@click.option(
+    "--allow-duplicates",
+    is_flag=True,
+    help="With --from-csv: issue a badge again to an address that got it the same day.",
 )
 def award(
     badge: str | None,
@@ -312,6 +318,7 @@ def award(
     evidence: tuple[str, ...],
     narrative: str,
     csv_file: Path | None,
+    allow_duplicates: bool,
 ) -> None:
     """Issue BADGE to an earner, or a whole CSV file of awards (all or nothing)."""
     from badgesite.authoring import AwardRequest
@@ -322,7 +329,9 @@ def award(
         if badge or earner or email:
             raise click.UsageError("--from-csv takes the badge, earner and email from the file")
         try:
-            batch = award_from_csv(site_dir, csv_file, today=_today())
+            batch = award_from_csv(
+                site_dir, csv_file, today=_today(), allow_duplicates=allow_duplicates
+            )
         except BadgesiteError as error:
             _authoring_failed(error)
         for created in batch.new_earners:
@@ -338,6 +347,8 @@ def award(
                 err=True,
             )
         return
+    if allow_duplicates:
+        raise click.UsageError("--allow-duplicates goes with --from-csv")
     if not (badge and earner and email):
         raise click.UsageError("give BADGE, --earner and --email (or --from-csv FILE)")
     request = AwardRequest(

@@ -22,7 +22,10 @@ SITE_FIELDS = (
     "default_issuer",
     "timezone",
     "job_search_url",
+    "default_visibility",
 )
+# public: listed everywhere; unlisted: at its own URL only; private: nothing published.
+VISIBILITIES = ("public", "unlisted", "private")
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class SiteConfig:
     default_issuer: str = ""
     timezone: str = "UTC"
     job_search_url: str = ""
+    default_visibility: str = "public"
     source: str = "content/site.yaml"
 
     @property
@@ -145,6 +149,7 @@ def parse_config(record: RawRecord, base_url_override: str | None = None) -> Sit
         problem = job_search_url_problem(job_search_url)
         if problem:
             reader.error(("job_search_url",), problem)
+    default_visibility = reader.choice("default_visibility", VISIBILITIES, "public")
     if errors:
         raise ContentErrors(errors)
     return SiteConfig(
@@ -156,5 +161,6 @@ def parse_config(record: RawRecord, base_url_override: str | None = None) -> Sit
         default_issuer=default_issuer,
         timezone=timezone,
         job_search_url=job_search_url,
+        default_visibility=default_visibility,
         source=record.source,
     )

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from badgesite.config import SiteConfig
+from badgesite.config import VISIBILITIES, SiteConfig
 from badgesite.errors import ContentError, ContentErrors, did_you_mean
 from badgesite.fields import FieldReader
 from badgesite.image_cache import ImageCache
@@ -20,7 +20,6 @@ from badgesite.openbadges.snapshot_format import FORMAT, SNAPSHOT_FIELDS, STATUS
 from badgesite.openbadges.snapshot_read import retrieved_from_snapshot, snapshot_image
 
 BADGE_KINDS = ("badge", "exam", "certification")
-VISIBILITIES = ("public", "unlisted", "private")
 RECIPIENT_TYPES = ("email", "url", "telephone")
 HASHED_IDENTITY = re.compile(r"^sha256\$[0-9a-f]{64}$")
 BADGE_IMAGE_FORMATS = ("png", "svg")
@@ -570,7 +569,7 @@ class _Builder:
         reader = FieldReader(record, self.errors)
         reader.check_keys(EARNER_FIELDS)
         name = reader.text("name", required=True)
-        visibility = reader.choice("visibility", VISIBILITIES, "public")
+        visibility = reader.choice("visibility", VISIBILITIES, self.config.default_visibility)
         auto_accept = reader.boolean("auto_accept", True)
         image = self.image(reader, "image", AVATAR_FORMATS, required=False)
         links = []

@@ -10,12 +10,13 @@ from pathlib import Path
 
 from badgesite import __version__, published
 from badgesite.atomic import write_atomic
-from badgesite.authoring import AwardRequest, award_record, dump_yaml
+from badgesite.authoring import AwardRequest, award_record
 from badgesite.build import load_site
-from badgesite.bulk import slugify
 from badgesite.checks import PLACEHOLDER_BASE_URL
 from badgesite.config import base_url_problem, normalize_base_url
 from badgesite.errors import BadgesiteError
+from badgesite.slugs import slugify
+from badgesite.yamltext import dump_yaml
 
 TEMPLATES = Path(__file__).parent / "scaffold"
 SAMPLE_EARNER = "sample-earner"
@@ -56,7 +57,7 @@ def new_site(
     if not title.strip():
         raise ScaffoldError("--title must not be empty")
     base_url = normalize_base_url(base_url)
-    issuer = slugify(title) or "issuer"
+    issuer = slugify(title)
     quoted = {  # values inside YAML are written as JSON strings, which YAML reads as they are
         "__TITLE__": json.dumps(title.strip(), ensure_ascii=False),
         "__DESCRIPTION__": json.dumps(

@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from badgesite.yamltext import dump_yaml
+
 # libyaml's marks count characters as Python's do (its line and column differ at the end of
 # a file, so only indexes are used), and it composes a large file of awards 10x faster. A
 # byte order mark, which libyaml skips and Python counts, is set aside before composing.
@@ -68,9 +70,7 @@ def _newline_of(text: str) -> str:
 
 def _flow(value: Any) -> str:
     """value as one line of YAML in flow style, e.g. `true` or `{date: 2025-05-01, ...}`."""
-    dumped = yaml.safe_dump(
-        [value], default_flow_style=True, allow_unicode=True, sort_keys=False, width=float("inf")
-    )
+    dumped = dump_yaml([value], flow=True, width=float("inf"))
     return dumped.strip()[1:-1]  # the brackets of the list around it
 
 
@@ -80,14 +80,7 @@ def _flow_pair(key: str, value: Any) -> str:
 
 
 def _block_lines(key: str, value: Any, indent: int, step: int, newline: str) -> str:
-    dumped = yaml.safe_dump(
-        {key: value},
-        default_flow_style=False,
-        allow_unicode=True,
-        sort_keys=False,
-        width=88,
-        indent=step,
-    )
+    dumped = dump_yaml({key: value}, indent=step)
     return "".join(" " * indent + line + newline for line in dumped.splitlines())
 
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import re
 import tempfile
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +22,7 @@ from badgesite.openbadges.snapshot_format import (
     imported_dir,
 )
 from badgesite.openbadges.verify import VerificationReport, verify
+from badgesite.slugs import slugify
 
 
 class ImportProblem(Exception):
@@ -52,9 +51,21 @@ class RefreshResult:
 
 def snapshot_key(name: str, verification_url: str) -> str:
     """A stable slug: the badge's name, and a short hash of where it is verified."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:40].strip("-") or "badge"
+    slug = slugify(name, max_length=40)
     return f"{slug}-{hashlib.sha256(verification_url.encode('utf-8')).hexdigest()[:8]}"
+
+
+def _saved_key(folder: Path, key: str) -> str:
+    """The key a snapshot of the same verification URL was saved under, else key.
+
+    Keys made before names were transliterated (`sren-...` for `Søren`) name published
+    URLs, so a re-import keeps the key it has rather than making a second snapshot.
+    """
+    url_hash = key.rsplit("-", 1)[-1]
+    if not folder.is_dir() or (folder / f"{key}.json").exists():
+        return key
+    earlier = sorted(path.stem for path in folder.glob(f"*-{url_hash}.json"))
+    return earlier[0] if earlier else key
 
 
 def timestamp(moment: dt.datetime) -> str:
@@ -96,8 +107,10 @@ def import_badge(
     assertion = report.assertion
     if not assertion.badge.name or not assertion.badge.issuer.name:
         raise ImportProblem("not imported: the badge class or its issuer has no name")
-    key = snapshot_key(assertion.badge.name, assertion.verification_url or source)
     folder = imported_dir(site_dir)
+    key = _saved_key(
+        folder, snapshot_key(assertion.badge.name, assertion.verification_url or source)
+    )
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{key}.json"
     if path.exists():
