@@ -57,6 +57,7 @@ AWARD_FIELDS = (
     "narrative",
     "evidence",
     "revoked",
+    "sample",
 )
 RECIPIENT_FIELDS = ("identity", "salt", "type")
 EVIDENCE_FIELDS = ("url", "name", "description", "narrative")
@@ -164,6 +165,8 @@ class Award:
     evidence: tuple[Evidence, ...]
     revocation: Revocation | None
     source: str
+    # A sample of `badgesite new`, issued to nobody: never recorded as published.
+    sample: bool = False
 
     @property
     def is_published(self) -> bool:
@@ -657,6 +660,7 @@ class _Builder:
         )
         revocation = self.revocation(reader)
         narrative = reader.text("narrative")
+        sample = reader.boolean("sample", False)
         if not (
             reader.valid
             and award_id
@@ -678,6 +682,7 @@ class _Builder:
             evidence=evidence,
             revocation=revocation,
             source=record.source,
+            sample=bool(sample),
         )
 
     def recipient(self, reader: FieldReader) -> Recipient | None:
