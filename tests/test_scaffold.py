@@ -234,13 +234,20 @@ def test_new_refuses_a_requirement_that_is_not_badgesite(
 
 
 def installed(tmp_path: Path, version: str, direct_url: dict | None) -> metadata.Distribution:
-    """A badgesite distribution as pip leaves it in site-packages (a .dist-info folder)."""
+    """A badgesite distribution as pip leaves it in site-packages (a .dist-info folder
+    beside the package, whose __init__.py `running(tmp_path)` names)."""
     info = tmp_path / f"badgesite-{version}.dist-info"
-    info.mkdir()
+    info.mkdir(parents=True)
+    running(tmp_path).parent.mkdir()
+    running(tmp_path).write_text("")
     (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: badgesite\nVersion: {version}\n")
     if direct_url is not None:
         (info / "direct_url.json").write_text(json.dumps(direct_url))
     return metadata.PathDistribution(info)
+
+
+def running(site_packages: Path) -> Path:
+    return site_packages / "badgesite" / "__init__.py"
 
 
 COMMIT = "4f5e6d7c8b9a4f5e6d7c8b9a4f5e6d7c8b9a4f5e"
@@ -287,7 +294,7 @@ COMMIT = "4f5e6d7c8b9a4f5e6d7c8b9a4f5e6d7c8b9a4f5e"
 def test_the_requirement_reinstalls_what_pip_recorded(
     tmp_path: Path, direct_url: dict | None, line: str
 ) -> None:
-    found = requirement_of(installed(tmp_path, __version__, direct_url))
+    found = requirement_of(installed(tmp_path, __version__, direct_url), running(tmp_path))
     assert found == SelfRequirement(line)
 
 
@@ -309,18 +316,39 @@ def test_the_requirement_reinstalls_what_pip_recorded(
 def test_a_badgesite_a_deploy_cannot_reach_is_pinned_with_a_warning(
     tmp_path: Path, direct_url: dict, where: str
 ) -> None:
-    found = requirement_of(installed(tmp_path, __version__, direct_url))
+    found = requirement_of(installed(tmp_path, __version__, direct_url), running(tmp_path))
     assert found.line == f"badgesite=={__version__}"
     assert found.warning.startswith(f"badgesite {__version__} was installed from {where}, ")
     assert "deploys only once that version is on the package index" in found.warning
 
 
 def test_code_that_is_not_the_installed_package_is_pinned_with_a_warning(tmp_path: Path) -> None:
-    # Another badgesite is installed than the one running (run from a source folder).
-    other = requirement_of(installed(tmp_path, "0.0.9", None))
-    assert other.line == f"badgesite=={__version__}"
-    assert "from its source folder (it is not the installed package)" in other.warning
-    assert requirement_of(None) == other
+    # Another badgesite is installed than the one running (run from a source folder): of
+    # another version, or of the same version with its files elsewhere.
+    older = requirement_of(installed(tmp_path / "a", "0.0.9", None), running(tmp_path / "a"))
+    assert older.line == f"badgesite=={__version__}"
+    assert "from its source folder (it is not the installed package)" in older.warning
+    same = installed(tmp_path / "b", __version__, None)
+    assert requirement_of(same, tmp_path / "elsewhere/badgesite/__init__.py") == older
+    assert requirement_of(None) == older
+
+
+def test_credentials_in_a_recorded_url_are_never_written(tmp_path: Path) -> None:
+    secret = {
+        "url": "https://me:hunter2@git.example/acme/badgesite.git",
+        "vcs_info": {"vcs": "git", "commit_id": COMMIT},
+    }
+    found = requirement_of(installed(tmp_path / "a", __version__, secret), running(tmp_path / "a"))
+    assert found.line == f"badgesite=={__version__}"
+    assert "hunter2" not in found.line + found.warning
+    assert "a URL with credentials, which are never written into a site" in found.warning
+    reference = dict(secret, url="https://${GIT_TOKEN}@git.example/acme/badgesite.git")
+    kept = requirement_of(
+        installed(tmp_path / "b", __version__, reference), running(tmp_path / "b")
+    )
+    assert kept == SelfRequirement(
+        f"badgesite @ git+https://${{GIT_TOKEN}}@git.example/acme/badgesite.git@{COMMIT}"
+    )
 
 
 def test_new_site_with_its_real_address_passes_a_strict_check(tmp_path: Path) -> None:

@@ -12,15 +12,21 @@ index pin, with a warning saying so.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from importlib import metadata
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from badgesite import __version__
 from badgesite.errors import BadgesiteError
 
 DISTRIBUTION = "badgesite"
 REMOTE_SCHEMES = ("https://", "http://", "ssh://", "git://")
+RUNNING_MODULE = Path(__file__).with_name("__init__.py")
+# How a requirements file names a secret without holding it (pip expands it when installing).
+ENVIRONMENT_REFERENCE = re.compile(r"\$\{[A-Z0-9_]+\}")
 
 
 class RequirementError(BadgesiteError):
@@ -43,24 +49,34 @@ def installed_distribution() -> metadata.Distribution | None:
         return None
 
 
-def requirement_of(distribution: metadata.Distribution | None) -> SelfRequirement:
-    """The line that installs the same badgesite as distribution on a deploy host."""
+def requirement_of(
+    distribution: metadata.Distribution | None, running_module: Path = RUNNING_MODULE
+) -> SelfRequirement:
+    """The line that installs the same badgesite as distribution on a deploy host.
+
+    running_module is badgesite's `__init__.py` as imported now: an installed distribution
+    whose files are elsewhere is another badgesite than the one running.
+    """
     version = __version__  # the code running now, whatever else is installed
     pin = f"{DISTRIBUTION}=={version}"
 
-    def unreachable(where: str) -> SelfRequirement:
+    def unreachable(where: str, why: str = "which a deploy cannot reach") -> SelfRequirement:
         return SelfRequirement(
             pin,
-            f"badgesite {version} was installed from {where}, which a deploy cannot reach: "
-            f"requirements.txt pins {pin}, so the site deploys only once that version is on "
-            "the package index. Pass --badgesite-requirement (e.g. 'badgesite @ "
+            f"badgesite {version} was installed from {where}, {why}: requirements.txt pins "
+            f"{pin}, so the site deploys only once that version is on the package index. "
+            "Pass --badgesite-requirement (e.g. 'badgesite @ "
             "git+https://HOST/OWNER/REPO@COMMIT') to name a badgesite the deploy can install.",
         )
 
+    source_folder = "its source folder (it is not the installed package)"
     if distribution is None or distribution.version != __version__:
-        return unreachable("its source folder (it is not the installed package)")
+        return unreachable(source_folder)
     text = distribution.read_text("direct_url.json")
-    if text is None:  # installed from an index: the index has this version
+    if text is None:  # from an index, which has this version, if it is the code running now
+        installed_module = Path(str(distribution.locate_file(f"{DISTRIBUTION}/__init__.py")))
+        if installed_module.resolve() != running_module.resolve():
+            return unreachable(source_folder)
         return SelfRequirement(pin)
     try:
         record: Any = json.loads(text)
@@ -69,6 +85,10 @@ def requirement_of(distribution: metadata.Distribution | None) -> SelfRequiremen
     url = record.get("url", "") if isinstance(record, dict) else ""
     if not isinstance(url, str) or not url:
         return unreachable("a location pip did not record readably (direct_url.json)")
+    password = urlsplit(url).password
+    if password and not ENVIRONMENT_REFERENCE.fullmatch(password):
+        # pip records no secret but ${VARIABLE} references; never copy one into the site.
+        return unreachable("a URL with credentials", "which are never written into a site")
     remote = url.startswith(REMOTE_SCHEMES)
     vcs = record.get("vcs_info")
     if isinstance(vcs, dict):
