@@ -7,9 +7,11 @@ import functools
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import threading
+import time
 import urllib.error
 import urllib.request
 import zipfile
@@ -345,6 +347,12 @@ def fill_wheel_cache(requirements: list[str]) -> None:
         subprocess.run(download, check=True, capture_output=True, timeout=600)
 
 
+def fill_wheel_cache_for_badgesite() -> None:
+    """Wheels of badgesite's build backend and of its dependencies."""
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())
+    fill_wheel_cache(project["build-system"]["requires"] + project["project"]["dependencies"])
+
+
 def run_step(command: str, cwd: Path, venv: Path, **env: str) -> subprocess.CompletedProcess:
     """A generated deploy step, as the host's shell runs it, with the venv's programs first."""
     environment = offline_pip_env(WHEEL_CACHE, venv.parent / "dist")
@@ -366,9 +374,8 @@ def test_a_new_sites_install_step_builds_it_in_a_fresh_virtual_environment(
 
     from badgesite.cli import main
 
+    fill_wheel_cache_for_badgesite()
     # badgesite as PyPI would serve it: the sdist, and the wheel built from that sdist.
-    backend = tomllib.loads((REPO / "pyproject.toml").read_text())["build-system"]["requires"]
-    fill_wheel_cache(backend)
     dist = tmp_path / "dist"
     subprocess.run(
         [sys.executable, "-m", "build", "--outdir", str(dist), str(REPO)],
@@ -382,16 +389,7 @@ def test_a_new_sites_install_step_builds_it_in_a_fresh_virtual_environment(
     )  # fmt: skip
     assert checked.returncode == 0, checked.stdout + checked.stderr
     with zipfile.ZipFile(wheel) as archive:
-        info = next(name for name in archive.namelist() if name.endswith(".dist-info/METADATA"))
-        fields = archive.read(info).decode("utf-8").splitlines()
         assert any(name.startswith("badgesite/themes/default/") for name in archive.namelist())
-    fill_wheel_cache(
-        [
-            line.removeprefix("Requires-Dist: ")
-            for line in fields
-            if line.startswith("Requires-Dist: ") and "extra ==" not in line
-        ]
-    )
     site = tmp_path / "site"
     made = CliRunner().invoke(main, ["new", str(site), "--base-url", PAGES_BASE_URL + "/"])
     assert made.exit_code == 0, made.output
@@ -431,3 +429,68 @@ def test_a_new_sites_install_step_builds_it_in_a_fresh_virtual_environment(
         f"badgesite=={wheel.name.split('-')[1]}"
         in (tmp_path / "second/requirements.txt").read_text()
     )
+
+
+def free_loopback_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def git_server(tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """This repository's HEAD served by `git daemon` on 127.0.0.1: (its URL, the commit)."""
+    served = tmp_path / "git"
+    subprocess.run(
+        ["git", "clone", "--bare", "--quiet", str(REPO), str(served / "badgesite.git")],
+        check=True, timeout=120,
+    )  # fmt: skip
+    commit = subprocess.run(
+        ["git", "-C", str(served / "badgesite.git"), "rev-parse", "HEAD"],
+        check=True, capture_output=True, text=True,
+    ).stdout.strip()  # fmt: skip
+    port = free_loopback_port()
+    daemon = subprocess.Popen(
+        ["git", "daemon", "--reuseaddr", "--export-all", f"--base-path={served}",
+         "--listen=127.0.0.1", f"--port={port}", str(served)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "git daemon did not start"
+                time.sleep(0.1)
+        yield f"git://127.0.0.1:{port}/badgesite.git", commit
+    finally:
+        daemon.terminate()
+        daemon.wait(timeout=10)
+
+
+@pytest.mark.slow
+def test_a_site_made_by_a_badgesite_installed_from_git_installs_that_commit(
+    tmp_path: Path, git_server: tuple[str, str]
+) -> None:
+    url, commit = git_server
+    fill_wheel_cache_for_badgesite()
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    installed = run_step(f"pip install --quiet 'git+{url}@{commit}'", tmp_path, venv)
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    made = run_step("badgesite new site --base-url https://acme.github.io/badges/", tmp_path, venv)
+    assert made.returncode == 0 and made.stderr == "", made.stderr
+    site = tmp_path / "site"
+    lines = (site / "requirements.txt").read_text().splitlines()
+    assert lines[-1] == f"badgesite @ git+{url}@{commit}"  # what pip recorded, to the commit
+    # The deploy's install step gets exactly that commit again, and the site builds.
+    again = run_step(
+        "pip install --quiet --force-reinstall --no-deps -r requirements.txt", site, venv
+    )
+    assert again.returncode == 0, again.stdout + again.stderr
+    netlify = tomllib.loads((site / "netlify.toml").read_text())
+    deployed = run_step(netlify["build"]["command"], site, venv, CI="true")
+    assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+    assert (site / "output/index.html").is_file()
