@@ -1,13 +1,4 @@
-"""Where this badgesite was installed from, as the requirements.txt line that installs it again.
-
-pip records how a distribution was installed in its `direct_url.json` (PEP 610): absent for
-an install from a package index, `vcs_info` for a git checkout, `archive_info` for a wheel
-or sdist named by URL, `dir_info` for a local folder (editable or not). A site made by
-`badgesite new` must deploy with the same badgesite, so its requirements.txt names exactly
-that: the index version, the repository URL at the installed commit, or the archive URL
-with its hash. A local folder or file cannot be reached by a deploy: then the line is the
-index pin, with a warning saying so.
-"""
+"""Where this badgesite was installed from, as the requirements.txt line that installs it again."""
 
 from __future__ import annotations
 
@@ -54,6 +45,12 @@ def requirement_of(
 ) -> SelfRequirement:
     """The line that installs the same badgesite as distribution on a deploy host.
 
+    pip records how a distribution was installed in its `direct_url.json` (PEP 610): absent
+    for an install from a package index, `vcs_info` for a git checkout, `archive_info` for a
+    wheel or sdist named by URL, `dir_info` for a local folder (editable or not). The line
+    is the index version, the repository URL at the installed commit, or the archive URL
+    with its hash; a local folder or file cannot be reached by a deploy, so then it is the
+    index pin, with a warning saying so.
     running_module is badgesite's `__init__.py` as imported now: an installed distribution
     whose files are elsewhere is another badgesite than the one running.
     """

@@ -99,7 +99,9 @@ def new_site(
     # may be deleted at any time without a withdrawal (see published.recorded_awards).
     record["sample"] = True
     files[f"content/awards/{today.isoformat()}-{SAMPLE_EARNER}-{SAMPLE_BADGE}.yaml"] = (
-        "# A sample award, made the way `badgesite award` makes them.\n" + dump_yaml(record)
+        "# A sample award, made the way `badgesite award` makes them. `sample: true`: issued\n"
+        "# to nobody, it is never recorded as published; delete it whenever you like.\n"
+        + dump_yaml(record)
     ).encode("utf-8")
     # Up to date from the start (the sample is not recorded), so a deploy's frozen build passes.
     files[f"content/{published.PUBLISHED_FILE}"] = published.render_record([]).encode("utf-8")
