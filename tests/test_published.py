@@ -16,6 +16,7 @@ from conftest import EXAMPLE_SITE, FIXED_NOW, tree_bytes, write
 ADA_AWARD = "2f1c7a52-6a1b-4d7e-9a3e-0c8b5d1e9f01"
 PRIVATE_AWARD = "1f2e3d4c-5b6a-4978-8a6b-5c4d3e2f1a06"
 RECORD = "content/published-awards.txt"
+SAMPLE = "5a3b1e00-0000-4000-8000-00000000cafe"
 
 
 def run(*args: str, ci: bool):
@@ -158,3 +159,33 @@ def test_a_withdrawn_award_that_is_still_published_is_a_warning(site: Path) -> N
         f"content/withdrawn-awards.txt: warning: award '{ADA_AWARD}' is recorded as withdrawn "
         "but is still published"
     )
+
+
+def test_a_sample_award_is_published_but_never_recorded(site: Path) -> None:
+    text = (site / "content/awards/ada.yaml").read_text()
+    write(
+        site,
+        "content/awards/ada.yaml",
+        text.replace(f"- id: {ADA_AWARD}\n", f"- id: {SAMPLE}\n  sample: true\n", 1),
+    )
+    write(site, RECORD, (site / RECORD).read_text().replace(ADA_AWARD + "\n", ""))
+    before = (site / RECORD).read_bytes()
+    built = run("build", "--site", str(site), ci=True)
+    assert built.exit_code == 0, built.output
+    assert (site / f"output/assertions/{SAMPLE}.json").is_file()
+    assert run("build", "--site", str(site), ci=False).exit_code == 0
+    assert (site / RECORD).read_bytes() == before  # not even a local build records it
+    # Deleting it later breaks no promise either: it was issued to nobody.
+    write(site, "content/awards/ada.yaml", text[text.index("- id: 7b3e9d14") :])
+    assert run("build", "--site", str(site), ci=True).exit_code == 0
+
+
+def test_an_award_once_recorded_stays_guarded_even_when_marked_sample(site: Path) -> None:
+    text = (site / "content/awards/ada.yaml").read_text()
+    marked = text.replace(f"- id: {ADA_AWARD}\n", f"- id: {ADA_AWARD}\n  sample: true\n", 1)
+    write(site, "content/awards/ada.yaml", marked)
+    assert run("build", "--site", str(site), ci=True).exit_code == 0
+    write(site, "content/awards/ada.yaml", text[text.index("- id: 7b3e9d14") :])
+    result = run("build", "--site", str(site), ci=False)
+    assert result.exit_code == 1
+    assert f"published award '{ADA_AWARD}' is gone from the site" in result.output

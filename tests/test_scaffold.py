@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from importlib import metadata
 from pathlib import Path
 
+import pytest
 import yaml
 from click.testing import CliRunner
 
 from badgesite import __version__
 from badgesite.cli import main
+from badgesite.install_source import SelfRequirement, requirement_of
 from conftest import tree_bytes
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # the same parser, before it joined the standard library
     import tomli as tomllib
+
+
+RECORD = "content/published-awards.txt"
 
 
 def run(*args: str, ci: bool = False):
@@ -27,14 +34,74 @@ def test_a_new_site_builds_at_once(tmp_path: Path) -> None:
     target = tmp_path / "mysite"
     result = run("new", str(target))
     assert result.exit_code == 0, result.output
-    assert result.output.startswith(f"Created a site in {target} (12 files).")
+    assert result.stdout.startswith(f"Created a site in {target} (12 files).")
     built = run("build", "--site", str(target))
     assert built.exit_code == 0, built.output
     assert "Built 7 pages, 4 Open Badges documents" in built.output
     assert (target / "output/index.html").is_file()
     assert len(list((target / "output/assertions").glob("*.json"))) == 1
-    # The first local build recorded the sample award, so the deploy build passes too.
-    assert run("build", "--site", str(target), ci=True).exit_code == 0
+
+
+def test_a_new_site_passes_its_own_ci_before_any_local_build(tmp_path: Path) -> None:
+    target = tmp_path / "mysite"
+    run("new", str(target), "--base-url", "https://acme.github.io/badges/")
+    record = (target / RECORD).read_bytes()
+    checked = run("check", "--strict", "--site", str(target))
+    assert checked.exit_code == 0, checked.output
+    assert checked.stdout == "No problems found.\n"
+    deployed = run("build", "--site", str(target), ci=True)
+    assert deployed.exit_code == 0, deployed.output
+    assert len(list((target / "output/assertions").glob("*.json"))) == 1
+    # A local build does not record the sample either: the record stays as `new` wrote it.
+    assert run("build", "--site", str(target)).exit_code == 0
+    assert (target / RECORD).read_bytes() == record
+
+
+def test_deleting_the_sample_award_before_the_first_deploy_needs_no_withdrawal(
+    tmp_path: Path,
+) -> None:
+    target = tmp_path / "mysite"
+    run("new", str(target))
+    assert run("build", "--site", str(target)).exit_code == 0  # as the owner would, locally
+    (sample,) = (target / "content/awards").glob("*.yaml")
+    assert yaml.safe_load(sample.read_text())["sample"] is True
+    sample.unlink()
+    (target / "content/earners/sample-earner.yaml").unlink()
+    for ci in (False, True):
+        result = run("build", "--site", str(target), ci=ci)
+        assert result.exit_code == 0, result.output
+    assert not list((target / "output/assertions").glob("*.json"))
+    assert not (target / "content/withdrawn-awards.txt").exists()
+
+
+def test_a_real_award_on_a_new_site_is_guarded_and_check_says_what_ci_would_refuse(
+    tmp_path: Path,
+) -> None:
+    target = tmp_path / "mysite"
+    run("new", str(target), "--base-url", "https://acme.github.io/badges/")
+    (sample,) = (target / "content/awards").glob("*.yaml")
+    # An award written by hand (not by `badgesite award`, which records it at once).
+    real = sample.read_text().replace("sample: true\n", "")
+    real = real.replace(yaml.safe_load(real)["id"], "11111111-2222-4333-8444-555555555555")
+    (target / "content/awards/real.yaml").write_text(real)
+    checked = run("check", "--site", str(target))
+    assert checked.exit_code == 0
+    assert checked.stderr.splitlines()[0] == (
+        f"{RECORD}: warning: out of date: 1 published award(s) are not recorded "
+        "(11111111-2222-4333-8444-555555555555). A CI build (CI=true or --frozen) never "
+        "rewrites it: run `badgesite build` locally and commit the file."
+    )
+    assert run("check", "--strict", "--site", str(target)).exit_code == 1
+    frozen = run("check", "--frozen", "--site", str(target))
+    assert frozen.exit_code == 1
+    assert f"{RECORD}: out of date: 1 published award(s)" in frozen.stderr
+    assert run("build", "--site", str(target), ci=True).exit_code == 1
+    assert run("build", "--site", str(target)).exit_code == 0  # records it
+    assert run("check", "--strict", "--site", str(target)).stdout == "No problems found.\n"
+    (target / "content/awards/real.yaml").unlink()
+    gone = run("build", "--site", str(target))
+    assert gone.exit_code == 1
+    assert "published award '11111111-2222-4333-8444-555555555555' is gone" in gone.output
 
 
 def test_a_new_site_has_one_of_each_record_and_the_hosting_files(tmp_path: Path) -> None:
@@ -58,12 +125,22 @@ def test_a_new_site_has_one_of_each_record_and_the_hosting_files(tmp_path: Path)
     site = yaml.safe_load((target / "content/site.yaml").read_text())
     assert site["title"] == "Acme: Training"  # quoted where YAML needs it
     assert site["default_issuer"] == "acme-training"
-    assert (target / "requirements.txt").read_text() == f"badgesite=={__version__}\n"
+    assert requirement_lines(target) == [f"badgesite=={__version__}"]
     assert "/output/" in (target / ".gitignore").read_text().splitlines()
     assert "*.csv" in (target / ".gitignore").read_text().splitlines()
     readme = (target / "README.md").read_text()
     assert readme.startswith("# Acme: Training\n")
     assert "badgesite withdraw" in readme
+
+
+# The current major version of each action (checked against their releases, December 2026).
+CURRENT_ACTIONS = {
+    "actions/checkout": "v7",
+    "actions/setup-python": "v7",
+    "actions/configure-pages": "v6",
+    "actions/upload-pages-artifact": "v5",
+    "actions/deploy-pages": "v5",
+}
 
 
 def test_the_github_pages_workflow(tmp_path: Path) -> None:
@@ -72,16 +149,36 @@ def test_the_github_pages_workflow(tmp_path: Path) -> None:
     workflow = yaml.safe_load((target / ".github/workflows/pages.yml").read_text())
     assert workflow["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
     steps = workflow["jobs"]["build"]["steps"]
-    uses = [step.get("uses", "").split("@")[0] for step in steps]
-    assert "actions/configure-pages" in uses
-    assert "actions/upload-pages-artifact" in uses
-    assert any(step.get("run") == "badgesite build --frozen" for step in steps)
+    deploy = workflow["jobs"]["deploy"]
+    used = dict(step["uses"].split("@") for step in steps + deploy["steps"] if "uses" in step)
+    assert used == CURRENT_ACTIONS
+    runs = [step["run"] for step in steps if "run" in step]
+    assert runs == [
+        "python -m pip install -r requirements.txt",
+        'badgesite build --frozen --base-url "${{ steps.pages.outputs.base_url }}"',
+    ]
+    configure = next(s for s in steps if s.get("uses", "").startswith("actions/configure-pages"))
+    assert configure["id"] == "pages"
+    # The base URL is known only once configure-pages has run.
+    assert steps.index(configure) < next(i for i, s in enumerate(steps) if "--base-url" in str(s))
     upload = next(s for s in steps if s.get("uses", "").startswith("actions/upload-pages"))
     assert upload["with"]["path"] == "output/"
-    deploy = workflow["jobs"]["deploy"]
     assert deploy["needs"] == "build"
     assert deploy["environment"]["name"] == "github-pages"
-    assert deploy["steps"][0]["uses"].startswith("actions/deploy-pages@")
+    assert deploy["steps"][0]["id"] == "deployment"
+
+
+def test_configure_pages_base_url_without_its_final_slash_builds_the_right_ids(
+    tmp_path: Path,
+) -> None:
+    target = tmp_path / "mysite"
+    run("new", str(target))
+    # What configure-pages gives for a project site: no final slash.
+    result = run("build", "--site", str(target), "--base-url", "https://octo.github.io/badges")
+    assert result.exit_code == 0, result.output
+    (document,) = (target / "output/assertions").glob("*.json")
+    award = json.loads(document.read_text())
+    assert award["id"] == f"https://octo.github.io/badges/assertions/{document.name}"
 
 
 def test_the_netlify_configuration(tmp_path: Path) -> None:
@@ -90,8 +187,168 @@ def test_the_netlify_configuration(tmp_path: Path) -> None:
     config = tomllib.loads((target / "netlify.toml").read_text())
     assert config["build"]["command"] == "badgesite build --frozen"
     assert config["build"]["publish"] == "output/"
-    preview = config["context"]["deploy-preview"]["command"]
-    assert preview == 'badgesite build --frozen --base-url "$DEPLOY_PRIME_URL"'
+    for context in ("deploy-preview", "branch-deploy"):
+        command = config["context"][context]["command"]
+        assert command == 'badgesite build --frozen --base-url "$DEPLOY_PRIME_URL"'
+
+
+def requirement_lines(site: Path) -> list[str]:
+    text = (site / "requirements.txt").read_text()
+    return [line for line in text.splitlines() if line and not line.startswith("#")]
+
+
+def test_new_names_the_badgesite_that_made_it_or_warns(tmp_path: Path) -> None:
+    # The tests run badgesite from this repository's folder (an editable install, or none):
+    # the pin is the version, and the owner is told the deploy needs it on an index.
+    result = run("new", str(tmp_path / "here"))
+    assert result.exit_code == 0
+    assert requirement_lines(tmp_path / "here") == [f"badgesite=={__version__}"]
+    assert result.stderr.startswith(f"warning: badgesite {__version__} was installed from ")
+    assert "which a deploy cannot reach" in result.stderr
+    assert "--badgesite-requirement" in result.stderr
+    line = "badgesite @ git+https://git.example/acme/badgesite@0123456789abcdef0123"
+    chosen = run("new", str(tmp_path / "chosen"), "--badgesite-requirement", line)
+    assert chosen.exit_code == 0, chosen.output
+    assert chosen.stderr == ""
+    assert requirement_lines(tmp_path / "chosen") == [line]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("flask==3.0", "--badgesite-requirement: 'flask==3.0' names flask, not badgesite"),
+        ("badgesite==", "--badgesite-requirement: "),
+        (
+            "badgesite==0.1\n--index-url https://evil.example/",
+            "--badgesite-requirement: give one requirement on one line",
+        ),
+    ],
+)
+def test_new_refuses_a_requirement_that_is_not_badgesite(
+    tmp_path: Path, value: str, message: str
+) -> None:
+    result = run("new", str(tmp_path / "x"), "--badgesite-requirement", value)
+    assert result.exit_code == 1
+    assert f"error: {message}" in result.stderr
+    assert not (tmp_path / "x").exists()
+
+
+def installed(tmp_path: Path, version: str, direct_url: dict | None) -> metadata.Distribution:
+    """A badgesite distribution as pip leaves it in site-packages (a .dist-info folder
+    beside the package, whose __init__.py `running(tmp_path)` names)."""
+    info = tmp_path / f"badgesite-{version}.dist-info"
+    info.mkdir(parents=True)
+    running(tmp_path).parent.mkdir()
+    running(tmp_path).write_text("")
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: badgesite\nVersion: {version}\n")
+    if direct_url is not None:
+        (info / "direct_url.json").write_text(json.dumps(direct_url))
+    return metadata.PathDistribution(info)
+
+
+def running(site_packages: Path) -> Path:
+    return site_packages / "badgesite" / "__init__.py"
+
+
+COMMIT = "4f5e6d7c8b9a4f5e6d7c8b9a4f5e6d7c8b9a4f5e"
+
+
+@pytest.mark.parametrize(
+    ("direct_url", "line"),
+    [
+        (None, f"badgesite=={__version__}"),  # from an index: no direct_url.json
+        (
+            {
+                "url": "https://git.example/acme/badgesite.git",
+                "vcs_info": {"vcs": "git", "commit_id": COMMIT, "requested_revision": "main"},
+            },
+            f"badgesite @ git+https://git.example/acme/badgesite.git@{COMMIT}",
+        ),
+        (
+            {
+                "url": "https://git.example/acme/mono.git",
+                "vcs_info": {"vcs": "git", "commit_id": COMMIT},
+                "subdirectory": "tools/badgesite",
+            },
+            f"badgesite @ git+https://git.example/acme/mono.git@{COMMIT}"
+            "#subdirectory=tools/badgesite",
+        ),
+        (
+            {
+                "url": "https://files.example/badgesite-0.1.0-py3-none-any.whl",
+                "archive_info": {"hashes": {"sha256": "ab" * 32}},
+            },
+            "badgesite @ https://files.example/badgesite-0.1.0-py3-none-any.whl"
+            f"#sha256={'ab' * 32}",
+        ),
+        (
+            {
+                "url": "https://files.example/badgesite-0.1.0.tar.gz",
+                "archive_info": {"hash": "sha256=" + "cd" * 32},
+            },
+            f"badgesite @ https://files.example/badgesite-0.1.0.tar.gz#sha256={'cd' * 32}",
+        ),
+    ],
+    ids=["index", "git", "git-subdirectory", "archive", "archive-legacy-hash"],
+)
+def test_the_requirement_reinstalls_what_pip_recorded(
+    tmp_path: Path, direct_url: dict | None, line: str
+) -> None:
+    found = requirement_of(installed(tmp_path, __version__, direct_url), running(tmp_path))
+    assert found == SelfRequirement(line)
+
+
+@pytest.mark.parametrize(
+    ("direct_url", "where"),
+    [
+        ({"url": "file:///home/me/badgesite", "dir_info": {"editable": True}},
+         "an editable install of the folder file:///home/me/badgesite"),
+        ({"url": "file:///home/me/badgesite", "dir_info": {}},
+         "the folder file:///home/me/badgesite"),
+        ({"url": "file:///tmp/dist/badgesite-0.1.0-py3-none-any.whl", "archive_info": {}},
+         "the file file:///tmp/dist/badgesite-0.1.0-py3-none-any.whl"),
+        ({"url": "file:///home/me/badgesite", "vcs_info": {"vcs": "git", "commit_id": COMMIT}},
+         "the git repository at file:///home/me/badgesite"),
+        ({"nonsense": 1}, "a location pip did not record readably (direct_url.json)"),
+    ],
+    ids=["editable", "folder", "local-wheel", "local-git", "unreadable"],
+)  # fmt: skip
+def test_a_badgesite_a_deploy_cannot_reach_is_pinned_with_a_warning(
+    tmp_path: Path, direct_url: dict, where: str
+) -> None:
+    found = requirement_of(installed(tmp_path, __version__, direct_url), running(tmp_path))
+    assert found.line == f"badgesite=={__version__}"
+    assert found.warning.startswith(f"badgesite {__version__} was installed from {where}, ")
+    assert "deploys only once that version is on the package index" in found.warning
+
+
+def test_code_that_is_not_the_installed_package_is_pinned_with_a_warning(tmp_path: Path) -> None:
+    # Another badgesite is installed than the one running (run from a source folder): of
+    # another version, or of the same version with its files elsewhere.
+    older = requirement_of(installed(tmp_path / "a", "0.0.9", None), running(tmp_path / "a"))
+    assert older.line == f"badgesite=={__version__}"
+    assert "from its source folder (it is not the installed package)" in older.warning
+    same = installed(tmp_path / "b", __version__, None)
+    assert requirement_of(same, tmp_path / "elsewhere/badgesite/__init__.py") == older
+    assert requirement_of(None) == older
+
+
+def test_credentials_in_a_recorded_url_are_never_written(tmp_path: Path) -> None:
+    secret = {
+        "url": "https://me:hunter2@git.example/acme/badgesite.git",
+        "vcs_info": {"vcs": "git", "commit_id": COMMIT},
+    }
+    found = requirement_of(installed(tmp_path / "a", __version__, secret), running(tmp_path / "a"))
+    assert found.line == f"badgesite=={__version__}"
+    assert "hunter2" not in found.line + found.warning
+    assert "a URL with credentials, which are never written into a site" in found.warning
+    reference = dict(secret, url="https://${GIT_TOKEN}@git.example/acme/badgesite.git")
+    kept = requirement_of(
+        installed(tmp_path / "b", __version__, reference), running(tmp_path / "b")
+    )
+    assert kept == SelfRequirement(
+        f"badgesite @ git+https://${{GIT_TOKEN}}@git.example/acme/badgesite.git@{COMMIT}"
+    )
 
 
 def test_new_site_with_its_real_address_passes_a_strict_check(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from badgesite.atomic import write_atomic
 from badgesite.build_cache import BuildCache, BuildIdentity
 from badgesite.checks import CheckFailed, errors_of, lint_files, lint_site, warnings_of
 from badgesite.config import SiteConfig, load_config
-from badgesite.errors import ContentErrors, Finding
+from badgesite.errors import WARNING, ContentErrors, Finding
 from badgesite.fingerprint import fingerprint_outputs
 from badgesite.image_cache import ImageCache, default_cache_dir
 from badgesite.load import load_records
@@ -225,8 +225,13 @@ def check(
 ) -> tuple[Finding, ...]:
     """Everything a build checks, writing nothing: the warnings, or CheckFailed.
 
-    Every output is rendered (a template can fail) and its bytes dropped.
+    Every output is rendered (a template can fail) and its bytes dropped. What only a
+    frozen (CI) build fails on, a published-awards record out of date, is a warning of an
+    unfrozen check: a local build would fix it, the deploy would not.
     """
     planned = plan_checked(site_dir, base_url, now, frozen)
     map_parallel(lambda output: planned.renderer.render(output) and None, planned.plan.outputs)
-    return planned.warnings
+    stale = None if frozen else planned.reconciliation.out_of_date(site_dir.absolute())
+    if stale is None:
+        return planned.warnings
+    return tuple(sorted((*planned.warnings, Finding(WARNING, stale))))

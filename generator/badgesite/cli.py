@@ -275,14 +275,27 @@ def _authoring_failed(error: BadgesiteError) -> None:
     show_default=True,
     help="Where the site will be published (https://OWNER.github.io/REPO/ on GitHub Pages).",
 )
-def new(directory: Path, title: str, base_url: str) -> None:
+@click.option(
+    "--badgesite-requirement",
+    "requirement",
+    default=None,
+    help="The requirements.txt line deploys install badgesite with [default: this badgesite, "
+    "as it was installed].",
+)
+def new(directory: Path, title: str, base_url: str, requirement: str | None) -> None:
     """Create a new site in DIRECTORY that builds at once."""
+    from badgesite.install_source import checked_override
     from badgesite.scaffold import new_site
 
     try:
-        created = new_site(directory, title=title, base_url=base_url, today=_today())
+        chosen = checked_override(requirement) if requirement is not None else None
+        created = new_site(
+            directory, title=title, base_url=base_url, today=_today(), requirement=chosen
+        )
     except BadgesiteError as error:
         _authoring_failed(error)
+    if created.requirement.warning:
+        click.echo(f"warning: {created.requirement.warning}", err=True)
     click.echo(f"Created a site in {created.root} ({_counted(len(created.files), 'file')}).")
     click.echo(f"Next: cd {created.root} && badgesite build   (then read README.md)")
 

@@ -56,6 +56,7 @@ AWARD_FIELDS = (
     "narrative",
     "evidence",
     "revoked",
+    "sample",
 )
 RECIPIENT_FIELDS = ("identity", "salt", "type")
 EVIDENCE_FIELDS = ("url", "name", "description", "narrative")
@@ -163,6 +164,8 @@ class Award:
     evidence: tuple[Evidence, ...]
     revocation: Revocation | None
     source: str
+    # A sample of `badgesite new`, issued to nobody: never recorded as published.
+    sample: bool = False
 
     @property
     def is_published(self) -> bool:
@@ -656,6 +659,7 @@ class _Builder:
         )
         revocation = self.revocation(reader)
         narrative = reader.text("narrative")
+        sample = reader.boolean("sample", False)
         if not (
             reader.valid
             and award_id
@@ -677,6 +681,7 @@ class _Builder:
             evidence=evidence,
             revocation=revocation,
             source=record.source,
+            sample=bool(sample),
         )
 
     def recipient(self, reader: FieldReader) -> Recipient | None:

@@ -69,6 +69,22 @@ class Reconciliation:
     def changed(self) -> bool:
         return bool(self.new_ids) or not self.record.exists
 
+    def out_of_date(self, site_dir: Path) -> ContentError | None:
+        """Why a frozen build (CI) refuses this record, or None when it is up to date."""
+        if not self.changed:
+            return None
+        listed = ", ".join(self.new_ids[:5]) + (" ..." if len(self.new_ids) > 5 else "")
+        what = f"{len(self.new_ids)} published award(s) are not recorded ({listed})"
+        if not self.record.exists:
+            what = "the file is missing"
+        return ContentError(
+            display_path(record_path(site_dir), site_dir),
+            0,
+            "",
+            f"out of date: {what}. A CI build (CI=true or --frozen) never rewrites it: "
+            "run `badgesite build` locally and commit the file.",
+        )
+
 
 def record_path(site_dir: Path) -> Path:
     return site_dir / "content" / PUBLISHED_FILE
@@ -135,14 +151,25 @@ def read_record(site_dir: Path) -> PublishedRecord:
     return PublishedRecord(frozenset(published), tuple(withdrawn), lines is not None, published)
 
 
-def reconcile(site: Site, frozen: bool) -> Reconciliation:
+def recorded_awards(site: Site, record: PublishedRecord) -> frozenset[str]:
+    """The ids the record must hold: every published award but the samples of `badgesite
+    new`, which are issued to nobody, so that deleting one before (or after) the first
+    deploy breaks no promise. An award already recorded stays guarded, sample or not."""
+    return frozenset(
+        award.id
+        for award in site.published_awards
+        if not award.sample or award.id in record.published
+    )
+
+
+def reconcile(site: Site, frozen: bool = False) -> Reconciliation:
     """Compare the site with its record; raise ContentErrors for every vanished award.
 
     Frozen (a CI build) also refuses a record that is out of date, since a CI build must
     not rewrite it and a later local build would otherwise record ids nobody committed.
     """
     record = read_record(site.root)
-    current = frozenset(award.id for award in site.published_awards)
+    current = recorded_awards(site, record)
     shown = display_path(record_path(site.root), site.root)
     errors: list[ContentError] = []
     for award_id in sorted(record.published - current - record.withdrawn_ids):
@@ -158,29 +185,18 @@ def reconcile(site: Site, frozen: bool) -> Reconciliation:
                 f"that: `badgesite withdraw {award_id} --reason TEXT`",
             )
         )
-    new_ids = tuple(sorted(current - record.published))
-    if frozen and (new_ids or not record.exists):
-        listed = ", ".join(new_ids[:5]) + (" ..." if len(new_ids) > 5 else "")
-        what = f"{len(new_ids)} published award(s) are not recorded ({listed})"
-        if not record.exists:
-            what = "the file is missing"
-        errors.append(
-            ContentError(
-                shown,
-                0,
-                "",
-                f"out of date: {what}. A CI build (CI=true or --frozen) never rewrites it: "
-                "run `badgesite build` locally and commit the file.",
-            )
-        )
-    if errors:
-        raise ContentErrors(errors)
-    return Reconciliation(
+    reconciliation = Reconciliation(
         record=record,
         current=current,
-        new_ids=new_ids,
+        new_ids=tuple(sorted(current - record.published)),
         withdrawn_but_published=tuple(sorted(record.withdrawn_ids & current)),
     )
+    stale = reconciliation.out_of_date(site.root) if frozen else None
+    if stale is not None:
+        errors.append(stale)
+    if errors:
+        raise ContentErrors(errors)
+    return reconciliation
 
 
 def render_record(ids: Iterable[str]) -> str:

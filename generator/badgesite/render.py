@@ -270,36 +270,40 @@ class Renderer:
         if name == ".nojekyll":
             return ""  # GitHub Pages: serve files and folders that start with _ or .
         if name == "_headers":
-            return headers_file(self.site.config.base_path)
+            return headers_file()
         raise BuildError(f"unknown text file '{name}'")
 
 
 SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
 
 
-def headers_file(base_path: str) -> str:
+def headers_file() -> str:
     """Netlify / Cloudflare Pages header rules, for hosts that read a `_headers` file.
 
     Open Badges documents and images must be readable by verifiers on other origins (CORS);
     pages and JSON change when an award is revoked, so they are revalidated on every visit.
+    The paths are those of the published folder, whatever the path in base_url: these
+    hosts read `_headers` only at the root of the folder they publish and serve that folder
+    at the root of their own address (a deploy preview, the NAME.netlify.app address, or the
+    site a custom domain's `/PATH/` is proxied to), where a `/PATH/` prefix matches nothing.
     """
-    prefix = base_path.rstrip("/")
     badge_folders = ("issuers", "badges", "assertions")
     rules = [
-        f"{prefix}/*\n  X-Content-Type-Options: nosniff\n  Referrer-Policy: "
+        "/*\n  X-Content-Type-Options: nosniff\n  Referrer-Policy: "
         "strict-origin-when-cross-origin\n"
     ]
     for folder in badge_folders:
         rules.append(
-            f"{prefix}/{folder}/*\n  Access-Control-Allow-Origin: *\n"
+            f"/{folder}/*\n  Access-Control-Allow-Origin: *\n"
             "  Cache-Control: public, max-age=0, must-revalidate\n"
         )
-    rules.append(f"{prefix}/*.json\n  Content-Type: application/ld+json; charset=utf-8\n")
-    rules.append(f"{prefix}/static/*\n  Cache-Control: public, max-age=3600\n")
+    rules.append("/*.json\n  Content-Type: application/ld+json; charset=utf-8\n")
+    rules.append("/static/*\n  Cache-Control: public, max-age=3600\n")
     # An SVG opened on its own runs in the site's origin: let it load and run nothing.
-    rules.append(f"{prefix}/*.svg\n  Content-Security-Policy: {SVG_POLICY}\n")
+    rules.append(f"/*.svg\n  Content-Security-Policy: {SVG_POLICY}\n")
     return (
-        "# Written by badgesite build: HTTP headers for Netlify and similar hosts.\n"
+        "# Written by badgesite build: HTTP headers for Netlify and similar hosts. Paths are\n"
+        "# relative to this folder, which such a host serves at the root of its address.\n"
         + "".join(rule + "\n" for rule in rules).rstrip("\n")
         + "\n"
     )

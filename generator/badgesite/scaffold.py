@@ -8,13 +8,14 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from badgesite import __version__, published
+from badgesite import published
 from badgesite.atomic import write_atomic
 from badgesite.authoring import AwardRequest, award_record
 from badgesite.build import load_site
 from badgesite.checks import PLACEHOLDER_BASE_URL
 from badgesite.config import base_url_problem, normalize_base_url
 from badgesite.errors import BadgesiteError
+from badgesite.install_source import SelfRequirement, installed_distribution, requirement_of
 from badgesite.slugs import slugify
 from badgesite.yamltext import dump_yaml
 
@@ -34,6 +35,7 @@ class NewSite:
     root: Path
     files: tuple[str, ...]
     sample_award: str
+    requirement: SelfRequirement
 
 
 def _target_name(relative: str, issuer: str) -> str:
@@ -47,8 +49,13 @@ def new_site(
     title: str = "My Badges",
     base_url: str = PLACEHOLDER_BASE_URL,
     today: dt.date | None = None,
+    requirement: SelfRequirement | None = None,
 ) -> NewSite:
-    """Create a site in target (absent or empty) with one of each record; return its files."""
+    """Create a site in target (absent or empty) with one of each record; return its files.
+
+    Its requirements.txt installs requirement, by default the badgesite running now, as it
+    was installed (see install_source): a deploy then builds with the same code.
+    """
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise ScaffoldError(f"{target} already exists and is not empty; choose a new folder")
     problem = base_url_problem(base_url)
@@ -66,7 +73,8 @@ def new_site(
         "__BASE_URL__": base_url,
         "__ISSUER__": issuer,
     }
-    plain = {"__TITLE__": title.strip(), "__VERSION__": __version__}
+    requirement = requirement or requirement_of(installed_distribution())
+    plain = {"__TITLE__": title.strip(), "__REQUIREMENT__": requirement.line}
     files: dict[str, bytes] = {}
     for path in sorted(TEMPLATES.rglob("*")):
         if not path.is_file() or "__pycache__" in path.parts:
@@ -87,12 +95,18 @@ def new_site(
         AwardRequest(SAMPLE_BADGE, SAMPLE_EARNER, "sample-earner@example.org"),
         today,
     )
-    record["narrative"] = "A sample award: delete it, or revoke it once it has been published."
+    record["narrative"] = "A sample award: delete it, or replace it with a real one."
+    # Issued to nobody, so its URL promises nothing: it is never recorded as published and
+    # may be deleted at any time without a withdrawal (see published.recorded_awards).
+    record["sample"] = True
     files[f"content/awards/{today.isoformat()}-{SAMPLE_EARNER}-{SAMPLE_BADGE}.yaml"] = (
-        "# A sample award, made the way `badgesite award` makes them.\n" + dump_yaml(record)
+        "# A sample award, made the way `badgesite award` makes them. `sample: true`: issued\n"
+        "# to nobody, it is never recorded as published; delete it whenever you like.\n"
+        + dump_yaml(record)
     ).encode("utf-8")
+    # Up to date from the start (the sample is not recorded), so a deploy's frozen build passes.
     files[f"content/{published.PUBLISHED_FILE}"] = published.render_record([]).encode("utf-8")
     for name, data in files.items():
         write_atomic(target / name, data)
     load_site(target)  # a template error shows up here, not in the owner's first build
-    return NewSite(target, tuple(sorted(files)), award_id)
+    return NewSite(target, tuple(sorted(files)), award_id, requirement)
