@@ -7,16 +7,12 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from badgesite import __version__
 from badgesite.errors import BadgesiteError, BuildError, ContentErrors, Finding
 from badgesite.urls import PLACEHOLDER_BASE_URL
-
-if TYPE_CHECKING:
-    from badgesite.checks import CheckFailed
 
 # Each command imports what it runs when it runs: a no-op build then loads no templates,
 # images or Open Badges code, and the CLI stays a thin layer over the library.
@@ -27,17 +23,23 @@ def _report_warnings(warnings: tuple[Finding, ...]) -> None:
         click.echo(str(warning), err=True)
 
 
-def _report_errors(errors: ContentErrors) -> None:
+def _report_errors(
+    errors: ContentErrors, consequence: str = " in the content; nothing was written"
+) -> None:
+    """Every error, and the warnings found with them, sorted by file and line, then one
+    line that counts them."""
     from badgesite.checks import CheckFailed
+    from badgesite.errors import ERROR
 
-    if isinstance(errors, CheckFailed):
-        _report_warnings(errors.warnings)
-    for error in errors.errors:
-        click.echo(str(error), err=True)
-    count = len(errors.errors)
-    click.echo(
-        f"{count} error{'s' if count != 1 else ''} in the content; nothing was written.", err=True
-    )
+    warnings = errors.warnings if isinstance(errors, CheckFailed) else ()
+    findings = [*warnings, *(Finding(ERROR, error) for error in errors.errors)]
+    for finding in sorted(findings, key=lambda finding: (finding.problem, finding.severity)):
+        click.echo(str(finding), err=True)
+    count, warned = len(errors.errors), len(warnings)
+    text = f"{count} error{'s' if count != 1 else ''}"
+    if warned:
+        text += f" and {warned} warning{'s' if warned != 1 else ''}"
+    click.echo(f"{text}{consequence}.", err=True)
 
 
 def _build_time() -> dt.datetime | None:
@@ -198,15 +200,11 @@ def serve(site_dir: Path, port: int) -> None:
 def check(site_dir: Path, base_url: str | None, strict: bool, frozen: bool) -> None:
     """Check everything a build would, and common mistakes; write nothing."""
     from badgesite.build import check as check_site
-    from badgesite.checks import CheckFailed
 
     try:
         warnings = check_site(site_dir, base_url, now=_build_time(), frozen=frozen or _in_ci())
-    except CheckFailed as failure:
-        _report_errors_checked(failure)
-        sys.exit(1)
     except ContentErrors as errors:
-        _report_errors(errors)
+        _report_errors(errors, consequence="")
         sys.exit(1)
     except BuildError as error:
         click.echo(f"error: {error}", err=True)
@@ -220,17 +218,6 @@ def check(site_dir: Path, base_url: str | None, strict: bool, frozen: bool) -> N
     if strict:
         click.echo("Failing because of --strict.", err=True)
         sys.exit(1)
-
-
-def _report_errors_checked(failure: CheckFailed) -> None:
-    _report_warnings(failure.warnings)
-    for error in failure.errors:
-        click.echo(str(error), err=True)
-    errors, warnings = len(failure.errors), len(failure.warnings)
-    text = f"{errors} error{'s' if errors != 1 else ''}"
-    if warnings:
-        text += f" and {warnings} warning{'s' if warnings != 1 else ''}"
-    click.echo(f"{text}.", err=True)
 
 
 def _date_option(value: str | None, name: str) -> dt.date | None:
