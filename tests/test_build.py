@@ -44,8 +44,17 @@ def test_template_error_leaves_previous_output_untouched(site: Path) -> None:
     write(site, "templates/badge.html", "{{ no_such_variable }}")
     with pytest.raises(CheckFailed) as failure:
         build(site, output, now=FIXED_NOW)
+    # One line for the three badge pages that fail there, not one per page.
     assert [str(error) for error in failure.value.errors] == [
-        "templates/badge.html:1: template: 'no_such_variable' is undefined"
+        "templates/badge.html:1: template: 'no_such_variable' is undefined (and 2 more pages)"
+    ]
+    # Also when each page fails in its own words.
+    write(site, "templates/badge.html", "<p>\n{{ site.issuers[subject.slug].name }}\n")
+    with pytest.raises(CheckFailed) as failure:
+        build(site, output, now=FIXED_NOW)
+    assert [str(error) for error in failure.value.errors] == [
+        "templates/badge.html:2: template: 'dict object' has no attribute 'certified-maker' "
+        "(and 2 more pages)"
     ]
     assert tree_bytes(output) == before
 
@@ -233,7 +242,7 @@ def test_an_error_in_a_built_in_template_names_it(
     )
     assert _errors_of_check(site) == [
         f"(built-in) default/templates/award.html:{line}: template: RuntimeError: no network "
-        "names today"
+        "names today (and 3 more pages)"
     ]
 
 

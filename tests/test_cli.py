@@ -206,8 +206,8 @@ def test_check_strict_fails_on_a_language_without_a_full_translation(site: Path)
     strict = run("check", "--strict", "--site", str(site))
     assert strict.exit_code == 1
     assert strict.stderr.splitlines() == [
-        "themes/plain/i18n/de.yaml: warning: 1 of the 1 texts have no 'de' translation and "
-        "are shown in English: plain_note",
+        "themes/plain/i18n/de.yaml: warning: no 'de' translation for 1 of 1 texts, shown in "
+        "English: plain_note",
         "1 warning.",
         "Failing because of --strict.",
     ]

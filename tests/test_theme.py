@@ -450,15 +450,15 @@ def test_a_language_without_a_full_translation_is_a_warning(site: Path) -> None:
     _use_theme(site, "plain", "fr")
     warnings = [str(warning) for warning in check(site, now=FIXED_NOW)]
     assert warnings == [
-        "themes/plain/i18n/fr.yaml: warning: 1 of the 2 texts have no 'fr' translation and "
-        "are shown in English: plain_bye"
+        "themes/plain/i18n/fr.yaml: warning: no 'fr' translation for 1 of 2 texts, shown in "
+        "English: plain_bye"
     ]
     # Portuguese of Brazil reads pt.yaml and pt-BR.yaml: the theme has neither.
     text = (site / "content/site.yaml").read_text().replace("language: fr", "language: pt-BR")
     write(site, "content/site.yaml", text)
     assert [str(warning) for warning in check(site, now=FIXED_NOW)] == [
-        "themes/plain/i18n/pt.yaml: warning: 2 of the 2 texts have no 'pt-BR' translation "
-        "and are shown in English: plain_bye, plain_hello"
+        "themes/plain/i18n/pt.yaml: warning: no 'pt-BR' translation for 2 of 2 texts, shown "
+        "in English: plain_bye, plain_hello"
     ]
 
 
@@ -482,3 +482,14 @@ def test_translation_files_are_checked_with_lines(site: Path) -> None:
         "themes/plain/i18n/en.yaml:2: plain_list: expected a text",
         "themes/plain/i18n/fr.yaml:2: invalid YAML: did not find expected ',' or ']'",
     ]
+
+
+def test_a_long_list_of_missing_texts_is_shortened(site: Path) -> None:
+    keys = [f"plain_text_{number:02}" for number in range(15)]
+    write(site, "themes/plain/i18n/en.yaml", "".join(f"{key}: Text\n" for key in keys))
+    _use_theme(site, "plain", "es")
+    (warning,) = check(site, now=FIXED_NOW)
+    assert str(warning) == (
+        "themes/plain/i18n/es.yaml: warning: no 'es' translation for 15 of 15 texts, shown in "
+        f"English: {', '.join(keys[:12])} and 3 more"
+    )

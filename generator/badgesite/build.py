@@ -357,8 +357,20 @@ def _reporting(work: Callable[[Output], Done]) -> Callable[[Output], Done | Cont
 
 
 def _succeeded(results: list[Done | ContentError], warnings: tuple[Finding, ...]) -> list[Done]:
-    """The results, or CheckFailed with every distinct template error among them."""
-    problems = [result for result in results if isinstance(result, ContentError)]
-    if problems:
-        raise CheckFailed(problems, warnings)
+    """The results, or CheckFailed with the template errors among them: one per place in
+    a template, however many pages fail there (an award page's mistake fails every award)."""
+    by_place: dict[tuple[str, int], list[ContentError]] = {}
+    for result in results:
+        if isinstance(result, ContentError):
+            by_place.setdefault((result.path, result.line), []).append(result)
+    if by_place:
+        raise CheckFailed(map(_one_for_all, by_place.values()), warnings)
     return results  # type: ignore[return-value]
+
+
+def _one_for_all(problems: list[ContentError]) -> ContentError:
+    first, others = min(problems), len(problems) - 1
+    if not others:
+        return first
+    more = f" (and {others} more page{'s' if others != 1 else ''})"
+    return dataclasses.replace(first, message=first.message + more)

@@ -328,8 +328,8 @@ def lint_translations(theme: ThemeChain, config: SiteConfig) -> list[Finding]:
                 theme.shown(target),
                 0,
                 "",
-                f"{len(keys)} of the {total} texts have no '{language}' translation and "
-                f"are shown in English: {listed}",
+                f"no '{language}' translation for {len(keys)} of {total} texts, shown in "
+                f"English: {listed}",
             )
         )
     return findings

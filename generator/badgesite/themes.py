@@ -14,6 +14,10 @@ THEME_FIELDS = ("name", "extends", "description")
 SITE_SETTINGS = "content/site.yaml"
 BUILTIN_LABEL = "(built-in)"
 FALLBACK_LANGUAGE = "en"  # every theme has all its texts in English
+NOT_A_THEME_NAME = (
+    "is not a theme name: name a folder of themes/ or a built-in theme (lowercase letters, "
+    "digits and hyphens; no paths)"
+)
 
 
 def builtin_themes_dir() -> Path:
@@ -140,10 +144,7 @@ def find_theme(name: str, site_dir: Path, reference: _Reference | None = None) -
     """
     reference = reference or _Reference(SITE_SETTINGS, -1, "theme", site_dir)
     if not SLUG_PATTERN.match(name):
-        raise reference.error(
-            f"'{name}' is not a theme name: name a folder of themes/ or a built-in theme "
-            "(lowercase letters, digits and hyphens; no paths)"
-        )
+        raise reference.error(f"'{name}' {NOT_A_THEME_NAME}")
     folder = site_dir / "themes" / name
     if folder.is_dir() or folder.is_symlink():
         if not folder.resolve().is_relative_to(site_dir.resolve()):
@@ -190,8 +191,7 @@ def _read_theme(name: str, folder: Path, site_dir: Path) -> Theme:
                     shown,
                     record.line("extends"),
                     "extends",
-                    f"'{extends}' is not a theme name: name a folder of themes/ or a built-in "
-                    "theme (lowercase letters, digits and hyphens; no paths)",
+                    f"'{extends}' {NOT_A_THEME_NAME}",
                 )
             ]
         )
