@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from badgesite.build import build
+from badgesite import parallel, sharing
+from badgesite.build import build, check
+from badgesite.checks import CheckFailed
 from badgesite.errors import BuildError, ContentErrors
 from conftest import EXAMPLE_SITE, FIXED_NOW, tree_bytes, write
 
@@ -40,8 +42,20 @@ def test_template_error_leaves_previous_output_untouched(site: Path) -> None:
     build(site, output, now=FIXED_NOW)
     before = tree_bytes(output)
     write(site, "templates/badge.html", "{{ no_such_variable }}")
-    with pytest.raises(BuildError, match=r"template badge\.html"):
+    with pytest.raises(CheckFailed) as failure:
         build(site, output, now=FIXED_NOW)
+    # One line for the three badge pages that fail there, not one per page.
+    assert [str(error) for error in failure.value.errors] == [
+        "templates/badge.html:1: template: 'no_such_variable' is undefined (and 2 more pages)"
+    ]
+    # Also when each page fails in its own words.
+    write(site, "templates/badge.html", "<p>\n{{ site.issuers[subject.slug].name }}\n")
+    with pytest.raises(CheckFailed) as failure:
+        build(site, output, now=FIXED_NOW)
+    assert [str(error) for error in failure.value.errors] == [
+        "templates/badge.html:2: template: 'dict object' has no attribute 'certified-maker' "
+        "(and 2 more pages)"
+    ]
     assert tree_bytes(output) == before
 
 
@@ -159,3 +173,87 @@ def test_a_folder_that_is_not_a_build_is_never_replaced(site: Path, tmp_path: Pa
     assert (home / "documents" / "thesis.txt").read_text() == "years of work"
     build(site, tmp_path / "empty-or-new", now=FIXED_NOW)  # a new folder is fine
     build(site, tmp_path / "empty-or-new", now=FIXED_NOW)  # and so is a build's own
+
+
+def _errors_of_check(site_dir: Path) -> list[str]:
+    with pytest.raises(CheckFailed) as failure:
+        check(site_dir, now=FIXED_NOW)
+    return [str(error) for error in failure.value.errors]
+
+
+def test_every_template_syntax_error_is_found_with_the_record_errors(site: Path) -> None:
+    write(site, "templates/earner.html", "{% extends 'base.html' %}\n\n{% block main %}{% if %}")
+    write(site, "themes/mine/templates/skills.html", "{{ x | no_such_filter }}\n")
+    write(site, "themes/mine/templates/partial.svg", "{% broken")  # not a page: compiled when used
+    config = (site / "content/site.yaml").read_text()
+    write(site, "content/site.yaml", config + "theme: mine\n")
+    write(site, "content/earners/bo.yaml", "name: Bo\nvisibilty: public\n")
+    assert _errors_of_check(site) == [
+        "content/earners/bo.yaml:2: visibilty: unknown field (did you mean 'visibility'?)",
+        "templates/earner.html:3: template: Expected an expression, got 'end of statement block'",
+        "themes/mine/templates/skills.html:1: template: No filter named 'no_such_filter'.",
+    ]
+
+
+def test_an_exception_in_a_template_is_a_located_error_from_any_worker(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    output = site / "output"
+    build(site, output, now=FIXED_NOW)
+    before = tree_bytes(output)
+    # Not a Jinja error: a TypeError in an expression, raised in a rendering worker.
+    write(
+        site,
+        "themes/mine/templates/404.html",
+        "{% extends 'base.html' %}\n"
+        "{% block main %}\n<p>{{ 1 + config.title }}</p>\n{% endblock %}\n",
+    )
+    write(
+        site,
+        "templates/macros2.html",
+        "{% macro name(x) %}\n{{ x.missing.deeper }}\n{% endmacro %}",
+    )
+    write(site, "templates/skills.html", "{% from 'macros2.html' import name %}{{ name(none) }}")
+    config = (site / "content/site.yaml").read_text()
+    write(site, "content/site.yaml", config + "theme: mine\n")
+    monkeypatch.setattr(parallel, "PARALLEL_THRESHOLD", 1)
+    with pytest.raises(CheckFailed) as failure:
+        build(site, output, now=FIXED_NOW, processes=2)
+    assert [str(error) for error in failure.value.errors] == [
+        "templates/macros2.html:2: template: 'None' has no attribute 'missing'",
+        "themes/mine/templates/404.html:3: template: TypeError: unsupported operand type(s) "
+        "for +: 'int' and 'str'",
+    ]
+    assert tree_bytes(output) == before
+
+
+def test_an_error_in_a_built_in_template_names_it(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def failing(url: str, text: str) -> None:
+        raise RuntimeError("no network names today")
+
+    monkeypatch.setattr(sharing, "share_links", failing)
+    award_template = Path(__file__).parents[1] / "themes/default/templates/award.html"
+    line = next(
+        number
+        for number, text in enumerate(award_template.read_text().splitlines(), 1)
+        if "share_links(" in text
+    )
+    assert _errors_of_check(site) == [
+        f"(built-in) default/templates/award.html:{line}: template: RuntimeError: no network "
+        "names today (and 3 more pages)"
+    ]
+
+
+def test_check_compiles_every_template_and_a_build_those_it_renders(site: Path) -> None:
+    write(site, "templates/unused.html", "<p>\n{% for %}\n")
+    assert _errors_of_check(site) == [
+        "templates/unused.html:2: template: Expected an expression, got 'end of statement block'"
+    ]
+    write(site, "templates/issuer.html", "{% extends 'base.html' %}\n{% block main %}{{ x.\n")
+    with pytest.raises(CheckFailed) as failure:
+        build(site, site / "output", now=FIXED_NOW)
+    assert [str(error) for error in failure.value.errors] == [
+        "templates/issuer.html:2: template: expected name or number"
+    ]

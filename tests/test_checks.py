@@ -168,11 +168,11 @@ def test_model_errors_and_lint_findings_are_reported_together(site: Path) -> Non
     write(site, "content/notes.txt", "ops@harbour.example\n")
     result = run("check", "--site", str(site))
     assert result.exit_code == 1
-    assert result.output.splitlines() == [
+    assert result.output.splitlines() == [  # sorted by file, errors and warnings together
+        "content/earners/ada.yaml:2: visibilty: unknown field (did you mean 'visibility'?)",
         "content/notes.txt:1: warning: plain email address 'o…@harbour.example': everything in "
         "content/ is public once the site or its repository is. Remove it; recipients are "
         "stored only as hashes (`badgesite award --email` makes them)",
-        "content/earners/ada.yaml:2: visibilty: unknown field (did you mean 'visibility'?)",
         "1 error and 1 warning.",
     ]
 

@@ -42,7 +42,11 @@ def test_content_errors_are_listed_with_exit_status_1_and_nothing_written(site: 
 
 
 def test_base_url_must_be_absolute_http(site: Path) -> None:
-    write(site, "content/site.yaml", "title: T\nbase_url: ftp://files.example/\n")
+    write(
+        site,
+        "content/site.yaml",
+        "title: T\nbase_url: ftp://files.example/\ndefault_issuer: harbour-lab\n",
+    )
     result = run("build", "--site", str(site))
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
@@ -55,7 +59,11 @@ def test_base_url_must_be_absolute_http(site: Path) -> None:
 
 
 def test_site_settings_are_validated_together(site: Path) -> None:
-    write(site, "content/site.yaml", "titel: T\nbase_url: https://x.example\ntimezone: Mars/Base\n")
+    write(
+        site,
+        "content/site.yaml",
+        "titel: T\nbase_url: https://x.example\ntimezone: Mars/Base\ndefault_issuer: harbour-lab\n",
+    )
     result = run("build", "--site", str(site))
     assert result.stderr.splitlines() == [
         "content/site.yaml:1: required field 'title' is missing",
@@ -74,21 +82,134 @@ def test_empty_or_missing_content(tmp_path: Path) -> None:
     )
     (tmp_path / "content").mkdir()
     result = run("build", "--site", str(tmp_path))
-    assert result.stderr.splitlines()[0] == (
+    assert result.stderr.splitlines() == [
+        "content: no records: add issuers, badges, earners and awards under content/",
         "content/site.yaml: missing: a site needs content/site.yaml with at least title "
-        "and base_url"
-    )
+        "and base_url",
+        "2 errors in the content; nothing was written.",
+    ]
     assert not (tmp_path / "output").exists()
 
 
 def test_unknown_theme_is_a_clear_error(site: Path) -> None:
     text = (site / "content/site.yaml").read_text()
-    write(site, "content/site.yaml", text + "theme: fancy\n")
+    write(site, "content/site.yaml", text + "theme: compakt\n")
     result = run("build", "--site", str(site))
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
-        "error: content/site.yaml: theme: no theme 'fancy' in themes/ or the built-in themes",
-        "Nothing was written.",
+        "content/site.yaml:6: theme: no theme 'compakt' in themes/ or the built-in themes "
+        "(did you mean 'compact'?)",
+        "1 error in the content; nothing was written.",
+    ]
+
+
+def test_settings_records_theme_and_lints_are_reported_in_one_run(site: Path) -> None:
+    run("build", "--site", str(site))
+    before = tree_bytes(site / "output")
+    write(
+        site,
+        "content/site.yaml",
+        "title: T\nbase_url: http://x.example/\ndefault_issuer: harbour-lab\n"
+        "timezone: Mars/Base\ntheme: mine\nlanguage: fr\n",
+    )
+    write(site, "themes/mine/theme.yaml", "extends: ../../elsewhere\n")
+    write(site, "content/earners/ada.yaml", "name: Ada\nvisibilty: public\n")
+    bo = (site / "content/earners/bo.yaml").read_text()
+    BO_LINE = bo.count("\n") + 1
+    write(site, "content/earners/bo.yaml", bo + "# Ask grace.hopper@navy.example first.\n")
+    result = run("build", "--site", str(site))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "content/earners/ada.yaml:2: visibilty: unknown field (did you mean 'visibility'?)",
+        f"content/earners/bo.yaml:{BO_LINE}: warning: plain email address 'g…@navy.example': "
+        "everything in content/ is public once the site or its repository is. Remove it; "
+        "recipients are stored only as hashes (`badgesite award --email` makes them)",
+        "content/site.yaml:4: timezone: 'Mars/Base' is not an IANA time zone such as Europe/Paris",
+        "themes/mine/theme.yaml:1: extends: '../../elsewhere' is not a theme name: name a "
+        "folder of themes/ or a built-in theme (lowercase letters, digits and hyphens; no "
+        "paths)",
+        "3 errors and 1 warning in the content; nothing was written.",
+    ]
+    assert tree_bytes(site / "output") == before
+    # With the settings fixed, their lints and the theme's translation lint join in.
+    write(
+        site,
+        "content/site.yaml",
+        "title: T\nbase_url: http://x.example/\n"
+        "default_issuer: harbour-lab\ntheme: mine\nlanguage: it\n",
+    )
+    write(site, "themes/mine/theme.yaml", "extends: compact\n")
+    result = run("check", "--site", str(site))
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert lines[0] == (
+        "content/earners/ada.yaml:2: visibilty: unknown field (did you mean 'visibility'?)"
+    )
+    assert lines[1].startswith(f"content/earners/bo.yaml:{BO_LINE}: warning: plain email")
+    assert lines[2:] == [
+        "content/site.yaml:2: warning: base_url: 'http://x.example/' is not https: verifiers, "
+        "browsers and LinkedIn expect https, and GitHub Pages and Netlify serve it",
+        "content/site.yaml:5: warning: language: no translation for 'it' in the theme "
+        '(i18n/it.yaml in mine, compact, default): pages say lang="it" but their text is '
+        "English",
+        "1 error and 3 warnings.",
+    ]
+
+
+def test_a_missing_site_yaml_does_not_hide_the_record_errors(site: Path) -> None:
+    (site / "content/site.yaml").unlink()
+    write(site, "content/earners/ada.yaml", "name: Ada\nvisibilty: public\n")
+    result = run("check", "--site", str(site))
+    assert result.stderr.splitlines() == [
+        "content/earners/ada.yaml:2: visibilty: unknown field (did you mean 'visibility'?)",
+        "content/site.yaml: missing: a site needs content/site.yaml with at least title and "
+        "base_url",
+        "2 errors.",
+    ]
+
+
+def test_an_unreadable_site_yaml_does_not_hide_unreadable_records(site: Path) -> None:
+    write(site, "content/site.yaml", "title: [T\n")
+    write(site, "content/earners/ada.yaml", "name: Ada\nbio: [x\n")
+    result = run("check", "--site", str(site))
+    assert result.stderr.splitlines() == [
+        "content/earners/ada.yaml:3: invalid YAML: did not find expected ',' or ']'",
+        "content/site.yaml:2: invalid YAML: did not find expected ',' or ']'",
+        "2 errors.",
+    ]
+
+
+def test_an_exception_in_a_template_is_reported_not_a_traceback(site: Path) -> None:
+    run("build", "--site", str(site))
+    before = tree_bytes(site / "output")
+    write(
+        site,
+        "templates/skills.html",
+        "{% extends 'base.html' %}\n{% block main %}\n{{ site.badges | sum }}\n{% endblock %}\n",
+    )
+    result = run("build", "--site", str(site))
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert result.stderr.splitlines() == [
+        "templates/skills.html:3: template: TypeError: unsupported operand type(s) for +: "
+        "'int' and 'str'",
+        "1 error in the content; nothing was written.",
+    ]
+    assert tree_bytes(site / "output") == before
+
+
+def test_check_strict_fails_on_a_language_without_a_full_translation(site: Path) -> None:
+    write(site, "themes/plain/i18n/en.yaml", "plain_note: Note\n")
+    text = (site / "content/site.yaml").read_text()
+    write(site, "content/site.yaml", text + "theme: plain\nlanguage: de\n")
+    assert run("check", "--site", str(site)).exit_code == 0
+    strict = run("check", "--strict", "--site", str(site))
+    assert strict.exit_code == 1
+    assert strict.stderr.splitlines() == [
+        "themes/plain/i18n/de.yaml: warning: no 'de' translation for 1 of 1 texts, shown in "
+        "English: plain_note",
+        "1 warning.",
+        "Failing because of --strict.",
     ]
 
 

@@ -16,7 +16,8 @@ import pytest
 import yaml
 
 from badgesite import urls
-from badgesite.build import build, load_site
+from badgesite.build import build, check, load_site
+from badgesite.checks import CheckFailed
 from badgesite.errors import ContentErrors
 from badgesite.model import Award
 from badgesite.plan import Plan, plan_site
@@ -306,3 +307,189 @@ def test_award_page_links_the_baked_image_only_when_the_build_writes_it(site: Pa
     assert baked not in without
     rendered = Renderer(loaded, plan, chain, FIXED_NOW).page(page)
     assert f'href="../../assertions/{SOLDERING_AWARD}.svg" download' in rendered
+
+
+def _use_theme(site_dir: Path, name: str, language: str = "") -> None:
+    config = (site_dir / "content/site.yaml").read_text()
+    extra = f"theme: {name}\n" + (f"language: {language}\n" if language else "")
+    write(site_dir, "content/site.yaml", config + extra)
+
+
+def _errors(site_dir: Path) -> list[str]:
+    with pytest.raises(CheckFailed) as failure:
+        check(site_dir, now=FIXED_NOW)
+    return [str(error) for error in failure.value.errors]
+
+
+@pytest.mark.parametrize("extends", ["../../outside", "/tmp/outside", "Fancy", "mine/../x"])
+def test_extends_must_name_a_theme_never_a_path(site: Path, extends: str) -> None:
+    # A theme outside the site, whose static file a build would otherwise publish.
+    outside = site.parent / "outside"
+    write(outside, "static/secret.txt", "not part of the site")
+    write(site, "themes/mine/theme.yaml", f"description: mine\nextends: '{extends}'\n")
+    _use_theme(site, "mine")
+    assert _errors(site) == [
+        f"themes/mine/theme.yaml:2: extends: '{extends}' is not a theme name: name a folder "
+        "of themes/ or a built-in theme (lowercase letters, digits and hyphens; no paths)"
+    ]
+    assert not (site / "output").exists()
+
+
+@pytest.mark.parametrize("name", ["../outside", "/tmp/outside", "default/../compact"])
+def test_theme_names_are_checked_where_they_enter(site: Path, name: str) -> None:
+    write(site.parent, "outside/theme.yaml", "description: outside\n")
+    with pytest.raises(ContentErrors, match="is not a theme name"):
+        resolve_theme_chain(name, site)
+
+
+def test_a_theme_folder_linked_from_outside_the_site_is_refused(site: Path) -> None:
+    outside = site.parent / "elsewhere"
+    write(outside, "theme.yaml", "description: lives elsewhere\n")
+    (site / "themes").mkdir()
+    (site / "themes/linked").symlink_to(outside, target_is_directory=True)
+    with pytest.raises(ContentErrors) as failure:
+        resolve_theme_chain("linked", site)
+    assert [str(error) for error in failure.value.errors] == [
+        f"content/site.yaml:1: theme: theme 'linked': themes/linked leads outside the site "
+        f"(to {outside.resolve()}); refused: themes must live inside the site's themes/ "
+        "folder or be built in"
+    ]
+    # Also when the whole themes/ folder is a link out of the site.
+    (site / "themes/linked").unlink()
+    (site / "themes").rmdir()
+    write(site.parent, "shared-themes/linked/theme.yaml", "description: shared\n")
+    (site / "themes").symlink_to(site.parent / "shared-themes", target_is_directory=True)
+    with pytest.raises(ContentErrors, match="leads outside the site"):
+        resolve_theme_chain("linked", site)
+
+
+def test_a_theme_folder_linked_inside_the_site_is_fine(site: Path) -> None:
+    write(site, "theme-sources/plain/theme.yaml", "description: plain\n")
+    (site / "themes").mkdir()
+    (site / "themes/plain").symlink_to(site / "theme-sources/plain", target_is_directory=True)
+    chain = resolve_theme_chain("plain", site)
+    assert [theme.name for theme in chain.themes] == ["plain", "default"]
+
+
+def test_themes_that_extend_each_other_in_a_cycle_are_an_error(site: Path) -> None:
+    write(site, "themes/first/theme.yaml", "extends: second\n")
+    write(site, "themes/second/theme.yaml", "description: two\nextends: first\n")
+    _use_theme(site, "first")
+    assert _errors(site) == [
+        "themes/second/theme.yaml:2: extends: themes extend each other in a cycle: "
+        "first -> second -> first"
+    ]
+
+
+def test_theme_settings_are_checked_with_lines(site: Path) -> None:
+    write(site, "themes/mine/theme.yaml", "description: mine\nextend: compact\n")
+    write(site, "themes/other/theme.yaml", "extends: [compact\n")
+    _use_theme(site, "mine")
+    assert _errors(site) == [
+        "themes/mine/theme.yaml:2: extend: unknown field (did you mean 'extends'?)"
+    ]
+    write(site, "themes/mine/theme.yaml", "extends: other\n")
+    assert _errors(site) == [
+        "themes/other/theme.yaml:2: invalid YAML: did not find expected ',' or ']'"
+    ]
+
+
+def test_every_shipped_language_has_exactly_the_english_keys_and_placeholders() -> None:
+    for theme in sorted(builtin_themes_dir().iterdir()):
+        folder = theme / "i18n"
+        if not folder.is_dir():
+            continue
+        english = yaml.safe_load((folder / "en.yaml").read_text(encoding="utf-8"))
+        for path in sorted(folder.glob("*.yaml")):
+            texts = yaml.safe_load(path.read_text(encoding="utf-8"))
+            assert set(texts) == set(english), (path.name, set(texts) ^ set(english))
+            for key, text in english.items():
+                assert isinstance(texts[key], str) and texts[key].strip(), (path.name, key)
+                placeholders = sorted(re.findall(r"{\w+}", texts[key]))
+                assert placeholders == sorted(re.findall(r"{\w+}", text)), (path.name, key)
+    shipped = {path.stem for path in (builtin_themes_dir() / "default/i18n").glob("*.yaml")}
+    assert {"en", "de", "fr", "es", "pt"} <= shipped
+
+
+@pytest.mark.parametrize(
+    ("language", "expired", "holders", "skip"),
+    [
+        ("fr", "Ce badge a expiré le 10 avril 2025.", "Obtenu par 1 personne.", "Aller au contenu"),
+        (
+            "es",
+            "Esta insignia caducó el 10 de abril de 2025.",
+            "Obtenida por 1 persona.",
+            "Saltar al contenido",
+        ),
+        (
+            "pt",
+            "Este badge expirou em 10 de abril de 2025.",
+            "Obtido por 1 pessoa.",
+            "Ir para o conteúdo",
+        ),
+    ],
+)
+def test_french_spanish_and_portuguese_pages_have_no_english_left(
+    site: Path, language: str, expired: str, holders: str, skip: str
+) -> None:
+    config = (site / "content/site.yaml").read_text()
+    write(site, "content/site.yaml", config + f"language: {language}\n")
+    output = site / "output"
+    report = build(site, output, now=FIXED_NOW)
+    assert report.warnings == ()
+    page = (output / f"assertions/{EXPIRED_AWARD}/index.html").read_text()
+    assert f'<html lang="{language}">' in page
+    assert expired in page and skip in page
+    assert "Skip to content" not in page and "Verification status" not in page
+    assert holders in (output / "badges/soldering/index.html").read_text()
+
+
+def test_a_language_without_a_full_translation_is_a_warning(site: Path) -> None:
+    write(site, "themes/plain/i18n/en.yaml", "plain_hello: Hello\nplain_bye: Goodbye\n")
+    write(site, "themes/plain/i18n/fr.yaml", "plain_hello: Bonjour\n")
+    _use_theme(site, "plain", "fr")
+    warnings = [str(warning) for warning in check(site, now=FIXED_NOW)]
+    assert warnings == [
+        "themes/plain/i18n/fr.yaml: warning: no 'fr' translation for 1 of 2 texts, shown in "
+        "English: plain_bye"
+    ]
+    # Portuguese of Brazil reads pt.yaml and pt-BR.yaml: the theme has neither.
+    text = (site / "content/site.yaml").read_text().replace("language: fr", "language: pt-BR")
+    write(site, "content/site.yaml", text)
+    assert [str(warning) for warning in check(site, now=FIXED_NOW)] == [
+        "themes/plain/i18n/pt.yaml: warning: no 'pt-BR' translation for 2 of 2 texts, shown "
+        "in English: plain_bye, plain_hello"
+    ]
+
+
+def test_a_language_no_theme_translates_gets_one_warning(site: Path) -> None:
+    _use_theme(site, "compact", "it")
+    warnings = [str(warning) for warning in check(site, now=FIXED_NOW)]
+    assert warnings == [
+        "content/site.yaml:7: warning: language: no translation for 'it' in the theme "
+        '(i18n/it.yaml in compact, default): pages say lang="it" but their text is English'
+    ]
+    text = (site / "content/site.yaml").read_text().replace("language: it", "language: en-GB")
+    write(site, "content/site.yaml", text)
+    assert check(site, now=FIXED_NOW) == ()
+
+
+def test_translation_files_are_checked_with_lines(site: Path) -> None:
+    write(site, "themes/plain/i18n/en.yaml", "plain_hello: Hello\nplain_list:\n  - a\n")
+    write(site, "themes/plain/i18n/fr.yaml", "plain_hello: [Bonjour\n")
+    _use_theme(site, "plain", "fr")
+    assert _errors(site) == [
+        "themes/plain/i18n/en.yaml:2: plain_list: expected a text",
+        "themes/plain/i18n/fr.yaml:2: invalid YAML: did not find expected ',' or ']'",
+    ]
+
+
+def test_a_long_list_of_missing_texts_is_shortened(site: Path) -> None:
+    keys = [f"plain_text_{number:02}" for number in range(15)]
+    write(site, "themes/plain/i18n/en.yaml", "".join(f"{key}: Text\n" for key in keys))
+    _use_theme(site, "plain", "es")
+    (warning,) = check(site, now=FIXED_NOW)
+    assert str(warning) == (
+        "themes/plain/i18n/es.yaml: warning: no 'es' translation for 15 of 15 texts, shown in "
+        f"English: {', '.join(keys[:12])} and 3 more"
+    )

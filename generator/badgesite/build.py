@@ -2,28 +2,39 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from badgesite import build_cache, published, source_stamp
 from badgesite.atomic import write_atomic
 from badgesite.build_cache import BuildCache, BuildIdentity
-from badgesite.checks import CheckFailed, errors_of, lint_files, lint_site, warnings_of
-from badgesite.config import SiteConfig, load_config
-from badgesite.errors import WARNING, ContentErrors, Finding
+from badgesite.checks import (
+    CheckFailed,
+    errors_of,
+    lint_files,
+    lint_settings,
+    lint_site,
+    lint_translations,
+    warnings_of,
+)
+from badgesite.config import SiteConfig, load_config, parse_config
+from badgesite.errors import WARNING, ContentError, ContentErrors, Finding
 from badgesite.fingerprint import fingerprint_outputs
 from badgesite.image_cache import ImageCache, default_cache_dir
-from badgesite.load import load_records
+from badgesite.load import LoadResult, RawRecord, display_path, load_records, read_yaml
 from badgesite.model import Site, build_site
 from badgesite.parallel import map_parallel
 from badgesite.parsed_cache import ParsedYamlCache
-from badgesite.plan import Kind, Plan, plan_site
-from badgesite.render import Renderer
+from badgesite.plan import Kind, Output, Plan, plan_site
+from badgesite.render import PageTemplates, Renderer, TemplateFailed
 from badgesite.report import BuildReport
 from badgesite.themes import ThemeChain, resolve_theme_chain
+from badgesite.urls import PLACEHOLDER_BASE_URL
 from badgesite.write import StagedFile, Staging, WriteReport, check_output_dir
 
 
@@ -63,27 +74,116 @@ def plan_checked(
 ) -> Planned:
     """Check and plan everything, writing nothing; raise CheckFailed with every error.
 
+    Every stage that can still run does, so one run reports them all: the settings, the
+    records (checked against the settings that are valid when some are not), the theme,
+    its translations and templates (which need no records), and the lints.
     Processed images are kept in cache_dir (default site_dir/.cache/badgesite/images).
     """
     site_dir = site_dir.absolute()
     cache = ImageCache((cache_dir or default_cache_dir(site_dir)).absolute())
-    file_findings = lint_files(site_dir)
-    try:
-        site = load_site(site_dir, base_url, cache, parsed, processes)
-        reconciliation = published.reconcile(site, frozen)
-    except ContentErrors as failure:
-        raise CheckFailed(
-            [*failure.errors, *errors_of(file_findings)], warnings_of(file_findings)
-        ) from None
-    findings = [*file_findings, *lint_site(site, reconciliation)]
-    if errors_of(findings):
-        raise CheckFailed(errors_of(findings), warnings_of(findings))
-    theme = resolve_theme_chain(site.config.theme, site_dir)
+    findings = lint_files(site_dir)
+    errors: list[ContentError] = []
+    settings = _settings(site_dir, base_url, errors)
+    settings_valid = not errors
+    site: Site | None = None
+    reconciliation = None
+    templates = None
+    if settings is not None:
+        loaded = load_records(site_dir, parsed, processes)
+        try:
+            site = build_site(_checkable(settings, loaded), site_dir, loaded, cache)
+            reconciliation = published.reconcile(site, frozen)
+        except ContentErrors as failure:
+            errors.extend(failure.errors)
+        if settings.knows("theme"):
+            templates = _theme(settings.config, site_dir, errors, findings)
+        if settings_valid:  # (settings in error are at their defaults: no lints of them)
+            findings.extend(lint_settings(settings.config, site_dir))
+    if site is not None and reconciliation is not None:
+        findings.extend(lint_site(site, reconciliation))
+    errors.extend(errors_of(findings))
+    if errors and templates is not None:
+        # A failing run reports every template's errors too; a build that goes on compiles
+        # only the templates it renders, as it renders them (check compiles them all).
+        errors.extend(templates.compile_all())
+    if errors or site is None or reconciliation is None or templates is None:
+        raise CheckFailed(errors, warnings_of(findings))
+    theme = templates.theme
     plan: Plan = plan_site(site, theme)
     moment = now or dt.datetime.now(dt.timezone.utc)
-    renderer = Renderer(site, plan, theme, moment, cache)
+    renderer = Renderer(site, plan, theme, moment, cache, templates)
     warnings = tuple(sorted(warnings_of(findings)))
     return Planned(site, plan, theme, renderer, moment, reconciliation, warnings)
+
+
+EVERY_SETTING = "*"
+
+
+@dataclass(frozen=True)
+class _Settings:
+    """site.yaml's settings as far as they are known: the ones in error (every one, when
+    site.yaml cannot be read) are at their defaults."""
+
+    config: SiteConfig
+    unknown: frozenset[str]
+
+    def knows(self, setting: str) -> bool:
+        return not {setting, EVERY_SETTING} & self.unknown
+
+
+def _settings(site_dir: Path, base_url: str | None, errors: list[ContentError]) -> _Settings | None:
+    """site.yaml's settings; their errors go to errors. None when there is no content/."""
+    try:
+        return _Settings(load_config(site_dir, base_url), frozenset())
+    except ContentErrors as failure:
+        errors.extend(failure.errors)
+        broken = failure.errors
+    if not (site_dir / "content").is_dir():
+        return None
+    unreadable = _Settings(SiteConfig("untitled", PLACEHOLDER_BASE_URL), frozenset({EVERY_SETTING}))
+    path = site_dir / "content" / "site.yaml"
+    parsed = read_yaml(path, site_dir) if path.is_file() else None
+    if parsed is None or isinstance(parsed, ContentError) or not isinstance(parsed[0], dict):
+        return unreadable
+    data, locator = parsed
+    wrong = frozenset(error.field.split(".")[0].split("[")[0] for error in broken)
+    kept = {key: value for key, value in data.items() if key not in wrong}
+    for key, stand_in in (("title", "untitled"), ("base_url", PLACEHOLDER_BASE_URL)):
+        if not kept.get(key):
+            kept[key] = stand_in
+    record = RawRecord("site", None, display_path(path, site_dir), kept, locator)
+    try:
+        return _Settings(parse_config(record), wrong)
+    except ContentErrors:
+        return unreadable
+
+
+def _checkable(settings: _Settings, loaded: LoadResult) -> SiteConfig:
+    """The settings to check the records against. When default_issuer is unknown, any
+    issuer stands in for it: a badge without an issuer of its own is then not reported
+    for a setting that is in error itself (nothing is built while it is)."""
+    if settings.knows("default_issuer"):
+        return settings.config
+    issuers = sorted(
+        {record.slug for record in loaded.records if record.kind == "issuer" and record.slug}
+        | {slug for kind, slug in loaded.broken_slugs if kind == "issuer"}
+    )
+    return dataclasses.replace(settings.config, default_issuer=issuers[0] if issuers else "")
+
+
+def _theme(
+    config: SiteConfig, site_dir: Path, errors: list[ContentError], findings: list[Finding]
+) -> PageTemplates | None:
+    """The theme chain's templates, with their translations linted; None when the chain
+    or a translation is in error (the errors go to errors)."""
+    try:
+        theme = resolve_theme_chain(config.theme, site_dir)
+        templates = PageTemplates(theme, config)
+    except ContentErrors as failure:
+        errors.extend(failure.errors)
+        return None
+    findings.extend(lint_translations(theme, config))
+    return templates
 
 
 def build(
@@ -150,12 +250,13 @@ def build(
         # Outputs are rendered into a staging folder; output/ changes only once all succeeded.
         staging = Staging(output_dir, fresh=previous is None)
         try:
-            staged = map_parallel(
-                lambda output: staging.stage(planned.renderer.render(output)),
+            results = map_parallel(
+                _reporting(lambda output: staging.stage(planned.renderer.render(output))),
                 stale,
                 processes,
                 _counting(progress, len(stale)) if progress else None,
             )
+            staged = _succeeded(results, planned.warnings)
         except BaseException:
             staging.discard()
             raise
@@ -225,13 +326,55 @@ def check(
 ) -> tuple[Finding, ...]:
     """Everything a build checks, writing nothing: the warnings, or CheckFailed.
 
-    Every output is rendered (a template can fail) and its bytes dropped. What only a
-    frozen (CI) build fails on, a published-awards record out of date, is a warning of an
-    unfrozen check: a local build would fix it, the deploy would not.
+    Every template is compiled, every output rendered (a template can fail) and its bytes
+    dropped. What only a frozen (CI) build fails on, a published-awards record out of date,
+    is a warning of an unfrozen check: a local build would fix it, the deploy would not.
     """
     planned = plan_checked(site_dir, base_url, now, frozen)
-    map_parallel(lambda output: planned.renderer.render(output) and None, planned.plan.outputs)
+    problems = planned.renderer.templates.compile_all()  # those no page uses too
+    if problems:
+        raise CheckFailed(problems, planned.warnings)
+    results = map_parallel(
+        _reporting(lambda output: planned.renderer.render(output) and None), planned.plan.outputs
+    )
+    _succeeded(results, planned.warnings)
     stale = None if frozen else planned.reconciliation.out_of_date(site_dir.absolute())
     if stale is None:
         return planned.warnings
     return tuple(sorted((*planned.warnings, Finding(WARNING, stale))))
+
+
+Done = TypeVar("Done")
+
+
+def _reporting(work: Callable[[Output], Done]) -> Callable[[Output], Done | ContentError]:
+    """work, with a template's failure returned as its error rather than raised: every
+    failing template is reported, and only plain data crosses back from a worker."""
+
+    def attempt(output: Output) -> Done | ContentError:
+        try:
+            return work(output)
+        except TemplateFailed as failure:
+            return failure.problem
+
+    return attempt
+
+
+def _succeeded(results: list[Done | ContentError], warnings: tuple[Finding, ...]) -> list[Done]:
+    """The results, or CheckFailed with the template errors among them: one per place in
+    a template, however many pages fail there (an award page's mistake fails every award)."""
+    by_place: dict[tuple[str, int], list[ContentError]] = {}
+    for result in results:
+        if isinstance(result, ContentError):
+            by_place.setdefault((result.path, result.line), []).append(result)
+    if by_place:
+        raise CheckFailed(map(_one_for_all, by_place.values()), warnings)
+    return results  # type: ignore[return-value]
+
+
+def _one_for_all(problems: list[ContentError]) -> ContentError:
+    first, others = min(problems), len(problems) - 1
+    if not others:
+        return first
+    more = f" (and {others} more page{'s' if others != 1 else ''})"
+    return dataclasses.replace(first, message=first.message + more)

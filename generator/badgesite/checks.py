@@ -12,12 +12,21 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from badgesite.config import SiteConfig
 from badgesite.errors import ERROR, WARNING, ContentError, ContentErrors, Finding
 from badgesite.load import display_path, read_yaml
 from badgesite.model import Site
 from badgesite.openbadges.bake import PNG_SIGNATURE, BakeError
 from badgesite.openbadges.bake import _png_chunks as png_chunks
 from badgesite.published import Reconciliation, withdrawn_path
+from badgesite.themes import (
+    FALLBACK_LANGUAGE,
+    Theme,
+    ThemeChain,
+    read_texts,
+    setting_line,
+    translation_codes,
+)
 from badgesite.urls import PLACEHOLDER_BASE_URL
 
 SCANNED_SUFFIXES = (".yaml", ".yml", ".txt", ".md", ".csv", ".svg", ".json", ".html", ".png")
@@ -288,10 +297,14 @@ def _inflate(data: bytes) -> bytes:
         return b""
 
 
+def lint_settings(config: SiteConfig, site_dir: Path) -> list[Finding]:
+    """Lints of site.yaml alone, which run even when records have errors."""
+    return list(_base_url(config, site_dir))
+
+
 def lint_site(site: Site, reconciliation: Reconciliation) -> list[Finding]:
     """Lints that need the validated site."""
     findings: list[Finding] = []
-    findings.extend(_base_url(site))
     findings.extend(_linkedin(site))
     findings.extend(_images(site))
     shown = display_path(withdrawn_path(site.root), site.root)
@@ -307,15 +320,15 @@ def lint_site(site: Site, reconciliation: Reconciliation) -> list[Finding]:
     return findings
 
 
-def _base_url(site: Site) -> Iterator[Finding]:
-    source = site.config.source
+def _base_url(config: SiteConfig, site_dir: Path) -> Iterator[Finding]:
+    source = config.source
     try:
-        text = (site.root / source).read_text(encoding="utf-8")
+        text = (site_dir / source).read_text(encoding="utf-8")
         match = _BASE_URL_LINE.search(text)
         line = text.count("\n", 0, match.start()) + 1 if match else 0
     except (OSError, UnicodeDecodeError):
         line = 0
-    base_url = site.config.base_url
+    base_url = config.base_url
     parts = urlsplit(base_url)
     host = parts.hostname or ""
     if base_url == PLACEHOLDER_BASE_URL:
@@ -388,3 +401,72 @@ def _images(site: Site) -> Iterator[Finding]:
                 "",
                 "not used by any record (delete it, or refer to it as an image)",
             )
+
+
+MISSING_KEYS_SHOWN = 12
+
+
+def lint_translations(theme: ThemeChain, config: SiteConfig) -> list[Finding]:
+    """A warning for a site language the theme chain does not translate in full: the pages
+    would mix English text into a page that says lang="fr".
+
+    One warning per theme whose English texts lack a translation (at the file to add them
+    to), or one at site.yaml's `language` when no theme of the chain has the language at all.
+    """
+    language = config.language
+    if language.split("-")[0] == FALLBACK_LANGUAGE:
+        return []  # the language every text is written in
+    codes = translation_codes(language)[1:]
+    introduced_by: dict[str, Theme] = {}  # each English text, and the theme that adds it
+    translated: set[str] = set()
+    files_found = False
+    for member in reversed(theme.themes):
+        for key in _texts(member.texts_file(FALLBACK_LANGUAGE), theme):
+            introduced_by.setdefault(key, member)
+        for code in codes:
+            path = member.texts_file(code)
+            if path.is_file():
+                files_found = True
+                translated.update(_texts(path, theme))
+    if not files_found:
+        names = ", ".join(member.name for member in theme.themes)
+        return [
+            _warning(
+                config.source,
+                setting_line(theme.site_dir, "language"),
+                "language",
+                f"no translation for '{language}' in the theme (i18n/{codes[0]}.yaml in "
+                f'{names}): pages say lang="{language}" but their text is English',
+            )
+        ]
+    missing: dict[Theme, list[str]] = {}
+    for key, member in introduced_by.items():
+        if key not in translated:
+            missing.setdefault(member, []).append(key)
+    findings = []
+    for member, keys in missing.items():
+        existing = [code for code in codes if member.texts_file(code).is_file()]
+        target = member.texts_file(existing[-1] if existing else codes[0])
+        shown = ", ".join(sorted(keys)[:MISSING_KEYS_SHOWN])
+        more = len(keys) - MISSING_KEYS_SHOWN
+        listed = f"{shown} and {more} more" if more > 0 else shown
+        total = sum(1 for owner in introduced_by.values() if owner == member)
+        findings.append(
+            _warning(
+                theme.shown(target),
+                0,
+                "",
+                f"no '{language}' translation for {len(keys)} of {total} texts, shown in "
+                f"English: {listed}",
+            )
+        )
+    return findings
+
+
+def _texts(path: Path, theme: ThemeChain) -> dict[str, str]:
+    if not path.is_file():
+        return {}
+    try:
+        return read_texts(path, theme.site_dir)
+    except ContentErrors:
+        return {}  # reported as an error by the theme's translations

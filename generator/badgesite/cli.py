@@ -7,16 +7,12 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from badgesite import __version__
 from badgesite.errors import BadgesiteError, BuildError, ContentErrors, Finding
 from badgesite.urls import PLACEHOLDER_BASE_URL
-
-if TYPE_CHECKING:
-    from badgesite.checks import CheckFailed
 
 # Each command imports what it runs when it runs: a no-op build then loads no templates,
 # images or Open Badges code, and the CLI stays a thin layer over the library.
@@ -32,14 +28,23 @@ def _report_warnings(warnings: tuple[Finding, ...]) -> None:
         click.echo(str(warning), err=True)
 
 
-def _report_errors(errors: ContentErrors, outcome: str = "; nothing was written") -> None:
+def _report_errors(
+    errors: ContentErrors, consequence: str = " in the content; nothing was written"
+) -> None:
+    """Every error, and the warnings found with them, sorted by file and line, then one
+    line that counts them."""
     from badgesite.checks import CheckFailed
+    from badgesite.errors import ERROR
 
-    if isinstance(errors, CheckFailed):
-        _report_warnings(errors.warnings)
-    for error in errors.errors:
-        click.echo(str(error), err=True)
-    click.echo(f"{_counted(len(errors.errors), 'error')} in the content{outcome}.", err=True)
+    warnings = errors.warnings if isinstance(errors, CheckFailed) else ()
+    findings = [*warnings, *(Finding(ERROR, error) for error in errors.errors)]
+    for finding in sorted(findings, key=lambda finding: (finding.problem, finding.severity)):
+        click.echo(str(finding), err=True)
+    count, warned = len(errors.errors), len(warnings)
+    text = _counted(count, "error")
+    if warned:
+        text += f" and {_counted(warned, 'warning')}"
+    click.echo(f"{text}{consequence}.", err=True)
 
 
 def _build_time() -> dt.datetime | None:
@@ -207,15 +212,11 @@ def serve(site_dir: Path, port: int) -> None:
 def check(site_dir: Path, base_url: str | None, strict: bool, frozen: bool) -> None:
     """Check everything a build would, and common mistakes; write nothing."""
     from badgesite.build import check as check_site
-    from badgesite.checks import CheckFailed
 
     try:
         warnings = check_site(site_dir, base_url, now=_build_time(), frozen=frozen or _in_ci())
-    except CheckFailed as failure:
-        _report_errors_checked(failure)
-        sys.exit(1)
     except ContentErrors as errors:
-        _report_errors(errors)
+        _report_errors(errors, consequence="")
         sys.exit(1)
     except BuildError as error:
         click.echo(f"error: {error}", err=True)
@@ -229,16 +230,6 @@ def check(site_dir: Path, base_url: str | None, strict: bool, frozen: bool) -> N
     if strict:
         click.echo("Failing because of --strict.", err=True)
         sys.exit(1)
-
-
-def _report_errors_checked(failure: CheckFailed) -> None:
-    _report_warnings(failure.warnings)
-    for error in failure.errors:
-        click.echo(str(error), err=True)
-    text = _counted(len(failure.errors), "error")
-    if failure.warnings:
-        text += f" and {_counted(len(failure.warnings), 'warning')}"
-    click.echo(f"{text}.", err=True)
 
 
 def _date_option(value: str | None, name: str) -> dt.date | None:
@@ -478,7 +469,7 @@ def list_command(
             statuses=statuses,
         )
     except ContentErrors as errors:
-        _report_errors(errors, outcome="")
+        _report_errors(errors, consequence=" in the content")
         sys.exit(1)
     except BadgesiteError as error:
         click.echo(f"error: {error}", err=True)

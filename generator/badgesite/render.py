@@ -6,6 +6,8 @@ import datetime as dt
 import hashlib
 import html as html_lib
 import json
+import os
+import traceback
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,25 +18,24 @@ from xml.sax.saxutils import escape as xml_escape
 import jinja2
 import markdown as markdown_lib
 import nh3
-import yaml
 from babel import Locale
 from babel.dates import format_date as babel_format_date
 from babel.numbers import format_decimal
 from markupsafe import Markup
 
 from badgesite import sharing, urls
-from badgesite.errors import BuildError
+from badgesite.config import SiteConfig
+from badgesite.errors import BadgesiteError, BuildError, ContentError, ContentErrors
 from badgesite.image_cache import ImageCache
 from badgesite.image_outputs import ImageMaker
 from badgesite.jinja_tuning import ConstantTexts, DirectCallContext, call_directly
 from badgesite.model import Award, BadgeClass, Site
 from badgesite.openbadges import ob2
 from badgesite.plan import Kind, Output, Plan
-from badgesite.themes import ThemeChain
+from badgesite.themes import FALLBACK_LANGUAGE, ThemeChain, read_texts, translation_codes
 from badgesite.thumbnails import variant_widths
 from badgesite.urls import UrlResolver
 
-FALLBACK_LANGUAGE = "en"
 # Markdown may format and link, never embed: images would load from other hosts.
 ALLOWED_TAGS = nh3.ALLOWED_TAGS - {"img"}
 
@@ -54,28 +55,25 @@ class Translations:
     def __init__(self, theme: ThemeChain, language: str) -> None:
         self.language = language
         self.strings: dict[str, str] = {}
-        for code in dict.fromkeys((FALLBACK_LANGUAGE, language.split("-")[0], language)):
+        errors: list[ContentError] = []
+        for code in translation_codes(language):
             for theme_part in reversed(theme.themes):
-                self.strings.update(self._read(theme_part.i18n / f"{code}.yaml"))
-
-    @staticmethod
-    def _read(path: Path) -> dict[str, str]:
-        if not path.is_file():
-            return {}
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            raise BuildError(f"{path}: invalid YAML: {exc}") from exc
-        if not isinstance(data, dict):
-            raise BuildError(f"{path}: expected a mapping of message keys to text")
-        return {str(key): str(value) for key, value in data.items()}
+                path = theme_part.texts_file(code)
+                if not path.is_file():
+                    continue
+                try:
+                    self.strings.update(read_texts(path, theme.site_dir))
+                except ContentErrors as failure:
+                    errors.extend(failure.errors)
+        if errors:
+            raise ContentErrors(errors)
 
     def __call__(self, key: str, **values: Any) -> str:
         try:
             text = self.strings[key]
         except KeyError:
             raise BuildError(
-                f"theme: no text for '{key}' in i18n/{FALLBACK_LANGUAGE}.yaml"
+                f"no text for '{key}' in the theme's i18n/{FALLBACK_LANGUAGE}.yaml"
             ) from None
         return text.format(**values) if values else text
 
@@ -113,25 +111,33 @@ class MarkdownRenderer:
         return " ".join(html_lib.unescape(words).split())
 
 
-class Renderer:
-    """Renders each planned output to bytes."""
+TEMPLATE_SUFFIX = ".html"  # what a theme's templates/ holds; other files compile when used
+MAX_MESSAGE_LENGTH = 300
 
-    def __init__(
-        self,
-        site: Site,
-        plan: Plan,
-        theme: ThemeChain,
-        now: dt.datetime,
-        cache: ImageCache | None = None,
-    ) -> None:
-        self.site = site
-        self.plan = plan
-        self.now = now
-        self.resolver = UrlResolver(site.config.base_url)
-        self.locale = Locale.parse(site.config.language.replace("-", "_"))
-        self.zone = site.config.zone
+
+class TemplateFailed(ContentErrors):
+    """A template that does not compile or raised while a page rendered, located in it."""
+
+    def __init__(self, problem: ContentError) -> None:
+        super().__init__([problem])
+        self.problem = problem
+
+    def __reduce__(self) -> tuple[type, tuple[ContentError]]:
+        return (TemplateFailed, (self.problem,))  # crosses back from a rendering worker
+
+
+class PageTemplates:
+    """The Jinja environment of a theme chain for one site's settings (language, time zone,
+    job search). It needs no records, so a run whose records are in error still compiles
+    the templates and reports their errors with the others."""
+
+    def __init__(self, theme: ThemeChain, config: SiteConfig) -> None:
+        self.theme = theme
+        self.config = config
+        self.locale = Locale.parse(config.language.replace("-", "_"))
+        self.zone = config.zone
         self._formatted_dates: dict[dt.date, str] = {}
-        self.translations = Translations(theme, site.config.language)
+        self.translations = Translations(theme, config.language)
         self.markdown = MarkdownRenderer()
         self.environment = jinja2.Environment(
             loader=jinja2.FileSystemLoader([str(path) for path in theme.template_dirs]),
@@ -145,9 +151,6 @@ class Renderer:
         )
         self.environment.context_class = DirectCallContext
         self.environment.constant_texts = dict(self.translations.strings)  # type: ignore[attr-defined]
-        self.images = ImageMaker(
-            site, cache or ImageCache(None), self.translations, self.format_date, now
-        )
         self.environment.filters["markdown"] = self.markdown
         self.environment.filters["date"] = self.format_date
         self.environment.filters["plain"] = self.markdown.plain
@@ -155,6 +158,102 @@ class Renderer:
         self.environment.filters["number"] = self.format_number
         self.environment.filters["skill_anchor"] = skill_anchor
         self.environment.filters["job_search"] = self.job_search_url
+        self._template_dirs = tuple(os.path.join(path, "") for path in theme.template_dirs)
+
+    def format_date(self, moment: dt.datetime | None) -> str:
+        if moment is None:
+            return ""
+        local = moment.astimezone(self.zone).date()
+        # Pages repeat the same few dates; Babel re-reads its locale data on every call.
+        text = self._formatted_dates.get(local)
+        if text is None:
+            text = babel_format_date(local, format="long", locale=self.locale)
+            self._formatted_dates[local] = text
+        return text
+
+    def format_number(self, number: int) -> str:
+        return format_decimal(number, locale=self.locale)
+
+    def job_search_url(self, skill: str) -> str:
+        """The site's job search for a skill, or "" when site.yaml sets none."""
+        template = self.config.job_search_url
+        return template.replace("{skill}", quote_plus(skill)) if template else ""
+
+    def compile_all(self) -> list[ContentError]:
+        """Compile every template the pages can use (the one that wins of each name), so
+        that all their syntax errors are found at once, before anything renders; forked
+        rendering workers inherit them compiled."""
+        problems = []
+        for name in self.environment.list_templates():
+            if not name.endswith(TEMPLATE_SUFFIX) or any(
+                part.startswith(".") for part in name.split("/")
+            ):
+                continue
+            try:
+                self.environment.get_template(name)
+            except Exception as exc:  # whatever a template raises is reported
+                problems.append(self.problem(exc, name))
+        return problems
+
+    def render(self, name: str, context: Mapping[str, Any]) -> str:
+        """Template name filled in with context; raise TemplateFailed for anything it
+        raises, a Jinja error or not (a TypeError in an expression, a missing text)."""
+        try:
+            return self.environment.get_template(name).render(context)
+        except Exception as exc:  # a TypeError in an expression too
+            raise TemplateFailed(self.problem(exc, name)) from exc
+
+    def problem(self, exc: Exception, name: str) -> ContentError:
+        """`templates/x.html:LINE: template: message`, at the innermost template line."""
+        if isinstance(exc, jinja2.TemplateSyntaxError):
+            filename, line, message = exc.filename, exc.lineno, exc.message or ""
+        else:
+            filename, line = self._raised_at(exc)
+            if isinstance(exc, jinja2.TemplateNotFound):
+                message = f"no template '{exc.name}' in the theme chain"
+            elif isinstance(exc, (jinja2.TemplateError, BadgesiteError)):
+                message = str(exc)
+            else:
+                message = f"{type(exc).__name__}: {exc}"
+        message = " ".join(message.split())
+        if len(message) > MAX_MESSAGE_LENGTH:
+            message = message[: MAX_MESSAGE_LENGTH - 1] + "…"
+        shown = self.theme.shown(Path(filename)) if filename else name
+        return ContentError(shown, line or 0, "template", message)
+
+    def _raised_at(self, exc: BaseException) -> tuple[str | None, int]:
+        """The file and line of the innermost template frame in the traceback (Jinja
+        rewrites its frames to point at template lines)."""
+        found: tuple[str | None, int] = (None, 0)
+        for frame in traceback.extract_tb(exc.__traceback__):
+            if frame.filename.startswith(self._template_dirs):
+                found = (frame.filename, frame.lineno or 0)
+        return found
+
+
+class Renderer:
+    """Renders each planned output to bytes."""
+
+    def __init__(
+        self,
+        site: Site,
+        plan: Plan,
+        theme: ThemeChain,
+        now: dt.datetime,
+        cache: ImageCache | None = None,
+        templates: PageTemplates | None = None,
+    ) -> None:
+        self.site = site
+        self.plan = plan
+        self.now = now
+        self.resolver = UrlResolver(site.config.base_url)
+        self.templates = templates or PageTemplates(theme, site.config)
+        self.translations = self.templates.translations
+        self.format_date = self.templates.format_date
+        self.environment = self.templates.environment
+        self.images = ImageMaker(
+            site, cache or ImageCache(None), self.translations, self.format_date, now
+        )
         self.environment.globals.update(
             t=self.translations,
             site=site,
@@ -171,20 +270,6 @@ class Renderer:
         self.published_paths = frozenset(output.url_path for output in plan.outputs)
         self.site_image = sharing.site_image(site, self.resolver)
 
-    def format_date(self, moment: dt.datetime | None) -> str:
-        if moment is None:
-            return ""
-        local = moment.astimezone(self.zone).date()
-        # Pages repeat the same few dates; Babel re-reads its locale data on every call.
-        text = self._formatted_dates.get(local)
-        if text is None:
-            text = babel_format_date(local, format="long", locale=self.locale)
-            self._formatted_dates[local] = text
-        return text
-
-    def format_number(self, number: int) -> str:
-        return format_decimal(number, locale=self.locale)
-
     def status(self, award: Award) -> str:
         return award.status(self.now)
 
@@ -198,11 +283,6 @@ class Renderer:
     def is_published(self, url_path: str) -> bool:
         """Whether this build writes url_path, for links to optional outputs."""
         return url_path in self.published_paths
-
-    def job_search_url(self, skill: str) -> str:
-        """The site's job search for a skill, or "" when site.yaml sets none."""
-        template = self.site.config.job_search_url
-        return template.replace("{skill}", quote_plus(skill)) if template else ""
 
     def render_all(self) -> Iterator[Rendered]:
         for output in self.plan.outputs:
@@ -249,10 +329,7 @@ class Renderer:
             "canonical_url": self.resolver.absolute(output.url_path),
             "social_image": sharing.social_image(output.subject, self.site_image, self.resolver),
         }
-        try:
-            return self.environment.get_template(output.template).render(context)
-        except jinja2.TemplateError as exc:
-            raise BuildError(f"template {output.template}: {exc}") from exc
+        return self.templates.render(output.template, context)
 
     def text_file(self, name: str) -> str:
         if name == "robots.txt":

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-from badgesite.errors import BuildError
+from badgesite.errors import ContentError, ContentErrors, did_you_mean
+from badgesite.fields import FieldReader
+from badgesite.load import SLUG_PATTERN, RawRecord, display_path, read_yaml
 
 THEME_FIELDS = ("name", "extends", "description")
+SITE_SETTINGS = "content/site.yaml"
+BUILTIN_LABEL = "(built-in)"
+FALLBACK_LANGUAGE = "en"  # every theme has all its texts in English
+NOT_A_THEME_NAME = (
+    "is not a theme name: name a folder of themes/ or a built-in theme (lowercase letters, "
+    "digits and hyphens; no paths)"
+)
 
 
 def builtin_themes_dir() -> Path:
@@ -20,6 +28,15 @@ def builtin_themes_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "themes"
 
 
+def shown_path(path: Path, site_dir: Path) -> str:
+    """A theme file as messages name it: relative to the site, or `(built-in) default/...`."""
+    builtin = builtin_themes_dir()
+    for root in (builtin, builtin.resolve()):
+        if path.is_relative_to(root):
+            return f"{BUILTIN_LABEL} {path.relative_to(root).as_posix()}"
+    return display_path(path, site_dir)
+
+
 @dataclass(frozen=True)
 class Theme:
     """One theme folder and its settings."""
@@ -27,6 +44,11 @@ class Theme:
     name: str
     path: Path
     extends: str
+    extends_line: int = 0  # in theme.yaml, for errors about what it extends
+
+    @property
+    def settings(self) -> Path:
+        return self.path / "theme.yaml"
 
     @property
     def templates(self) -> Path:
@@ -40,18 +62,28 @@ class Theme:
     def i18n(self) -> Path:
         return self.path / "i18n"
 
+    def texts_file(self, language: str) -> Path:
+        return self.i18n / f"{language}.yaml"
+
 
 @dataclass(frozen=True)
 class ThemeChain:
     """The lookup order: the site's templates/, the theme, what it extends, then default."""
 
-    site_templates: Path
+    site_dir: Path
     themes: tuple[Theme, ...]
+
+    @property
+    def site_templates(self) -> Path:
+        return self.site_dir / "templates"
 
     @property
     def template_dirs(self) -> tuple[Path, ...]:
         dirs = [self.site_templates] if self.site_templates.is_dir() else []
         return (*dirs, *(theme.templates for theme in self.themes if theme.templates.is_dir()))
+
+    def shown(self, path: Path) -> str:
+        return shown_path(path, self.site_dir)
 
     def static_files(self) -> dict[str, Path]:
         """Static file name -> the file that wins (the first theme in the chain)."""
@@ -76,40 +108,142 @@ class ThemeChain:
         )
 
 
-def find_theme(name: str, site_dir: Path) -> Theme:
+@dataclass(frozen=True)
+class _Reference:
+    """Where a theme name was given: site.yaml's `theme`, or a theme.yaml's `extends`."""
+
+    source: str
+    line: int  # -1: site.yaml's, looked up only when there is an error to report
+    field: str
+    site_dir: Path
+
+    def error(self, message: str) -> ContentErrors:
+        line = setting_line(self.site_dir, self.field) if self.line < 0 else self.line
+        return ContentErrors([ContentError(self.source, line, self.field, message)])
+
+
+def available_themes(site_dir: Path) -> list[str]:
+    """The names a site can use: its own themes/ folders and the built-in themes."""
+    names = set()
     for root in (site_dir / "themes", builtin_themes_dir()):
-        folder = root / name
+        if root.is_dir():
+            names.update(
+                entry.name
+                for entry in root.iterdir()
+                if entry.is_dir() and SLUG_PATTERN.match(entry.name)
+            )
+    return sorted(names)
+
+
+def find_theme(name: str, site_dir: Path, reference: _Reference | None = None) -> Theme:
+    """The theme folder called name: the site's themes/NAME, else the built-in one.
+
+    Theme names are slugs, so a name can never climb out of themes/ (`../x`, `/etc`); a
+    folder of the site's themes/ that is (or lies behind) a symlink leading outside the
+    site is refused, since its files would be published.
+    """
+    reference = reference or _Reference(SITE_SETTINGS, -1, "theme", site_dir)
+    if not SLUG_PATTERN.match(name):
+        raise reference.error(f"'{name}' {NOT_A_THEME_NAME}")
+    folder = site_dir / "themes" / name
+    if folder.is_dir() or folder.is_symlink():
+        if not folder.resolve().is_relative_to(site_dir.resolve()):
+            raise reference.error(
+                f"theme '{name}': {display_path(folder, site_dir)} leads outside the site "
+                f"(to {folder.resolve()}); refused: themes must live inside the site's "
+                "themes/ folder or be built in"
+            )
         if folder.is_dir():
-            return _read_theme(name, folder)
-    raise BuildError(
-        f"content/site.yaml: theme: no theme '{name}' in themes/ or the built-in themes"
-    )
+            return _read_theme(name, folder, site_dir)
+    builtin = builtin_themes_dir() / name
+    if builtin.is_dir():
+        return _read_theme(name, builtin, site_dir)
+    hint = did_you_mean(name, available_themes(site_dir))
+    raise reference.error(f"no theme '{name}' in themes/ or the built-in themes{hint}")
 
 
-def _read_theme(name: str, folder: Path) -> Theme:
+def setting_line(site_dir: Path, key: str) -> int:
+    """The line of a setting in content/site.yaml, or 0 when the file cannot be read."""
+    parsed = read_yaml(site_dir / SITE_SETTINGS, site_dir)
+    return 0 if isinstance(parsed, ContentError) else parsed[1].line((key,))
+
+
+def _read_theme(name: str, folder: Path, site_dir: Path) -> Theme:
     settings_path = folder / "theme.yaml"
-    settings = {}
-    if settings_path.is_file():
-        try:
-            settings = yaml.safe_load(settings_path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            raise BuildError(f"{settings_path}: invalid YAML: {exc}") from exc
-    if not isinstance(settings, dict):
-        raise BuildError(f"{settings_path}: expected a mapping of settings")
-    unknown = sorted(set(settings) - set(THEME_FIELDS))
-    if unknown:
-        raise BuildError(f"{settings_path}: unknown field '{unknown[0]}'")
-    return Theme(name=name, path=folder, extends=str(settings.get("extends") or ""))
+    shown = shown_path(settings_path, site_dir)
+    if not settings_path.is_file():
+        return Theme(name=name, path=folder, extends="")
+    parsed = read_yaml(settings_path, site_dir)
+    if isinstance(parsed, ContentError):
+        raise ContentErrors([dataclasses.replace(parsed, path=shown)])
+    data, locator = parsed
+    errors: list[ContentError] = []
+    record = RawRecord("theme", name, shown, {} if data is None else data, locator)
+    reader = FieldReader(record, errors)
+    reader.check_keys(THEME_FIELDS)
+    extends = reader.text("extends")
+    if errors:
+        raise ContentErrors(errors)
+    if extends and not SLUG_PATTERN.match(extends):
+        raise ContentErrors(
+            [
+                ContentError(
+                    shown,
+                    record.line("extends"),
+                    "extends",
+                    f"'{extends}' {NOT_A_THEME_NAME}",
+                )
+            ]
+        )
+    return Theme(name=name, path=folder, extends=extends, extends_line=record.line("extends"))
 
 
 def resolve_theme_chain(name: str, site_dir: Path) -> ThemeChain:
+    """The chain of the theme site.yaml names; raise ContentErrors when it cannot be made."""
     themes: list[Theme] = []
-    current = name
+    current, reference = name, None
     while current:
         if any(theme.name == current for theme in themes):
             cycle = " -> ".join([*(theme.name for theme in themes), current])
-            raise BuildError(f"themes extend each other in a cycle: {cycle}")
-        theme = find_theme(current, site_dir)
+            assert reference is not None  # the first name cannot repeat one before it
+            raise reference.error(f"themes extend each other in a cycle: {cycle}")
+        theme = find_theme(current, site_dir, reference)
         themes.append(theme)
-        current = theme.extends or ("default" if theme.name != "default" else "")
-    return ThemeChain(site_dir / "templates", tuple(themes))
+        if theme.extends:
+            shown = shown_path(theme.settings, site_dir)
+            reference = _Reference(shown, theme.extends_line, "extends", site_dir)
+            current = theme.extends
+        else:
+            reference = None
+            current = "default" if theme.name != "default" else ""
+    return ThemeChain(site_dir, tuple(themes))
+
+
+def read_texts(path: Path, site_dir: Path) -> dict[str, str]:
+    """One i18n/<language>.yaml: message key -> text; raise ContentErrors naming each problem."""
+    shown = shown_path(path, site_dir)
+    parsed = read_yaml(path, site_dir)
+    if isinstance(parsed, ContentError):
+        raise ContentErrors([dataclasses.replace(parsed, path=shown)])
+    data, locator = parsed
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ContentErrors(
+            [ContentError(shown, 1, "", "expected a mapping of message keys to text")]
+        )
+    texts: dict[str, str] = {}
+    errors = []
+    for key, value in data.items():
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            errors.append(ContentError(shown, locator.line((key,)), str(key), "expected a text"))
+        else:
+            texts[str(key)] = str(value)
+    if errors:
+        raise ContentErrors(errors)
+    return texts
+
+
+def translation_codes(language: str) -> tuple[str, ...]:
+    """The i18n files a language reads, later ones winning: en, then `pt`, then `pt-BR`."""
+    return tuple(dict.fromkeys((FALLBACK_LANGUAGE, language.split("-")[0], language)))
