@@ -276,6 +276,18 @@ def test_counts_agree_with_their_nouns(site: Path, tmp_path: Path) -> None:
     assert built.stderr.splitlines()[-1] == "1 error in the content; nothing was written."
 
 
+def test_the_build_summary_counts_agree_with_their_nouns(tmp_path: Path) -> None:
+    from badgesite.report import BuildReport
+
+    one_of_each = BuildReport(tmp_path, pages=1, documents=1, files=1, seconds=0.5)
+    assert one_of_each.summary().startswith(
+        "Built 1 page, 1 Open Badges document and 1 other file into "
+    )
+    recorded = BuildReport(tmp_path, 2, 0, 3, 0.5, newly_recorded=("a",)).summary()
+    assert recorded.startswith("Built 2 pages, 0 Open Badges documents and 3 other files")
+    assert "\nRecorded 1 newly published award in content/published-awards.txt" in recorded
+
+
 LISTED = [
     "ID        FULL ID                               ISSUED      EARNER  BADGE            STATUS",
     "2f1c7a52  2f1c7a52-6a1b-4d7e-9a3e-0c8b5d1e9f01  2024-03-02  ada     soldering        valid",

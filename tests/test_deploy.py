@@ -313,9 +313,11 @@ def test_the_package_metadata_is_complete_and_the_version_has_one_source() -> No
 
 
 # Wheels of badgesite's dependencies (and of its build backend) for the fresh-environment
-# test, kept between runs outside the repository so that only the first run downloads them.
-WHEEL_CACHE = (
-    Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "badgesite-tests/wheels"
+# tests, filled by scripts/fill-wheel-cache (scripts/test runs it) outside the repository,
+# so that these tests install with no package index at all.
+WHEEL_CACHE = Path(
+    os.environ.get("BADGESITE_WHEEL_CACHE")
+    or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "badgesite-tests/wheels"
 )
 PAGES_BASE_URL = "https://acme.github.io/badges"  # configure-pages' base_url: no final slash
 
@@ -337,20 +339,16 @@ def offline_pip_env(*find_links: Path) -> dict[str, str]:
     return env
 
 
-def fill_wheel_cache(requirements: list[str]) -> None:
-    """Wheels for requirements in WHEEL_CACHE: from the folder itself when it holds them
-    all, else from the package index (with the machine's own pip configuration)."""
+def fill_wheel_cache_for_badgesite() -> None:
+    """Fail clearly when WHEEL_CACHE lacks a wheel of badgesite's build backend or of one
+    of its dependencies (the tests never reach an index themselves)."""
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())
+    requirements = project["build-system"]["requires"] + project["project"]["dependencies"]
     download = [sys.executable, "-m", "pip", "download", "--quiet", "--only-binary=:all:"]
     download += ["--dest", str(WHEEL_CACHE), *requirements]
     offline = subprocess.run(download, env=offline_pip_env(WHEEL_CACHE), capture_output=True)
     if offline.returncode != 0:
-        subprocess.run(download, check=True, capture_output=True, timeout=600)
-
-
-def fill_wheel_cache_for_badgesite() -> None:
-    """Wheels of badgesite's build backend and of its dependencies."""
-    project = tomllib.loads((REPO / "pyproject.toml").read_text())
-    fill_wheel_cache(project["build-system"]["requires"] + project["project"]["dependencies"])
+        pytest.fail(f"{WHEEL_CACHE} lacks wheels: run scripts/fill-wheel-cache (scripts/test does)")
 
 
 def run_step(command: str, cwd: Path, venv: Path, **env: str) -> subprocess.CompletedProcess:

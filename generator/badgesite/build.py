@@ -32,7 +32,7 @@ from badgesite.parallel import map_parallel
 from badgesite.parsed_cache import ParsedYamlCache
 from badgesite.plan import Kind, Output, Plan, plan_site
 from badgesite.render import PageTemplates, Renderer, TemplateFailed
-from badgesite.report import BuildReport
+from badgesite.report import BuildReport, counted
 from badgesite.themes import ThemeChain, resolve_theme_chain
 from badgesite.urls import PLACEHOLDER_BASE_URL
 from badgesite.write import StagedFile, Staging, WriteReport, check_output_dir
@@ -376,5 +376,5 @@ def _one_for_all(problems: list[ContentError]) -> ContentError:
     first, others = min(problems), len(problems) - 1
     if not others:
         return first
-    more = f" (and {others} more page{'s' if others != 1 else ''})"
+    more = f" (and {counted(others, 'more page')})"
     return dataclasses.replace(first, message=first.message + more)

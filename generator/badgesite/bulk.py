@@ -29,6 +29,7 @@ from badgesite.fields import EMAIL_PATTERN, is_http_url
 from badgesite.load import SLUG_PATTERN, read_capped_text
 from badgesite.model import Award, Site
 from badgesite.openbadges.hashing import identity_matches
+from badgesite.report import counted
 from badgesite.slugs import slugify
 from badgesite.yamltext import dump_yaml
 
@@ -403,7 +404,7 @@ def award_from_csv(
         issued.append(Issued(award_id, award_url(site, award_id), is_published, relative))
     header_comment = (
         f"# Issued with `badgesite award --from-csv {shown}` on {today.isoformat()}: "
-        f"{len(records)} award{'s' if len(records) != 1 else ''}.\n"
+        f"{counted(len(records), 'award')}.\n"
     )
     changes = {relative: header_comment + dump_yaml(records)}
     for slug, new_earner in sorted(batch.new_earners.items()):

@@ -12,15 +12,11 @@ import click
 
 from badgesite import __version__
 from badgesite.errors import BadgesiteError, BuildError, ContentErrors, Finding
+from badgesite.report import counted
 from badgesite.urls import PLACEHOLDER_BASE_URL
 
 # Each command imports what it runs when it runs: a no-op build then loads no templates,
 # images or Open Badges code, and the CLI stays a thin layer over the library.
-
-
-def _counted(count: int, noun: str) -> str:
-    """'1 award', '2 awards': every count the CLI prints agrees with its noun."""
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _report_warnings(warnings: tuple[Finding, ...]) -> None:
@@ -41,9 +37,9 @@ def _report_errors(
     for finding in sorted(findings, key=lambda finding: (finding.problem, finding.severity)):
         click.echo(str(finding), err=True)
     count, warned = len(errors.errors), len(warnings)
-    text = _counted(count, "error")
+    text = counted(count, "error")
     if warned:
-        text += f" and {_counted(warned, 'warning')}"
+        text += f" and {counted(warned, 'warning')}"
     click.echo(f"{text}{consequence}.", err=True)
 
 
@@ -226,7 +222,7 @@ def check(site_dir: Path, base_url: str | None, strict: bool, frozen: bool) -> N
     if not count:
         click.echo("No problems found.")
         return
-    click.echo(f"{_counted(count, 'warning')}.", err=True)
+    click.echo(f"{counted(count, 'warning')}.", err=True)
     if strict:
         click.echo("Failing because of --strict.", err=True)
         sys.exit(1)
@@ -287,7 +283,7 @@ def new(directory: Path, title: str, base_url: str, requirement: str | None) -> 
         _authoring_failed(error)
     if created.requirement.warning:
         click.echo(f"warning: {created.requirement.warning}", err=True)
-    click.echo(f"Created a site in {created.root} ({_counted(len(created.files), 'file')}).")
+    click.echo(f"Created a site in {created.root} ({counted(len(created.files), 'file')}).")
     click.echo(f"Next: cd {created.root} && badgesite build   (then read README.md)")
 
 
@@ -340,7 +336,7 @@ def award(
             _authoring_failed(error)
         for created in batch.new_earners:
             click.echo(f"New earner: content/earners/{created}.yaml")
-        click.echo(f"Wrote {_counted(len(batch.issued), 'award')} to {batch.awards_file}:")
+        click.echo(f"Wrote {counted(len(batch.issued), 'award')} to {batch.awards_file}:")
         for issued in batch.issued:
             note = "" if issued.is_published else "   (private earner: not published)"
             click.echo(f"{issued.url}{note}")
@@ -519,7 +515,7 @@ def import_command(
             change = f"{result.before} -> {result.after}" if result.changed else result.after
             click.echo(f"{result.key}: {change} ({result.detail})")
         changed = sum(result.changed for result in results)
-        click.echo(f"Refreshed {_counted(len(results), 'imported badge')}; {changed} changed.")
+        click.echo(f"Refreshed {counted(len(results), 'imported badge')}; {changed} changed.")
         return
     if not source or not earner:
         raise click.UsageError("give a SOURCE and --earner SLUG (or --refresh)")

@@ -1,4 +1,4 @@
-"""The report of a build: what it made, reused, wrote and warned about."""
+"""The report of a build: what it made, reused, wrote and warned about, in plain words."""
 
 from __future__ import annotations
 
@@ -6,6 +6,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from badgesite.errors import Finding
+
+
+def counted(count: int, noun: str) -> str:
+    """'1 award', '2 awards': every count badgesite prints agrees with its noun (a noun
+    whose plural is not noun + 's' is not counted here)."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 @dataclass(frozen=True)
@@ -28,8 +34,9 @@ class BuildReport:
 
     def summary(self) -> str:
         text = (
-            f"Built {self.pages} pages, {self.documents} Open Badges documents and "
-            f"{self.files} other files into {self.output_dir} in {self.seconds:.2f} s"
+            f"Built {counted(self.pages, 'page')}, "
+            f"{counted(self.documents, 'Open Badges document')} and "
+            f"{counted(self.files, 'other file')} into {self.output_dir} in {self.seconds:.2f} s"
         )
         if self.incremental:
             text += (
@@ -39,9 +46,6 @@ class BuildReport:
         if self.newly_recorded:
             from badgesite.published import PUBLISHED_FILE  # loads the model: only needed here
 
-            count = len(self.newly_recorded)
-            text += (
-                f"\nRecorded {count} newly published award{'s' if count != 1 else ''} in "
-                f"content/{PUBLISHED_FILE}: commit it."
-            )
+            newly = counted(len(self.newly_recorded), "newly published award")
+            text += f"\nRecorded {newly} in content/{PUBLISHED_FILE}: commit it."
         return text
