@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import html as html_lib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -14,8 +12,6 @@ from urllib.parse import quote_plus
 from xml.sax.saxutils import escape as xml_escape
 
 import jinja2
-import markdown as markdown_lib
-import nh3
 import yaml
 from babel import Locale
 from babel.dates import format_date as babel_format_date
@@ -27,6 +23,7 @@ from badgesite.errors import BuildError
 from badgesite.image_cache import ImageCache
 from badgesite.image_outputs import ImageMaker
 from badgesite.jinja_tuning import ConstantTexts, DirectCallContext, call_directly
+from badgesite.markdown_text import FOREIGN_LINK_REL, MarkdownRenderer
 from badgesite.model import Award, BadgeClass, Site
 from badgesite.openbadges import ob2
 from badgesite.plan import Kind, Output, Plan
@@ -35,8 +32,6 @@ from badgesite.thumbnails import variant_widths
 from badgesite.urls import UrlResolver
 
 FALLBACK_LANGUAGE = "en"
-# Markdown may format and link, never embed: images would load from other hosts.
-ALLOWED_TAGS = nh3.ALLOWED_TAGS - {"img"}
 
 
 @dataclass(frozen=True)
@@ -91,28 +86,6 @@ class Translations:
 call_directly(Translations)
 
 
-class MarkdownRenderer:
-    """Markdown to sanitized HTML; each distinct text is rendered once."""
-
-    def __init__(self) -> None:
-        self._cache: dict[str, Markup] = {}
-        self._converter = markdown_lib.Markdown(extensions=["sane_lists", "smarty"])
-
-    def __call__(self, text: str) -> Markup:
-        key = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        cached = self._cache.get(key)
-        if cached is None:
-            html = self._converter.reset().convert(text)
-            cached = Markup(nh3.clean(html, tags=ALLOWED_TAGS))
-            self._cache[key] = cached
-        return cached
-
-    def plain(self, text: str) -> str:
-        """The markdown's words without markup, for meta descriptions and previews."""
-        words = nh3.clean(str(self(text)), tags=set())
-        return " ".join(html_lib.unescape(words).split())
-
-
 class Renderer:
     """Renders each planned output to bytes."""
 
@@ -133,6 +106,7 @@ class Renderer:
         self._formatted_dates: dict[dt.date, str] = {}
         self.translations = Translations(theme, site.config.language)
         self.markdown = MarkdownRenderer()
+        self.foreign_markdown = MarkdownRenderer(link_rel=FOREIGN_LINK_REL)
         self.environment = jinja2.Environment(
             loader=jinja2.FileSystemLoader([str(path) for path in theme.template_dirs]),
             autoescape=True,
@@ -149,6 +123,8 @@ class Renderer:
             site, cache or ImageCache(None), self.translations, self.format_date, now
         )
         self.environment.filters["markdown"] = self.markdown
+        # Imported badges' texts: other issuers' markdown, sanitized like ours.
+        self.environment.filters["foreign_markdown"] = self.foreign_markdown
         self.environment.filters["date"] = self.format_date
         self.environment.filters["plain"] = self.markdown.plain
         self.environment.filters["iso"] = ob2.timestamp
