@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import shutil
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,7 +21,9 @@ import pytest
 import yaml
 
 from badgesite.build import build, load_site
-from conftest import EXAMPLE_SITE, FIXED_NOW, REPO
+from conftest import EXAMPLE_SITE, FIXED_NOW, GOLDEN_SITE, REPO
+from loopback import serve_folder
+from test_listings import add_award, add_earner
 
 AXE = REPO / "tests" / "vendor" / "axe.min.js"
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
@@ -202,6 +205,53 @@ def test_profile_statuses_turn_expired_after_the_build_too(open_page, served) ->
     )
     item = later.page.locator("li.card", has=later.page.locator(link))
     assert item.locator(".pill:visible").inner_text() == "Expired"
+
+
+def test_a_holder_leaves_the_listings_when_their_award_expires(open_page) -> None:
+    holder = "ul.people li:has(a[href='../../earners/priya-raghunathan/'])"
+    built = open_page("badges/cloud-security-practitioner/")
+    assert built.page.locator(holder).is_visible()
+    assert built.page.locator(holder).evaluate("li => getComputedStyle(li).listStyleType") == (
+        "none"
+    )
+    later = open_page(
+        "badges/cloud-security-practitioner/",
+        clock=dt.datetime(2030, 6, 1, tzinfo=dt.timezone.utc),
+    )
+    assert later.page.locator(holder).count() == 1 and later.page.locator(holder).is_hidden()
+    skills = "li.skill ul.people li:has(a[href='../earners/priya-raghunathan/'])"
+    assert open_page("skills/").page.locator(skills).first.is_visible()
+    later_skills = open_page("skills/", clock=dt.datetime(2030, 6, 1, tzinfo=dt.timezone.utc))
+    hidden = later_skills.page.locator(
+        "li.skill:has(a[href='../badges/cloud-security-practitioner/']) " + skills[9:]
+    )
+    assert hidden.count() >= 1 and all(item.is_hidden() for item in hidden.all())
+
+
+def test_a_holder_not_valid_yet_appears_once_their_day_comes(browser, tmp_path) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(GOLDEN_SITE, site)
+    add_earner(site, "dee", "Dee Future")
+    add_award(site, 1, "dee", issued_on="2027-03-01")
+    build(site, site / "output", now=FIXED_NOW)
+    holder = "ul.people li:has(a[href='../../earners/dee/'])"
+    with serve_folder(site / "output") as base:
+        for clock, visible in (
+            (None, False),
+            (dt.datetime(2027, 3, 2, tzinfo=dt.timezone.utc), True),
+        ):
+            context = browser.new_context()
+            if clock is not None:
+                context.clock.install(time=clock)
+            page = context.new_page()
+            page.goto(base + "badges/soldering/")
+            assert page.locator(holder).is_visible() is visible
+            context.close()
+        context = browser.new_context(java_script_enabled=False)
+        page = context.new_page()
+        page.goto(base + "badges/soldering/")
+        assert page.locator(holder).is_hidden()  # without the script: as of the build
+        context.close()
 
 
 def test_status_without_javascript_shows_the_build_time_status(browser, served) -> None:

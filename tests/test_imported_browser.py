@@ -137,7 +137,8 @@ def test_imported_badges_are_laid_out_like_the_earners_own(
         imported_gap = heading["y"] - banner["y"]
         main = _box(page, "main")
         page.goto(f"{base}assertions/{SOLDERING_AWARD}/")
-        own_gap = _box(page, ".status__body:not([hidden]) .status__title")["y"] - _box(page, "section.status")["y"]
+        own_title = _box(page, ".status__body:not([hidden]) .status__title")
+        own_gap = own_title["y"] - _box(page, "section.status")["y"]
         # No empty band: the banner sits where our own award's does, its title as close to its top.
         assert (
             banner["y"] - main["y"] == _box(page, "section.status")["y"] - _box(page, "main")["y"]

@@ -79,8 +79,8 @@ def plan_checked(
     if errors_of(findings):
         raise CheckFailed(errors_of(findings), warnings_of(findings))
     theme = resolve_theme_chain(site.config.theme, site_dir)
-    plan: Plan = plan_site(site, theme)
     moment = now or dt.datetime.now(dt.timezone.utc)
+    plan: Plan = plan_site(site, theme, moment)
     renderer = Renderer(site, plan, theme, moment, cache)
     warnings = tuple(sorted(warnings_of(findings)))
     return Planned(site, plan, theme, renderer, moment, reconciliation, warnings)

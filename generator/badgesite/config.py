@@ -22,7 +22,11 @@ SITE_FIELDS = (
     "default_issuer",
     "timezone",
     "job_search_url",
+    "paginate",
 )
+# Listings (earners, a badge's holders, skills) are split into pages of this many entries.
+DEFAULT_PAGINATE = 100
+MAX_PAGINATE = 10_000
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,7 @@ class SiteConfig:
     default_issuer: str = ""
     timezone: str = "UTC"
     job_search_url: str = ""
+    paginate: int = DEFAULT_PAGINATE
     source: str = "content/site.yaml"
 
     @property
@@ -145,6 +150,9 @@ def parse_config(record: RawRecord, base_url_override: str | None = None) -> Sit
         problem = job_search_url_problem(job_search_url)
         if problem:
             reader.error(("job_search_url",), problem)
+    paginate = reader.integer("paginate")
+    if paginate is not None and not 1 <= paginate <= MAX_PAGINATE:
+        reader.error(("paginate",), f"must be a whole number from 1 to {MAX_PAGINATE:,}")
     if errors:
         raise ContentErrors(errors)
     return SiteConfig(
@@ -156,5 +164,6 @@ def parse_config(record: RawRecord, base_url_override: str | None = None) -> Sit
         default_issuer=default_issuer,
         timezone=timezone,
         job_search_url=job_search_url,
+        paginate=DEFAULT_PAGINATE if paginate is None else paginate,
         source=record.source,
     )

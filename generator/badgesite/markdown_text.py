@@ -24,7 +24,10 @@ class MarkdownRenderer:
 
     def __init__(self, link_rel: str = "noopener noreferrer") -> None:
         self._cache: dict[str, Markup] = {}
+        self._plain_cache: dict[str, str] = {}
         self._converter = markdown_lib.Markdown(extensions=["sane_lists", "smarty"])
+        # Plain text keeps the characters the author typed: no typographic quotes.
+        self._plain_converter = markdown_lib.Markdown(extensions=["sane_lists"])
         self._link_rel = link_rel
 
     def __call__(self, text: str) -> Markup:
@@ -37,11 +40,16 @@ class MarkdownRenderer:
         return cached
 
     def plain(self, text: str) -> str:
-        """The markdown's words without markup, whitespace collapsed: for meta descriptions,
-        previews and the `description` of Open Badges and schema.org documents, which are
-        plain text."""
-        words = nh3.clean(str(self(text)), tags=set())
-        return " ".join(html_lib.unescape(words).split())
+        """The markdown's words without markup, entities unescaped, whitespace collapsed: for
+        meta descriptions, previews and the `description` of Open Badges and schema.org
+        documents, which are plain text."""
+        key = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        cached = self._plain_cache.get(key)
+        if cached is None:
+            words = nh3.clean(self._plain_converter.reset().convert(text), tags=set())
+            cached = " ".join(html_lib.unescape(words).split())
+            self._plain_cache[key] = cached
+        return cached
 
 
 _SHARED = MarkdownRenderer()

@@ -24,7 +24,7 @@ from badgesite.image_cache import ImageCache
 from badgesite.image_outputs import ImageMaker
 from badgesite.jinja_tuning import ConstantTexts, DirectCallContext, call_directly
 from badgesite.markdown_text import FOREIGN_LINK_REL, MarkdownRenderer
-from badgesite.model import Award, BadgeClass, Site
+from badgesite.model import Award, BadgeClass, Listings, Pager, Site
 from badgesite.openbadges import ob2
 from badgesite.plan import Kind, Output, Plan
 from badgesite.themes import ThemeChain
@@ -105,6 +105,7 @@ class Renderer:
         self.zone = site.config.zone
         self._formatted_dates: dict[dt.date, str] = {}
         self.translations = Translations(theme, site.config.language)
+        self.listings = Listings(site, now)
         self.markdown = MarkdownRenderer()
         self.foreign_markdown = MarkdownRenderer(link_rel=FOREIGN_LINK_REL)
         self.environment = jinja2.Environment(
@@ -143,6 +144,8 @@ class Renderer:
             credential_jsonld=self.credential_jsonld,
             is_published=self.is_published,
             badge_image_variants=badge_image_variants,
+            listings=self.listings,
+            skill_path=self.skill_path,
         )
         self.published_paths = frozenset(output.url_path for output in plan.outputs)
         self.site_image = sharing.site_image(site, self.resolver)
@@ -174,6 +177,24 @@ class Renderer:
     def is_published(self, url_path: str) -> bool:
         """Whether this build writes url_path, for links to optional outputs."""
         return url_path in self.published_paths
+
+    def skill_path(self, skill: str) -> str:
+        """Where the skills index shows a skill: its page, and its anchor there."""
+        return f"{self.listings.skill_paths[skill]}#{skill_anchor(skill)}"
+
+    def pager(self, output: Output) -> Pager | None:
+        """The page of its listing that a paginated page shows."""
+        if not output.page_number:
+            return None
+        if output.template == "earners.html":
+            pages = self.listings.earner_pages
+        elif output.template == "skills.html":
+            pages = self.listings.skill_pages
+        elif isinstance(output.subject, BadgeClass):
+            pages = self.listings.holder_pages(output.subject.slug)
+        else:
+            raise BuildError(f"no listing for the pages of '{output.template}'")
+        return pages[output.page_number - 1]
 
     def job_search_url(self, skill: str) -> str:
         """The site's job search for a skill, or "" when site.yaml sets none."""
@@ -224,6 +245,7 @@ class Renderer:
             "urls": urls,
             "canonical_url": self.resolver.absolute(output.url_path),
             "social_image": sharing.social_image(output.subject, self.site_image, self.resolver),
+            "pager": self.pager(output),
         }
         try:
             return self.environment.get_template(output.template).render(context)
