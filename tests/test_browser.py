@@ -71,6 +71,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         "issuer": f"issuers/{next(iter(site.issuers))}/",
         "badge": "badges/kubernetes-operations-specialist/",
         "earner": "earners/dimitra-papadaki/",  # a revoked award and a certification begun
+        "earners": "earners/",
         "award-valid": f"assertions/{VALID_AWARD}/",
         "award-expired": f"assertions/{EXPIRED_AWARD}/",
         "award-revoked": f"assertions/{REVOKED_AWARD}/",
@@ -252,6 +253,47 @@ def test_a_holder_not_valid_yet_appears_once_their_day_comes(browser, tmp_path) 
         page.goto(base + "badges/soldering/")
         assert page.locator(holder).is_hidden()  # without the script: as of the build
         context.close()
+
+
+def _serious_violations(page) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
+        ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))"
+    )
+
+
+def test_pages_of_long_listings_pass_axe_and_link_their_neighbours(browser, tmp_path) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(GOLDEN_SITE, site)
+    for number, name in enumerate(("Dee", "Eve", "Fay")):
+        add_earner(site, name.lower(), f"{name} Maker")
+        add_award(site, number, name.lower(), issued_on=f"2024-10-0{number + 1}")
+    with open(site / "content/site.yaml", "a", encoding="utf-8") as config:
+        config.write("paginate: 2\n")
+    build(site, site / "output", now=FIXED_NOW)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport=VIEWPORTS["desktop"])
+    page = context.new_page()
+    problems = []
+    with serve_folder(site / "output") as base:
+        for name, path in (
+            ("earners-page-2", "earners/page/2/"),
+            ("holders-page-2", "badges/soldering/earners/page/2/"),
+        ):
+            page.goto(base + path)
+            page.screenshot(path=str(SCREENSHOTS / f"{name}-desktop.png"), full_page=True)
+            problems += [f"{name}: {violation}" for violation in _serious_violations(page)]
+            current = page.locator("nav.pagination [aria-current=page]")
+            assert current.inner_text() == "2"
+        page.goto(base + "earners/")
+        page.click("nav.pagination a[rel=next]")
+        assert page.url == base + "earners/page/2/"
+        page.click("nav.pagination a[rel=prev]")
+        assert page.url == base + "earners/"
+    context.close()
+    assert problems == []
 
 
 def test_status_without_javascript_shows_the_build_time_status(browser, served) -> None:
