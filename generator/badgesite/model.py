@@ -299,16 +299,6 @@ class Site:
             skill: tuple(grouped[skill]) for skill in sorted(grouped, key=lambda s: s.casefold())
         }
 
-    @cached_property
-    def holder_counts(self) -> Mapping[str, int]:
-        """Badge slug -> how many people hold it: accepted, unrevoked awards of published
-        earners. Private earners are not counted, since nothing about them is published."""
-        holders: dict[str, set[str]] = {slug: set() for slug in self.badges}
-        for award in self.published_awards:
-            if award.accepted and award.revocation is None:
-                holders[award.badge.slug].add(award.earner.slug)
-        return {slug: len(earners) for slug, earners in holders.items()}
-
     @property
     def listed_earners(self) -> tuple[Earner, ...]:
         return tuple(earner for earner in self.earners.values() if earner.is_listed)
