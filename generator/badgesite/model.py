@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from badgesite import urls
 from badgesite.config import SiteConfig
@@ -354,7 +355,7 @@ class Pager:
 
     number: int  # from 1
     paths: tuple[str, ...]  # every page's URL path, the first page's first
-    entries: tuple
+    entries: tuple[Any, ...]
     total: int  # entries on all pages together
 
     @property
@@ -381,7 +382,9 @@ def page_count(total: int, page_size: int) -> int:
     return max(1, -(-total // page_size))
 
 
-def paginate(entries: tuple, page_size: int, path_of: Callable[[int], str]) -> tuple[Pager, ...]:
+def paginate(
+    entries: tuple[Any, ...], page_size: int, path_of: Callable[[int], str]
+) -> tuple[Pager, ...]:
     """`entries` split into pages of `page_size`, page n published at `path_of(n)`."""
     paths = tuple(path_of(number) for number in range(1, page_count(len(entries), page_size) + 1))
     return tuple(
@@ -407,6 +410,7 @@ class Listings:
         self.as_of = as_of
         self.page_size = site.config.paginate
         self._holders: dict[str, tuple[Award, ...]] = {}
+        self._holder_pages: dict[str, tuple[Pager, ...]] = {}
 
     def holders(self, badge_slug: str) -> tuple[Award, ...]:
         """One award per holder: the valid one lasting longest (the newest of those), else
@@ -445,11 +449,15 @@ class Listings:
         return sum(1 for award in self.holders(badge_slug) if award.status(self.as_of) == "valid")
 
     def holder_pages(self, badge_slug: str) -> tuple[Pager, ...]:
-        return paginate(
-            self.holders(badge_slug),
-            self.page_size,
-            lambda number: urls.badge_holders(badge_slug, number),
-        )
+        found = self._holder_pages.get(badge_slug)
+        if found is None:
+            found = paginate(
+                self.holders(badge_slug),
+                self.page_size,
+                lambda number: urls.badge_holders(badge_slug, number),
+            )
+            self._holder_pages[badge_slug] = found
+        return found
 
     def skill_holders(self, badge_slug: str) -> tuple[Award, ...]:
         """The holders the skills index names under a badge."""
