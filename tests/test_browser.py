@@ -72,6 +72,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         "badge": "badges/kubernetes-operations-specialist/",
         "earner": "earners/dimitra-papadaki/",  # a revoked award and a certification begun
         "earners": "earners/",
+        "badges": "badges/",
         "award-valid": f"assertions/{VALID_AWARD}/",
         "award-expired": f"assertions/{EXPIRED_AWARD}/",
         "award-revoked": f"assertions/{REVOKED_AWARD}/",

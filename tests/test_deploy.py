@@ -183,6 +183,7 @@ def test_links_reach_every_public_earner_and_every_page_of_every_listing(served:
     public = {f"{served}earners/{earner.slug}/" for earner in site.listed_earners}
     assert len(public) > 2 * PAGE_SIZE  # the earner index runs to several pages
     assert public <= set(results)
+    assert {f"{served}badges/{slug}/" for slug in site.badges} <= set(results)
     index_pages = {
         url
         for url in results

@@ -1,5 +1,6 @@
-"""Listings: a badge's holders (each once, only while their award is valid), the index of
-public earners, and every listing split into pages with stable URLs past `paginate`."""
+"""Listings: a badge's holders (each once, only while their award is valid), the indexes of
+public earners and of badges, and every listing split into pages with stable URLs past
+`paginate`."""
 
 from __future__ import annotations
 
@@ -189,8 +190,23 @@ def test_listings_past_the_page_size_are_split_into_pages(site: Path) -> None:
     assert f'<link rel="canonical" href="{BASE}badges/soldering/earners/page/3/">' in holders_3
     assert not (output / "badges/laser-cutting/earners").exists()
 
+    home_badges = home[home.index('<section id="badges">') :]
+    home_badges = home_badges[: home_badges.index("</section>")]
+    assert re.findall(r'class="card__title" href="badges/([^/]+)/"', home_badges) == [
+        "certified-maker",
+        "laser-cutting",
+    ]
+    assert '<span class="count">3</span>' in home_badges and 'href="badges/"' in home_badges
+    badges_2 = (output / "badges/page/2/index.html").read_text()
+    assert re.findall(r'class="card__title" href="../../../badges/([^/]+)/"', badges_2) == [
+        "soldering"
+    ]
+    assert _links(badges_2, "prev") == [f"{BASE}badges/"]
+
     sitemap = (output / "sitemap.xml").read_text()
     for path in (
+        "badges/",
+        "badges/page/2/",
         "earners/",
         "earners/page/2/",
         "earners/page/3/",

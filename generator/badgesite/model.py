@@ -395,8 +395,8 @@ def paginate(
 
 class Listings:
     """Who the listing pages show as of one moment (the build's): a badge's holders, the
-    index of public earners and the skills index, each split into pages of site.yaml's
-    `paginate` entries.
+    indexes of public earners and of badges, and the skills index, each split into pages of
+    site.yaml's `paginate` entries.
 
     A holder is a public earner with an accepted award of the badge that is neither revoked
     nor expired, listed once however many such awards they have. Awards that are not valid
@@ -474,6 +474,11 @@ class Listings:
     def earner_pages(self) -> tuple[Pager, ...]:
         """Every public earner, by slug (the order of their names, transliterated)."""
         return paginate(self.site.listed_earners, self.page_size, urls.earners_index)
+
+    @cached_property
+    def badge_pages(self) -> tuple[Pager, ...]:
+        """Every badge class, by slug."""
+        return paginate(tuple(self.site.badges.values()), self.page_size, urls.badges_index)
 
     @cached_property
     def skill_pages(self) -> tuple[Pager, ...]:

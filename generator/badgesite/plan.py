@@ -108,6 +108,10 @@ def plan_site(site: Site, theme: ThemeChain, as_of: dt.datetime) -> Plan:
             outputs.append(
                 _copy(urls.issuer_image(issuer.slug, issuer.image.extension), issuer.image.path)
             )
+    for pager in listings.badge_pages:
+        outputs.append(
+            _page(pager.paths[pager.number - 1], "badges.html", page_number=pager.number)
+        )
     for badge in site.badges.values():
         outputs.append(_page(urls.badge_page(badge.slug), "badge.html", badge, page_number=1))
         for pager in listings.holder_pages(badge.slug)[1:]:

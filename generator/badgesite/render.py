@@ -188,6 +188,8 @@ class Renderer:
             return None
         if output.template == "earners.html":
             pages = self.listings.earner_pages
+        elif output.template == "badges.html":
+            pages = self.listings.badge_pages
         elif output.template == "skills.html":
             pages = self.listings.skill_pages
         elif isinstance(output.subject, BadgeClass):

@@ -13,6 +13,7 @@ SKILLS = "skills/"
 NOT_FOUND = "404.html"
 STATIC = "static/"
 EARNERS = "earners/"  # the index of every public earner
+BADGES = "badges/"  # the index of every badge class
 
 
 def listing_page(first_page: str, number: int) -> str:
@@ -23,6 +24,10 @@ def listing_page(first_page: str, number: int) -> str:
 
 def earners_index(number: int = 1) -> str:
     return listing_page(EARNERS, number)
+
+
+def badges_index(number: int = 1) -> str:
+    return listing_page(BADGES, number)
 
 
 def skills_index(number: int = 1) -> str:
