@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import shutil
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,7 +21,9 @@ import pytest
 import yaml
 
 from badgesite.build import build, load_site
-from conftest import EXAMPLE_SITE, FIXED_NOW, REPO
+from conftest import EXAMPLE_SITE, FIXED_NOW, GOLDEN_SITE, REPO
+from loopback import serve_folder
+from test_listings import add_award, add_earner
 
 AXE = REPO / "tests" / "vendor" / "axe.min.js"
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
@@ -68,6 +71,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         "issuer": f"issuers/{next(iter(site.issuers))}/",
         "badge": "badges/kubernetes-operations-specialist/",
         "earner": "earners/dimitra-papadaki/",  # a revoked award and a certification begun
+        "earners": "earners/",
+        "badges": "badges/",
         "award-valid": f"assertions/{VALID_AWARD}/",
         "award-expired": f"assertions/{EXPIRED_AWARD}/",
         "award-revoked": f"assertions/{REVOKED_AWARD}/",
@@ -202,6 +207,94 @@ def test_profile_statuses_turn_expired_after_the_build_too(open_page, served) ->
     )
     item = later.page.locator("li.card", has=later.page.locator(link))
     assert item.locator(".pill:visible").inner_text() == "Expired"
+
+
+def test_a_holder_leaves_the_listings_when_their_award_expires(open_page) -> None:
+    holder = "ul.people li:has(a[href='../../earners/priya-raghunathan/'])"
+    built = open_page("badges/cloud-security-practitioner/")
+    assert built.page.locator(holder).is_visible()
+    assert built.page.locator(holder).evaluate("li => getComputedStyle(li).listStyleType") == (
+        "none"
+    )
+    later = open_page(
+        "badges/cloud-security-practitioner/",
+        clock=dt.datetime(2030, 6, 1, tzinfo=dt.timezone.utc),
+    )
+    assert later.page.locator(holder).count() == 1 and later.page.locator(holder).is_hidden()
+    skills = "li.skill ul.people li:has(a[href='../earners/priya-raghunathan/'])"
+    assert open_page("skills/").page.locator(skills).first.is_visible()
+    later_skills = open_page("skills/", clock=dt.datetime(2030, 6, 1, tzinfo=dt.timezone.utc))
+    hidden = later_skills.page.locator(
+        "li.skill:has(a[href='../badges/cloud-security-practitioner/']) " + skills[9:]
+    )
+    assert hidden.count() >= 1 and all(item.is_hidden() for item in hidden.all())
+
+
+def test_a_holder_not_valid_yet_appears_once_their_day_comes(browser, tmp_path) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(GOLDEN_SITE, site)
+    add_earner(site, "dee", "Dee Future")
+    add_award(site, 1, "dee", issued_on="2027-03-01")
+    build(site, site / "output", now=FIXED_NOW)
+    holder = "ul.people li:has(a[href='../../earners/dee/'])"
+    with serve_folder(site / "output") as base:
+        for clock, visible in (
+            (None, False),
+            (dt.datetime(2027, 3, 2, tzinfo=dt.timezone.utc), True),
+        ):
+            context = browser.new_context()
+            if clock is not None:
+                context.clock.install(time=clock)
+            page = context.new_page()
+            page.goto(base + "badges/soldering/")
+            assert page.locator(holder).is_visible() is visible
+            context.close()
+        context = browser.new_context(java_script_enabled=False)
+        page = context.new_page()
+        page.goto(base + "badges/soldering/")
+        assert page.locator(holder).is_hidden()  # without the script: as of the build
+        context.close()
+
+
+def _serious_violations(page) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
+        ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))"
+    )
+
+
+def test_pages_of_long_listings_pass_axe_and_link_their_neighbours(browser, tmp_path) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(GOLDEN_SITE, site)
+    for number, name in enumerate(("Dee", "Eve", "Fay")):
+        add_earner(site, name.lower(), f"{name} Maker")
+        add_award(site, number, name.lower(), issued_on=f"2024-10-0{number + 1}")
+    with open(site / "content/site.yaml", "a", encoding="utf-8") as config:
+        config.write("paginate: 2\n")
+    build(site, site / "output", now=FIXED_NOW)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport=VIEWPORTS["desktop"])
+    page = context.new_page()
+    problems = []
+    with serve_folder(site / "output") as base:
+        for name, path in (
+            ("earners-page-2", "earners/page/2/"),
+            ("holders-page-2", "badges/soldering/earners/page/2/"),
+        ):
+            page.goto(base + path)
+            page.screenshot(path=str(SCREENSHOTS / f"{name}-desktop.png"), full_page=True)
+            problems += [f"{name}: {violation}" for violation in _serious_violations(page)]
+            current = page.locator("nav.pagination [aria-current=page]")
+            assert current.inner_text() == "2"
+        page.goto(base + "earners/")
+        page.click("nav.pagination a[rel=next]")
+        assert page.url == base + "earners/page/2/"
+        page.click("nav.pagination a[rel=prev]")
+        assert page.url == base + "earners/"
+    context.close()
+    assert problems == []
 
 
 def test_status_without_javascript_shows_the_build_time_status(browser, served) -> None:

@@ -17,7 +17,7 @@ def run(*args: str, env: dict[str, str] | None = None):
 def test_build_succeeds_and_summarises(site: Path) -> None:
     result = run("build", "--site", str(site))
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("Built 14 pages, 10 Open Badges documents and 26 other files")
+    assert result.output.startswith("Built 16 pages, 10 Open Badges documents and 26 other files")
     assert (site / "output" / "index.html").is_file()
 
 
@@ -230,7 +230,7 @@ def test_a_rebuild_says_what_it_reused_and_clean_builds_everything(site: Path) -
     run("build", "--site", str(site))
     again = run("build", "--site", str(site))
     assert again.exit_code == 0, again.output
-    assert "(50 reused from the last build, 0 written, 0 removed)" in again.output
+    assert "(52 reused from the last build, 0 written, 0 removed)" in again.output
     clean = run("build", "--site", str(site), "--clean", "--jobs", "1")
     assert clean.exit_code == 0, clean.output
     assert "reused" not in clean.output

@@ -1,5 +1,6 @@
 """Deploying: a crawl of the served site proves every link, asset and JSON id works, under a
-subpath and at the root; the Netlify settings and the _headers file say the same thing."""
+subpath and at the root, and that links reach every public earner through the listings'
+pages; the Netlify settings and the _headers file say the same thing."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import functools
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -24,7 +26,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 import pytest
 import yaml
 
-from badgesite.build import build
+from badgesite.build import build, load_site
 from conftest import EXAMPLE_SITE, FIXED_NOW, REPO
 
 try:
@@ -47,16 +49,24 @@ class _PrefixHandler(SimpleHTTPRequestHandler):
         pass
 
 
+PAGE_SIZE = 2
+
+
 @pytest.fixture(scope="module", params=["/", "/badges-demo/"], ids=["root", "subpath"])
 def served(request, tmp_path_factory) -> Iterator[str]:
     prefix = request.param
     handler = type("Handler", (_PrefixHandler,), {"prefix": prefix})
-    output = tmp_path_factory.mktemp("deploy") / "output"
+    work = tmp_path_factory.mktemp("deploy")
+    output = work / "output"
     server = ThreadingHTTPServer(
         ("127.0.0.1", 0), functools.partial(handler, directory=str(output))
     )
     base_url = f"http://127.0.0.1:{server.server_port}{prefix}"
-    build(EXAMPLE_SITE, output, base_url=base_url, now=FIXED_NOW)
+    # The example site with pages of 2 entries, so that its listings run to several pages.
+    shutil.copytree(EXAMPLE_SITE / "content", work / "site" / "content")
+    with open(work / "site/content/site.yaml", "a", encoding="utf-8") as config:
+        config.write(f"paginate: {PAGE_SIZE}\n")
+    build(work / "site", output, base_url=base_url, now=FIXED_NOW)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield base_url
@@ -173,6 +183,26 @@ def test_every_page_is_canonical_to_itself_and_public_pages_link_only_public_one
     # Crawling from the home page never reaches an unlisted or private earner.
     assert not [url for url in pages if "/earners/rafael-duarte/" in url]
     assert not [url for url in results if "sam-whitfield" in url]
+
+
+def test_links_reach_every_public_earner_and_every_page_of_every_listing(served: str) -> None:
+    results = crawl(served)
+    site = load_site(EXAMPLE_SITE)
+    public = {f"{served}earners/{earner.slug}/" for earner in site.listed_earners}
+    assert len(public) > 2 * PAGE_SIZE  # the earner index runs to several pages
+    assert public <= set(results)
+    assert {f"{served}badges/{slug}/" for slug in site.badges} <= set(results)
+    index_pages = {
+        url
+        for url in results
+        if urlsplit(url).path.startswith(urlsplit(served).path + "earners/page/")
+    }
+    assert len(index_pages) == -(-len(public) // PAGE_SIZE) - 1
+    holder_pages = [url for url in results if "/earners/page/" in url and "/badges/" in url]
+    assert holder_pages and all(results[url][0] == 200 for url in holder_pages)
+    sitemap = _fetch(served + "sitemap.xml")[2].decode()
+    for url in index_pages | set(holder_pages):
+        assert f"<loc>{url}</loc>" in sitemap
 
 
 def test_netlify_settings_match_the_headers_file(tmp_path: Path) -> None:

@@ -37,7 +37,7 @@ def test_a_new_site_builds_at_once(tmp_path: Path) -> None:
     assert result.stdout.startswith(f"Created a site in {target} (12 files).")
     built = run("build", "--site", str(target))
     assert built.exit_code == 0, built.output
-    assert "Built 7 pages, 4 Open Badges documents" in built.output
+    assert "Built 9 pages, 4 Open Badges documents" in built.output
     assert (target / "output/index.html").is_file()
     assert len(list((target / "output/assertions").glob("*.json"))) == 1
 

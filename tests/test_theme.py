@@ -246,7 +246,7 @@ def test_job_search_url_must_be_a_url_template(site: Path, value: str, message: 
 def test_badge_page_counts_holders_without_private_or_revoked_ones(golden_output: Path) -> None:
     # soldering: Ada (shown), Bo (revoked), Cy (private): one holder.
     page = (golden_output / "badges/soldering/index.html").read_text()
-    assert "Earned by 1 person." in page
+    assert "Held by 1 person." in page
 
 
 def test_german_is_complete_and_dates_are_german(site: Path) -> None:
@@ -262,7 +262,7 @@ def test_german_is_complete_and_dates_are_german(site: Path) -> None:
     page = (output / f"assertions/{EXPIRED_AWARD}/index.html").read_text()
     assert '<html lang="de">' in page
     assert "Dieses Badge ist am 10. April 2025 abgelaufen." in page
-    assert "Von 1 Person erworben." in (output / "badges/soldering/index.html").read_text()
+    assert "1 Person besitzt es." in (output / "badges/soldering/index.html").read_text()
 
 
 def test_plural_forms_follow_the_language(site: Path) -> None:
@@ -297,7 +297,7 @@ def test_compact_theme_extends_default(site: Path) -> None:
 def test_award_page_links_the_baked_image_only_when_the_build_writes_it(site: Path) -> None:
     loaded = load_site(site)
     chain = resolve_theme_chain("default", site)
-    plan = plan_site(loaded, chain)
+    plan = plan_site(loaded, chain, FIXED_NOW)
     award = loaded.awards[SOLDERING_AWARD]
     page = next(output for output in plan.outputs if output.subject is award)
     baked = urls.award_image(award.id, award.badge.image.extension)
@@ -414,17 +414,17 @@ def test_every_shipped_language_has_exactly_the_english_keys_and_placeholders() 
 @pytest.mark.parametrize(
     ("language", "expired", "holders", "skip"),
     [
-        ("fr", "Ce badge a expiré le 10 avril 2025.", "Obtenu par 1 personne.", "Aller au contenu"),
+        ("fr", "Ce badge a expiré le 10 avril 2025.", "Détenu par 1 personne.", "Aller au contenu"),
         (
             "es",
             "Esta insignia caducó el 10 de abril de 2025.",
-            "Obtenida por 1 persona.",
+            "La tiene 1 persona.",
             "Saltar al contenido",
         ),
         (
             "pt",
             "Este badge expirou em 10 de abril de 2025.",
-            "Obtido por 1 pessoa.",
+            "Em posse de 1 pessoa.",
             "Ir para o conteúdo",
         ),
     ],

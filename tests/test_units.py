@@ -16,6 +16,7 @@ from badgesite.openbadges.hashing import hash_identity, identity_matches
 from badgesite.plan import Kind, Output, check_paths, plan_site
 from badgesite.themes import resolve_theme_chain
 from badgesite.urls import UrlResolver
+from conftest import FIXED_NOW
 
 
 @pytest.mark.parametrize(
@@ -126,7 +127,7 @@ def test_plan_refuses_clashing_and_escaping_paths() -> None:
 
 def test_plan_lists_every_published_output(site: Path) -> None:
     loaded = load_site(site)
-    plan = plan_site(loaded, resolve_theme_chain("default", site))
+    plan = plan_site(loaded, resolve_theme_chain("default", site), FIXED_NOW)
     paths = {output.path for output in plan.outputs}
     assert "earners/ada/index.html" in paths and "earners/bo/index.html" in paths
     assert "earners/cy/index.html" not in paths

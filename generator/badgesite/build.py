@@ -109,8 +109,8 @@ def plan_checked(
     if errors or site is None or reconciliation is None or templates is None:
         raise CheckFailed(errors, warnings_of(findings))
     theme = templates.theme
-    plan: Plan = plan_site(site, theme)
     moment = now or dt.datetime.now(dt.timezone.utc)
+    plan: Plan = plan_site(site, theme, moment)
     renderer = Renderer(site, plan, theme, moment, cache, templates)
     warnings = tuple(sorted(warnings_of(findings)))
     return Planned(site, plan, theme, renderer, moment, reconciliation, warnings)

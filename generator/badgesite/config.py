@@ -23,9 +23,13 @@ SITE_FIELDS = (
     "timezone",
     "job_search_url",
     "default_visibility",
+    "paginate",
 )
 # public: listed everywhere; unlisted: at its own URL only; private: nothing published.
 VISIBILITIES = ("public", "unlisted", "private")
+# Listings (earners, a badge's holders, skills) are split into pages of this many entries.
+DEFAULT_PAGINATE = 100
+MAX_PAGINATE = 10_000
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,7 @@ class SiteConfig:
     timezone: str = "UTC"
     job_search_url: str = ""
     default_visibility: str = "public"
+    paginate: int = DEFAULT_PAGINATE
     source: str = "content/site.yaml"
 
     @property
@@ -150,6 +155,9 @@ def parse_config(record: RawRecord, base_url_override: str | None = None) -> Sit
         if problem:
             reader.error(("job_search_url",), problem)
     default_visibility = reader.choice("default_visibility", VISIBILITIES, "public")
+    paginate = reader.integer("paginate")
+    if paginate is not None and not 1 <= paginate <= MAX_PAGINATE:
+        reader.error(("paginate",), f"must be a whole number from 1 to {MAX_PAGINATE:,}")
     if errors:
         raise ContentErrors(errors)
     return SiteConfig(
@@ -162,5 +170,6 @@ def parse_config(record: RawRecord, base_url_override: str | None = None) -> Sit
         timezone=timezone,
         job_search_url=job_search_url,
         default_visibility=default_visibility,
+        paginate=DEFAULT_PAGINATE if paginate is None else paginate,
         source=record.source,
     )

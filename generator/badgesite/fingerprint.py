@@ -155,6 +155,8 @@ def _output_parts(output: Output, digests: _Digests, whole_site: str, build_day:
     if isinstance(subject, ImportedBadge):
         return [digests.catalog, digests.earner_cluster(subject.earner.slug), *source]
     if isinstance(subject, BadgeClass):
+        # The badge page and the further pages of its holders: which holders, on which page,
+        # follows from its awards, their statuses and earners (and `paginate`, in the config).
         holders = digests.badge_holders(subject.slug) if output.kind is Kind.PAGE else ""
         return [digests.catalog, holders, *source]
     if isinstance(subject, Issuer) and output.template != "revocations":
@@ -162,5 +164,6 @@ def _output_parts(output: Output, digests: _Digests, whole_site: str, build_day:
     if output.kind is Kind.COPY and subject is None and output.source_file is not None:
         # A theme's static file: the theme's files are part of the environment already.
         return source
-    # Home, skills, 404, sitemap, revocation lists: they read across the whole site.
+    # Home, the pages of the skills and earner indexes, 404, sitemap, revocation lists: they
+    # read across the whole site.
     return [whole_site]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import posixpath
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ from pathlib import Path
 
 from badgesite import urls
 from badgesite.errors import BuildError
-from badgesite.model import Award, BadgeClass, Earner, ImportedBadge, Issuer, Site
+from badgesite.model import Award, BadgeClass, Earner, ImportedBadge, Issuer, Listings, Site
 from badgesite.themes import ThemeChain
 from badgesite.thumbnails import variant_widths
 
@@ -34,6 +35,7 @@ class Output:
     source_file: Path | None = None
     indexable: bool = True
     width: int = 0  # for resized images: the width in pixels
+    page_number: int = 0  # for a listing split into pages: which page, from 1
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,9 @@ class Plan:
         )
 
 
-def _page(url_path: str, template: str, subject=None, indexable: bool = True) -> Output:
+def _page(
+    url_path: str, template: str, subject=None, indexable: bool = True, page_number: int = 0
+) -> Output:
     return Output(
         path=urls.file_path(url_path),
         kind=Kind.PAGE,
@@ -60,6 +64,7 @@ def _page(url_path: str, template: str, subject=None, indexable: bool = True) ->
         template=template,
         subject=subject,
         indexable=indexable,
+        page_number=page_number,
     )
 
 
@@ -85,13 +90,16 @@ def _image(url_path: str, recipe: str, subject, source: Path, width: int = 0) ->
     )
 
 
-def plan_site(site: Site, theme: ThemeChain) -> Plan:
-    """Every output of the site, in a stable order; refuses clashes and escaping paths."""
-    outputs: list[Output] = [
-        _page(urls.HOME, "home.html"),
-        _page(urls.SKILLS, "skills.html"),
-        _page(urls.NOT_FOUND, "404.html", indexable=False),
-    ]
+def plan_site(site: Site, theme: ThemeChain, as_of: dt.datetime) -> Plan:
+    """Every output of the site as of the build's moment (which decides how many pages the
+    listings fill), in a stable order; refuses clashes and escaping paths."""
+    listings = Listings(site, as_of)
+    outputs: list[Output] = [_page(urls.HOME, "home.html")]
+    for pager in listings.skill_pages:
+        outputs.append(
+            _page(pager.paths[pager.number - 1], "skills.html", page_number=pager.number)
+        )
+    outputs.append(_page(urls.NOT_FOUND, "404.html", indexable=False))
     for issuer in site.issuers.values():
         outputs.append(_page(urls.issuer_page(issuer.slug), "issuer.html", issuer))
         outputs.append(_json(urls.issuer_json(issuer.slug), "issuer", issuer))
@@ -100,8 +108,15 @@ def plan_site(site: Site, theme: ThemeChain) -> Plan:
             outputs.append(
                 _copy(urls.issuer_image(issuer.slug, issuer.image.extension), issuer.image.path)
             )
+    for pager in listings.badge_pages:
+        outputs.append(
+            _page(pager.paths[pager.number - 1], "badges.html", page_number=pager.number)
+        )
     for badge in site.badges.values():
-        outputs.append(_page(urls.badge_page(badge.slug), "badge.html", badge))
+        outputs.append(_page(urls.badge_page(badge.slug), "badge.html", badge, page_number=1))
+        for pager in listings.holder_pages(badge.slug)[1:]:
+            path = pager.paths[pager.number - 1]
+            outputs.append(_page(path, "holders.html", badge, page_number=pager.number))
         outputs.append(_json(urls.badge_json(badge.slug), "badge", badge))
         outputs.append(_copy(urls.badge_image(badge.slug, badge.image.extension), badge.image.path))
         for width in variant_widths(badge.image):
@@ -115,6 +130,10 @@ def plan_site(site: Site, theme: ThemeChain) -> Plan:
                 )
             )
         outputs.append(_image(urls.badge_card(badge.slug), "badge-card", badge, badge.image.path))
+    for pager in listings.earner_pages:
+        outputs.append(
+            _page(pager.paths[pager.number - 1], "earners.html", page_number=pager.number)
+        )
     for earner in site.earners.values():
         if not earner.is_published:
             continue

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import html as html_lib
 import json
 import os
 import traceback
@@ -16,8 +14,6 @@ from urllib.parse import quote_plus
 from xml.sax.saxutils import escape as xml_escape
 
 import jinja2
-import markdown as markdown_lib
-import nh3
 from babel import Locale
 from babel.dates import format_date as babel_format_date
 from babel.numbers import format_decimal
@@ -29,15 +25,13 @@ from badgesite.errors import BadgesiteError, BuildError, ContentError, ContentEr
 from badgesite.image_cache import ImageCache
 from badgesite.image_outputs import ImageMaker
 from badgesite.jinja_tuning import ConstantTexts, DirectCallContext, call_directly
-from badgesite.model import Award, BadgeClass, Site
+from badgesite.markdown_text import FOREIGN_LINK_REL, MarkdownRenderer
+from badgesite.model import Award, BadgeClass, Listings, Pager, Site
 from badgesite.openbadges import ob2
 from badgesite.plan import Kind, Output, Plan
 from badgesite.themes import FALLBACK_LANGUAGE, ThemeChain, read_texts, translation_codes
 from badgesite.thumbnails import variant_widths
 from badgesite.urls import UrlResolver
-
-# Markdown may format and link, never embed: images would load from other hosts.
-ALLOWED_TAGS = nh3.ALLOWED_TAGS - {"img"}
 
 
 @dataclass(frozen=True)
@@ -89,28 +83,6 @@ class Translations:
 call_directly(Translations)
 
 
-class MarkdownRenderer:
-    """Markdown to sanitized HTML; each distinct text is rendered once."""
-
-    def __init__(self) -> None:
-        self._cache: dict[str, Markup] = {}
-        self._converter = markdown_lib.Markdown(extensions=["sane_lists", "smarty"])
-
-    def __call__(self, text: str) -> Markup:
-        key = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        cached = self._cache.get(key)
-        if cached is None:
-            html = self._converter.reset().convert(text)
-            cached = Markup(nh3.clean(html, tags=ALLOWED_TAGS))
-            self._cache[key] = cached
-        return cached
-
-    def plain(self, text: str) -> str:
-        """The markdown's words without markup, for meta descriptions and previews."""
-        words = nh3.clean(str(self(text)), tags=set())
-        return " ".join(html_lib.unescape(words).split())
-
-
 TEMPLATE_SUFFIX = ".html"  # what a theme's templates/ holds; other files compile when used
 MAX_MESSAGE_LENGTH = 300
 
@@ -139,6 +111,7 @@ class PageTemplates:
         self._formatted_dates: dict[dt.date, str] = {}
         self.translations = Translations(theme, config.language)
         self.markdown = MarkdownRenderer()
+        self.foreign_markdown = MarkdownRenderer(link_rel=FOREIGN_LINK_REL)
         self.environment = jinja2.Environment(
             loader=jinja2.FileSystemLoader([str(path) for path in theme.template_dirs]),
             autoescape=True,
@@ -152,6 +125,8 @@ class PageTemplates:
         self.environment.context_class = DirectCallContext
         self.environment.constant_texts = dict(self.translations.strings)  # type: ignore[attr-defined]
         self.environment.filters["markdown"] = self.markdown
+        # Imported badges' texts: other issuers' markdown, sanitized like ours.
+        self.environment.filters["foreign_markdown"] = self.foreign_markdown
         self.environment.filters["date"] = self.format_date
         self.environment.filters["plain"] = self.markdown.plain
         self.environment.filters["iso"] = ob2.timestamp
@@ -251,6 +226,7 @@ class Renderer:
         self.translations = self.templates.translations
         self.format_date = self.templates.format_date
         self.environment = self.templates.environment
+        self.listings = Listings(site, now)
         self.images = ImageMaker(
             site, cache or ImageCache(None), self.translations, self.format_date, now
         )
@@ -266,6 +242,8 @@ class Renderer:
             credential_jsonld=self.credential_jsonld,
             is_published=self.is_published,
             badge_image_variants=badge_image_variants,
+            listings=self.listings,
+            skill_path=self.skill_path,
         )
         self.published_paths = frozenset(output.url_path for output in plan.outputs)
         self.site_image = sharing.site_image(site, self.resolver)
@@ -283,6 +261,26 @@ class Renderer:
     def is_published(self, url_path: str) -> bool:
         """Whether this build writes url_path, for links to optional outputs."""
         return url_path in self.published_paths
+
+    def skill_path(self, skill: str) -> str:
+        """Where the skills index shows a skill: its page, and its anchor there."""
+        return f"{self.listings.skill_paths[skill]}#{skill_anchor(skill)}"
+
+    def pager(self, output: Output) -> Pager | None:
+        """The page of its listing that a paginated page shows."""
+        if not output.page_number:
+            return None
+        if output.template == "earners.html":
+            pages = self.listings.earner_pages
+        elif output.template == "badges.html":
+            pages = self.listings.badge_pages
+        elif output.template == "skills.html":
+            pages = self.listings.skill_pages
+        elif isinstance(output.subject, BadgeClass):
+            pages = self.listings.holder_pages(output.subject.slug)
+        else:
+            raise BuildError(f"no listing for the pages of '{output.template}'")
+        return pages[output.page_number - 1]
 
     def render_all(self) -> Iterator[Rendered]:
         for output in self.plan.outputs:
@@ -328,6 +326,7 @@ class Renderer:
             "urls": urls,
             "canonical_url": self.resolver.absolute(output.url_path),
             "social_image": sharing.social_image(output.subject, self.site_image, self.resolver),
+            "pager": self.pager(output),
         }
         return self.templates.render(output.template, context)
 

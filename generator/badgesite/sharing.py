@@ -9,6 +9,7 @@ from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from badgesite import urls
+from badgesite.markdown_text import plain_text
 from badgesite.model import Award, BadgeClass, Earner, Issuer, Site
 from badgesite.openbadges.ob2 import timestamp
 from badgesite.thumbnails import avatar_size
@@ -149,7 +150,7 @@ def _credential(badge: BadgeClass, resolver: UrlResolver) -> dict[str, Any]:
         "@context": "https://schema.org",
         "@type": "EducationalOccupationalCredential",
         "name": badge.name,
-        "description": badge.description,
+        "description": plain_text(badge.description),  # schema.org Text, not markup
         "image": resolver.absolute(urls.badge_image(badge.slug, badge.image.extension)),
         "credentialCategory": badge.kind,
         "recognizedBy": _organization(badge.issuer, resolver),

@@ -12,6 +12,31 @@ HOME = ""
 SKILLS = "skills/"
 NOT_FOUND = "404.html"
 STATIC = "static/"
+EARNERS = "earners/"  # the index of every public earner
+BADGES = "badges/"  # the index of every badge class
+
+
+def listing_page(first_page: str, number: int) -> str:
+    """Page `number` of a listing whose first page is `first_page`, Hugo's way:
+    `earners/`, `earners/page/2/`, ... The first page keeps its own URL."""
+    return first_page if number == 1 else f"{first_page}page/{number}/"
+
+
+def earners_index(number: int = 1) -> str:
+    return listing_page(EARNERS, number)
+
+
+def badges_index(number: int = 1) -> str:
+    return listing_page(BADGES, number)
+
+
+def skills_index(number: int = 1) -> str:
+    return listing_page(SKILLS, number)
+
+
+def badge_holders(slug: str, number: int) -> str:
+    """Page `number` of a badge's public holders; the first is the badge's own page."""
+    return badge_page(slug) if number == 1 else listing_page(f"badges/{slug}/earners/", number)
 
 
 def issuer_page(slug: str) -> str:

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from badgesite import urls
+from badgesite.markdown_text import plain_text
 from badgesite.model import Award, BadgeClass, Issuer, Site
 from badgesite.urls import UrlResolver
 
@@ -28,7 +29,8 @@ def issuer_profile(issuer: Issuer, resolver: UrlResolver) -> dict[str, Any]:
         "email": issuer.email,
     }
     if issuer.description:
-        document["description"] = issuer.description
+        # Open Badges `description` is plain text (only narratives may be markdown).
+        document["description"] = plain_text(issuer.description)
     if issuer.image is not None:
         document["image"] = resolver.absolute(
             urls.issuer_image(issuer.slug, issuer.image.extension)
@@ -48,7 +50,7 @@ def badge_class(badge: BadgeClass, resolver: UrlResolver) -> dict[str, Any]:
         "type": "BadgeClass",
         "id": resolver.absolute(urls.badge_json(badge.slug)),
         "name": badge.name,
-        "description": badge.description,
+        "description": plain_text(badge.description),
         "image": resolver.absolute(urls.badge_image(badge.slug, badge.image.extension)),
         "criteria": criteria,
         "issuer": resolver.absolute(urls.issuer_json(badge.issuer.slug)),
