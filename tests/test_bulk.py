@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from badgesite.build import build, load_site
@@ -99,6 +99,7 @@ _SHAREABLE = st.recursive(
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(_SHAREABLE, min_size=1, max_size=4), st.lists(st.integers(0, 3), max_size=8))
+@example(["\x85", "a\u2028b\u2029"], [])  # line breaks PyYAML leaves bare in single quotes
 def test_whatever_is_shared_the_loader_reads_dump_yaml_back(
     tmp_path_factory: pytest.TempPathFactory, values: list, picks: list[int]
 ) -> None:
