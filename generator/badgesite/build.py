@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from badgesite.plan import Kind, Plan, plan_site
 from badgesite.render import Renderer
 from badgesite.report import BuildReport
 from badgesite.themes import ThemeChain, resolve_theme_chain
-from badgesite.write import StagedFile, Staging, WriteReport, check_output_dir
+from badgesite.write import StagedFile, Staging, WriteReport, check_output_dir, recover
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,7 @@ def build(
     site_dir = site_dir.absolute()
     output_dir = (output_dir or site_dir / "output").absolute()
     check_output_dir(output_dir, site_dir)
+    recover(output_dir)  # a build killed while writing: finish its swap, drop its leftovers
     if not clean:
         unchanged = source_stamp.reuse(site_dir, output_dir, base_url, now, started)
         if unchanged is not None:
@@ -145,10 +147,11 @@ def build(
         planned_paths = {output.path for output in plan.outputs}
         gone = [path for path in previous.fingerprints if path not in planned_paths]
     if previous is not None and not stale and not gone:
+        _record_published(site_dir, planned.reconciliation, frozen)
         write_report = WriteReport(0, 0)  # nothing to render, write or remove
     else:
-        # Outputs are rendered into a staging folder; output/ changes only once all succeeded.
-        staging = Staging(output_dir, fresh=previous is None)
+        # The new build is made complete in a staging folder, then takes output/'s place.
+        staging = Staging(output_dir, incremental=previous is not None)
         try:
             staged = map_parallel(
                 lambda output: staging.stage(planned.renderer.render(output)),
@@ -159,13 +162,15 @@ def build(
         except BaseException:
             staging.discard()
             raise
-        write_report = _write(site_dir, identity, fingerprints, previous, staging, staged, gone)
-    reconciliation = planned.reconciliation
-    if not frozen and reconciliation.changed:
-        write_atomic(
-            published.record_path(site_dir),
-            published.updated_record_text(site_dir, reconciliation.current).encode("utf-8"),
+        # Recorded before output/ shows them: a build killed right after its swap has
+        # still recorded every award it published.
+        _record_published(site_dir, planned.reconciliation, frozen)
+        rendered = {output.path for output in stale}
+        unchanged = [output.path for output in plan.outputs if output.path not in rendered]
+        write_report = _write(
+            site_dir, output_dir, identity, fingerprints, previous, staging, staged, unchanged, gone
         )
+    reconciliation = planned.reconciliation
     report = BuildReport(
         output_dir=output_dir,
         pages=len(plan.by_kind(Kind.PAGE)),
@@ -185,6 +190,16 @@ def build(
     return report
 
 
+def _record_published(
+    site_dir: Path, reconciliation: published.Reconciliation, frozen: bool
+) -> None:
+    if not frozen and reconciliation.changed:
+        write_atomic(
+            published.record_path(site_dir),
+            published.updated_record_text(site_dir, reconciliation.current).encode("utf-8"),
+        )
+
+
 def _counting(report: Callable[[int, int], None], total: int) -> Callable[[int], None]:
     done = 0
 
@@ -198,17 +213,20 @@ def _counting(report: Callable[[int, int], None], total: int) -> Callable[[int],
 
 def _write(
     site_dir: Path,
+    output_dir: Path,
     identity: BuildIdentity,
     fingerprints: Mapping[str, str],
     previous: BuildCache | None,
     staging: Staging,
     staged: list[StagedFile],
+    unchanged: list[str],
     gone: list[str],
 ) -> WriteReport:
-    """Put the staged outputs in place (a fresh folder swapped in whole, or only the changed
-    files), then record the cache."""
+    """Swap the new build in whole (the unchanged files of output/ carried over), then
+    record the cache."""
     build_cache.forget(site_dir)  # a write cut short must never be trusted
-    report = staging.publish(staged, gone)
+    removed = sum(os.path.lexists(os.path.join(output_dir, path)) for path in gone)
+    report = staging.publish(staged, unchanged, removed)
     files = {} if previous is None else dict(previous.files)
     for item in staged:
         files[item.path] = item.state
