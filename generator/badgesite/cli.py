@@ -17,6 +17,7 @@ from badgesite.urls import PLACEHOLDER_BASE_URL
 
 if TYPE_CHECKING:
     from badgesite.checks import CheckFailed
+    from badgesite.serve import DevAddress
 
 # Each command imports what it runs when it runs: a no-op build then loads no templates,
 # images or Open Badges code, and the CLI stays a thin layer over the library.
@@ -179,15 +180,52 @@ def _finish(bar: _ProgressBar | None) -> None:
         bar.finish()
 
 
+def _dev_address(
+    context: click.Context, parameter: click.Parameter, value: str | None
+) -> DevAddress | None:
+    from badgesite.serve import DevAddress
+
+    if value is None:
+        return None
+    try:
+        return DevAddress.parse(value)
+    except ValueError as problem:
+        raise click.BadParameter(str(problem)) from None
+
+
 @main.command()
 @_site_option
-@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
-def serve(site_dir: Path, port: int) -> None:
+@click.option(
+    "--dev-addr",
+    "address",
+    callback=_dev_address,
+    metavar="HOST:PORT",
+    help="Where to serve [default: 127.0.0.1:8000]. Any other host than this machine's "
+    "loopback makes the site reachable from the network.",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=None,
+    help="Serve on 127.0.0.1:PORT (the same as --dev-addr 127.0.0.1:PORT).",
+)
+@click.option(
+    "--open", "open_browser", is_flag=True, help="Open the site in the web browser once served."
+)
+def serve(site_dir: Path, address: DevAddress | None, port: int | None, open_browser: bool) -> None:
     """Serve the site on 127.0.0.1, rebuilding and reloading the browser on every save."""
+    from badgesite.serve import DEFAULT_HOST, DEFAULT_PORT, DevAddress, ServeError
     from badgesite.serve import serve as serve_site  # livereload is only needed here
 
-    click.echo(f"Serving http://127.0.0.1:{port}/ (Ctrl+C to stop)")
-    serve_site(site_dir, port)
+    if address is not None and port is not None:
+        raise click.UsageError("give --dev-addr or --port, not both")
+    if address is None:
+        address = DevAddress(DEFAULT_HOST, port or DEFAULT_PORT)
+    try:
+        serve_site(site_dir, address, open_browser)
+    except ServeError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
 
 
 @main.command()
