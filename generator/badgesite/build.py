@@ -14,11 +14,11 @@ from badgesite.atomic import write_atomic
 from badgesite.build_cache import BuildCache, BuildIdentity
 from badgesite.checks import CheckFailed, errors_of, lint_files, lint_site, warnings_of
 from badgesite.config import SiteConfig, load_config
-from badgesite.errors import ContentErrors, Finding
+from badgesite.errors import BadgesiteError, ContentErrors, Finding
 from badgesite.fingerprint import fingerprint_outputs
 from badgesite.image_cache import ImageCache, default_cache_dir
 from badgesite.load import load_records
-from badgesite.model import Site, build_site
+from badgesite.model import Site, build_site, without_drafts
 from badgesite.parallel import map_parallel
 from badgesite.parsed_cache import ParsedYamlCache
 from badgesite.plan import Kind, Plan, plan_site
@@ -26,6 +26,15 @@ from badgesite.render import Renderer
 from badgesite.report import BuildReport
 from badgesite.themes import ThemeChain, resolve_theme_chain
 from badgesite.write import StagedFile, Staging, WriteReport, check_output_dir, recover
+
+
+class StrictFailure(BadgesiteError):
+    """A strict build or check stopped by its warnings, before writing anything."""
+
+    def __init__(self, warnings: tuple[Finding, ...]) -> None:
+        self.warnings = warnings
+        count = len(warnings)
+        super().__init__(f"{count} warning{'s' if count != 1 else ''}; failing because of --strict")
 
 
 @dataclass(frozen=True)
@@ -61,9 +70,11 @@ def plan_checked(
     cache_dir: Path | None = None,
     parsed: ParsedYamlCache | None = None,
     processes: int | None = None,
+    drafts: bool = False,
 ) -> Planned:
     """Check and plan everything, writing nothing; raise CheckFailed with every error.
 
+    Drafts are checked like everything else, and planned only with drafts (a preview).
     Processed images are kept in cache_dir (default site_dir/.cache/badgesite/images).
     """
     site_dir = site_dir.absolute()
@@ -79,6 +90,8 @@ def plan_checked(
     findings = [*file_findings, *lint_site(site, reconciliation)]
     if errors_of(findings):
         raise CheckFailed(errors_of(findings), warnings_of(findings))
+    if not drafts:
+        site = without_drafts(site)
     theme = resolve_theme_chain(site.config.theme, site_dir)
     plan: Plan = plan_site(site, theme)
     moment = now or dt.datetime.now(dt.timezone.utc)
@@ -97,6 +110,8 @@ def build(
     clean: bool = False,
     processes: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    strict: bool = False,
+    drafts: bool = False,
 ) -> BuildReport:
     """Build the site at site_dir into output_dir (default site_dir/output).
 
@@ -111,20 +126,27 @@ def build(
     output_dir is touched, so a failed build changes nothing.
     processes caps the worker processes (default: one per core; 1 renders in this process).
     progress, when given, is called with (outputs rendered so far, outputs to render).
+    strict raises StrictFailure on warnings, before writing anything. drafts builds the
+    drafts too (marked DRAFT, noindex, never recorded as published): a preview, always
+    made afresh and leaving no cache or stamp, so the next build replaces it whole.
     """
     started = time.perf_counter()
     site_dir = site_dir.absolute()
     output_dir = (output_dir or site_dir / "output").absolute()
     check_output_dir(output_dir, site_dir)
     recover(output_dir)  # a build killed while writing: finish its swap, drop its leftovers
-    if not clean:
+    if not clean and not drafts:
         unchanged = source_stamp.reuse(site_dir, output_dir, base_url, now, started)
         if unchanged is not None:
+            if strict and unchanged.warnings:
+                raise StrictFailure(unchanged.warnings)
             return unchanged
     source_stamp.forget(site_dir)
     sources = source_stamp.scan(site_dir)  # before anything is read, to stamp it at the end
     parsed = ParsedYamlCache(site_dir, reuse=not clean)
-    planned = plan_checked(site_dir, base_url, now, frozen, cache_dir, parsed, processes)
+    planned = plan_checked(site_dir, base_url, now, frozen, cache_dir, parsed, processes, drafts)
+    if strict and planned.warnings:
+        raise StrictFailure(planned.warnings)
     # The parsed records are not needed past the model: keep them for the next build now,
     # and let them go before the workers fork (at 100,000 awards they weigh hundreds of MiB).
     parsed.save()
@@ -134,7 +156,8 @@ def build(
     identity = BuildIdentity.of(
         site_dir, output_dir, planned.site.config.base_url, planned.site.config.theme
     )
-    previous = None if clean or not output_dir.is_dir() else build_cache.read(site_dir, identity)
+    fresh = clean or drafts or not output_dir.is_dir()
+    previous = None if fresh else build_cache.read(site_dir, identity)
     if previous is None:
         stale = plan.outputs
         gone: list[str] = []
@@ -170,6 +193,8 @@ def build(
         write_report = _write(
             site_dir, output_dir, identity, fingerprints, previous, staging, staged, unchanged, gone
         )
+        if drafts:
+            build_cache.forget(site_dir)  # a preview's outputs are never reused
     reconciliation = planned.reconciliation
     report = BuildReport(
         output_dir=output_dir,
@@ -184,9 +209,17 @@ def build(
         removed=write_report.removed,
         incremental=previous is not None,
     )
-    source_stamp.record(
-        site_dir, sources, identity, base_url, planned.site, planned.theme, planned.moment, report
-    )
+    if not drafts:
+        source_stamp.record(
+            site_dir,
+            sources,
+            identity,
+            base_url,
+            planned.site,
+            planned.theme,
+            planned.moment,
+            report,
+        )
     return report
 
 
@@ -240,11 +273,13 @@ def check(
     base_url: str | None = None,
     now: dt.datetime | None = None,
     frozen: bool = False,
+    drafts: bool = False,
 ) -> tuple[Finding, ...]:
     """Everything a build checks, writing nothing: the warnings, or CheckFailed.
 
-    Every output is rendered (a template can fail) and its bytes dropped.
+    Every output is rendered (a template can fail) and its bytes dropped; with drafts,
+    the drafts' outputs too (they are checked either way).
     """
-    planned = plan_checked(site_dir, base_url, now, frozen)
+    planned = plan_checked(site_dir, base_url, now, frozen, drafts=drafts)
     map_parallel(lambda output: planned.renderer.render(output) and None, planned.plan.outputs)
     return planned.warnings

@@ -70,6 +70,13 @@ _frozen_option = click.option(
 )
 
 
+_drafts_option = click.option(
+    "--drafts",
+    is_flag=True,
+    help="Also build the drafts, marked DRAFT (a preview: never recorded as published).",
+)
+
+
 _site_option = click.option(
     "--site",
     "site_dir",
@@ -110,6 +117,8 @@ _site_option = click.option(
     default=None,
     help="Processes that render a large build [default: one per core].",
 )
+@click.option("--strict", is_flag=True, help="Fail on warnings too, writing nothing.")
+@_drafts_option
 def build(
     site_dir: Path,
     output_dir: Path | None,
@@ -118,14 +127,20 @@ def build(
     cache_dir: Path | None,
     clean: bool,
     jobs: int | None,
+    strict: bool,
+    drafts: bool,
 ) -> None:
     """Build the site into output/; a rebuild makes only what changed."""
     from badgesite import source_stamp
 
     now = _build_time()
     # Asked here before the pipeline is even imported: a no-op build then loads none of it.
-    report = None if clean else source_stamp.reuse(site_dir, output_dir, base_url, now)
+    fresh = clean or drafts
+    report = None if fresh else source_stamp.reuse(site_dir, output_dir, base_url, now)
+    if report is not None and strict and report.warnings:
+        _failed_strict(report.warnings)
     if report is None:
+        from badgesite.build import StrictFailure
         from badgesite.build import build as build_site
 
         bar = _ProgressBar() if sys.stderr.isatty() else None
@@ -140,7 +155,12 @@ def build(
                 clean=clean,
                 processes=jobs,
                 progress=bar.update if bar else None,
+                strict=strict,
+                drafts=drafts,
             )
+        except StrictFailure as failure:
+            _finish(bar)
+            _failed_strict(failure.warnings)
         except ContentErrors as errors:
             _finish(bar)
             _report_errors(errors)
@@ -153,6 +173,17 @@ def build(
         _finish(bar)
     _report_warnings(report.warnings)
     click.echo(report.summary())
+
+
+def _failed_strict(warnings: tuple[Finding, ...]) -> None:
+    _report_warnings(warnings)
+    count = len(warnings)
+    click.echo(
+        f"{count} warning{'s' if count != 1 else ''}; failing because of --strict. "
+        "Nothing was written.",
+        err=True,
+    )
+    sys.exit(1)
 
 
 class _ProgressBar:
@@ -233,13 +264,18 @@ def serve(site_dir: Path, address: DevAddress | None, port: int | None, open_bro
 @click.option("--base-url", default=None, help="Check as if published under this URL.")
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @_frozen_option
-def check(site_dir: Path, base_url: str | None, strict: bool, frozen: bool) -> None:
+@click.option(
+    "--drafts", is_flag=True, help="Also render the drafts' pages (drafts are checked anyway)."
+)
+def check(site_dir: Path, base_url: str | None, strict: bool, frozen: bool, drafts: bool) -> None:
     """Check everything a build would, and common mistakes; write nothing."""
     from badgesite.build import check as check_site
     from badgesite.checks import CheckFailed
 
     try:
-        warnings = check_site(site_dir, base_url, now=_build_time(), frozen=frozen or _in_ci())
+        warnings = check_site(
+            site_dir, base_url, now=_build_time(), frozen=frozen or _in_ci(), drafts=drafts
+        )
     except CheckFailed as failure:
         _report_errors_checked(failure)
         sys.exit(1)

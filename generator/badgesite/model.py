@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -42,6 +42,7 @@ BADGE_FIELDS = (
     "alignment",
     "tags",
     "retired",
+    "draft",
 )
 ALIGNMENT_FIELDS = ("name", "url", "framework", "code", "description")
 EARNER_FIELDS = ("name", "visibility", "auto_accept", "bio", "headline", "image", "links")
@@ -57,6 +58,7 @@ AWARD_FIELDS = (
     "narrative",
     "evidence",
     "revoked",
+    "draft",
 )
 RECIPIENT_FIELDS = ("identity", "salt", "type")
 EVIDENCE_FIELDS = ("url", "name", "description", "narrative")
@@ -101,6 +103,11 @@ class BadgeClass:
     tags: tuple[str, ...]
     retired: dt.datetime | None
     source: str
+    draft: bool = False  # never published; built only by `build --drafts`, marked DRAFT
+
+    @property
+    def is_draft(self) -> bool:
+        return self.draft
 
 
 @dataclass(frozen=True)
@@ -164,6 +171,12 @@ class Award:
     evidence: tuple[Evidence, ...]
     revocation: Revocation | None
     source: str
+    draft: bool = False
+
+    @property
+    def is_draft(self) -> bool:
+        """Marked draft, or of a draft badge class: never published, never recorded."""
+        return self.draft or self.badge.draft
 
     @property
     def is_published(self) -> bool:
@@ -528,6 +541,7 @@ class _Builder:
             tags=reader.string_list("tags"),
             retired=retired,
             source=record.source,
+            draft=bool(reader.boolean("draft", False)),
         )
 
     def alignment(self, reader: FieldReader) -> Alignment | None:
@@ -564,6 +578,12 @@ class _Builder:
                     reader.error(
                         ("requires", index),
                         f"'{required}' is a {target.kind}; a certification requires exams",
+                    )
+                elif isinstance(target, BadgeClass) and target.draft and not badge.draft:
+                    reader.error(
+                        ("requires", index),
+                        f"'{required}' is a draft; a published certification cannot require "
+                        "it (publish the exam first, or make the certification a draft too)",
                     )
 
     def earner(self, record: RawRecord) -> Earner | None:
@@ -657,6 +677,7 @@ class _Builder:
         )
         revocation = self.revocation(reader)
         narrative = reader.text("narrative")
+        draft = bool(reader.boolean("draft", False))
         if not (
             reader.valid
             and award_id
@@ -678,6 +699,7 @@ class _Builder:
             evidence=evidence,
             revocation=revocation,
             source=record.source,
+            draft=draft,
         )
 
     def recipient(self, reader: FieldReader) -> Recipient | None:
@@ -793,6 +815,16 @@ class _Builder:
             verified_status=str(status),
             source=shown,
         )
+
+
+def without_drafts(site: Site) -> Site:
+    """The site as published: draft badge classes and draft awards (those of a draft badge
+    class included) left out, once they have been checked like everything else."""
+    return replace(
+        site,
+        badges={slug: badge for slug, badge in site.badges.items() if not badge.draft},
+        awards={award_id: award for award_id, award in site.awards.items() if not award.is_draft},
+    )
 
 
 def build_site(

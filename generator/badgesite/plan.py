@@ -101,7 +101,9 @@ def plan_site(site: Site, theme: ThemeChain) -> Plan:
                 _copy(urls.issuer_image(issuer.slug, issuer.image.extension), issuer.image.path)
             )
     for badge in site.badges.values():
-        outputs.append(_page(urls.badge_page(badge.slug), "badge.html", badge))
+        outputs.append(
+            _page(urls.badge_page(badge.slug), "badge.html", badge, indexable=not badge.draft)
+        )
         outputs.append(_json(urls.badge_json(badge.slug), "badge", badge))
         outputs.append(_copy(urls.badge_image(badge.slug, badge.image.extension), badge.image.path))
         for width in variant_widths(badge.image):
@@ -132,7 +134,12 @@ def plan_site(site: Site, theme: ThemeChain) -> Plan:
             )
     for award in site.published_awards:
         outputs.append(
-            _page(urls.award_page(award.id), "award.html", award, indexable=award.is_listed)
+            _page(
+                urls.award_page(award.id),
+                "award.html",
+                award,
+                indexable=award.is_listed and not award.is_draft,
+            )
         )
         outputs.append(_json(urls.award_json(award.id), "assertion", award))
         image = award.badge.image

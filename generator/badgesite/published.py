@@ -142,10 +142,23 @@ def reconcile(site: Site, frozen: bool) -> Reconciliation:
     not rewrite it and a later local build would otherwise record ids nobody committed.
     """
     record = read_record(site.root)
-    current = frozenset(award.id for award in site.published_awards)
+    # Drafts are never published, so never recorded (a `build --drafts` preview included).
+    drafts = {award.id for award in site.published_awards if award.is_draft}
+    current = frozenset(award.id for award in site.published_awards if not award.is_draft)
     shown = display_path(record_path(site.root), site.root)
     errors: list[ContentError] = []
     for award_id in sorted(record.published - current - record.withdrawn_ids):
+        if award_id in drafts:
+            errors.append(
+                ContentError(
+                    shown,
+                    record.lines.get(award_id, 0),
+                    "",
+                    f"published award '{award_id}' is now a draft (or of a draft badge class), "
+                    "which would take its URL down: remove `draft: true`",
+                )
+            )
+            continue
         errors.append(
             ContentError(
                 shown,

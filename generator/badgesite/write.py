@@ -131,7 +131,7 @@ class Staging:
             for path in unchanged:
                 target = os.path.join(self.folder, path)
                 self._make_folder(os.path.dirname(target))
-                _keep(os.path.join(self.output_dir, path), target)
+                _carry_over(os.path.join(self.output_dir, path), target)
             _swap_in(self.folder, self.output_dir)
         finally:
             self.discard()  # after the swap it holds the previous build
@@ -145,15 +145,20 @@ class Staging:
 
 
 def _keep(current: str, target: str) -> FileState:
-    """Carry a file of output/ over into the staging folder as it is: a hard link, or a
-    copy with its modification time where the file system has no hard links."""
+    """Carry a file of output/ over into the staging folder; what it now looks like."""
+    _carry_over(current, target)
+    return FileState.of_status(os.stat(target))
+
+
+def _carry_over(current: str, target: str) -> None:
+    """A file of output/ into the staging folder as it is: a hard link, or a copy with its
+    modification time where the file system has no hard links."""
     try:
         os.link(current, target, follow_symlinks=False)
     except FileNotFoundError:
         raise BuildError(f"{current} vanished while the site was being built") from None
     except OSError:
         shutil.copy2(current, target, follow_symlinks=False)
-    return FileState.of_status(os.stat(target))
 
 
 # Leftovers of a build beside output/: the staging folder (.output.staging-*), and of
