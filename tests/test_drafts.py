@@ -205,3 +205,29 @@ def test_build_and_check_take_drafts_on_the_command_line(drafted: Path) -> None:
     result = _cli("build", "--site", str(drafted))
     assert result.exit_code == 0, result.output
     assert not (drafted / f"output/assertions/{DRAFT_AWARD}").exists()
+
+
+def test_awarding_a_draft_badge_class_records_nothing_as_published(
+    drafted: Path, tmp_path: Path
+) -> None:
+    before = _recorded(drafted)
+    result = _cli(
+        "award", "welding", "--site", str(drafted), "--earner", "ada", "--email", "a@b.example"
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1].endswith("   (draft badge class: not published)")
+    people = tmp_path / "people.csv"
+    people.write_text(
+        "name,email,badge,issued_on\n"
+        "Dee Doe,dee@b.example,welding,2025-10-01\n"
+        "Ed,ed@b.example,soldering,2025-10-02\n"
+    )
+    result = _cli("award", "--from-csv", str(people), "--site", str(drafted))
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[-2].endswith("   (draft badge class: not published)")
+    assert not lines[-1].endswith("published)")
+    recorded = _recorded(drafted)
+    added = set(recorded.splitlines()) - set(before.splitlines())
+    assert added == {lines[-1].rstrip("/").rsplit("/", 1)[1]}  # only the published one
+    build(drafted, now=FIXED_NOW, processes=1, frozen=True)  # the record is up to date

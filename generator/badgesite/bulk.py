@@ -196,10 +196,11 @@ def award_from_csv(site_dir: Path, csv_path: Path, today: dt.date | None = None)
         taken.add(award_id)
         records.append(award_record(award_id, request, request.issued_on or today))
         earner = site.earners.get(request.earner)
-        is_published = earner.is_published if earner else True
+        draft = site.badges[request.badge].draft
+        is_published = (earner.is_published if earner else True) and not draft
         if is_published:
             issued_ids.append(award_id)
-        issued.append(Issued(award_id, award_url(site, award_id), is_published, relative))
+        issued.append(Issued(award_id, award_url(site, award_id), is_published, relative, draft))
     header_comment = (
         f"# Issued with `badgesite award --from-csv {shown}` on {today.isoformat()}: "
         f"{len(records)} award{'s' if len(records) != 1 else ''}.\n"

@@ -380,7 +380,7 @@ def award(
     csv_file: Path | None,
 ) -> None:
     """Issue BADGE to an earner, or a whole CSV file of awards (all or nothing)."""
-    from badgesite.authoring import AwardRequest
+    from badgesite.authoring import AwardRequest, unpublished_note
     from badgesite.authoring import award as award_one
     from badgesite.bulk import award_from_csv
 
@@ -395,8 +395,7 @@ def award(
             click.echo(f"New earner: content/earners/{created}.yaml")
         click.echo(f"Wrote {len(batch.issued)} awards to {batch.awards_file}:")
         for issued in batch.issued:
-            note = "" if issued.is_published else "   (private earner: not published)"
-            click.echo(f"{issued.url}{note}")
+            click.echo(f"{issued.url}{unpublished_note(issued)}")
         if batch.csv_inside_site:
             click.echo(
                 f"warning: {csv_file} holds plain email addresses and is inside the site: "
@@ -420,8 +419,7 @@ def award(
     except BadgesiteError as error:
         _authoring_failed(error)
     click.echo(f"Wrote {issued.file}")
-    note = "" if issued.is_published else "   (private earner: not published)"
-    click.echo(f"{issued.url}{note}")
+    click.echo(f"{issued.url}{unpublished_note(issued)}")
 
 
 @main.command()
