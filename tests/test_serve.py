@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -10,10 +11,14 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from badgesite.cli import main
+from badgesite.serve import DevAddress, exposure_warning
 from conftest import REPO
 from test_incremental import _replace_line
 
@@ -35,24 +40,38 @@ def _wait_for(url: str, seconds: float = 60) -> None:
     raise AssertionError(f"{url} did not answer")
 
 
-@pytest.fixture
-def server(site: Path) -> Iterator[tuple[Path, str]]:
-    port = _free_port()
-    environment = {**os.environ, "PYTHONPATH": str(REPO / "generator")}
+@contextmanager
+def _serving(
+    site: Path, *arguments: str, environment: dict[str, str] | None = None
+) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """`badgesite serve` in its own process, on a free port unless arguments name one;
+    yields its base URL once it answers."""
+    if "--dev-addr" not in arguments:
+        arguments = ("--port", str(_free_port()), *arguments)
+    address = arguments[
+        arguments.index("--dev-addr" if "--dev-addr" in arguments else "--port") + 1
+    ]
+    port = address.rpartition(":")[2]
     process = subprocess.Popen(
-        [sys.executable, "-m", "badgesite", "serve", "--site", str(site), "--port", str(port)],
-        env=environment,
+        [sys.executable, "-m", "badgesite", "serve", "--site", str(site), *arguments],
+        env={**os.environ, "PYTHONPATH": str(REPO / "generator"), **(environment or {})},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
     try:
         _wait_for(f"http://127.0.0.1:{port}/")
-        yield site, f"http://127.0.0.1:{port}/"
+        yield f"http://127.0.0.1:{port}/", process
     finally:
         process.terminate()
         output, _ = process.communicate(timeout=10)
         print(output)
+
+
+@pytest.fixture
+def server(site: Path) -> Iterator[tuple[Path, str]]:
+    with _serving(site) as (base_url, _):
+        yield site, base_url
 
 
 def connected(page) -> None:
@@ -97,3 +116,114 @@ def test_serve_rebuilds_on_save_and_the_browser_reloads_itself(server, browser) 
         )
     finally:
         context.close()
+
+
+# What livereload adds to every page it serves, so open pages reload after a rebuild.
+LIVE_SCRIPT = re.compile(rb'<script type="text/javascript">\(function\(\)\{.*?</script>', re.S)
+
+
+def test_a_missing_page_is_answered_with_the_sites_own_404_page(server) -> None:
+    site, base_url = server
+    with pytest.raises(urllib.error.HTTPError) as answer:
+        urllib.request.urlopen(base_url + "earners/nobody/", timeout=10)
+    assert answer.value.code == 404
+    assert answer.value.headers["Content-Type"] == "text/html; charset=utf-8"
+    page = answer.value.read()
+    built = (site / ".cache/badgesite/serve/404.html").read_bytes()
+    assert LIVE_SCRIPT.sub(b"", page) == built
+    assert b"<title>Page not found" in built
+
+
+def test_serve_on_a_busy_port_says_so_in_one_line_and_builds_nothing(site: Path) -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        for option in (["--port", str(port)], ["--dev-addr", f"127.0.0.1:{port}"]):
+            result = subprocess.run(
+                [sys.executable, "-m", "badgesite", "serve", "--site", str(site), *option],
+                env={**os.environ, "PYTHONPATH": str(REPO / "generator")},
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert result.returncode == 1
+            assert result.stdout == ""
+            assert result.stderr == (
+                f"error: 127.0.0.1:{port} is already in use (another server?); "
+                f"choose another port: --dev-addr 127.0.0.1:{port + 1}\n"
+            )
+    assert not (site / ".cache/badgesite/serve").exists()  # no build into a served folder
+
+
+RECORD_BROWSER = """
+import sys, urllib.request
+with urllib.request.urlopen(sys.argv[1], timeout=10) as answer:
+    status = answer.status
+open(sys.argv[2], "w").write(f"{status} {sys.argv[1]}")
+"""
+
+
+def test_dev_addr_serves_there_and_open_opens_the_served_site_in_the_browser(
+    site: Path, tmp_path: Path
+) -> None:
+    recorder = tmp_path / "browser.py"
+    recorder.write_text(RECORD_BROWSER)
+    opened = tmp_path / "opened.txt"
+    # webbrowser runs the command in $BROWSER: here one that fetches what it is given.
+    browser = f"{sys.executable} {recorder} %s {opened}"
+    port = _free_port()
+    arguments = ("--dev-addr", f"127.0.0.1:{port}", "--open")
+    with _serving(site, *arguments, environment={"BROWSER": browser}) as (base_url, _):
+        deadline = time.monotonic() + 30
+        while not opened.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert opened.read_text() == f"200 {base_url}"
+        with urllib.request.urlopen(base_url + "earners/ada/", timeout=10) as answer:
+            assert f"{base_url}earners/ada/".encode() in answer.read()  # its canonical URL
+
+
+@pytest.mark.parametrize(
+    ("text", "host", "port"),
+    [
+        ("127.0.0.1:8000", "127.0.0.1", 8000),
+        ("localhost:9000", "localhost", 9000),
+        ("[::1]:8001", "::1", 8001),
+        (":8002", "127.0.0.1", 8002),
+        ("0.0.0.0:80", "0.0.0.0", 80),
+    ],
+)
+def test_dev_addr_is_host_and_port(text: str, host: str, port: int) -> None:
+    assert DevAddress.parse(text) == DevAddress(host, port)
+
+
+@pytest.mark.parametrize(
+    "text", ["8000", "127.0.0.1", "127.0.0.1:0", "host:99999", "::1:80", "[x]:80"]
+)
+def test_a_malformed_dev_addr_is_refused(text: str, site: Path) -> None:
+    with pytest.raises(ValueError):
+        DevAddress.parse(text)
+    result = CliRunner().invoke(main, ["serve", "--site", str(site), "--dev-addr", text])
+    assert result.exit_code == 2
+    assert "--dev-addr" in result.output
+    assert not (site / ".cache/badgesite/serve").exists()
+
+
+def test_only_loopback_addresses_are_private_to_this_machine() -> None:
+    for text in ("127.0.0.1:8000", "localhost:8000", "[::1]:8000", "127.0.0.2:8000"):
+        assert DevAddress.parse(text).is_loopback, text
+        assert exposure_warning(DevAddress.parse(text)) is None
+    for text in ("0.0.0.0:8000", "[::]:8000", "192.168.1.20:8000"):
+        assert not DevAddress.parse(text).is_loopback, text
+        assert "reachable from the network" in exposure_warning(DevAddress.parse(text))
+    wildcard = DevAddress.parse("0.0.0.0:8000")
+    assert wildcard.url == f"http://{socket.gethostname()}:8000/"
+    assert DevAddress.parse("[::1]:8000").url == "http://[::1]:8000/"
+
+
+def test_dev_addr_and_port_together_are_refused(site: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["serve", "--site", str(site), "--dev-addr", "127.0.0.1:8000", "--port", "8001"]
+    )
+    assert result.exit_code == 2
+    assert "not both" in result.output

@@ -52,6 +52,18 @@ class Issued:
     is_published: bool
     file: str
     warnings: tuple[str, ...] = ()
+    draft: bool = False  # of a draft badge class: not published (nor recorded) yet
+
+
+def unpublished_note(issued: Issued) -> str:
+    """Why an award just written is not published, for the line that shows its URL."""
+    if issued.is_published:
+        return ""
+    return (
+        "   (draft badge class: not published)"
+        if issued.draft
+        else "   (private earner: not published)"
+    )
 
 
 def check_slug(value: str, what: str) -> str:
@@ -161,13 +173,16 @@ def award(site_dir: Path, request: AwardRequest, today: dt.date | None = None) -
     relative = f"content/awards/{name}"
     header = f"# Issued with `badgesite award` on {today.isoformat()}.\n"
     changes = {relative: header + dump_yaml(record)}
-    is_published = site.earners[request.earner].is_published
+    draft = site.badges[request.badge].draft
+    is_published = site.earners[request.earner].is_published and not draft
     if is_published:
         changes[f"content/{published.PUBLISHED_FILE}"] = published.updated_record_text(
             site_dir, [award_id]
         )
     apply_changes(site_dir, changes)
-    return Issued(award_id, award_url(site, award_id), is_published, relative, warnings)
+    return Issued(
+        award_id, award_url(site, award_id), is_published, relative, warnings, draft=draft
+    )
 
 
 def check_dates(issued_on: dt.date, expires: dt.date | None, today: dt.date) -> tuple[str, ...]:

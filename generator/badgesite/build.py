@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -23,11 +24,11 @@ from badgesite.checks import (
     warnings_of,
 )
 from badgesite.config import SiteConfig, load_config, parse_config
-from badgesite.errors import WARNING, ContentError, ContentErrors, Finding
+from badgesite.errors import WARNING, BadgesiteError, ContentError, ContentErrors, Finding
 from badgesite.fingerprint import fingerprint_outputs
 from badgesite.image_cache import ImageCache, default_cache_dir
 from badgesite.load import LoadResult, RawRecord, display_path, load_records, read_yaml
-from badgesite.model import Site, build_site
+from badgesite.model import Site, build_site, without_drafts
 from badgesite.parallel import map_parallel
 from badgesite.parsed_cache import ParsedYamlCache
 from badgesite.plan import Kind, Output, Plan, plan_site
@@ -35,7 +36,15 @@ from badgesite.render import PageTemplates, Renderer, TemplateFailed
 from badgesite.report import BuildReport, counted
 from badgesite.themes import ThemeChain, resolve_theme_chain
 from badgesite.urls import PLACEHOLDER_BASE_URL
-from badgesite.write import StagedFile, Staging, WriteReport, check_output_dir
+from badgesite.write import StagedFile, Staging, WriteReport, check_output_dir, recover
+
+
+class StrictFailure(BadgesiteError):
+    """A strict build or check stopped by its warnings, before writing anything."""
+
+    def __init__(self, warnings: tuple[Finding, ...]) -> None:
+        self.warnings = warnings
+        super().__init__(f"{counted(len(warnings), 'warning')}; failing because of --strict")
 
 
 @dataclass(frozen=True)
@@ -71,12 +80,14 @@ def plan_checked(
     cache_dir: Path | None = None,
     parsed: ParsedYamlCache | None = None,
     processes: int | None = None,
+    drafts: bool = False,
 ) -> Planned:
     """Check and plan everything, writing nothing; raise CheckFailed with every error.
 
     Every stage that can still run does, so one run reports them all: the settings, the
     records (checked against the settings that are valid when some are not), the theme,
     its translations and templates (which need no records), and the lints.
+    Drafts are checked like everything else, and planned only with drafts (a preview).
     Processed images are kept in cache_dir (default site_dir/.cache/badgesite/images).
     """
     site_dir = site_dir.absolute()
@@ -109,6 +120,8 @@ def plan_checked(
     if errors or site is None or reconciliation is None or templates is None:
         raise CheckFailed(errors, warnings_of(findings))
     theme = templates.theme
+    if not drafts:
+        site = without_drafts(site)
     moment = now or dt.datetime.now(dt.timezone.utc)
     plan: Plan = plan_site(site, theme, moment)
     renderer = Renderer(site, plan, theme, moment, cache, templates)
@@ -196,6 +209,8 @@ def build(
     clean: bool = False,
     processes: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    strict: bool = False,
+    drafts: bool = False,
 ) -> BuildReport:
     """Build the site at site_dir into output_dir (default site_dir/output).
 
@@ -210,19 +225,27 @@ def build(
     output_dir is touched, so a failed build changes nothing.
     processes caps the worker processes (default: one per core; 1 renders in this process).
     progress, when given, is called with (outputs rendered so far, outputs to render).
+    strict raises StrictFailure on warnings, before writing anything. drafts builds the
+    drafts too (marked DRAFT, noindex, never recorded as published): a preview, always
+    made afresh and leaving no cache or stamp, so the next build replaces it whole.
     """
     started = time.perf_counter()
     site_dir = site_dir.absolute()
     output_dir = (output_dir or site_dir / "output").absolute()
     check_output_dir(output_dir, site_dir)
-    if not clean:
+    recover(output_dir)  # a build killed while writing: finish its swap, drop its leftovers
+    if not clean and not drafts:
         unchanged = source_stamp.reuse(site_dir, output_dir, base_url, now, started)
         if unchanged is not None:
+            if strict and unchanged.warnings:
+                raise StrictFailure(unchanged.warnings)
             return unchanged
     source_stamp.forget(site_dir)
     sources = source_stamp.scan(site_dir)  # before anything is read, to stamp it at the end
     parsed = ParsedYamlCache(site_dir, reuse=not clean)
-    planned = plan_checked(site_dir, base_url, now, frozen, cache_dir, parsed, processes)
+    planned = plan_checked(site_dir, base_url, now, frozen, cache_dir, parsed, processes, drafts)
+    if strict and planned.warnings:
+        raise StrictFailure(planned.warnings)
     # The parsed records are not needed past the model: keep them for the next build now,
     # and let them go before the workers fork (at 100,000 awards they weigh hundreds of MiB).
     parsed.save()
@@ -232,7 +255,8 @@ def build(
     identity = BuildIdentity.of(
         site_dir, output_dir, planned.site.config.base_url, planned.site.config.theme
     )
-    previous = None if clean or not output_dir.is_dir() else build_cache.read(site_dir, identity)
+    fresh = clean or drafts or not output_dir.is_dir()
+    previous = None if fresh else build_cache.read(site_dir, identity)
     if previous is None:
         stale = plan.outputs
         gone: list[str] = []
@@ -245,10 +269,11 @@ def build(
         planned_paths = {output.path for output in plan.outputs}
         gone = [path for path in previous.fingerprints if path not in planned_paths]
     if previous is not None and not stale and not gone:
+        _record_published(site_dir, planned.reconciliation, frozen)
         write_report = WriteReport(0, 0)  # nothing to render, write or remove
     else:
-        # Outputs are rendered into a staging folder; output/ changes only once all succeeded.
-        staging = Staging(output_dir, fresh=previous is None)
+        # The new build is made complete in a staging folder, then takes output/'s place.
+        staging = Staging(output_dir, incremental=previous is not None)
         try:
             results = map_parallel(
                 _reporting(lambda output: staging.stage(planned.renderer.render(output))),
@@ -260,13 +285,17 @@ def build(
         except BaseException:
             staging.discard()
             raise
-        write_report = _write(site_dir, identity, fingerprints, previous, staging, staged, gone)
-    reconciliation = planned.reconciliation
-    if not frozen and reconciliation.changed:
-        write_atomic(
-            published.record_path(site_dir),
-            published.updated_record_text(site_dir, reconciliation.current).encode("utf-8"),
+        # Recorded before output/ shows them: a build killed right after its swap has
+        # still recorded every award it published.
+        _record_published(site_dir, planned.reconciliation, frozen)
+        rendered = {output.path for output in stale}
+        unchanged = [output.path for output in plan.outputs if output.path not in rendered]
+        write_report = _write(
+            site_dir, output_dir, identity, fingerprints, previous, staging, staged, unchanged, gone
         )
+        if drafts:
+            build_cache.forget(site_dir)  # a preview's outputs are never reused
+    reconciliation = planned.reconciliation
     report = BuildReport(
         output_dir=output_dir,
         pages=len(plan.by_kind(Kind.PAGE)),
@@ -280,10 +309,28 @@ def build(
         removed=write_report.removed,
         incremental=previous is not None,
     )
-    source_stamp.record(
-        site_dir, sources, identity, base_url, planned.site, planned.theme, planned.moment, report
-    )
+    if not drafts:
+        source_stamp.record(
+            site_dir,
+            sources,
+            identity,
+            base_url,
+            planned.site,
+            planned.theme,
+            planned.moment,
+            report,
+        )
     return report
+
+
+def _record_published(
+    site_dir: Path, reconciliation: published.Reconciliation, frozen: bool
+) -> None:
+    if not frozen and reconciliation.changed:
+        write_atomic(
+            published.record_path(site_dir),
+            published.updated_record_text(site_dir, reconciliation.current).encode("utf-8"),
+        )
 
 
 def _counting(report: Callable[[int, int], None], total: int) -> Callable[[int], None]:
@@ -299,17 +346,20 @@ def _counting(report: Callable[[int, int], None], total: int) -> Callable[[int],
 
 def _write(
     site_dir: Path,
+    output_dir: Path,
     identity: BuildIdentity,
     fingerprints: Mapping[str, str],
     previous: BuildCache | None,
     staging: Staging,
     staged: list[StagedFile],
+    unchanged: list[str],
     gone: list[str],
 ) -> WriteReport:
-    """Put the staged outputs in place (a fresh folder swapped in whole, or only the changed
-    files), then record the cache."""
+    """Swap the new build in whole (the unchanged files of output/ carried over), then
+    record the cache."""
     build_cache.forget(site_dir)  # a write cut short must never be trusted
-    report = staging.publish(staged, gone)
+    removed = sum(os.path.lexists(os.path.join(output_dir, path)) for path in gone)
+    report = staging.publish(staged, unchanged, removed)
     files = {} if previous is None else dict(previous.files)
     for item in staged:
         files[item.path] = item.state
@@ -323,14 +373,16 @@ def check(
     base_url: str | None = None,
     now: dt.datetime | None = None,
     frozen: bool = False,
+    drafts: bool = False,
 ) -> tuple[Finding, ...]:
     """Everything a build checks, writing nothing: the warnings, or CheckFailed.
 
     Every template is compiled, every output rendered (a template can fail) and its bytes
-    dropped. What only a frozen (CI) build fails on, a published-awards record out of date,
+    dropped, the drafts' outputs too with drafts (they are checked either way). What only
+    a frozen (CI) build fails on, a published-awards record out of date,
     is a warning of an unfrozen check: a local build would fix it, the deploy would not.
     """
-    planned = plan_checked(site_dir, base_url, now, frozen)
+    planned = plan_checked(site_dir, base_url, now, frozen, drafts=drafts)
     problems = planned.renderer.templates.compile_all()  # those no page uses too
     if problems:
         raise CheckFailed(problems, planned.warnings)

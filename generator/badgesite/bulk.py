@@ -394,14 +394,17 @@ def award_from_csv(
         records.append(award_record(award_id, request, request.issued_on or today))
         earner = site.earners.get(request.earner)
         new_earner = batch.new_earners.get(request.earner)
+        draft = site.badges[request.badge].draft
         is_published = (
             earner.is_published
             if earner
             else new_earner is not None and new_earner.visibility != "private"
-        )
+        ) and not draft
         if is_published:
             issued_ids.append(award_id)
-        issued.append(Issued(award_id, award_url(site, award_id), is_published, relative))
+        issued.append(
+            Issued(award_id, award_url(site, award_id), is_published, relative, draft=draft)
+        )
     header_comment = (
         f"# Issued with `badgesite award --from-csv {shown}` on {today.isoformat()}: "
         f"{counted(len(records), 'award')}.\n"

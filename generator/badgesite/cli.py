@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -14,6 +15,9 @@ from badgesite import __version__
 from badgesite.errors import BadgesiteError, BuildError, ContentErrors, Finding
 from badgesite.report import counted
 from badgesite.urls import PLACEHOLDER_BASE_URL
+
+if TYPE_CHECKING:
+    from badgesite.serve import DevAddress
 
 # Each command imports what it runs when it runs: a no-op build then loads no templates,
 # images or Open Badges code, and the CLI stays a thin layer over the library.
@@ -73,6 +77,13 @@ _frozen_option = click.option(
 )
 
 
+_drafts_option = click.option(
+    "--drafts",
+    is_flag=True,
+    help="Also build the drafts, marked DRAFT (a preview: never recorded as published).",
+)
+
+
 _site_option = click.option(
     "--site",
     "site_dir",
@@ -113,6 +124,8 @@ _site_option = click.option(
     default=None,
     help="Processes that render a large build [default: one per core].",
 )
+@click.option("--strict", is_flag=True, help="Fail on warnings too, writing nothing.")
+@_drafts_option
 def build(
     site_dir: Path,
     output_dir: Path | None,
@@ -121,14 +134,20 @@ def build(
     cache_dir: Path | None,
     clean: bool,
     jobs: int | None,
+    strict: bool,
+    drafts: bool,
 ) -> None:
     """Build the site into output/; a rebuild makes only what changed."""
     from badgesite import source_stamp
 
     now = _build_time()
     # Asked here before the pipeline is even imported: a no-op build then loads none of it.
-    report = None if clean else source_stamp.reuse(site_dir, output_dir, base_url, now)
+    fresh = clean or drafts
+    report = None if fresh else source_stamp.reuse(site_dir, output_dir, base_url, now)
+    if report is not None and strict and report.warnings:
+        _failed_strict(report.warnings)
     if report is None:
+        from badgesite.build import StrictFailure
         from badgesite.build import build as build_site
 
         bar = _ProgressBar() if sys.stderr.isatty() else None
@@ -143,7 +162,12 @@ def build(
                 clean=clean,
                 processes=jobs,
                 progress=bar.update if bar else None,
+                strict=strict,
+                drafts=drafts,
             )
+        except StrictFailure as failure:
+            _finish(bar)
+            _failed_strict(failure.warnings)
         except ContentErrors as errors:
             _finish(bar)
             _report_errors(errors)
@@ -156,6 +180,15 @@ def build(
         _finish(bar)
     _report_warnings(report.warnings)
     click.echo(report.summary())
+
+
+def _failed_strict(warnings: tuple[Finding, ...]) -> None:
+    _report_warnings(warnings)
+    click.echo(
+        f"{counted(len(warnings), 'warning')}; failing because of --strict. Nothing was written.",
+        err=True,
+    )
+    sys.exit(1)
 
 
 class _ProgressBar:
@@ -183,21 +216,52 @@ def _finish(bar: _ProgressBar | None) -> None:
         bar.finish()
 
 
+def _dev_address(
+    context: click.Context, parameter: click.Parameter, value: str | None
+) -> DevAddress | None:
+    from badgesite.serve import DevAddress
+
+    if value is None:
+        return None
+    try:
+        return DevAddress.parse(value)
+    except ValueError as problem:
+        raise click.BadParameter(str(problem)) from None
+
+
 @main.command()
 @_site_option
 @click.option(
+    "--dev-addr",
+    "address",
+    callback=_dev_address,
+    metavar="HOST:PORT",
+    help="Where to serve [default: 127.0.0.1:8000]. Any other host than this machine's "
+    "loopback makes the site reachable from the network.",
+)
+@click.option(
     "--port",
     type=click.IntRange(1, 65535),
-    default=8000,
-    show_default=True,
-    help="The port on 127.0.0.1 to serve on.",
+    default=None,
+    help="Serve on 127.0.0.1:PORT (the same as --dev-addr 127.0.0.1:PORT).",
 )
-def serve(site_dir: Path, port: int) -> None:
+@click.option(
+    "--open", "open_browser", is_flag=True, help="Open the site in the web browser once served."
+)
+def serve(site_dir: Path, address: DevAddress | None, port: int | None, open_browser: bool) -> None:
     """Serve the site on 127.0.0.1, rebuilding and reloading the browser on every save."""
+    from badgesite.serve import DEFAULT_HOST, DEFAULT_PORT, DevAddress, ServeError
     from badgesite.serve import serve as serve_site  # livereload is only needed here
 
-    click.echo(f"Serving http://127.0.0.1:{port}/ (Ctrl+C to stop)")
-    serve_site(site_dir, port)
+    if address is not None and port is not None:
+        raise click.UsageError("give --dev-addr or --port, not both")
+    if address is None:
+        address = DevAddress(DEFAULT_HOST, port or DEFAULT_PORT)
+    try:
+        serve_site(site_dir, address, open_browser)
+    except ServeError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
 
 
 @main.command()
@@ -205,12 +269,17 @@ def serve(site_dir: Path, port: int) -> None:
 @click.option("--base-url", default=None, help="Check as if published under this URL.")
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @_frozen_option
-def check(site_dir: Path, base_url: str | None, strict: bool, frozen: bool) -> None:
+@click.option(
+    "--drafts", is_flag=True, help="Also render the drafts' pages (drafts are checked anyway)."
+)
+def check(site_dir: Path, base_url: str | None, strict: bool, frozen: bool, drafts: bool) -> None:
     """Check everything a build would, and common mistakes; write nothing."""
     from badgesite.build import check as check_site
 
     try:
-        warnings = check_site(site_dir, base_url, now=_build_time(), frozen=frozen or _in_ci())
+        warnings = check_site(
+            site_dir, base_url, now=_build_time(), frozen=frozen or _in_ci(), drafts=drafts
+        )
     except ContentErrors as errors:
         _report_errors(errors, consequence="")
         sys.exit(1)
@@ -321,7 +390,7 @@ def award(
     allow_duplicates: bool,
 ) -> None:
     """Issue BADGE to an earner, or a whole CSV file of awards (all or nothing)."""
-    from badgesite.authoring import AwardRequest
+    from badgesite.authoring import AwardRequest, unpublished_note
     from badgesite.authoring import award as award_one
     from badgesite.bulk import award_from_csv
 
@@ -338,8 +407,7 @@ def award(
             click.echo(f"New earner: content/earners/{created}.yaml")
         click.echo(f"Wrote {counted(len(batch.issued), 'award')} to {batch.awards_file}:")
         for issued in batch.issued:
-            note = "" if issued.is_published else "   (private earner: not published)"
-            click.echo(f"{issued.url}{note}")
+            click.echo(f"{issued.url}{unpublished_note(issued)}")
         if batch.csv_inside_site:
             click.echo(
                 f"warning: {csv_file} holds plain email addresses and is inside the site: "
@@ -367,8 +435,7 @@ def award(
     for warning in issued.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(f"Wrote {issued.file}")
-    note = "" if issued.is_published else "   (private earner: not published)"
-    click.echo(f"{issued.url}{note}")
+    click.echo(f"{issued.url}{unpublished_note(issued)}")
 
 
 @main.command()

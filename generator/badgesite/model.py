@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,7 @@ BADGE_FIELDS = (
     "alignment",
     "tags",
     "retired",
+    "draft",
 )
 ALIGNMENT_FIELDS = ("name", "url", "framework", "code", "description")
 EARNER_FIELDS = ("name", "visibility", "auto_accept", "bio", "headline", "image", "links")
@@ -59,6 +60,7 @@ AWARD_FIELDS = (
     "evidence",
     "revoked",
     "sample",
+    "draft",
 )
 RECIPIENT_FIELDS = ("identity", "salt", "type")
 EVIDENCE_FIELDS = ("url", "name", "description", "narrative")
@@ -103,6 +105,11 @@ class BadgeClass:
     tags: tuple[str, ...]
     retired: dt.datetime | None
     source: str
+    draft: bool = False  # never published; built only by `build --drafts`, marked DRAFT
+
+    @property
+    def is_draft(self) -> bool:
+        return self.draft
 
 
 @dataclass(frozen=True)
@@ -168,6 +175,12 @@ class Award:
     source: str
     # A sample of `badgesite new`, issued to nobody: never recorded as published.
     sample: bool = False
+    draft: bool = False
+
+    @property
+    def is_draft(self) -> bool:
+        """Marked draft, or of a draft badge class: never published, never recorded."""
+        return self.draft or self.badge.draft
 
     @property
     def is_published(self) -> bool:
@@ -678,6 +691,7 @@ class _Builder:
             tags=reader.string_list("tags"),
             retired=retired,
             source=record.source,
+            draft=bool(reader.boolean("draft", False)),
         )
 
     def alignment(self, reader: FieldReader) -> Alignment | None:
@@ -714,6 +728,12 @@ class _Builder:
                     reader.error(
                         ("requires", index),
                         f"'{required}' is a {target.kind}; a certification requires exams",
+                    )
+                elif isinstance(target, BadgeClass) and target.draft and not badge.draft:
+                    reader.error(
+                        ("requires", index),
+                        f"'{required}' is a draft; a published certification cannot require "
+                        "it (publish the exam first, or make the certification a draft too)",
                     )
 
     def earner(self, record: RawRecord) -> Earner | None:
@@ -808,6 +828,7 @@ class _Builder:
         revocation = self.revocation(reader)
         narrative = reader.text("narrative")
         sample = reader.boolean("sample", False)
+        draft = bool(reader.boolean("draft", False))
         if not (
             reader.valid
             and award_id
@@ -830,6 +851,7 @@ class _Builder:
             revocation=revocation,
             source=record.source,
             sample=bool(sample),
+            draft=draft,
         )
 
     def recipient(self, reader: FieldReader) -> Recipient | None:
@@ -945,6 +967,16 @@ class _Builder:
             verified_status=str(status),
             source=shown,
         )
+
+
+def without_drafts(site: Site) -> Site:
+    """The site as published: draft badge classes and draft awards (those of a draft badge
+    class included) left out, once they have been checked like everything else."""
+    return replace(
+        site,
+        badges={slug: badge for slug, badge in site.badges.items() if not badge.draft},
+        awards={award_id: award for award_id, award in site.awards.items() if not award.is_draft},
+    )
 
 
 def build_site(

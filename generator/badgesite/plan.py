@@ -113,10 +113,22 @@ def plan_site(site: Site, theme: ThemeChain, as_of: dt.datetime) -> Plan:
             _page(pager.paths[pager.number - 1], "badges.html", page_number=pager.number)
         )
     for badge in site.badges.values():
-        outputs.append(_page(urls.badge_page(badge.slug), "badge.html", badge, page_number=1))
+        outputs.append(
+            _page(
+                urls.badge_page(badge.slug),
+                "badge.html",
+                badge,
+                indexable=not badge.draft,
+                page_number=1,
+            )
+        )
         for pager in listings.holder_pages(badge.slug)[1:]:
             path = pager.paths[pager.number - 1]
-            outputs.append(_page(path, "holders.html", badge, page_number=pager.number))
+            outputs.append(
+                _page(
+                    path, "holders.html", badge, indexable=not badge.draft, page_number=pager.number
+                )
+            )
         outputs.append(_json(urls.badge_json(badge.slug), "badge", badge))
         outputs.append(_copy(urls.badge_image(badge.slug, badge.image.extension), badge.image.path))
         for width in variant_widths(badge.image):
@@ -151,7 +163,12 @@ def plan_site(site: Site, theme: ThemeChain, as_of: dt.datetime) -> Plan:
             )
     for award in site.published_awards:
         outputs.append(
-            _page(urls.award_page(award.id), "award.html", award, indexable=award.is_listed)
+            _page(
+                urls.award_page(award.id),
+                "award.html",
+                award,
+                indexable=award.is_listed and not award.is_draft,
+            )
         )
         outputs.append(_json(urls.award_json(award.id), "assertion", award))
         image = award.badge.image

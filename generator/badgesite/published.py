@@ -154,11 +154,12 @@ def read_record(site_dir: Path) -> PublishedRecord:
 def recorded_awards(site: Site, record: PublishedRecord) -> frozenset[str]:
     """The ids the record must hold: every published award but the samples of `badgesite
     new`, which are issued to nobody, so that deleting one before (or after) the first
-    deploy breaks no promise. An award already recorded stays guarded, sample or not."""
+    deploy breaks no promise. An award already recorded stays guarded, sample or not.
+    Drafts are never published, so never recorded."""
     return frozenset(
         award.id
         for award in site.published_awards
-        if not award.sample or award.id in record.published
+        if not award.is_draft and (not award.sample or award.id in record.published)
     )
 
 
@@ -169,10 +170,23 @@ def reconcile(site: Site, frozen: bool = False) -> Reconciliation:
     not rewrite it and a later local build would otherwise record ids nobody committed.
     """
     record = read_record(site.root)
+    # Drafts are never published, so never recorded (a `build --drafts` preview included).
+    drafts = {award.id for award in site.published_awards if award.is_draft}
     current = recorded_awards(site, record)
     shown = display_path(record_path(site.root), site.root)
     errors: list[ContentError] = []
     for award_id in sorted(record.published - current - record.withdrawn_ids):
+        if award_id in drafts:
+            errors.append(
+                ContentError(
+                    shown,
+                    record.lines.get(award_id, 0),
+                    "",
+                    f"published award '{award_id}' is now a draft (or of a draft badge class), "
+                    "which would take its URL down: remove `draft: true`",
+                )
+            )
+            continue
         errors.append(
             ContentError(
                 shown,
