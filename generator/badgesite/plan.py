@@ -97,13 +97,14 @@ def plan_site(site: Site, theme: ThemeChain) -> Plan:
         outputs.append(_json(urls.issuer_json(issuer.slug), "issuer", issuer))
         outputs.append(_json(urls.revocation_list(issuer.slug), "revocations", issuer))
         if issuer.image is not None:
-            outputs.append(
-                _copy(urls.issuer_image(issuer.slug, issuer.image.extension), issuer.image.path)
-            )
+            # "published": a PNG loses its metadata chunks on the way (image_outputs.py).
+            url_path = urls.issuer_image(issuer.slug, issuer.image.extension)
+            outputs.append(_image(url_path, "published", issuer, issuer.image.path))
     for badge in site.badges.values():
         outputs.append(_page(urls.badge_page(badge.slug), "badge.html", badge))
         outputs.append(_json(urls.badge_json(badge.slug), "badge", badge))
-        outputs.append(_copy(urls.badge_image(badge.slug, badge.image.extension), badge.image.path))
+        url_path = urls.badge_image(badge.slug, badge.image.extension)
+        outputs.append(_image(url_path, "published", badge, badge.image.path))
         for width in variant_widths(badge.image):
             outputs.append(
                 _image(
