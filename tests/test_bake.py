@@ -403,12 +403,14 @@ def test_the_build_bakes_the_parsed_badge_so_hidden_markup_stays_text(site: Path
         assert unbake(data).endswith(f"/assertions/{path.stem}.json")
 
 
-def test_the_build_publishes_badge_pngs_without_metadata(site: Path) -> None:
+def test_the_build_publishes_badge_and_issuer_pngs_without_metadata(site: Path) -> None:
     image = site / "content/images/maker.png"
     image.write_bytes(png_with(*METADATA_CHUNKS))
+    issuer = site / "content/issuers/harbour-lab.yaml"
+    issuer.write_text(issuer.read_text().replace("images/harbour-lab.svg", "images/maker.png"))
     output = site / "output"
     build(site, output, now=FIXED_NOW)
-    published = [output / "badges/certified-maker.png"]
+    published = [output / "badges/certified-maker.png", output / "issuers/harbour-lab.png"]
     published += list((output / "assertions").glob("*.png"))
     variants = list((output / "badges/certified-maker").glob("image-*.png"))
     assert len(published) > 1 and variants

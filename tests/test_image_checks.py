@@ -322,3 +322,13 @@ def test_checks_are_linear_on_megabyte_hostile_svg(tmp_path: Path) -> None:
         ["'hostile2.svg'", "loads"],
         ["'hostile3.svg'", "has"],
     ]
+
+
+def test_a_reference_to_a_shared_id_counts_every_element_with_it(tmp_path: Path) -> None:
+    """Renderers differ on which of two elements with one id they draw: both count."""
+    shallow = b'<rect id="r" width="9"/>'
+    deep = b'<g id="r">' + b"<g>" * 40 + b"<rect/>" + b"</g>" * 41
+    user = b"<g>" * 30 + b'<use href="#r"/>' + b"</g>" * 30
+    assert check(tmp_path, svg(b"<defs>" + shallow + b"</defs>" + user))
+    with pytest.raises(ImageProblem, match="counting what its references"):
+        check(tmp_path, svg(b"<defs>" + shallow + deep + b"</defs>" + user))

@@ -117,11 +117,11 @@ def inspect_image(
 
 
 def _looks_like_svg(data: bytes) -> bool:
-    """Markup of any kind goes to the SVG checks, so that their reason is the one shown."""
+    """Markup of any kind goes to the SVG checks, so that their reason is the one shown
+    (no raster format starts with "<"); bake.svg_root_start then finds the root."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return True  # UTF-16 text: refused there as not UTF-8
-    head = data[:1024].removeprefix(b"\xef\xbb\xbf").lstrip().lower()
-    return head.startswith((b"<svg", b"<?xml", b"<!--", b"<!doctype"))
+    return data[:1024].removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"<")
 
 
 def _check_raster_cached(
@@ -238,15 +238,16 @@ def _check_drawn_depth(root: ET.Element, name: str) -> None:
     """The depth a renderer walks: nesting, plus what each reference (href="#id",
     url(#id)) draws in its place. A chain of 126 <use> elements crashes resvg as surely
     as 250 nested groups. Loops of references are refused. One visit per element."""
-    by_id: dict[str, ET.Element] = {}
+    # Every element with an id: renderers differ on which of two with one id they draw.
+    by_id: dict[str, list[ET.Element]] = {}
     for element in root.iter():
-        if element.get("id"):
-            by_id.setdefault(element.get("id") or "", element)
+        if identifier := element.get("id"):
+            by_id.setdefault(identifier, []).append(element)
     styled = [
-        by_id[target]
+        target
         for element in root.iter(f"{{{SVG_URI}}}style")
-        for target in _local_targets("".join(element.itertext()))
-        if target in by_id
+        for identifier in _local_targets("".join(element.itertext()))
+        for target in by_id.get(identifier, ())
     ]
 
     def drawn_inside(element: ET.Element) -> list[ET.Element]:
@@ -256,8 +257,8 @@ def _check_drawn_depth(root: ET.Element, name: str) -> None:
                 targets = _local_targets(value)
                 if key.rsplit("}", 1)[-1] == "href" and value.strip().startswith("#"):
                     targets.append(value.strip()[1:])
-                targets = [target for target in targets if target]
-                inside.extend(by_id[target] for target in targets if target in by_id)
+                for target in targets:
+                    inside.extend(by_id.get(target, ()))
         return inside
 
     depth_below: dict[int, int] = {}

@@ -63,10 +63,12 @@ def _walk(data: bytes):
 def bake_png(data: bytes, payload: str) -> bytes:
     """An uncompressed iTXt chunk before IEND. The pixels and every rendering chunk stay as
     they were; text, EXIF and time chunks (an earlier payload among them) are dropped."""
-    stripped = strip_png_metadata(data, _walk(data))
-    iend = _walk(stripped).chunks[-1]
+    layout = _walk(data)
+    stripped = strip_png_metadata(data, layout)
+    iend = layout.chunks[-1]
+    before_iend = len(stripped) - (iend.end - iend.start)  # IEND, copied as it was, is last
     body = KEYWORD + b"\x00\x00\x00\x00\x00" + payload.encode("utf-8")
-    return stripped[: iend.start] + make_chunk(b"iTXt", body) + stripped[iend.start :]
+    return stripped[:before_iend] + make_chunk(b"iTXt", body) + stripped[before_iend:]
 
 
 def unbake_png(data: bytes) -> str | None:
