@@ -28,6 +28,7 @@ from badgesite.openbadges.bake import (
 from badgesite.openbadges.unbake import UnbakeProblem, baked_payload
 from badgesite.png_chunks import make_chunk, walk_png
 from conftest import EXAMPLE_SITE, FIXED_NOW, GOLDEN_SITE, REPO
+from loopback import serve_corpus
 from test_conformance import VALIDATOR_PYTHON
 
 URL = "https://badges.example.org/assertions/1234.json"
@@ -423,3 +424,37 @@ def test_the_build_publishes_badge_and_issuer_pngs_without_metadata(site: Path) 
         assert not kinds & {b"tEXt", b"zTXt", b"eXIf", b"tIME", b"prVt"}, path
         with Image.open(io.BytesIO(data)) as picture, Image.open(io.BytesIO(PNG)) as original:
             assert picture.tobytes() == original.tobytes()
+
+
+def test_an_imported_badge_png_is_published_without_metadata(site: Path, tmp_path: Path) -> None:
+    """Another issuer's image (perhaps baked, with their payload and text) is published with
+    only its rendering chunks, like our own."""
+    with serve_corpus(tmp_path / "www") as corpus:
+        url = corpus.base + "assertions/valid-iri.json"
+        arguments = ["import", url, "--earner", "ada", "--site", str(site)]
+        result = CliRunner().invoke(main, [*arguments, "--allow-private-hosts"])
+    assert result.exit_code == 0, result.output
+    (image,) = (site / "content/imported").glob("*/badge.png")
+    original = image.read_bytes()
+    with Image.open(io.BytesIO(original)) as picture:
+        pixels_before = picture.tobytes()
+    layout = walk_png(original)
+    ihdr = layout.chunks[0]
+    extra = b"".join(make_chunk(kind, body) for kind, body in METADATA_CHUNKS)
+    image.write_bytes(original[: ihdr.end] + extra + original[ihdr.end :])
+    output = site / "output"
+    build(site, output, now=FIXED_NOW)
+    (published,) = output.glob(f"earners/ada/imported/{image.parent.name}/badge.png")
+    data = published.read_bytes()
+    assert b"ada@example.org" not in data and b"old.example" not in data
+    assert not {chunk_type for chunk_type, _ in chunks(data)} & {b"tEXt", b"zTXt", b"iTXt"}
+    with Image.open(io.BytesIO(data)) as picture:
+        assert picture.tobytes() == pixels_before
+
+
+def test_cli_refuses_files_over_the_image_limit_without_reading_them_whole(tmp_path: Path) -> None:
+    source = tmp_path / "huge.png"
+    source.write_bytes(PNG + b"\x00" * (5 * 1024 * 1024))
+    result = CliRunner().invoke(main, ["unbake", str(source)])
+    assert result.exit_code == 1
+    assert result.output == "error: huge.png is larger than 5242880 bytes, the limit\n"

@@ -10,7 +10,7 @@ from badgesite import cards, thumbnails, urls
 from badgesite.errors import BuildError
 from badgesite.image_cache import ImageCache, code_fingerprint
 from badgesite.images import ImageFile, ImageProblem, check_svg_bytes
-from badgesite.model import Award, BadgeClass, Earner, Issuer, Site
+from badgesite.model import Award, BadgeClass, Earner, ImportedBadge, Issuer, Site
 from badgesite.openbadges.bake import BakeError, bake
 from badgesite.plan import Output
 from badgesite.png_chunks import PngDamaged, strip_png_metadata
@@ -41,7 +41,9 @@ class ImageMaker:
         subject = output.subject
         if output.template == "baked" and isinstance(subject, Award):
             return self.baked(subject)
-        if output.template == "published" and isinstance(subject, (BadgeClass, Issuer)):
+        if output.template == "published" and isinstance(
+            subject, (BadgeClass, Issuer, ImportedBadge)
+        ):
             if subject.image is None:
                 raise BuildError(f"{output.path}: {type(subject).__name__} has no image")
             return self.published(subject.image)
@@ -73,8 +75,9 @@ class ImageMaker:
         return baked
 
     def published(self, image: ImageFile) -> bytes:
-        """A badge or issuer image as published: a PNG without its text, EXIF and time
-        chunks (they can hold names and addresses), losslessly; an SVG as it is."""
+        """A badge, issuer or imported badge's image as published: a PNG without its text,
+        EXIF, time and unknown chunks (they can hold names and addresses, or a foreign baked
+        assertion), losslessly; an SVG as it is (it passed the SVG checks)."""
         data = _read(image.path)
         if image.format != "png":
             return data

@@ -152,12 +152,8 @@ def plan_site(site: Site, theme: ThemeChain) -> Plan:
             )
         )
         if imported.image is not None:
-            outputs.append(
-                _copy(
-                    urls.imported_image(slug, imported.key, imported.image.extension),
-                    imported.image.path,
-                )
-            )
+            url_path = urls.imported_image(slug, imported.key, imported.image.extension)
+            outputs.append(_image(url_path, "published", imported, imported.image.path))
     for name, path in theme.static_files().items():
         outputs.append(_copy(urls.static_file(name), path))
     for name in ("robots.txt", "sitemap.xml", ".nojekyll", "_headers"):
