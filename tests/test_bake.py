@@ -16,6 +16,7 @@ from PIL import Image
 
 from badgesite.build import build, load_site
 from badgesite.cli import main
+from badgesite.errors import BuildError
 from badgesite.images import check_svg_bytes
 from badgesite.openbadges.bake import (
     BakeError,
@@ -27,7 +28,7 @@ from badgesite.openbadges.bake import (
 )
 from badgesite.openbadges.unbake import UnbakeProblem, baked_payload
 from badgesite.png_chunks import make_chunk, walk_png
-from conftest import EXAMPLE_SITE, FIXED_NOW, GOLDEN_SITE, REPO
+from conftest import EXAMPLE_SITE, FIXED_NOW, GOLDEN_SITE, REPO, tree_bytes
 from loopback import serve_corpus
 from test_conformance import VALIDATOR_PYTHON
 
@@ -458,3 +459,29 @@ def test_cli_refuses_files_over_the_image_limit_without_reading_them_whole(tmp_p
     result = CliRunner().invoke(main, ["unbake", str(source)])
     assert result.exit_code == 1
     assert result.output == "error: huge.png is larger than 5242880 bytes, the limit\n"
+
+
+def test_each_baked_svg_is_checked_before_it_is_written(site: Path, monkeypatch) -> None:
+    """The build judges the bytes it is about to publish, not only the badge it read."""
+    from badgesite import image_outputs
+
+    build(site, site / "output", now=FIXED_NOW)
+    published = tree_bytes(site / "output")
+    real = image_outputs.bake
+
+    def leaky(data: bytes, payload: str) -> bytes:
+        baked = real(data, payload)
+        return (
+            baked.replace(b"</svg>", b"<script>alert(1)</script></svg>")
+            if b"<svg" in baked
+            else baked
+        )
+
+    monkeypatch.setattr(image_outputs, "bake", leaky)
+    with pytest.raises(
+        BuildError,
+        match=r"refusing to publish a baked image: '\w+\.svg, as baked "
+        r"for award [0-9a-f-]+,' contains a <script> element",
+    ):
+        build(site, site / "output", now=FIXED_NOW, clean=True)
+    assert tree_bytes(site / "output") == published
