@@ -194,3 +194,16 @@ def test_cards_show_what_the_award_page_shows(site: Path) -> None:
     unlisted = [a for a in loaded.published_awards if a.earner.visibility == "unlisted"]
     assert unlisted, "the golden site has an unlisted earner"
     assert all(a.earner.visibility != "private" for a in loaded.published_awards)
+
+
+def test_a_rebuild_with_a_warm_cache_starts_no_rasterizer(tmp_path: Path, monkeypatch) -> None:
+    """Every SVG of the example site (badges, issuers, imported badges) was drawn once, in
+    the first build: the next one finds the pictures in the cache."""
+    cache = tmp_path / "cache"
+    build(EXAMPLE_SITE, tmp_path / "first", now=FIXED_NOW, cache_dir=cache)
+
+    def no_child(*args, **options):
+        raise AssertionError(f"a child process was started: {args[0][:3]}")
+
+    monkeypatch.setattr(subprocess, "run", no_child)
+    build(EXAMPLE_SITE, tmp_path / "second", now=FIXED_NOW, cache_dir=cache, clean=True)
