@@ -279,6 +279,8 @@ def test_hostile_and_malformed_svg_are_bake_errors() -> None:
             "DTD",
         ),
         (b'<svg xmlns="http://www.w3.org/2000/svg"><openbadges:x/></svg>', "not well-formed"),
+        # expat refuses its namespace separator in a namespace: "{x}y}b" cannot be misread
+        (b'<svg xmlns="http://www.w3.org/2000/svg"><a:b xmlns:a="x}y"/></svg>', "not well-formed"),
     ]
     for data, reason in cases:
         with pytest.raises(BakeError, match=reason):
