@@ -5,7 +5,9 @@ from __future__ import annotations
 import io
 import json
 import subprocess
+import sys
 import xml.etree.ElementTree as ET
+import zlib
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,8 @@ from PIL import Image
 
 from badgesite.build import build, load_site
 from badgesite.cli import main
+from badgesite.errors import BuildError
+from badgesite.images import check_svg_bytes
 from badgesite.openbadges.bake import (
     BakeError,
     bake,
@@ -22,7 +26,10 @@ from badgesite.openbadges.bake import (
     unbake,
     unbake_png,
 )
-from conftest import EXAMPLE_SITE, FIXED_NOW, GOLDEN_SITE, REPO
+from badgesite.openbadges.unbake import UnbakeProblem, baked_payload
+from badgesite.png_chunks import make_chunk, walk_png
+from conftest import EXAMPLE_SITE, FIXED_NOW, GOLDEN_SITE, REPO, tree_bytes
+from loopback import serve_corpus
 from test_conformance import VALIDATOR_PYTHON
 
 URL = "https://badges.example.org/assertions/1234.json"
@@ -38,6 +45,14 @@ def chunks(data: bytes) -> list[tuple[bytes, bytes]]:
         found.append((data[position + 4 : position + 8], body))
         position += 12 + length
     return found
+
+
+def tree(element: ET.Element) -> list:
+    """Tags, attributes and texts of every element: what a document says, not its spelling."""
+    return [
+        (e.tag, dict(e.attrib), (e.text or "").strip(), (e.tail or "").strip())
+        for e in element.iter()
+    ]
 
 
 def test_png_gets_one_uncompressed_itxt_chunk_before_iend_and_nothing_else_changes() -> None:
@@ -70,14 +85,15 @@ def test_svg_gets_the_namespace_and_assertion_element_and_stays_well_formed() ->
     assert first.get("verify") == tricky
     assert b'xmlns:openbadges="http://openbadges.org"' in baked
     assert unbake(baked) == tricky
-    # everything after the root's start tag is the original text
-    assert baked.split(b"/>", 1)[1].endswith(SVG.split(b">", 1)[1])
+    # the rest is the original document, element for element
+    root.remove(first)
+    assert tree(root) == tree(ET.fromstring(SVG))
 
 
 def test_svg_root_is_moved_within_the_first_256_bytes_for_sniffing_bakers() -> None:
     padded = b'<?xml version="1.0" encoding="UTF-8"?>\n<!-- ' + b"c" * 400 + b" -->\n" + SVG
     baked = bake_svg(padded, URL)
-    assert baked.startswith(b'<?xml version="1.0" encoding="UTF-8"?>\n<svg')
+    assert baked.startswith(b"<svg")
     assert unbake(baked) == URL
 
 
@@ -170,7 +186,7 @@ def test_openbadges_bakery_reads_every_baked_image(example_output) -> None:
 def test_an_svg_mentioned_in_a_leading_comment_is_not_taken_for_the_root() -> None:
     decoy = b"<!-- <svg> is the root below -->\n" + SVG
     baked = bake_svg(decoy, URL)
-    assert baked.startswith(b"<!-- <svg> is the root below -->\n<svg")
+    assert baked.startswith(b"<svg")  # neither comments nor the declaration are kept
     assert ET.fromstring(baked)[0].get("verify") == URL
 
 
@@ -180,3 +196,294 @@ def test_cli_names_the_file_that_is_not_an_image(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["unbake", str(source)])
     assert result.exit_code == 1
     assert result.output == "error: notes.txt is not a PNG or SVG image\n"
+
+
+OPENBADGES_SVG = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="http://openbadges.org" '
+    b'width="128" height="128">%s<circle r="9"/></svg>'
+)
+# Each passes every check as given (the payloads are text, or elements the checks allow);
+# text-matching bakers turned each into live markup.
+HIDDEN_PAYLOADS = [
+    b"<openbadges:assertion><![CDATA[</openbadges:assertion><script>alert(1)</script>]]>"
+    b"</openbadges:assertion>",
+    b"<openbadges:assertion><![CDATA[</openbadges:assertion><image href=x onerror=alert(1)>]]>"
+    b"</openbadges:assertion>",
+    b"<openbadges:assertion verify='a'/><g><openbadges:assertion><![CDATA[x]]>"
+    b"</openbadges:assertion><title><![CDATA[<openbadges:assertion/><script>1</script>]]>"
+    b"</title></g>",
+    b'<g openbadges:verify="https://evil.example/"><openbadges:assertion>'
+    b"&lt;/openbadges:assertion&gt;&lt;script&gt;alert(1)&lt;/script&gt;"
+    b"</openbadges:assertion></g>",
+]
+
+
+def markup(data: bytes) -> list[str]:
+    """Every element's local name, and every attribute name, of a parsed document."""
+    names = []
+    for element in ET.fromstring(data).iter():
+        names.append(element.tag.rsplit("}", 1)[-1])
+        names.extend(key.rsplit("}", 1)[-1] for key in element.attrib)
+    return names
+
+
+@pytest.mark.parametrize("hidden", HIDDEN_PAYLOADS)
+def test_a_payload_hidden_in_an_assertion_never_becomes_markup(hidden: bytes) -> None:
+    data = OPENBADGES_SVG % hidden
+    baked = bake_svg(data, URL)
+    names = markup(baked)
+    assert "script" not in names and "onerror" not in names and "image" not in names
+    assert names.count("assertion") == 1 and "verify" in names  # ours, and only ours
+    assert unbake(baked) == URL
+    assert check_svg_bytes(baked, "baked") == (128, 128)
+    assert bake_svg(baked, URL) == baked  # baking again changes nothing
+
+
+def test_text_that_looks_like_markup_stays_escaped_text() -> None:
+    data = OPENBADGES_SVG % b"<title><![CDATA[<script>alert(1)</script> & <b>]]></title>"
+    baked = bake_svg(data, URL)
+    assert b"&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;" in baked
+    assert ET.fromstring(baked).find("{http://www.w3.org/2000/svg}title").text == (
+        "<script>alert(1)</script> & <b>"
+    )
+
+
+def test_other_namespaces_keep_their_prefixes_and_meaning() -> None:
+    data = (
+        b'<svg:svg xmlns:svg="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"'
+        b' xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape" width="64" height="64">'
+        b'<svg:defs><svg:rect id="r" width="5" height="5"/></svg:defs>'
+        b'<svg:use xlink:href="#r" inkscape:label="a &amp; b"/>'
+        b'<svg:g xml:space="preserve"><x xmlns="">no namespace<svg:circle r="1"/></x></svg:g>'
+        b"<svg:text>line\r&#10;two</svg:text></svg:svg>"
+    )
+    baked = bake_svg(data, URL)
+    assert baked.startswith(
+        b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="http://openbadges.org" '
+        b'xmlns:xlink="http://www.w3.org/1999/xlink" '
+        b'xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape" width="64"'
+    )
+    assert b'<use xlink:href="#r" inkscape:label="a &amp; b"/>' in baked
+    assert (
+        b'<x xmlns="">no namespace<circle xmlns="http://www.w3.org/2000/svg" r="1"/></x>' in baked
+    )
+    root = ET.fromstring(baked)
+    root.remove(root[0])
+    assert tree(root) == tree(ET.fromstring(data))
+
+
+def test_hostile_and_malformed_svg_are_bake_errors() -> None:
+    cases = [
+        (
+            b'<!DOCTYPE svg [<!ENTITY a "b">]><svg xmlns="http://www.w3.org/2000/svg">&a;</svg>',
+            "DTD",
+        ),
+        (b'<svg xmlns="http://www.w3.org/2000/svg"><openbadges:x/></svg>', "not well-formed"),
+        # expat refuses its namespace separator in a namespace: "{x}y}b" cannot be misread
+        (b'<svg xmlns="http://www.w3.org/2000/svg"><a:b xmlns:a="x}y"/></svg>', "not well-formed"),
+    ]
+    for data, reason in cases:
+        with pytest.raises(BakeError, match=reason):
+            bake_svg(data, URL)
+        with pytest.raises(BakeError, match=reason):
+            unbake(data)
+    with pytest.raises(BakeError, match="root element is not <svg>"):
+        bake_svg(b"<svg><rect/></svg>", URL)  # no namespace: not SVG
+    with pytest.raises(BakeError, match="characters that XML cannot carry"):
+        bake_svg(SVG, "https://x.example/\x00")
+
+
+def png_with(*chunks: tuple[bytes, bytes]) -> bytes:
+    """PNG with extra chunks after IHDR."""
+    layout = walk_png(PNG)
+    ihdr = layout.chunks[0]
+    extra = b"".join(make_chunk(kind, body) for kind, body in chunks)
+    return PNG[: ihdr.end] + extra + PNG[ihdr.end :]
+
+
+METADATA_CHUNKS = (
+    (b"tEXt", b"Author\x00ada@example.org"),
+    (b"zTXt", b"Comment\x00\x00" + zlib.compress(b"ada@example.org")),
+    (b"iTXt", b"openbadges\x00\x00\x00\x00\x00https://old.example/a.json"),
+    (b"eXIf", b"MM\x00*\x00\x00\x00\x08\x00\x00"),
+    (b"tIME", b"\x07\xea\x0c\x01\x0c\x00\x00"),
+    (b"prVt", b"ada@example.org"),
+    (b"iCCP", b"ada@example.org\x00\x00" + zlib.compress(b"profile")),
+    (b"gAMA", b"\x00\x00\xb1\x8f"),
+)
+
+
+def test_baking_a_png_drops_its_metadata_and_keeps_its_pixels() -> None:
+    data = png_with(*METADATA_CHUNKS)
+    baked = bake_png(data, URL)
+    kinds = [chunk_type for chunk_type, _ in chunks(baked)]
+    assert kinds == [b"IHDR", b"iCCP", b"gAMA", b"IDAT", b"iTXt", b"IEND"]
+    assert b"ada@example.org" not in baked
+    assert dict(chunks(baked))[b"iCCP"].startswith(b"ICC profile\x00\x00")
+    assert unbake(baked) == URL
+    with Image.open(io.BytesIO(baked)) as image, Image.open(io.BytesIO(PNG)) as original:
+        assert image.tobytes() == original.tobytes()
+
+
+def test_one_reader_with_one_set_of_limits_for_the_cli_and_the_importer() -> None:
+    bomb = png_with((b"iTXt", b"openbadges\x00\x01\x00\x00\x00" + zlib.compress(b" " * 50_000_000)))
+    compressed = png_with((b"zTXt", b"openbadges\x00\x00" + zlib.compress(URL.encode())))
+    latin = png_with((b"tEXt", b"openbadges\x00https://x.example/caf\xe9"))
+    empty_then_real = png_with(
+        (b"tEXt", b"openbadges\x00 "), (b"tEXt", b"openbadges\x00" + URL.encode())
+    )
+    for data, expected in (
+        (compressed, URL),
+        (latin, "https://x.example/caf\xe9"),
+        (empty_then_real, URL),
+        (bake_svg(SVG, URL), URL),
+    ):
+        assert unbake(data) == baked_payload(data) == expected
+    for data, reason in ((bomb, "too large"), (PNG[:-20], "truncated")):
+        with pytest.raises(BakeError, match=reason):
+            unbake(data)
+        with pytest.raises(UnbakeProblem, match=reason):
+            baked_payload(data)
+
+
+HOSTILE_COUNT = 50_000  # each `<openbadges:assertion ` is 22 bytes: over 1 MB in all
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        b"<!-- " + b"<openbadges:assertion " * HOSTILE_COUNT + b"-->",
+        b"<title>" + b"&lt;openbadges:assertion verify='x' " * HOSTILE_COUNT + b"</title>",
+        b"<![CDATA[" + b"<openbadges:assertion><![CDATA[" * HOSTILE_COUNT + b"]]>",
+    ],
+    ids=["comment", "text", "cdata"],
+)
+def test_bake_and_unbake_are_linear_on_megabytes_of_assertion_text(
+    tmp_path: Path, hostile: bytes
+) -> None:
+    """The old regular expressions went quadratic here: minutes for 176 kB, hours for 1 MB."""
+    source = tmp_path / "hostile.svg"
+    source.write_bytes(
+        b'<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><title>'
+        + hostile.replace(b"<title>", b"").replace(b"</title>", b"")
+        + b"</title></svg>"
+    )
+    assert source.stat().st_size > 1_000_000
+    command = [sys.executable, "-m", "badgesite"]
+    baked = tmp_path / "baked.svg"
+    subprocess.run([*command, "bake", str(source), URL, "-o", str(baked)], timeout=60, check=True)
+    unbaked = subprocess.run(
+        [*command, "unbake", str(baked)], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert unbaked.stdout == URL + "\n"
+    plain = subprocess.run([*command, "unbake", str(source)], capture_output=True, timeout=60)
+    assert plain.returncode == 1
+
+
+def test_the_build_bakes_the_parsed_badge_so_hidden_markup_stays_text(site: Path) -> None:
+    """End to end: a badge SVG hiding a script in a CDATA section passes its checks; every
+    baked copy the build writes is judged by the same checks, and has no script."""
+    image = site / "content/images/solder.svg"
+    original = image.read_bytes()
+    image.write_bytes(
+        original.replace(b"<svg ", b'<svg xmlns:openbadges="http://openbadges.org" ', 1).replace(
+            b"</svg>", HIDDEN_PAYLOADS[0] + HIDDEN_PAYLOADS[1] + b"</svg>"
+        )
+    )
+    output = site / "output"
+    build(site, output, now=FIXED_NOW)
+    loaded = load_site(site)
+    baked_files = [
+        output / f"assertions/{award.id}.svg"
+        for award in loaded.published_awards
+        if award.badge.image.path == image
+    ]
+    assert baked_files
+    for path in baked_files:
+        data = path.read_bytes()
+        assert b"<script" not in data and b"<image" not in data
+        assert "script" not in markup(data)
+        check_svg_bytes(data, path.name)
+        assert unbake(data).endswith(f"/assertions/{path.stem}.json")
+
+
+def test_the_build_publishes_badge_and_issuer_pngs_without_metadata(site: Path) -> None:
+    image = site / "content/images/maker.png"
+    image.write_bytes(png_with(*METADATA_CHUNKS))
+    issuer = site / "content/issuers/harbour-lab.yaml"
+    issuer.write_text(issuer.read_text().replace("images/harbour-lab.svg", "images/maker.png"))
+    output = site / "output"
+    build(site, output, now=FIXED_NOW)
+    published = [output / "badges/certified-maker.png", output / "issuers/harbour-lab.png"]
+    published += list((output / "assertions").glob("*.png"))
+    variants = list((output / "badges/certified-maker").glob("image-*.png"))
+    assert len(published) > 1 and variants
+    for path in variants:
+        assert b"ada@example.org" not in path.read_bytes(), path
+    for path in published:
+        data = path.read_bytes()
+        assert b"ada@example.org" not in data and b"old.example" not in data, path
+        kinds = {chunk_type for chunk_type, _ in chunks(data)}
+        assert not kinds & {b"tEXt", b"zTXt", b"eXIf", b"tIME", b"prVt"}, path
+        with Image.open(io.BytesIO(data)) as picture, Image.open(io.BytesIO(PNG)) as original:
+            assert picture.tobytes() == original.tobytes()
+
+
+def test_an_imported_badge_png_is_published_without_metadata(site: Path, tmp_path: Path) -> None:
+    """Another issuer's image (perhaps baked, with their payload and text) is published with
+    only its rendering chunks, like our own."""
+    with serve_corpus(tmp_path / "www") as corpus:
+        url = corpus.base + "assertions/valid-iri.json"
+        arguments = ["import", url, "--earner", "ada", "--site", str(site)]
+        result = CliRunner().invoke(main, [*arguments, "--allow-private-hosts"])
+    assert result.exit_code == 0, result.output
+    (image,) = (site / "content/imported").glob("*/badge.png")
+    original = image.read_bytes()
+    with Image.open(io.BytesIO(original)) as picture:
+        pixels_before = picture.tobytes()
+    layout = walk_png(original)
+    ihdr = layout.chunks[0]
+    extra = b"".join(make_chunk(kind, body) for kind, body in METADATA_CHUNKS)
+    image.write_bytes(original[: ihdr.end] + extra + original[ihdr.end :])
+    output = site / "output"
+    build(site, output, now=FIXED_NOW)
+    (published,) = output.glob(f"earners/ada/imported/{image.parent.name}/badge.png")
+    data = published.read_bytes()
+    assert b"ada@example.org" not in data and b"old.example" not in data
+    assert not {chunk_type for chunk_type, _ in chunks(data)} & {b"tEXt", b"zTXt", b"iTXt"}
+    with Image.open(io.BytesIO(data)) as picture:
+        assert picture.tobytes() == pixels_before
+
+
+def test_cli_refuses_files_over_the_image_limit_without_reading_them_whole(tmp_path: Path) -> None:
+    source = tmp_path / "huge.png"
+    source.write_bytes(PNG + b"\x00" * (5 * 1024 * 1024))
+    result = CliRunner().invoke(main, ["unbake", str(source)])
+    assert result.exit_code == 1
+    assert result.output == "error: huge.png is larger than 5242880 bytes, the limit\n"
+
+
+def test_each_baked_svg_is_checked_before_it_is_written(site: Path, monkeypatch) -> None:
+    """The build judges the bytes it is about to publish, not only the badge it read."""
+    from badgesite import image_outputs
+
+    build(site, site / "output", now=FIXED_NOW)
+    published = tree_bytes(site / "output")
+    real = image_outputs.bake
+
+    def leaky(data: bytes, payload: str) -> bytes:
+        baked = real(data, payload)
+        return (
+            baked.replace(b"</svg>", b"<script>alert(1)</script></svg>")
+            if b"<svg" in baked
+            else baked
+        )
+
+    monkeypatch.setattr(image_outputs, "bake", leaky)
+    with pytest.raises(
+        BuildError,
+        match=r"refusing to publish a baked image: '\w+\.svg, as baked "
+        r"for award [0-9a-f-]+,' contains a <script> element",
+    ):
+        build(site, site / "output", now=FIXED_NOW, clean=True)
+    assert tree_bytes(site / "output") == published

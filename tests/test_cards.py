@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import io
+import subprocess
 from pathlib import Path
 
 import pytest
-import resvg_py
 from PIL import Image, ImageDraw
 
 from badgesite import cards
@@ -39,6 +39,8 @@ def content(**changes) -> CardContent:
 
 
 def draw(card: CardContent, image: bytes = PNG) -> bytes:
+    if card.image_format == "svg":
+        image = cards.rasterize_svg(image, *cards.picture_size(card.image_width, card.image_height))
     return draw_card(card, image)
 
 
@@ -129,30 +131,52 @@ def test_words_and_cjk_text_wider_than_a_line_break_between_characters() -> None
 
 
 def test_svg_badges_are_rasterized_with_the_bundled_fonts_only(monkeypatch) -> None:
-    calls = []
-    real = resvg_py.svg_to_bytes
+    commands = []
+    real = subprocess.run
 
-    def spy(**options):
-        calls.append(options)
-        return real(**options)
+    def spy(command, **options):
+        commands.append(command)
+        return real(command, **options)
 
-    monkeypatch.setattr(resvg_py, "svg_to_bytes", spy)
+    monkeypatch.setattr(subprocess, "run", spy)
     card = draw(content(image_format="svg"), SVG)
     assert pixels(card).size == (1200, 630)
     assert card != draw(content())
-    (options,) = calls
-    assert options["skip_system_fonts"] is True
-    assert all(Path(path).parent == cards.FONT_DIR for path in options["font_files"])
+    (command,) = commands
+    assert "skip_system_fonts=True" in command[3]
+    fonts = command[6:]
+    assert fonts and all(Path(path).parent == cards.FONT_DIR for path in fonts)
 
 
-def test_an_svg_the_rasterizer_fails_on_gets_a_neutral_emblem(monkeypatch) -> None:
-    def failing(**options):
-        raise ValueError("cannot render")
-
-    monkeypatch.setattr(resvg_py, "svg_to_bytes", failing)
-    card = draw(content(image_format="svg"), SVG)
+def test_an_svg_the_rasterizer_refuses_gets_a_neutral_emblem() -> None:
+    assert cards.rasterize_svg(b"<svg xmlns='http://www.w3.org/2000/svg'><rect", 10, 10) == b""
+    card = draw_card(content(image_format="svg"), b"")
     assert pixels(card).size == (1200, 630)
     assert card != draw(content())
+
+
+def nested_groups(depth: int) -> bytes:
+    return (
+        b'<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100">'
+        + b"<g>" * depth
+        + b'<rect width="9" height="9"/>'
+        + b"</g>" * depth
+        + b"</svg>"
+    )
+
+
+def test_a_crash_of_the_rasterizer_is_an_error_not_a_dead_build() -> None:
+    """resvg dies by SIGSEGV on 1,000 nested groups; the child it runs in reports that."""
+    with pytest.raises(cards.RasterizeCrash, match=r"crashed on it \(SIGSEGV\)"):
+        cards.rasterize_svg(nested_groups(1000), 100, 100)
+    assert cards.rasterize_svg(nested_groups(64), 100, 100).startswith(b"\x89PNG")
+
+
+def test_an_svg_is_drawn_once_however_many_cards_show_it(tmp_path: Path, monkeypatch) -> None:
+    cache = ImageCache(tmp_path / "cache")
+    first = cards.svg_picture(SVG, "digest", 200, 200, cache)
+    monkeypatch.setattr(subprocess, "run", None)  # a second child process would fail
+    assert cards.svg_picture(SVG, "digest", 200, 200, cache) == first
 
 
 def test_cards_show_what_the_award_page_shows(site: Path) -> None:
@@ -170,3 +194,16 @@ def test_cards_show_what_the_award_page_shows(site: Path) -> None:
     unlisted = [a for a in loaded.published_awards if a.earner.visibility == "unlisted"]
     assert unlisted, "the golden site has an unlisted earner"
     assert all(a.earner.visibility != "private" for a in loaded.published_awards)
+
+
+def test_a_rebuild_with_a_warm_cache_starts_no_rasterizer(tmp_path: Path, monkeypatch) -> None:
+    """Every SVG of the example site (badges, issuers, imported badges) was drawn once, in
+    the first build: the next one finds the pictures in the cache."""
+    cache = tmp_path / "cache"
+    build(EXAMPLE_SITE, tmp_path / "first", now=FIXED_NOW, cache_dir=cache)
+
+    def no_child(*args, **options):
+        raise AssertionError(f"a child process was started: {args[0][:3]}")
+
+    monkeypatch.setattr(subprocess, "run", no_child)
+    build(EXAMPLE_SITE, tmp_path / "second", now=FIXED_NOW, cache_dir=cache, clean=True)

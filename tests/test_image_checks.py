@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import io
 import struct
+import subprocess
+import sys
 import zlib
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
+from badgesite import cards, images
 from badgesite.image_cache import ImageCache
-from badgesite.images import MAX_SVG_BYTES, ImageProblem, inspect_image
+from badgesite.images import MAX_SVG_BYTES, MAX_SVG_DEPTH, ImageProblem, inspect_image
 
 SVG_OPEN = b'<svg xmlns="http://www.w3.org/2000/svg" width="128" height="128">'
 XLINK = b'xmlns:xlink="http://www.w3.org/1999/xlink" '
@@ -166,3 +169,166 @@ def test_a_damaged_cache_entry_means_checking_again(tmp_path: Path) -> None:
         if entry.is_file():
             entry.write_bytes(b"not json")
     assert check(tmp_path, png(), cache=cache) == first
+
+
+def nested(depth: int, element: bytes = b"g") -> bytes:
+    """An SVG whose innermost element is depth levels deep, counting the root."""
+    opening, closing = b"<" + element + b">", b"</" + element + b">"
+    return svg(opening * (depth - 2) + b'<rect width="9" height="9"/>' + closing * (depth - 2))
+
+
+def use_chain(links: int) -> bytes:
+    """links <use> elements, each drawing the group of the one before: flat, but drawn deep."""
+    chain = b'<defs><rect id="g0" width="9" height="9"/>'
+    for index in range(1, links):
+        chain += b'<g id="g%d"><use href="#g%d"/></g>' % (index, index - 1)
+    return svg(chain + b'</defs><use href="#g%d"/>' % (links - 1))
+
+
+def test_nesting_deeper_than_the_renderer_survives_is_refused(tmp_path: Path) -> None:
+    """resvg dies (SIGSEGV) from 250 nested groups, and from a chain of 126 <use>
+    elements; badges stop at 64 levels, references included."""
+    assert check(tmp_path, nested(MAX_SVG_DEPTH)).format == "svg"
+    for data in (nested(MAX_SVG_DEPTH + 1), nested(1000), nested(500, b"svg")):
+        with pytest.raises(ImageProblem, match=r"'badge\.img' nests elements more than 64 deep"):
+            check(tmp_path, data)
+    assert check(tmp_path, use_chain(20)).format == "svg"
+    for data in (use_chain(40), use_chain(126), use_chain(5000)):
+        with pytest.raises(ImageProblem, match="counting what its references"):
+            check(tmp_path, data)
+    pattern_chain = b"".join(
+        b'<pattern id="p%d"><rect fill="url(#p%d)" width="1" height="1"/></pattern>' % (i, i + 1)
+        for i in range(100)
+    )
+    with pytest.raises(ImageProblem, match="counting what its references"):
+        check(tmp_path, svg(pattern_chain + b'<rect fill="url(#p0)" width="9" height="9"/>'))
+    styled = b"<style>rect { fill: url(#p0) }</style>" + pattern_chain
+    with pytest.raises(ImageProblem, match="counting what its references"):
+        check(tmp_path, svg(styled + b'<rect width="9" height="9"/>'))
+
+
+@pytest.mark.parametrize(
+    "loop",
+    [
+        b'<g id="a"><use href="#a"/></g>',
+        b'<g id="a"><use href="#b"/></g><g id="b"><use href="#a"/></g>',
+        b'<pattern id="p"><rect fill="url(#p)" width="1" height="1"/></pattern>',
+    ],
+)
+def test_references_in_a_loop_are_refused(tmp_path: Path, loop: bytes) -> None:
+    with pytest.raises(ImageProblem, match="refers to itself"):
+        check(tmp_path, svg(loop))
+
+
+def test_a_link_to_an_enclosing_element_is_not_a_loop(tmp_path: Path) -> None:
+    assert check(tmp_path, svg(b'<g id="top"><a href="#top"><rect width="9"/></a></g>'))
+
+
+@pytest.mark.parametrize(
+    ("attributes", "reason"),
+    [
+        (b'width="1.2.3" height="64"', "width '1.2.3', which is not a length"),
+        (b'width="64" height="--5"', "height '--5', which is not a length"),
+        (b'width="" height="64"', "width '', which is not a length"),
+        (b'width="1e999" height="64"', "no usable width"),
+        (b'width="0.2" height="64"', "0.2 pixels in width"),
+        (b'width="1e9" height="64"', "it must be from 1 to 100000"),
+        (b'viewBox="0 0 1.2.3 64"', "viewBox '0 0 1.2.3 64'; it must be four numbers"),
+        (b'viewBox="0 0 64"', "it must be four numbers"),
+        (b'viewBox="0 0 -64 64"', "with a positive width and height"),
+        (b'viewBox="0 0 nan 64"', "it must be four numbers"),
+        (b'width="50%" height="64"', "no usable width"),
+    ],
+)
+def test_every_svg_size_reads_as_a_length_or_is_an_image_problem(
+    tmp_path: Path, attributes: bytes, reason: str
+) -> None:
+    data = svg(b"", b'<svg xmlns="http://www.w3.org/2000/svg" ' + attributes + b">")
+    with pytest.raises(ImageProblem, match=r"'badge\.img'") as problem:
+        check(tmp_path, data)
+    assert reason in str(problem.value)
+
+
+def test_svg_sizes_in_every_accepted_spelling(tmp_path: Path) -> None:
+    def size(attributes: bytes) -> tuple[int, int]:
+        image = check(
+            tmp_path, svg(b"", b'<svg xmlns="http://www.w3.org/2000/svg" ' + attributes + b">")
+        )
+        return image.width, image.height
+
+    assert size(b'width=" 128px " height="+96.4"') == (128, 96)
+    assert size(b'width="1.5e2" height=".5e3"') == (150, 500)
+    assert size(b'width="100%" height="2em" viewBox="-10,-10 , 300 200"') == (300, 200)
+
+
+def test_a_crash_of_the_renderer_is_an_image_problem(tmp_path: Path, monkeypatch) -> None:
+    """Whatever crashes resvg despite the checks, the crash is a reason naming the file."""
+    monkeypatch.setattr(
+        cards, "_RASTERIZE", "import os, signal; os.kill(os.getpid(), signal.SIGSEGV)"
+    )
+    with pytest.raises(ImageProblem) as problem:
+        check(tmp_path, svg(b'<rect width="9" height="9"/>'))
+    assert str(problem.value) == (
+        "'badge.img' cannot be drawn: the SVG renderer (resvg) crashed on it (SIGSEGV)"
+    )
+
+
+def test_what_a_badge_becomes_once_baked_is_checked_too(tmp_path: Path, monkeypatch) -> None:
+    """The checks judge the baked document as well as the file: a baker that let markup
+    through would be caught before any award is built."""
+    monkeypatch.setattr(images, "bake_svg", lambda data, payload: svg(b"<script>alert(1)</script>"))
+    with pytest.raises(ImageProblem) as problem:
+        check(tmp_path, svg(b""))
+    assert str(problem.value) == (
+        "'badge.img, as baked,' contains a <script> element, which is not allowed"
+    )
+
+
+HOSTILE_CSS = [
+    svg(b"<style>" + b"url(" * 250_000 + b"</style>"),
+    svg(b"<style>a{b:'" + b":" * 1_000_000 + b"}</style>"),
+    svg(b'<rect width="9" fill="' + b"url(" * 250_000 + b'"/>'),
+    svg(b"", b'<svg xmlns="http://www.w3.org/2000/svg" width="1' + b" " * 1_000_000 + b'x">'),
+]
+
+
+def test_checks_are_linear_on_megabyte_hostile_svg(tmp_path: Path) -> None:
+    """Each of these took minutes in the old regular expressions (they backtracked over the
+    rest of the file at every `url(` or quote); each must finish well inside the timeout."""
+    script = (
+        "import sys; from pathlib import Path\n"
+        "from badgesite.images import ImageProblem, inspect_image\n"
+        "for path in sys.argv[1:]:\n"
+        "    try:\n"
+        "        inspect_image(Path(path), ('svg',))\n"
+        "        print('passed')\n"
+        "    except ImageProblem as problem:\n"
+        "        print(str(problem)[:80])\n"
+    )
+    paths = []
+    for index, data in enumerate(HOSTILE_CSS):
+        paths.append(tmp_path / f"hostile{index}.svg")
+        paths[-1].write_bytes(data)
+    done = subprocess.run(
+        [sys.executable, "-c", script, *map(str, paths)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert [line.split()[:2] for line in done.stdout.splitlines()] == [
+        ["'hostile0.svg'", "loads"],
+        ["passed"],  # an unclosed string is no address
+        ["'hostile2.svg'", "loads"],
+        ["'hostile3.svg'", "has"],
+    ]
+
+
+def test_a_reference_to_a_shared_id_counts_every_element_with_it(tmp_path: Path) -> None:
+    """Renderers differ on which of two elements with one id they draw: both count."""
+    shallow = b'<rect id="r" width="9"/>'
+    deep = b'<g id="r">' + b"<g>" * 40 + b"<rect/>" + b"</g>" * 41
+    user = b"<g>" * 30 + b'<use href="#r"/>' + b"</g>" * 30
+    assert check(tmp_path, svg(b"<defs>" + shallow + b"</defs>" + user))
+    with pytest.raises(ImageProblem, match="counting what its references"):
+        check(tmp_path, svg(b"<defs>" + shallow + deep + b"</defs>" + user))

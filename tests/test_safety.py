@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -168,3 +170,64 @@ def test_an_imported_snapshot_symlinked_from_outside_is_refused(site: Path, tmp_
     os.symlink(secret, site / "content/imported/x.json")
     messages = [str(e) for e in load_records(site).errors]
     assert messages == ["content/imported/x.json: is a symlink to a file outside the site; refused"]
+
+
+def badge_svg(body: str, attributes: str = 'width="128" height="128"') -> str:
+    return f'<svg xmlns="http://www.w3.org/2000/svg" {attributes}>{body}</svg>'
+
+
+HOSTILE_BADGES = {
+    # resvg died by SIGSEGV at 250 nested groups and more: the build died with it.
+    "deep": (
+        badge_svg("<g>" * 1000 + '<rect width="9" height="9"/>' + "</g>" * 1000),
+        "'solder.svg' nests elements more than 64 deep",
+    ),
+    # Flat, but drawn 252 levels deep: the same crash, through references.
+    "use-chain": (
+        badge_svg(
+            '<defs><rect id="g0" width="9" height="9"/>'
+            + "".join(f'<g id="g{i}"><use href="#g{i - 1}"/></g>' for i in range(1, 126))
+            + '</defs><use href="#g125"/>'
+        ),
+        "'solder.svg' nests elements more than 64 deep, counting what its references",
+    ),
+    # float() could not read it: a traceback instead of a reason.
+    "length": (badge_svg("", 'width="1.2.3" height="64"'), "'solder.svg' has width '1.2.3'"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_BADGES))
+def test_badge_svg_that_would_crash_the_build_is_a_content_error(site: Path, case: str) -> None:
+    """Run as a command, as a crash in the renderer would take a test process with it."""
+    svg, message = HOSTILE_BADGES[case]
+    (site / "content/images/solder.svg").write_text(svg)
+    completed = subprocess.run(
+        [sys.executable, "-m", "badgesite", "build", "--site", str(site)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "CI": ""},
+    )
+    assert completed.returncode == 1, completed.stderr[-2000:]
+    reported = completed.stderr + completed.stdout
+    assert f"content/badges/soldering.yaml:4: image: {message}" in reported
+    assert "Traceback" not in reported
+    assert not (site / "output").exists()
+
+
+def test_a_renderer_crash_on_a_badge_is_a_content_error_naming_it(site: Path, monkeypatch) -> None:
+    """Whatever still crashes resvg, the crash happens in a child process: the build reports
+    it against the badge, and leaves the previous output as it was."""
+    from badgesite import cards
+
+    build(site, site / "output", now=FIXED_NOW)
+    published = tree_bytes(site / "output")
+    (site / "content/images/solder.svg").write_text(badge_svg('<circle r="40"/>'))
+    monkeypatch.setattr(cards, "_RASTERIZE", "import os, signal; os.kill(os.getpid(), 11)")
+    with pytest.raises(ContentErrors) as failure:
+        build(site, site / "output", now=FIXED_NOW)
+    assert [str(error) for error in failure.value.errors] == [
+        "content/badges/soldering.yaml:4: image: 'solder.svg' cannot be drawn: "
+        "the SVG renderer (resvg) crashed on it (SIGSEGV)"
+    ]
+    assert tree_bytes(site / "output") == published

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import bisect
 import io
+import signal
+import subprocess
+import sys
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import resvg_py
 from PIL import Image, ImageDraw, ImageFont
 
-from badgesite.image_cache import code_fingerprint
+from badgesite.image_cache import ImageCache, code_fingerprint
 
 WIDTH, HEIGHT = 1200, 630
 FONT_DIR = Path(__file__).parent / "fonts"
@@ -37,6 +39,26 @@ TITLE_SIZES = (60, 54, 48, 42)
 PERSON_SIZES = (46, 40, 34)
 DETAIL_SIZE = 28
 FOOTER_SIZE = 24
+# resvg is native code: a hostile SVG can crash it (deep nesting overflows its stack) or
+# keep it busy. It runs in a child process, so that either becomes an error about the file.
+RASTERIZE_SECONDS = 60
+_RESVG_REFUSED = 3
+_RASTERIZE = f"""
+import sys, resvg_py
+width, height, *fonts = sys.argv[1:]
+try:
+    svg = sys.stdin.buffer.read().decode("utf-8")
+    png = resvg_py.svg_to_bytes(
+        svg_string=svg, width=int(width), height=int(height),
+        skip_system_fonts=True, font_files=fonts, font_family="Noto Sans",
+        sans_serif_family="Noto Sans", serif_family="Noto Sans", monospace_family="Noto Sans",
+        cursive_family="Noto Sans", fantasy_family="Noto Sans",
+    )
+except Exception as exc:
+    sys.stderr.write(str(exc)[:300])
+    sys.exit({_RESVG_REFUSED})
+sys.stdout.buffer.write(bytes(png))
+"""
 
 
 @dataclass(frozen=True)
@@ -69,12 +91,58 @@ def can_draw(text: str) -> bool:
     return all(_font_file(character, REGULAR) is not None for character in _normalize(text))
 
 
-def draw_card(content: CardContent, image: bytes) -> bytes:
-    """The card as PNG bytes; image is the badge image file (PNG or SVG) as it is."""
+class RasterizeCrash(Exception):
+    """The SVG renderer died or hung on an image; the message says how."""
+
+
+def picture_size(width: int, height: int) -> tuple[int, int]:
+    """The size of a badge image on a card: its shape, fitted into IMAGE_BOX."""
+    scale = IMAGE_BOX / max(width, height, 1)
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def svg_picture(svg: bytes, digest: str, width: int, height: int, cache: ImageCache) -> bytes:
+    """The badge SVG drawn at its size on cards, as PNG; b"" when resvg cannot draw it.
+
+    Drawn once per distinct SVG (the image checks draw it first, so a crash is a content
+    error), in a child process; RasterizeCrash when that dies or hangs.
+    """
+    size = picture_size(width, height)
+    parts = (code_fingerprint(__file__), fonts_fingerprint(), digest, f"{size[0]}x{size[1]}")
+    return cache.get_or_make("svg-picture", parts, lambda: rasterize_svg(svg, *size))
+
+
+def rasterize_svg(svg: bytes, width: int, height: int) -> bytes:
+    """svg as a width x height PNG, drawn by resvg in a child process with only the bundled
+    fonts (text must not depend on the build machine); b"" when resvg refuses it."""
+    fonts = [str(FONT_DIR / name) for name in (REGULAR, BOLD, CJK)]
+    command = [sys.executable, "-I", "-c", _RASTERIZE, str(width), str(height), *fonts]
+    try:
+        done = subprocess.run(command, input=svg, capture_output=True, timeout=RASTERIZE_SECONDS)
+    except subprocess.TimeoutExpired:
+        raise RasterizeCrash(
+            f"the SVG renderer (resvg) took more than {RASTERIZE_SECONDS} seconds"
+        ) from None
+    if done.returncode == 0:
+        return done.stdout
+    if done.returncode == _RESVG_REFUSED:
+        return b""
+    if done.returncode < 0:
+        name = signal.Signals(-done.returncode).name
+        raise RasterizeCrash(f"the SVG renderer (resvg) crashed on it ({name})")
+    reason = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
+    raise RasterizeCrash(
+        f"the SVG renderer (resvg) failed on it (exit status {done.returncode}) {reason[0][:200]}"
+    )
+
+
+def draw_card(content: CardContent, picture: bytes) -> bytes:
+    """The card as PNG bytes. picture is the badge as PNG: the badge image itself, or for an
+    SVG badge what svg_picture made of it (b"" when it could not be drawn)."""
     canvas = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
     draw = ImageDraw.Draw(canvas)
     draw.rectangle((0, 0, PANEL_WIDTH, HEIGHT), fill=PANEL)
-    badge = _badge_picture(content, image)
+    badge = _badge_picture(content, picture)
     if badge is None:
         _draw_emblem(draw)
     else:
@@ -166,38 +234,12 @@ def _draw_emblem(draw: ImageDraw.ImageDraw) -> None:
     )
 
 
-def _badge_picture(content: CardContent, image: bytes) -> Image.Image | None:
-    scale = IMAGE_BOX / max(content.image_width, content.image_height, 1)
-    width = max(1, round(content.image_width * scale))
-    height = max(1, round(content.image_height * scale))
-    if content.image_format == "svg":
-        try:
-            png = _rasterize_svg(image, width, height)
-        except Exception:  # resvg raises various types; a card without the image still works
-            return None
-        with Image.open(io.BytesIO(png)) as rendered:
-            return rendered.convert("RGBA").resize((width, height), Image.Resampling.LANCZOS)
-    with Image.open(io.BytesIO(image)) as original:
-        return original.convert("RGBA").resize((width, height), Image.Resampling.LANCZOS)
-
-
-def _rasterize_svg(image: bytes, width: int, height: int) -> bytes:
-    # Only the bundled fonts: text inside the SVG must not depend on the build machine.
-    return bytes(
-        resvg_py.svg_to_bytes(
-            svg_string=image.decode("utf-8"),
-            width=width,
-            height=height,
-            skip_system_fonts=True,
-            font_files=[str(FONT_DIR / name) for name in (REGULAR, BOLD, CJK)],
-            font_family="Noto Sans",
-            sans_serif_family="Noto Sans",
-            serif_family="Noto Sans",
-            monospace_family="Noto Sans",
-            cursive_family="Noto Sans",
-            fantasy_family="Noto Sans",
-        )
-    )
+def _badge_picture(content: CardContent, picture: bytes) -> Image.Image | None:
+    if not picture:
+        return None
+    size = picture_size(content.image_width, content.image_height)
+    with Image.open(io.BytesIO(picture)) as original:
+        return original.convert("RGBA").resize(size, Image.Resampling.LANCZOS)
 
 
 def _normalize(text: str) -> str:

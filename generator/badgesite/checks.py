@@ -16,8 +16,7 @@ from badgesite.config import SiteConfig
 from badgesite.errors import ERROR, WARNING, ContentError, ContentErrors, Finding
 from badgesite.load import display_path, read_yaml
 from badgesite.model import Site
-from badgesite.openbadges.bake import PNG_SIGNATURE, BakeError
-from badgesite.openbadges.bake import _png_chunks as png_chunks
+from badgesite.png_chunks import PngDamaged, is_png, walk_png
 from badgesite.published import Reconciliation, withdrawn_path
 from badgesite.themes import (
     FALLBACK_LANGUAGE,
@@ -250,16 +249,17 @@ def _png_text_addresses(data: bytes) -> Iterator[tuple[str, str]]:
     Every copy of the image carries these chunks: the badge image, and every image baked
     from it.
     """
-    if not data.startswith(PNG_SIGNATURE) or not any(kind in data for kind in _PNG_TEXT_CHUNKS):
+    if not is_png(data) or not any(kind in data for kind in _PNG_TEXT_CHUNKS):
         return
     try:
-        chunks = png_chunks(data)
-    except BakeError:
+        layout = walk_png(data)
+    except PngDamaged:
         return  # the image checks report a damaged file
-    for chunk_type, body, _, _ in chunks:
+    for chunk in layout.chunks:
+        chunk_type = chunk.kind
         if chunk_type not in _PNG_TEXT_CHUNKS:
             continue
-        keyword, text = _png_text(chunk_type, body)
+        keyword, text = _png_text(chunk_type, chunk.body(data))
         shown_keyword = "".join(c for c in as_published(keyword) if c.isprintable())[:40]
         where = f" in its PNG {chunk_type.decode()} chunk '{shown_keyword}'"
         strings: list[str] = [keyword]

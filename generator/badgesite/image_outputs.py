@@ -9,10 +9,11 @@ from pathlib import Path
 from badgesite import cards, thumbnails, urls
 from badgesite.errors import BuildError
 from badgesite.image_cache import ImageCache, code_fingerprint
-from badgesite.images import ImageFile
-from badgesite.model import Award, BadgeClass, Earner, Site
+from badgesite.images import ImageFile, ImageProblem, check_svg_bytes
+from badgesite.model import Award, BadgeClass, Earner, ImportedBadge, Issuer, Site
 from badgesite.openbadges.bake import BakeError, bake
 from badgesite.plan import Output
+from badgesite.png_chunks import PngDamaged, strip_png_metadata
 from badgesite.urls import UrlResolver
 
 
@@ -33,11 +34,19 @@ class ImageMaker:
         self.format_date = format_date
         self.now = now
         self.resolver = UrlResolver(site.config.base_url)
+        # SVG badges drawn for cards, by digest: once per process even without a cache folder.
+        self.pictures: dict[str, bytes] = {}
 
     def make(self, output: Output) -> bytes:
         subject = output.subject
         if output.template == "baked" and isinstance(subject, Award):
             return self.baked(subject)
+        if output.template == "published" and isinstance(
+            subject, (BadgeClass, Issuer, ImportedBadge)
+        ):
+            if subject.image is None:
+                raise BuildError(f"{output.path}: {type(subject).__name__} has no image")
+            return self.published(subject.image)
         if output.template == "thumbnail" and isinstance(subject, BadgeClass):
             return self.thumbnail(subject, output.width)
         if output.template == "avatar" and isinstance(subject, Earner) and subject.image:
@@ -49,12 +58,33 @@ class ImageMaker:
         raise BuildError(f"unknown image recipe '{output.template}' for {output.path}")
 
     def baked(self, award: Award) -> bytes:
-        # The original image, never a resized one: resizing would drop the baked chunk.
+        # The full-size image, never a resized one: resizing would drop the baked chunk.
+        image = award.badge.image
         assertion_url = self.resolver.absolute(urls.award_json(award.id))
         try:
-            return bake(_read(award.badge.image.path), assertion_url)
+            baked = bake(_read(image.path), assertion_url)
         except BakeError as exc:
-            raise BuildError(f"cannot bake {award.badge.image.path.name}: {exc}") from exc
+            raise BuildError(f"cannot bake {image.path.name}: {exc}") from exc
+        if image.format == "svg":
+            # What is written is judged, not only what was read: the checks that passed the
+            # badge run again on each baked copy, and one that fails is never written.
+            try:
+                check_svg_bytes(baked, f"{image.path.name}, as baked for award {award.id},")
+            except ImageProblem as exc:
+                raise BuildError(f"refusing to publish a baked image: {exc}") from exc
+        return baked
+
+    def published(self, image: ImageFile) -> bytes:
+        """A badge, issuer or imported badge's image as published: a PNG without its text,
+        EXIF, time and unknown chunks (they can hold names and addresses, or a foreign baked
+        assertion), losslessly; an SVG as it is (it passed the SVG checks)."""
+        data = _read(image.path)
+        if image.format != "png":
+            return data
+        try:
+            return strip_png_metadata(data)
+        except PngDamaged as exc:
+            raise BuildError(f"{image.path.name} is {exc}") from exc
 
     def thumbnail(self, badge: BadgeClass, width: int) -> bytes:
         image = badge.image
@@ -76,8 +106,21 @@ class ImageMaker:
         return self.cache.get_or_make(
             "card",
             content.cache_parts(image.digest),
-            lambda: cards.draw_card(content, _read(image.path)),
+            lambda: cards.draw_card(content, self.card_picture(image)),
         )
+
+    def card_picture(self, image: ImageFile) -> bytes:
+        data = _read(image.path)
+        if image.format != "svg":
+            return data
+        if image.digest not in self.pictures:
+            try:
+                self.pictures[image.digest] = cards.svg_picture(
+                    data, image.digest, image.width, image.height, self.cache
+                )
+            except cards.RasterizeCrash as exc:
+                raise BuildError(f"cannot draw {image.path.name}: {exc}") from exc
+        return self.pictures[image.digest]
 
     def award_card(self, award: Award) -> cards.CardContent:
         badge = award.badge

@@ -5,27 +5,39 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 import re
-import struct
 import warnings
 import xml.etree.ElementTree as ET
-import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
+from badgesite import cards
 from badgesite.image_cache import ImageCache, code_fingerprint
-from badgesite.openbadges.bake import svg_root_start
+from badgesite.openbadges.bake import BakeError, bake_svg, svg_root_start
+from badgesite.png_chunks import PngDamaged, is_png, walk_png
+from badgesite.svg_document import (
+    MAX_BADGE_DEPTH,
+    MAX_ELEMENTS,
+    SVG_URI,
+    SvgSyntaxError,
+    parse_svg,
+)
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 40_000_000
 MIN_BADGE_SIDE = 64
-SVG_NAMESPACE = "{http://www.w3.org/2000/svg}"
 PILLOW_FORMATS = {"PNG": "png", "JPEG": "jpeg", "WEBP": "webp"}
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MAX_SVG_BYTES = 1024 * 1024
-MAX_SVG_ELEMENTS = 20_000
+MAX_SVG_ELEMENTS = MAX_ELEMENTS
+MAX_SVG_DEPTH = MAX_BADGE_DEPTH
+# Wider or taller than this, in SVG user units, is a mistake, not a badge.
+MAX_SVG_SIDE = 100_000
+# What baking puts into an SVG, for checking the baked result before any award is built.
+SAMPLE_PAYLOAD = "https://badges.example/assertions/00000000-0000-4000-8000-000000000000.json"
 SVG_ROOT_WITHIN = 1024
 XHTML_NAMESPACE = "http://www.w3.org/1999/xhtml"
 XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
@@ -44,13 +56,17 @@ FORBIDDEN_SVG_ELEMENTS = frozenset(
     }
 )
 ANIMATION_ELEMENTS = frozenset({"set", "animate", "animatemotion", "animatetransform"})
-_SVG_SIZE = re.compile(r"^\s*([0-9.]+)\s*(px)?\s*$")
+_NUMBER = r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+# An SVG length: a number and a unit. Only plain and px lengths give a size in pixels.
+_SVG_LENGTH = re.compile(rf"\+?({_NUMBER})\s*(px|%|em|ex|mm|cm|in|pt|pc)?", re.IGNORECASE)
+_SIGNED_NUMBER = re.compile(rf"[+-]?{_NUMBER}")
 _XML_DECLARATION = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*<\?xml\s[^>]*\?>")
 _ENCODING = re.compile(rb"encoding\s*=\s*[\"']([^\"']+)")
-_CSS_URL = re.compile(r"url\s*\(([^)]*)\)", re.IGNORECASE)
+# Up to the closing parenthesis or the end: an unclosed url( must not make the search try
+# every later position again (that was quadratic).
+_CSS_URL = re.compile(r"url\s*\(([^)]*)(?:\)|$)", re.IGNORECASE)
 _CSS_AT_RULE = re.compile(r"@([a-z-]+)")
-# A quoted string that looks like an address: image-set("https://...") loads without url().
-_CSS_REMOTE_STRING = re.compile(r"""["'][^"']*(?://|:)[^"']*["']""")
+_QUOTE = re.compile("[\"']")
 
 
 @dataclass(frozen=True)
@@ -90,7 +106,7 @@ def inspect_image(
         raise ImageProblem(f"cannot read '{path.name}': {exc.strerror or exc}") from exc
     digest = hashlib.sha256(data).hexdigest()
     if _looks_like_svg(data):
-        width, height = _check_svg(data, path.name)
+        width, height = _check_svg(data, path.name, digest, cache)
         image_format = "svg"
     else:
         image_format, width, height = _check_raster_cached(path, data, digest, cache)
@@ -101,11 +117,11 @@ def inspect_image(
 
 
 def _looks_like_svg(data: bytes) -> bool:
-    """Markup of any kind goes to the SVG checks, so that their reason is the one shown."""
+    """Markup of any kind goes to the SVG checks, so that their reason is the one shown
+    (no raster format starts with "<"); bake.svg_root_start then finds the root."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return True  # UTF-16 text: refused there as not UTF-8
-    head = data[:1024].removeprefix(b"\xef\xbb\xbf").lstrip().lower()
-    return head.startswith((b"<svg", b"<?xml", b"<!--", b"<!doctype"))
+    return data[:1024].removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"<")
 
 
 def _check_raster_cached(
@@ -131,7 +147,7 @@ def _check_raster_cached(
 
 def _check_raster(path: Path, data: bytes) -> tuple[str, int, int]:
     try:
-        if data.startswith(PNG_SIGNATURE):
+        if is_png(data):
             _check_png_structure(data, path.name)
         with warnings.catch_warnings():
             # Pillow warns of large images; the pixel cap below refuses them with a reason.
@@ -163,62 +179,166 @@ def _check_raster(path: Path, data: bytes) -> tuple[str, int, int]:
 
 def _check_png_structure(data: bytes, name: str) -> None:
     """Chunk by chunk: a damaged chunk, or bytes hidden after the image's end, are refused."""
-    position = len(PNG_SIGNATURE)
-    while True:
-        if position + 12 > len(data):
-            raise ImageProblem(f"'{name}' is damaged or truncated: it ends inside a chunk")
-        length, chunk_type = struct.unpack(">I4s", data[position : position + 8])
-        end = position + 12 + length
-        if end > len(data):
-            raise ImageProblem(f"'{name}' is damaged or truncated: it ends inside a chunk")
-        (crc,) = struct.unpack(">I", data[end - 4 : end])
-        if zlib.crc32(data[position + 4 : end - 4]) != crc:
-            kind = chunk_type.decode("latin-1", errors="replace")
-            raise ImageProblem(f"'{name}' is damaged: its {kind} chunk fails its checksum")
-        position = end
-        if chunk_type == b"IEND":
-            break
-    if position != len(data):
+    try:
+        layout = walk_png(data)
+    except PngDamaged as exc:
+        raise ImageProblem(f"'{name}' is {exc}") from None
+    if layout.end != len(data):
         raise ImageProblem(
-            f"'{name}' has {len(data) - position} bytes after the end of the image, "
+            f"'{name}' has {len(data) - layout.end} bytes after the end of the image, "
             "which is not allowed (a file can hide another one there)"
         )
 
 
-def _check_svg(data: bytes, name: str) -> tuple[int, int]:
-    """Refuse SVG that could run or fetch anything: it is served from the site's origin."""
+def _check_svg(data: bytes, name: str, digest: str, cache: ImageCache | None) -> tuple[int, int]:
+    """Refuse SVG that could run or fetch anything: it is served from the site's origin.
+
+    What is published is judged too: the file as baked into every award's image (baking
+    rewrites the document), and what the card renderer makes of it.
+    """
+    width, height = check_svg_bytes(data, name)
+    try:
+        baked = bake_svg(data, SAMPLE_PAYLOAD)
+    except BakeError as exc:
+        raise ImageProblem(f"'{name}' cannot be baked: {exc}") from None
+    check_svg_bytes(baked, f"{name}, as baked,")
+    try:
+        cards.svg_picture(data, digest, width, height, cache or ImageCache(None))
+    except cards.RasterizeCrash as exc:
+        raise ImageProblem(f"'{name}' cannot be drawn: {exc}") from None
+    return width, height
+
+
+def check_svg_bytes(data: bytes, name: str) -> tuple[int, int]:
+    """Every check of the SVG document in data (the file as given, or as baked); returns
+    its size in pixels. The same checks run on a badge and on each baked copy of it."""
     if len(data) > MAX_SVG_BYTES:
         raise ImageProblem(f"'{name}' is {len(data)} bytes; the limit for SVG is {MAX_SVG_BYTES}")
-    _check_svg_text(data, name)
-    # No DTD got past _check_svg_text, so the parser has no entity to expand or fetch.
+    _check_svg_encoding(data, name)
+    # The parser refuses any DTD, so it has no entity to expand or fetch; it stops at the
+    # depth and element limits, before building anything larger.
     try:
-        root = ET.fromstring(data)
-    except ET.ParseError as exc:
-        raise ImageProblem(f"'{name}' is not well-formed SVG: {exc}") from exc
-    if root.tag != f"{SVG_NAMESPACE}svg":
+        document = parse_svg(data, max_depth=MAX_SVG_DEPTH, max_elements=MAX_SVG_ELEMENTS)
+    except SvgSyntaxError as exc:
+        raise ImageProblem(f"'{name}' {exc}") from None
+    if document.has_processing_instruction:
+        # <?xml-stylesheet href=...?> would fetch a stylesheet.
+        raise ImageProblem(f"'{name}' has a processing instruction (<?...?>), which is not allowed")
+    root = document.root
+    if root.tag != f"{{{SVG_URI}}}svg":
         raise ImageProblem(f"'{name}' is not SVG: its root element is {root.tag}")
-    for count, element in enumerate(root.iter()):
-        if count >= MAX_SVG_ELEMENTS:
-            raise ImageProblem(f"'{name}' has more than {MAX_SVG_ELEMENTS} elements")
+    for element in root.iter():
         _check_svg_element(element, name)
+    _check_drawn_depth(root, name)
     _check_svg_shape(data, name)
-    return _svg_length(root, "width", name), _svg_length(root, "height", name)
+    return _svg_size(root, name)
 
 
-def _check_svg_text(data: bytes, name: str) -> None:
-    """Checks on the raw text: what the XML parser would hide or act on before we see it."""
+def _check_drawn_depth(root: ET.Element, name: str) -> None:
+    """The depth a renderer walks: nesting, plus what each reference (href="#id",
+    url(#id)) draws in its place. A chain of 126 <use> elements crashes resvg as surely
+    as 250 nested groups. Loops of references are refused. One visit per element."""
+    # Every element with an id: renderers differ on which of two with one id they draw.
+    by_id: dict[str, list[ET.Element]] = {}
+    for element in root.iter():
+        if identifier := element.get("id"):
+            by_id.setdefault(identifier, []).append(element)
+    styled = [
+        target
+        for element in root.iter(f"{{{SVG_URI}}}style")
+        for identifier in _local_targets("".join(element.itertext()))
+        for target in by_id.get(identifier, ())
+    ]
+
+    def drawn_inside(element: ET.Element) -> list[ET.Element]:
+        inside = list(element)
+        if element.tag != f"{{{SVG_URI}}}a":  # a link to #id navigates; it draws nothing
+            for key, value in element.attrib.items():
+                targets = _local_targets(value)
+                if key.rsplit("}", 1)[-1] == "href" and value.strip().startswith("#"):
+                    targets.append(value.strip()[1:])
+                for target in targets:
+                    inside.extend(by_id.get(target, ()))
+        return inside
+
+    depth_below: dict[int, int] = {}
+    # A stylesheet's url(#id) applies wherever its selector matches: at worst, deepest.
+    nesting = _nesting_depth(root)
+    for element in styled:
+        _walk_drawn(element, drawn_inside, depth_below, name)
+        if nesting + depth_below[id(element)] > MAX_SVG_DEPTH:
+            raise ImageProblem(_too_deep(name))
+    _walk_drawn(root, drawn_inside, depth_below, name)
+
+
+def _walk_drawn(
+    start: ET.Element,
+    drawn_inside: Callable[[ET.Element], list[ET.Element]],
+    depth_below: dict[int, int],
+    name: str,
+) -> None:
+    """depth_below[id(e)] for start and all it draws: 1 + the deepest thing inside it."""
+    if id(start) in depth_below:
+        return
+    open_elements = {id(start)}
+    stack = [(start, drawn_inside(start), 0)]
+    while stack:
+        element, inside, index = stack[-1]
+        if index < len(inside):
+            stack[-1] = (element, inside, index + 1)
+            following = inside[index]
+            if id(following) in depth_below:
+                continue
+            if id(following) in open_elements:
+                raise ImageProblem(
+                    f"'{name}' has an element that refers to itself, through href or url(), "
+                    "which is not allowed"
+                )
+            open_elements.add(id(following))
+            stack.append((following, drawn_inside(following), 0))
+            continue
+        stack.pop()
+        open_elements.discard(id(element))
+        depth = 1 + max((depth_below[id(part)] for part in inside), default=0)
+        if depth > MAX_SVG_DEPTH:
+            raise ImageProblem(_too_deep(name))
+        depth_below[id(element)] = depth
+
+
+def _nesting_depth(root: ET.Element) -> int:
+    deepest, stack = 0, [(root, 1)]
+    while stack:
+        element, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in element)
+    return deepest
+
+
+def _too_deep(name: str) -> str:
+    return (
+        f"'{name}' nests elements more than {MAX_SVG_DEPTH} deep, counting what its "
+        'references (href="#id", url(#id)) draw in their place'
+    )
+
+
+def _local_targets(text: str) -> list[str]:
+    """The ids that url(#id) in text refers to."""
+    targets = []
+    for target in _CSS_URL.findall(text):
+        target = target.strip().strip("'\"")
+        if target.startswith("#"):
+            targets.append(target[1:])
+    return targets
+
+
+def _check_svg_encoding(data: bytes, name: str) -> None:
+    """The bytes must be UTF-8, as browsers and the card renderer read them alike."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:1024]:
         raise ImageProblem(f"'{name}' is not UTF-8; save the SVG as UTF-8")
     declaration = _XML_DECLARATION.match(data)
     encoding = _ENCODING.search(declaration.group(0)) if declaration else None
     if encoding and encoding.group(1).lower() not in (b"utf-8", b"us-ascii", b"ascii"):
         raise ImageProblem(f"'{name}' is not UTF-8; save the SVG as UTF-8")
-    lowered = data.lower()
-    if b"<!doctype" in lowered or b"<!entity" in lowered:
-        raise ImageProblem(f"'{name}' declares a DTD or entities, which is not allowed")
-    # A processing instruction such as <?xml-stylesheet href=...?> would fetch a stylesheet.
-    if b"<?" in data[declaration.end() if declaration else 0 :]:
-        raise ImageProblem(f"'{name}' has a processing instruction (<?...?>), which is not allowed")
 
 
 def _check_svg_shape(data: bytes, name: str) -> None:
@@ -283,20 +403,51 @@ def _check_css(text: str, name: str, stylesheet: bool) -> None:
                 f"'{name}' loads '{target.strip()[:60]}' with url(); only url(#id) inside "
                 "the file is allowed"
             )
-    if stylesheet and _CSS_REMOTE_STRING.search(text):
+    # A quoted string that looks like an address: image-set("https://...") loads without
+    # url(). Split at quotes, so that each character is looked at once.
+    quoted = _QUOTE.split(text)[1:-1]
+    if stylesheet and any("//" in part or ":" in part for part in quoted):
         raise ImageProblem(f"'{name}' names a web address or file in its CSS, which is not allowed")
 
 
-def _svg_length(root: ET.Element, axis: str, name: str) -> int:
-    value = root.get(axis)
-    if value is not None:
-        match = _SVG_SIZE.match(value)
-        if match:
-            return round(float(match.group(1)))
-    view_box = (root.get("viewBox") or "").replace(",", " ").split()
-    if len(view_box) == 4:
-        try:
-            return round(float(view_box[2 if axis == "width" else 3]))
-        except ValueError:
-            pass
-    raise ImageProblem(f"'{name}' has no usable {axis} or viewBox")
+def _svg_size(root: ET.Element, name: str) -> tuple[int, int]:
+    """Width and height in pixels, from width/height or else the viewBox; every value either
+    reads as a length or is an image problem (never an exception from float())."""
+    view_box = root.get("viewBox")
+    box: tuple[float, float] | None = None
+    if view_box is not None:
+        numbers = [
+            _finite(token) if _SIGNED_NUMBER.fullmatch(token) else None
+            for token in view_box.replace(",", " ").split()
+        ]
+        if len(numbers) != 4 or None in numbers or numbers[2] <= 0 or numbers[3] <= 0:  # type: ignore[operator]
+            raise ImageProblem(
+                f"'{name}' has viewBox '{view_box[:60]}'; it must be four numbers "
+                "(min-x min-y width height) with a positive width and height"
+            )
+        box = (numbers[2], numbers[3])  # type: ignore[assignment]
+    sizes = []
+    for index, axis in enumerate(("width", "height")):
+        value = root.get(axis)
+        pixels: float | None = None
+        if value is not None:
+            match = _SVG_LENGTH.fullmatch(value.strip())
+            if match is None:
+                raise ImageProblem(f"'{name}' has {axis} '{value[:60]}', which is not a length")
+            if (match.group(2) or "px").lower() == "px":
+                pixels = _finite(match.group(1))
+        if pixels is None and box is not None:
+            pixels = box[index]
+        if pixels is None:
+            raise ImageProblem(f"'{name}' has no usable {axis} or viewBox")
+        if not 1 <= round(pixels) <= MAX_SVG_SIDE:
+            raise ImageProblem(
+                f"'{name}' is {pixels:g} pixels in {axis}; it must be from 1 to {MAX_SVG_SIDE}"
+            )
+        sizes.append(round(pixels))
+    return sizes[0], sizes[1]
+
+
+def _finite(number: str) -> float | None:
+    value = float(number)  # the pattern matched makes this total; 1e999 is inf
+    return value if math.isfinite(value) else None

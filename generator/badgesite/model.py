@@ -952,7 +952,9 @@ class _Builder:
             error("issuer", "the issuer profile has no name")
         image = None
         try:
-            image = snapshot_image(imported_dir(self.root) / f"{record.slug}.json", data)
+            # The cache: an imported SVG is drawn once to check it, not on every build.
+            snapshot = imported_dir(self.root) / f"{record.slug}.json"
+            image = snapshot_image(snapshot, data, self.cache)
         except ImageProblem as problem:
             error("image", str(problem))
         if len(self.errors) > before or earner is None:

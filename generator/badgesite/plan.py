@@ -105,9 +105,9 @@ def plan_site(site: Site, theme: ThemeChain, as_of: dt.datetime) -> Plan:
         outputs.append(_json(urls.issuer_json(issuer.slug), "issuer", issuer))
         outputs.append(_json(urls.revocation_list(issuer.slug), "revocations", issuer))
         if issuer.image is not None:
-            outputs.append(
-                _copy(urls.issuer_image(issuer.slug, issuer.image.extension), issuer.image.path)
-            )
+            # "published": a PNG loses its metadata chunks on the way (image_outputs.py).
+            url_path = urls.issuer_image(issuer.slug, issuer.image.extension)
+            outputs.append(_image(url_path, "published", issuer, issuer.image.path))
     for pager in listings.badge_pages:
         outputs.append(
             _page(pager.paths[pager.number - 1], "badges.html", page_number=pager.number)
@@ -130,7 +130,8 @@ def plan_site(site: Site, theme: ThemeChain, as_of: dt.datetime) -> Plan:
                 )
             )
         outputs.append(_json(urls.badge_json(badge.slug), "badge", badge))
-        outputs.append(_copy(urls.badge_image(badge.slug, badge.image.extension), badge.image.path))
+        url_path = urls.badge_image(badge.slug, badge.image.extension)
+        outputs.append(_image(url_path, "published", badge, badge.image.path))
         for width in variant_widths(badge.image):
             outputs.append(
                 _image(
@@ -187,12 +188,8 @@ def plan_site(site: Site, theme: ThemeChain, as_of: dt.datetime) -> Plan:
             )
         )
         if imported.image is not None:
-            outputs.append(
-                _copy(
-                    urls.imported_image(slug, imported.key, imported.image.extension),
-                    imported.image.path,
-                )
-            )
+            url_path = urls.imported_image(slug, imported.key, imported.image.extension)
+            outputs.append(_image(url_path, "published", imported, imported.image.path))
     for name, path in theme.static_files().items():
         outputs.append(_copy(urls.static_file(name), path))
     for name in ("robots.txt", "sitemap.xml", ".nojekyll", "_headers"):

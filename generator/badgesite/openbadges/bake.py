@@ -1,31 +1,40 @@
-"""Open Badges baking: the assertion URL put into, and read back from, PNG and SVG bytes."""
+"""Open Badges baking: the assertion URL put into, and read back from, PNG and SVG bytes.
+
+Both sides work on structure, never on text: a PNG chunk by chunk (png_chunks), an SVG as a
+parsed tree (svg_document). Baking and reading are linear in the size of the image.
+"""
 
 from __future__ import annotations
 
-import html
 import re
-import struct
+import xml.etree.ElementTree as ET
 import zlib
 from pathlib import Path
-from xml.sax.saxutils import quoteattr
 
 from badgesite.atomic import write_atomic
-
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-KEYWORD = b"openbadges"
-SVG_NAMESPACE = "http://openbadges.org"
-# openbadges-bakery finds an SVG by `<svg` in its first 256 bytes, and the assertion
-# element by its literal `openbadges:` prefix; both shape what is written here.
-SVG_SNIFF_BYTES = 256
-_TEXT_CHUNKS = (b"iTXt", b"tEXt", b"zTXt")
-_SVG_ROOT = re.compile(rb"<svg[\s>/]")
-_SPACE = re.compile(rb"\s*")
-_PROLOG = re.compile(rb"\A(\xef\xbb\xbf)?(\s*<\?xml[^>]*\?>)?")
-_ASSERTION_ELEMENT = re.compile(
-    rb"<openbadges:assertion\b[^>]*?(/>|>.*?</openbadges:assertion>)", re.S
+from badgesite.png_chunks import PngDamaged, is_png, make_chunk, strip_png_metadata, walk_png
+from badgesite.svg_document import (
+    MAX_READ_DEPTH,
+    OPENBADGES_URI,
+    SVG_URI,
+    SvgDocument,
+    SvgSyntaxError,
+    elements,
+    parse_svg,
+    split_name,
+    write_svg,
 )
-_VERIFY = re.compile(rb"""<openbadges:assertion\b[^>]*?\bverify\s*=\s*(["'])(.*?)\1""", re.S)
-_CDATA = re.compile(rb"<openbadges:assertion\b[^>]*>\s*<!\[CDATA\[(.*?)\]\]>", re.S)
+
+KEYWORD = b"openbadges"
+# Larger than any image we bake or check: a file to bake or unbake is read whole.
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_PAYLOAD_BYTES = 1024 * 1024
+ASSERTION = f"{{{OPENBADGES_URI}}}assertion"
+_TEXT_CHUNKS = (b"iTXt", b"tEXt", b"zTXt")
+_SPACE = re.compile(rb"\s*")
+_SVG_ROOT = re.compile(rb"<svg[\s>/]")
+# Characters XML 1.0 cannot carry, even escaped: a payload with them would break the SVG.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 class BakeError(Exception):
@@ -38,138 +47,135 @@ def bake(data: bytes, payload: str) -> bytes:
 
 
 def unbake(data: bytes) -> str | None:
-    """The payload baked into data, or None when there is none."""
+    """The payload baked into data (an assertion URL or assertion JSON text), or None when
+    there is none; BakeError for a damaged image. The one reader: the `unbake` command, the
+    build's checks and the importer all use it."""
     return unbake_png(data) if image_kind(data) == "png" else unbake_svg(data)
 
 
-def _png_chunks(data: bytes) -> list[tuple[bytes, bytes, int, int]]:
-    """Every chunk as (type, body, start, end); raises BakeError for a damaged file."""
-    chunks = []
-    position = len(PNG_SIGNATURE)
-    while position < len(data):
-        if position + 8 > len(data):
-            raise BakeError("the PNG is truncated")
-        length, chunk_type = struct.unpack(">I4s", data[position : position + 8])
-        end = position + 12 + length
-        if end > len(data):
-            raise BakeError("the PNG is truncated")
-        body = data[position + 8 : position + 8 + length]
-        (crc,) = struct.unpack(">I", data[end - 4 : end])
-        if zlib.crc32(chunk_type + body) != crc:
-            raise BakeError(f"the PNG's {chunk_type.decode('latin-1')} chunk is damaged")
-        chunks.append((chunk_type, body, position, end))
-        position = end
-        if chunk_type == b"IEND":
-            break
-    if not chunks or chunks[0][0] != b"IHDR" or chunks[-1][0] != b"IEND":
-        raise BakeError("the PNG has no IHDR or IEND chunk")
-    return chunks
-
-
-def _is_badge_chunk(chunk_type: bytes, body: bytes) -> bool:
-    return chunk_type in _TEXT_CHUNKS and body.startswith(KEYWORD + b"\x00")
+def _walk(data: bytes):
+    try:
+        return walk_png(data)
+    except PngDamaged as exc:
+        raise BakeError(f"the PNG is {exc}") from None
 
 
 def bake_png(data: bytes, payload: str) -> bytes:
-    """Insert an uncompressed iTXt chunk before IEND; every other byte stays as it was."""
-    chunks = _png_chunks(data)
+    """An uncompressed iTXt chunk before IEND. The pixels and every rendering chunk stay as
+    they were; text, EXIF and time chunks (an earlier payload among them) are dropped."""
+    layout = _walk(data)
+    stripped = strip_png_metadata(data, layout)
+    iend = layout.chunks[-1]
+    before_iend = len(stripped) - (iend.end - iend.start)  # IEND, copied as it was, is last
     body = KEYWORD + b"\x00\x00\x00\x00\x00" + payload.encode("utf-8")
-    chunk = struct.pack(">I", len(body)) + b"iTXt" + body
-    chunk += struct.pack(">I", zlib.crc32(b"iTXt" + body))
-    kept = bytearray(data[: len(PNG_SIGNATURE)])
-    for chunk_type, chunk_body, start, end in chunks:
-        if _is_badge_chunk(chunk_type, chunk_body):
-            continue  # a payload baked earlier is replaced, never doubled
-        if chunk_type == b"IEND":
-            kept += chunk
-        kept += data[start:end]
-    kept += data[chunks[-1][3] :]
-    return bytes(kept)
+    return stripped[:before_iend] + make_chunk(b"iTXt", body) + stripped[before_iend:]
 
 
 def unbake_png(data: bytes) -> str | None:
-    for chunk_type, body, _, _ in _png_chunks(data):
-        if not _is_badge_chunk(chunk_type, body):
+    for chunk in _walk(data).chunks:
+        if chunk.kind not in _TEXT_CHUNKS:
             continue
-        text = body[len(KEYWORD) + 1 :]
-        if chunk_type == b"iTXt":
-            compressed = text[0:1] == b"\x01"
-            # compression flag and method, then language tag and translated keyword
-            text = text[2:].split(b"\x00", 2)[-1]
-            if compressed:
-                try:
-                    text = zlib.decompress(text)
-                except zlib.error as exc:
-                    raise BakeError("the PNG's openbadges chunk is damaged") from exc
-        elif chunk_type == b"zTXt":
-            try:
-                text = zlib.decompress(text[1:])
-            except zlib.error as exc:
-                raise BakeError("the PNG's openbadges chunk is damaged") from exc
-        return text.decode("utf-8", errors="replace")
+        body = chunk.body(data)
+        if not body.startswith(KEYWORD + b"\x00"):
+            continue
+        text = _chunk_text(chunk.kind, body[len(KEYWORD) + 1 :]).strip()
+        if text:
+            return text
     return None
+
+
+def _chunk_text(kind: bytes, rest: bytes) -> str:
+    if kind == b"tEXt":
+        # Open Badges 1.0 bakers wrote tEXt, which the PNG specification makes Latin-1.
+        return rest.decode("latin-1")
+    if kind == b"zTXt":
+        return _inflate(rest[1:]).decode("latin-1")
+    # iTXt: compression flag and method, language tag \0, translated keyword \0, text
+    if len(rest) < 2:
+        raise BakeError("the PNG's openbadges chunk is damaged")
+    compressed, fields = rest[0], rest[2:].split(b"\x00", 2)
+    if len(fields) != 3:
+        raise BakeError("the PNG's openbadges chunk is damaged")
+    text = _inflate(fields[2]) if compressed else fields[2]
+    if len(text) > MAX_PAYLOAD_BYTES:
+        raise BakeError("the baked payload is too large")
+    try:
+        return text.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BakeError("the baked payload is not UTF-8 text") from None
+
+
+def _inflate(compressed: bytes) -> bytes:
+    """Decompressed, but never beyond MAX_PAYLOAD_BYTES: a zip bomb stops there."""
+    inflater = zlib.decompressobj()
+    try:
+        text = inflater.decompress(compressed, MAX_PAYLOAD_BYTES + 1)
+    except zlib.error:
+        raise BakeError("the PNG's openbadges chunk is damaged") from None
+    if len(text) > MAX_PAYLOAD_BYTES:
+        raise BakeError("the baked payload is too large")
+    if not inflater.eof:
+        raise BakeError("the PNG's openbadges chunk is damaged")
+    return text
 
 
 def bake_svg(data: bytes, payload: str) -> bytes:
-    """Declare the openbadges namespace on the root and put the assertion element first.
+    """The SVG parsed, every Open Badges element and attribute already in it removed from
+    the tree, the assertion element put first in the root, and the tree written out again.
 
-    The document is edited as text, not parsed and written again, so nothing else in it
-    changes.
+    Nothing is edited as text: a payload hidden where text matching would see an element
+    (in a CDATA section, say) stays text, escaped, wherever it was.
     """
-    data = _ASSERTION_ELEMENT.sub(b"", data)
-    start = svg_root_start(data)
-    if start is None:
-        raise BakeError("the SVG has no <svg root element after its prolog")
-    if start + 4 > SVG_SNIFF_BYTES:
-        # Comments before the root would hide it from bakers that sniff the first bytes.
-        prolog = _PROLOG.match(data)
-        head = (prolog.group(2) or b"").strip() if prolog else b""
-        data = head + (b"\n" if head else b"") + data[start:]
-        start = len(head) + (1 if head else 0)
-    end = _start_tag_end(data, start)
-    if end is None:
-        raise BakeError("the SVG's root element is not closed")
-    tag = data[start:end]
-    self_closing = tag.endswith(b"/")
-    if self_closing:
-        tag = tag[:-1].rstrip()
-    if b"xmlns:openbadges" not in tag:
-        tag += b' xmlns:openbadges="' + SVG_NAMESPACE.encode() + b'"'
-    element = f"<openbadges:assertion verify={quoteattr(payload)}/>".encode()
-    closing = b"</svg>" if self_closing else b""
-    return data[:start] + tag + b">" + element + closing + data[end + 1 :]
+    if _NOT_XML.search(payload):
+        raise BakeError("the payload has characters that XML cannot carry")
+    document = _parse(data)
+    root = document.root
+    if root.tag != f"{{{SVG_URI}}}svg":
+        raise BakeError("the SVG's root element is not <svg>")
+    _remove_openbadges(root)
+    root.insert(0, ET.Element(ASSERTION, {"verify": payload}))
+    return write_svg(SvgDocument(root, document.prefixes, has_processing_instruction=False))
 
 
-def _start_tag_end(data: bytes, start: int) -> int | None:
-    """The index of the `>` that ends the start tag at start, skipping quoted values."""
-    quote = 0
-    for index in range(start, len(data)):
-        byte = data[index]
-        if quote:
-            if byte == quote:
-                quote = 0
-        elif byte in (0x22, 0x27):
-            quote = byte
-        elif byte == 0x3E:
-            return index
-    return None
+def _remove_openbadges(root: ET.Element) -> None:
+    """Each element's children rebuilt once, so removing many elements stays linear."""
+    for element, _ in elements(root):
+        for key in [key for key in element.attrib if split_name(key)[0] == OPENBADGES_URI]:
+            del element.attrib[key]
+        if not any(split_name(child.tag)[0] == OPENBADGES_URI for child in element):
+            continue
+        kept: list[ET.Element] = []
+        for child in element:
+            if split_name(child.tag)[0] != OPENBADGES_URI:
+                kept.append(child)
+            elif child.tail:  # text after the element is the document's, not the element's
+                if kept:
+                    kept[-1].tail = (kept[-1].tail or "") + child.tail
+                else:
+                    element.text = (element.text or "") + child.tail
+        element[:] = kept
 
 
 def unbake_svg(data: bytes) -> str | None:
-    verify = _VERIFY.search(data)
-    if verify is not None:
-        return html.unescape(verify.group(2).decode("utf-8", errors="replace"))
-    cdata = _CDATA.search(data)
-    if cdata is not None:
-        return cdata.group(1).decode("utf-8", errors="replace")
+    for element in _parse(data).root.iter(ASSERTION):
+        # Signed assertions carry their JSON as the element's text; hosted ones a URL.
+        payload = (element.text or "").strip() or (element.get("verify") or "").strip()
+        if payload:
+            return payload
     return None
 
 
-def svg_root_start(data: bytes) -> int | None:
-    """Where the root `<svg` start tag begins, past the XML declaration, comments and space.
+def _parse(data: bytes) -> SvgDocument:
+    try:
+        return parse_svg(data, max_depth=MAX_READ_DEPTH)
+    except SvgSyntaxError as exc:
+        raise BakeError(f"the SVG {exc}") from None
 
-    None when something else comes first (a DTD, another element, text).
-    """
+
+def svg_root_start(data: bytes) -> int | None:
+    """Where the root `<svg` start tag begins, past the XML declaration, a DTD, comments and
+    space. None when something else comes first (another element, text). Linear: each step
+    moves past what it found."""
     position = 3 if data.startswith(b"\xef\xbb\xbf") else 0
     while True:
         position = _SPACE.match(data, position).end()  # type: ignore[union-attr]
@@ -183,15 +189,28 @@ def svg_root_start(data: bytes) -> int | None:
             if end < 0:
                 return None
             position = end + 3
+        elif data[position : position + 9].upper() == b"<!DOCTYPE":
+            # Found only to name the file as SVG; the parser refuses the DTD with a reason.
+            close = data.find(b">", position)
+            subset = data.find(b"[", position, close if close >= 0 else len(data))
+            if subset >= 0:
+                close = data.find(b">", max(subset, data.find(b"]", subset)))
+            if close < 0:
+                return None
+            position = close + 1
         else:
             return position if _SVG_ROOT.match(data, position) else None
 
 
+def is_svg(data: bytes) -> bool:
+    return svg_root_start(data) is not None
+
+
 def image_kind(data: bytes) -> str:
     """'png' or 'svg', judged by the bytes; BakeError for anything else."""
-    if data.startswith(PNG_SIGNATURE):
+    if is_png(data):
         return "png"
-    if svg_root_start(data) is not None:
+    if is_svg(data):
         return "svg"
     raise BakeError("not a PNG or SVG image")
 
@@ -234,6 +253,10 @@ def _kind_of_file(data: bytes, path: Path) -> str:
 
 def _read(path: Path) -> bytes:
     try:
-        return path.read_bytes()
+        with path.open("rb") as stream:
+            data = stream.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise BakeError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if len(data) > MAX_FILE_BYTES:
+        raise BakeError(f"{path.name} is larger than {MAX_FILE_BYTES} bytes, the limit")
+    return data

@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from badgesite.image_cache import ImageCache
 from badgesite.images import ImageFile, ImageProblem, inspect_image
 from badgesite.openbadges.documents import Retrieved, RetrievedDocument
 from badgesite.openbadges.reader import parse_date, text
@@ -44,7 +45,9 @@ def retrieved_from_snapshot(snapshot: dict[str, Any]) -> Retrieved:
     )
 
 
-def snapshot_image(path: Path, snapshot: dict[str, Any]) -> ImageFile | None:
+def snapshot_image(
+    path: Path, snapshot: dict[str, Any], cache: ImageCache | None = None
+) -> ImageFile | None:
     """The snapshot's badge image, checked again; ImageProblem when it is not usable."""
     entry = snapshot.get("image")
     if not isinstance(entry, dict):
@@ -52,4 +55,4 @@ def snapshot_image(path: Path, snapshot: dict[str, Any]) -> ImageFile | None:
     relative = entry.get("file")
     if not isinstance(relative, str) or ".." in relative.split("/") or relative.startswith("/"):
         raise ImageProblem(f"'{relative}' is not a file under content/imported/")
-    return inspect_image(path.parent / relative, IMAGE_FORMATS)
+    return inspect_image(path.parent / relative, IMAGE_FORMATS, cache)
