@@ -149,9 +149,7 @@ class FieldReader:
         of 50,000 stray keys must not cost 50,000 suggestions)."""
         unknown = [key for key in self.data if key not in allowed]
         for key in unknown[:MAX_UNKNOWN_FIELDS_SHOWN]:
-            name = str(key)
-            hint = did_you_mean(name, allowed) if len(name) <= MAX_LINE else ""
-            self.error((key,), f"unknown field{hint}")
+            self.error((key,), f"unknown field{did_you_mean(str(key), allowed)}")
         hidden = len(unknown) - MAX_UNKNOWN_FIELDS_SHOWN
         if hidden > 0:
             self.error((), f"and {hidden:,} more unknown field{'s' if hidden != 1 else ''}")

@@ -6,8 +6,8 @@ import datetime as dt
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
+from badgesite.fields import http_url_problem
 from badgesite.moments import moment_from_epoch, read_moment
 from badgesite.openbadges.documents import Retrieved, hosted_url
 
@@ -120,15 +120,10 @@ def link(value: Any) -> str:
     """An absolute http(s) URL, or nothing: javascript:, data: and the rest never become links."""
     if isinstance(value, dict):
         value = value.get("id")
-    if not isinstance(value, str) or len(value) > 2000:
+    if not isinstance(value, str):
         return ""
     candidate = value.strip()
-    if any(char.isspace() or ord(char) < 32 for char in candidate):
-        return ""
-    parts = urlsplit(candidate)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return ""
-    return candidate
+    return candidate if http_url_problem(candidate) is None else ""
 
 
 def parse_date(value: Any) -> ForeignDate | None:
