@@ -96,3 +96,26 @@ def test_new_files_parsed_on_several_cores_load_like_one_process(site: Path, mon
     monkeypatch.setattr(load.yaml, "load", lambda *args, **kwargs: 1 / 0)
     again = load_records(site, cache, processes=1)
     assert len(again.records) == len(serial.records) and not again.errors
+
+
+def test_a_character_yaml_forbids_is_reported_at_its_line(site: Path) -> None:
+    # libyaml counts the position in bytes: the accented letters before it must not shift it.
+    write(site, "content/earners/ada.yaml", "name: Adé\nheadline: ü\nbio: \x7f\n")
+    (error,) = load_records(site).errors
+    assert str(error) == (
+        "content/earners/ada.yaml:3: invalid YAML: character U+007F is not allowed "
+        "(control characters are not allowed)"
+    )
+
+
+def test_a_mapping_of_over_a_thousand_keys_is_refused_and_not_cached(site: Path) -> None:
+    from badgesite.parsed_cache import ParsedYamlCache
+
+    text = "name: Bo\n" + "".join(f"k{index}: 1\n" for index in range(1_001))
+    write(site, "content/earners/bo.yaml", text)
+    cache = ParsedYamlCache(site, reuse=False)
+    errors = load_records(site, cache).errors
+    assert [error.message for error in errors] == [
+        "a mapping of 1,002 keys; the limit is 1,000 (records have a few dozen fields at most)"
+    ]
+    assert not cache.knows(text)

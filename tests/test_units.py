@@ -41,6 +41,15 @@ def test_file_paths_of_urls() -> None:
     assert urls.file_path("badges/x.json") == "badges/x.json"
 
 
+def test_one_timestamp_writer_serves_open_badges_and_snapshots() -> None:
+    from badgesite import moments
+    from badgesite.openbadges import snapshot
+
+    assert ob2.timestamp is moments.timestamp
+    berlin = dt.datetime(2025, 1, 2, 4, 4, 5, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    assert snapshot.utc_timestamp(berlin) == "2025-01-02T03:04:05Z"
+
+
 def test_timestamps_always_carry_a_zone() -> None:
     utc = dt.datetime(2025, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
     assert ob2.timestamp(utc) == "2025-01-02T03:04:05Z"

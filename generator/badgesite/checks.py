@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from badgesite.config import SiteConfig
 from badgesite.errors import ERROR, WARNING, ContentError, ContentErrors, Finding
-from badgesite.load import display_path, read_yaml
+from badgesite.load import display_path, not_a_regular_file, read_yaml
 from badgesite.model import Site
 from badgesite.png_chunks import PngDamaged, is_png, walk_png
 from badgesite.published import Reconciliation, withdrawn_path
@@ -37,7 +37,11 @@ _MARKERS = (b"@", b"&", b"\\")
 _PNG_TEXT_CHUNKS = (b"tEXt", b"zTXt", b"iTXt")
 _MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 SCANNED_FOLDERS = ("content", "templates", "themes")
-EMAIL_IN_TEXT = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+# A match starts only where a run of address characters starts (the lookbehind): without it,
+# each position of a long run that ends in no address is tried again, in quadratic time.
+EMAIL_IN_TEXT = re.compile(
+    r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+)
 _BASE_URL_LINE = re.compile(r"^base_url\s*:", re.MULTILINE)
 _LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 
@@ -94,9 +98,20 @@ def lint_files(site_dir: Path) -> list[Finding]:
                             continue  # never read what lies outside; never walk a link twice
                     if entry.is_dir():
                         pending.append(entry.path)
+                    elif not entry.is_file():
+                        findings.extend(_special_file(entry.path, site_dir))
                     elif folder_name == "content" and entry.name.lower().endswith(SCANNED_SUFFIXES):
                         findings.extend(_plain_email_addresses(entry.path, site_dir, allowed))
     return sorted(findings)
+
+
+def _special_file(path: str, site_dir: Path) -> Iterator[Finding]:
+    """A FIFO, socket or device is refused, never opened: reading one would hang the build."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return  # a dangling symlink: whatever reads it says it cannot
+    yield _error(display_path(Path(path), site_dir), 0, "", not_a_regular_file(mode))
 
 
 def _escaping(path: Path, root: Path, site_dir: Path) -> Iterator[Finding]:

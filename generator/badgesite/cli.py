@@ -49,13 +49,20 @@ def _report_errors(
 
 def _build_time() -> dt.datetime | None:
     """SOURCE_DATE_EPOCH pins 'now' (the moment statuses such as 'expired' are judged at)."""
+    from badgesite.moments import RANGE_TEXT, moment_from_epoch
+
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if not epoch:
         return None
-    try:
-        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
-    except ValueError:
-        raise click.BadParameter("SOURCE_DATE_EPOCH must be a whole number of seconds") from None
+    digits = epoch.strip()
+    moment = moment_from_epoch(digits) if digits.isascii() and digits.isdigit() else None
+    if moment is None:
+        shown = epoch if len(epoch) <= 40 else epoch[:39] + "…"
+        raise click.ClickException(
+            f"SOURCE_DATE_EPOCH={shown!r} is not a whole number of seconds since 1970 "
+            f"({RANGE_TEXT})"
+        )
+    return moment
 
 
 # -h beside --help on every command: the context settings are inherited by subcommands.

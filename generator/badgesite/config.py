@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel import Locale, UnknownLocaleError
 
 from badgesite.errors import ContentError, ContentErrors
-from badgesite.fields import FieldReader
-from badgesite.load import SLUG_PATTERN, RawRecord, display_path, read_yaml
+from badgesite.fields import MAX_URL, FieldReader, http_url_problem, shown
+from badgesite.load import SLUG_PATTERN, RawRecord, display_path, read_yaml, slug_problem
 
 SITE_FIELDS = (
     "title",
@@ -60,19 +60,20 @@ class SiteConfig:
 
 def base_url_problem(value: str) -> str | None:
     """Why value cannot be a base URL, or None when it can."""
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return f"'{value}' is not an absolute http(s) URL"
+    problem = http_url_problem(value)
+    if problem:
+        return problem
+    parts = urlsplit(value)  # http_url_problem has split it already: this cannot fail
     if parts.query or parts.fragment:
-        return f"'{value}' must not have a query or fragment"
+        return f"'{shown(value)}' must not have a query or fragment"
     return None
 
 
 def job_search_url_problem(value: str) -> str | None:
     """Why value cannot be a job search URL template, or None when it can."""
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return f"'{value}' is not an absolute http(s) URL"
+    problem = http_url_problem(value)
+    if problem:
+        return problem
     if value.count("{skill}") != 1 or value.replace("{skill}", "").count("{"):
         return "must hold '{skill}' exactly once, e.g. https://jobs.example/search?q={skill}"
     return None
@@ -121,7 +122,7 @@ def parse_config(record: RawRecord, base_url_override: str | None = None) -> Sit
     reader = FieldReader(record, errors)
     reader.check_keys(SITE_FIELDS)
     title = reader.text("title", required=True)
-    base_url = reader.text("base_url", required=True)
+    base_url = reader.text("base_url", required=True, limit=MAX_URL)
     if base_url_override:
         override_problem = base_url_problem(base_url_override)
         if override_problem:
@@ -135,21 +136,23 @@ def parse_config(record: RawRecord, base_url_override: str | None = None) -> Sit
     try:
         Locale.parse(language.replace("-", "_"))
     except (UnknownLocaleError, ValueError):
-        reader.error(("language",), f"'{language}' is not a known language code")
+        reader.error(("language",), f"'{shown(language)}' is not a known language code")
         language = "en"
     theme = reader.text("theme", default="default")
     if not SLUG_PATTERN.match(theme):
-        reader.error(("theme",), f"'{theme}' is not a theme name")
+        reader.error(("theme",), str(slug_problem(theme, "theme name")))
     default_issuer = reader.text("default_issuer")
     if default_issuer and not SLUG_PATTERN.match(default_issuer):
-        reader.error(("default_issuer",), f"'{default_issuer}' is not a slug")
+        reader.error(("default_issuer",), str(slug_problem(default_issuer, "slug")))
     timezone = reader.text("timezone", default="UTC")
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        reader.error(("timezone",), f"'{timezone}' is not an IANA time zone such as Europe/Paris")
+        reader.error(
+            ("timezone",), f"'{shown(timezone)}' is not an IANA time zone such as Europe/Paris"
+        )
         timezone = "UTC"
-    job_search_url = reader.text("job_search_url")
+    job_search_url = reader.text("job_search_url", limit=MAX_URL)
     if job_search_url:
         problem = job_search_url_problem(job_search_url)
         if problem:
@@ -158,12 +161,13 @@ def parse_config(record: RawRecord, base_url_override: str | None = None) -> Sit
     paginate = reader.integer("paginate")
     if paginate is not None and not 1 <= paginate <= MAX_PAGINATE:
         reader.error(("paginate",), f"must be a whole number from 1 to {MAX_PAGINATE:,}")
+    description = reader.paragraph("description")
     if errors:
         raise ContentErrors(errors)
     return SiteConfig(
         title=title,
         base_url=normalize_base_url(base_url),
-        description=reader.text("description"),
+        description=description,
         language=language,
         theme=theme,
         default_issuer=default_issuer,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -59,7 +60,23 @@ class BuildError(BadgesiteError):
     """A problem that is not in one content file (plan clashes, a theme, the file system)."""
 
 
+# difflib compares the word with each choice in turn (close to a millisecond each for
+# slugs): past this many, only the choices nearest the word in sorted order are compared,
+# so a thousand misspelt references to 10,000 earners cost seconds, not a quarter hour.
+MAX_SUGGESTION_CANDIDATES = 100
+MAX_SUGGESTED_WORD = 200
+
+
 def did_you_mean(word: str, choices: Sequence[str]) -> str:
     """Return ` (did you mean 'x'?)` for the closest choice, or an empty string."""
-    matches = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    if len(word) > MAX_SUGGESTED_WORD:
+        return ""
+    candidates = list(choices)
+    if len(candidates) > MAX_SUGGESTION_CANDIDATES:
+        candidates.sort()
+        middle = bisect.bisect_left(candidates, word)
+        half = MAX_SUGGESTION_CANDIDATES // 2
+        start = max(0, min(middle - half, len(candidates) - MAX_SUGGESTION_CANDIDATES))
+        candidates = candidates[start : start + MAX_SUGGESTION_CANDIDATES]
+    matches = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
     return f" (did you mean '{matches[0]}'?)" if matches else ""

@@ -11,8 +11,26 @@ from zoneinfo import ZoneInfo
 
 from badgesite.errors import ContentError, did_you_mean
 from badgesite.load import RawRecord
+from badgesite.moments import read_moment
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+# Caps on what one field may hold (docs/content.md lists them). Past them a value is refused
+# before anything parses, renders or wraps it, so no field can make a build slow.
+MAX_LINE = 200  # names, titles, labels, slugs: one line
+MAX_PARAGRAPH = 2_000  # plain text that may wrap: alternative text, reasons, descriptions
+MAX_MARKDOWN = 20_000  # markdown: descriptions, criteria, biographies, narratives
+MAX_URL = 2_000
+MAX_EMAIL = 254  # what SMTP allows
+MAX_PATH = 1_000
+MAX_FILE_NAME_BYTES = 255  # what Linux, macOS and Windows file systems allow
+MAX_LIST_ITEMS = 100
+MAX_INTEGER_DIGITS = 18
+MAX_UNKNOWN_FIELDS_SHOWN = 20
+MAX_SHOWN_VALUE = 80
+# C0 and C1 controls, DEL and lone surrogates: never text a person wrote (tab and newline
+# are allowed where a field may span lines).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def field_name(key_path: Sequence[Hashable]) -> str:
@@ -26,9 +44,74 @@ def field_name(key_path: Sequence[Hashable]) -> str:
     return name
 
 
+def shown(value: Any) -> str:
+    """A value as an error message quotes it: short, and with control characters escaped."""
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, (dt.date, dt.datetime)):
+        text = value.isoformat()
+    else:
+        text = repr(value)
+    if len(text) > MAX_SHOWN_VALUE:
+        text = text[: MAX_SHOWN_VALUE - 1] + "…"
+    return _CONTROL.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+def quoted(value: Any) -> str:
+    """Text in quotes, anything else as Python shows it; both shortened by shown()."""
+    return f"'{shown(value)}'" if isinstance(value, str) else shown(value)
+
+
+def http_url_problem(value: str) -> str | None:
+    """Why value is not an absolute http(s) URL, or None when it is.
+
+    The one URL check of badgesite: record fields, site.yaml, --base-url, --evidence and
+    CSV columns all pass it. It never raises, whatever the text (urllib does on `http://[x/`
+    or a port out of range).
+    """
+    if len(value) > MAX_URL:
+        return f"is {len(value):,} characters long; URLs are limited to {MAX_URL:,}"
+    if any(char.isspace() for char in value) or _CONTROL.search(value):
+        return f"'{shown(value)}' holds a space or a control character: encode it (%20)"
+    try:
+        parts = urlsplit(value)
+        hostname = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number < 65536
+    except ValueError:
+        return f"'{shown(value)}' is not a URL that can be read (check its brackets and port)"
+    if parts.scheme not in ("http", "https") or not hostname:
+        return f"'{shown(value)}' is not an absolute http(s) URL"
+    return None
+
+
 def is_http_url(value: str) -> bool:
-    parts = urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
+    return http_url_problem(value) is None
+
+
+def text_problem(value: str, limit: int, multiline: bool) -> str | None:
+    """Why text cannot stand in a field of at most limit characters, or None when it can."""
+    if len(value) > limit:
+        return f"is {len(value):,} characters long; the limit here is {limit:,}"
+    if not multiline and "\n" in value:
+        return "must be one line"
+    control = _CONTROL.search(value)
+    if control:
+        return f"holds the control character U+{ord(control.group()):04X}; remove it"
+    return None
+
+
+def relative_path_problem(value: str) -> str | None:
+    """Why value cannot name a file (a NUL, a name too long for any file system), or None.
+
+    Where it leads is the caller's to check: only the caller knows the folder it must stay in.
+    """
+    problem = text_problem(value, MAX_PATH, multiline=False)
+    if problem:
+        return problem
+    for part in value.split("/"):
+        if len(part.encode("utf-8")) > MAX_FILE_NAME_BYTES:
+            return f"a file name in it is over {MAX_FILE_NAME_BYTES} bytes long"
+    return None
 
 
 class FieldReader:
@@ -47,8 +130,7 @@ class FieldReader:
         self.data = record.data if data is None and not prefix else data
         self.valid = isinstance(self.data, dict)
         if not self.valid:
-            what = type(self.data).__name__ if self.data is not None else "nothing"
-            self.error((), f"expected a mapping of fields, found {what}")
+            self.error((), f"expected a mapping of fields, found {_kind(self.data)}")
             self.data = {}
 
     def error(self, key_path: Sequence[Hashable], message: str) -> None:
@@ -63,10 +145,14 @@ class FieldReader:
         )
 
     def check_keys(self, allowed: Sequence[str]) -> None:
-        for key in self.data:
-            if key not in allowed:
-                hint = did_you_mean(str(key), allowed)
-                self.error((key,), f"unknown field{hint}")
+        """Unknown keys are errors; past the first few, one error counts the rest (a file
+        of 50,000 stray keys must not cost 50,000 suggestions)."""
+        unknown = [key for key in self.data if key not in allowed]
+        for key in unknown[:MAX_UNKNOWN_FIELDS_SHOWN]:
+            self.error((key,), f"unknown field{did_you_mean(str(key), allowed)}")
+        hidden = len(unknown) - MAX_UNKNOWN_FIELDS_SHOWN
+        if hidden > 0:
+            self.error((), f"and {hidden:,} more unknown field{'s' if hidden != 1 else ''}")
 
     def has(self, key: str) -> bool:
         return self.data.get(key) is not None
@@ -77,8 +163,17 @@ class FieldReader:
         else:
             self.error((), f"required field '{key}' is missing")
 
-    def text(self, key: str, required: bool = False, default: str = "", exact: bool = False) -> str:
-        """Text; numbers are accepted as text unless exact (where `0123` or `1e5` would change)."""
+    def text(
+        self,
+        key: str,
+        required: bool = False,
+        default: str = "",
+        exact: bool = False,
+        limit: int = MAX_LINE,
+        multiline: bool = False,
+    ) -> str:
+        """Text of at most limit characters, one line unless multiline; numbers are accepted
+        as text unless exact (where `0123` or `1e5` would change)."""
         value = self.data.get(key)
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
@@ -90,13 +185,27 @@ class FieldReader:
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             self.error((key,), f"expected text, found {_kind(value)}")
             return default
-        return str(value).strip()
+        text = str(value).strip()
+        problem = text_problem(text, limit, multiline)
+        if problem:
+            self.error((key,), problem)
+            return default
+        return text
+
+    def paragraph(self, key: str) -> str:
+        """Plain text that may span lines, such as alternative text or a reason."""
+        return self.text(key, limit=MAX_PARAGRAPH, multiline=True)
+
+    def markdown(self, key: str, required: bool = False) -> str:
+        return self.text(key, required=required, limit=MAX_MARKDOWN, multiline=True)
 
     def choice(self, key: str, choices: Sequence[str], default: str) -> str:
         value = self.text(key, default=default)
         if value not in choices:
             listed = ", ".join(choices)
-            self.error((key,), f"'{value}' is not one of: {listed}{did_you_mean(value, choices)}")
+            self.error(
+                (key,), f"'{shown(value)}' is not one of: {listed}{did_you_mean(value, choices)}"
+            )
             return default
         return value
 
@@ -105,64 +214,71 @@ class FieldReader:
         if value is None:
             return default
         if not isinstance(value, bool):
-            self.error((key,), f"expected true or false, found {value!r}")
+            self.error((key,), f"expected true or false, found {quoted(value)}")
             return default
         return value
 
     def integer(self, key: str) -> int | None:
+        """A whole number of at most MAX_INTEGER_DIGITS digits, or its ASCII digits as text
+        (`isdigit` alone would take '²' or Arabic-Indic digits)."""
         value = self.data.get(key)
         if value is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, int):
-            if isinstance(value, str) and value.isdigit():
-                return int(value)
-            self.error((key,), f"expected a whole number, found {value!r}")
-            return None
-        return value
+        if isinstance(value, str) and _is_short_ascii_number(value.strip()):
+            return int(value.strip())
+        if (
+            isinstance(value, int)
+            and not isinstance(value, bool)
+            and len(str(abs(value))) <= MAX_INTEGER_DIGITS
+        ):
+            return value
+        self.error(
+            (key,),
+            f"expected a whole number of at most {MAX_INTEGER_DIGITS} digits, "
+            f"found {quoted(value)}",
+        )
+        return None
 
     def url(self, key: str, required: bool = False) -> str:
-        value = self.text(key, required=required)
-        if value and not is_http_url(value):
-            self.error((key,), f"'{value}' is not an absolute http(s) URL")
+        value = self.text(key, required=required, limit=MAX_URL)
+        problem = http_url_problem(value) if value else None
+        if problem:
+            self.error((key,), problem)
             return ""
         return value
 
     def email(self, key: str, required: bool = False) -> str:
-        value = self.text(key, required=required)
+        value = self.text(key, required=required, limit=MAX_EMAIL)
         if value and not EMAIL_PATTERN.match(value):
-            self.error((key,), f"'{value}' is not an email address")
+            self.error((key,), f"'{shown(value)}' is not an email address")
+            return ""
+        return value
+
+    def path(self, key: str, required: bool = False) -> str:
+        """A relative file path; where it leads is for the caller to check."""
+        value = self.text(key, required=required, limit=MAX_PATH)
+        problem = relative_path_problem(value) if value else None
+        if problem:
+            self.error((key,), problem)
             return ""
         return value
 
     def timestamp(self, key: str, zone: ZoneInfo, required: bool = False) -> dt.datetime | None:
-        """A date or timestamp; one without an offset is read in the site's time zone."""
+        """A date or timestamp in range; one without an offset is read in the site's zone."""
         value = self.data.get(key)
         if value is None:
             if required:
                 self._missing(key)
             return None
-        parsed: dt.datetime | None = None
-        if isinstance(value, dt.datetime):
-            parsed = value
-        elif isinstance(value, dt.date):
-            parsed = dt.datetime.combine(value, dt.time())
-        elif isinstance(value, str):
-            try:
-                text = value.strip()
-                if text.endswith("Z"):
-                    text = text[:-1] + "+00:00"
-                parsed = dt.datetime.fromisoformat(text)
-            except ValueError:
-                parsed = None
-        if parsed is None:
-            self.error(
-                (key,),
-                f"'{value}' is not a date: use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS+HH:MM",
+        read = read_moment(value, zone)
+        if read.moment is None:
+            quoted = (
+                f"'{shown(value)}'"
+                if isinstance(value, (str, dt.date, int, float))
+                else _kind(value)
             )
-            return None
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=zone)
-        return parsed
+            self.error((key,), f"{quoted} {read.problem}")
+        return read.moment
 
     def string_list(self, key: str) -> tuple[str, ...]:
         value = self.data.get(key)
@@ -170,6 +286,9 @@ class FieldReader:
             return ()
         if not isinstance(value, list):
             self.error((key,), f"expected a list, found {_kind(value)}")
+            return ()
+        if len(value) > MAX_LIST_ITEMS:
+            self.error((key,), f"has {len(value):,} items; the limit is {MAX_LIST_ITEMS}")
             return ()
         items: list[str] = []
         for index, item in enumerate(value):
@@ -180,7 +299,12 @@ class FieldReader:
             ):
                 self.error((key, index), "expected non-empty text")
                 continue
-            items.append(str(item).strip())
+            text = str(item).strip()
+            problem = text_problem(text, MAX_LINE, multiline=False)
+            if problem:
+                self.error((key, index), problem)
+                continue
+            items.append(text)
         return tuple(items)
 
     def mapping_list(self, key: str) -> list[FieldReader]:
@@ -189,6 +313,9 @@ class FieldReader:
             return []
         if not isinstance(value, list):
             self.error((key,), f"expected a list, found {_kind(value)}")
+            return []
+        if len(value) > MAX_LIST_ITEMS:
+            self.error((key,), f"has {len(value):,} items; the limit is {MAX_LIST_ITEMS}")
             return []
         return [
             FieldReader(self.record, self.errors, item, (*self.prefix, key, index))
@@ -202,13 +329,28 @@ class FieldReader:
         return FieldReader(self.record, self.errors, value, (*self.prefix, key))
 
 
+def _is_short_ascii_number(text: str) -> bool:
+    return text.isascii() and text.isdigit() and len(text) <= MAX_INTEGER_DIGITS
+
+
 def _kind(value: Any) -> str:
+    """What YAML made of a value, in the words of an error message."""
+    if value is None:
+        return "nothing"
     if isinstance(value, dict):
         return "a mapping"
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):
         return "a list"
+    if isinstance(value, (set, frozenset)):
+        return "a set"
     if isinstance(value, bool):
         return "true/false"
     if isinstance(value, (int, float)):
         return "a number"
+    if isinstance(value, dt.datetime):
+        return "a timestamp"
+    if isinstance(value, dt.date):
+        return "a date"
+    if isinstance(value, bytes):
+        return "binary data"
     return "text"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import warnings
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,10 +44,21 @@ class DuplicateKey(yaml.YAMLError):
         self.first_line = first_line
 
 
+MAX_MAPPING_KEYS = 1_000
+
+
 class _RecordLoader(_FAST_LOADER):  # type: ignore[misc, valid-type]
     """The fast safe loader, refusing duplicate keys (a typo must not pass silently)."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        if not isinstance(node, yaml.MappingNode):  # `!!map x`: YAML's own error, at its line
+            return super().construct_mapping(node, deep)
+        if len(node.value) > MAX_MAPPING_KEYS:
+            raise RefusedYaml(
+                node.start_mark.line + 1,
+                f"a mapping of {len(node.value):,} keys; the limit is {MAX_MAPPING_KEYS:,} "
+                "(records have a few dozen fields at most)",
+            )
         first_lines: dict[str, int] = {}
         for key_node, _ in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
@@ -57,7 +70,57 @@ class _RecordLoader(_FAST_LOADER):  # type: ignore[misc, valid-type]
         return super().construct_mapping(node, deep)
 
 
-SLUG_PATTERN = re.compile(r"\A[a-z0-9][a-z0-9-]*\Z")  # \Z: `$` would allow a final newline
+# Past this many bits an int cannot be written out again (Python refuses to print integers
+# of over 4,300 digits); hexadecimal and base-60 YAML integers reach it without that limit.
+_MAX_INT_BITS = 10_000
+
+
+def _total_scalar(tag: str, construct: Callable[[Any, yaml.ScalarNode], Any]) -> Any:
+    """A constructor for tag that never raises anything but a ConstructorError at the node.
+
+    YAML's own constructors raise ValueError, KeyError or AttributeError for values they
+    cannot read (`2025-02-30`, `!!int abc`, `!!bool maybe`, `!!timestamp x`). A plain
+    scalar that only looked like the type (an impossible date, a number too long) is kept as
+    the text written, and the field that reads it says what is wrong with it; an explicit tag
+    on a value it does not fit is an error at its line.
+    """
+
+    def construct_total(loader: Any, node: yaml.ScalarNode) -> Any:
+        try:
+            value = construct(loader, node)
+            if isinstance(value, int) and value.bit_length() > _MAX_INT_BITS:
+                raise ValueError("integer too large")
+            return value
+        except (ValueError, OverflowError, KeyError, AttributeError, TypeError):
+            implied = not node.style and (  # a plain scalar: no quotes, no block
+                loader.resolve(yaml.ScalarNode, node.value, (True, False)) == tag
+            )
+            if implied:
+                return node.value
+            name = tag.rsplit(":", 1)[-1]
+            shown_value = node.value if len(node.value) <= 40 else node.value[:39] + "…"
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{shown_value!r} cannot be read as !!{name}", node.start_mark
+            ) from None
+
+    return construct_total
+
+
+for _tag, _construct in (
+    ("tag:yaml.org,2002:bool", yaml.constructor.SafeConstructor.construct_yaml_bool),
+    ("tag:yaml.org,2002:int", yaml.constructor.SafeConstructor.construct_yaml_int),
+    ("tag:yaml.org,2002:float", yaml.constructor.SafeConstructor.construct_yaml_float),
+    ("tag:yaml.org,2002:timestamp", yaml.constructor.SafeConstructor.construct_yaml_timestamp),
+):
+    _RecordLoader.add_constructor(_tag, _total_scalar(_tag, _construct))
+
+
+# Slugs and ids become file names (`<slug>.json`, `<id>/index.html`, a staging copy's
+# suffix): 200 characters leave room within the 255 bytes every file system allows.
+MAX_SLUG_LENGTH = 200
+# \Z: `$` would allow a final newline. The length is part of the pattern, so no user of it
+# can forget the cap.
+SLUG_PATTERN = re.compile(rf"\A[a-z0-9][a-z0-9-]{{0,{MAX_SLUG_LENGTH - 1}}}\Z")
 MAX_RECORD_BYTES = 2 * 1024 * 1024
 # Where an alias can stand: first on a line, or after `:`, `-`, `?`, `[`, `{` or `,`.
 _POSSIBLE_ALIAS = re.compile(r"(?:^[ \t]*|[:\[{,?-][ \t]*)\*", re.MULTILINE)
@@ -67,6 +130,19 @@ RECORD_FOLDERS = {
     "earner": "earners",
     "award": "awards",
 }
+
+
+def slug_problem(value: str, what: str = "id") -> str | None:
+    """Why value cannot be a slug or an id, or None when it can."""
+    if SLUG_PATTERN.match(value):
+        return None
+    if len(value) > MAX_SLUG_LENGTH:
+        return (
+            f"{what} is {len(value):,} characters long; the limit is {MAX_SLUG_LENGTH} "
+            "(it becomes a file name)"
+        )
+    shown_value = value if len(value) <= 80 else value[:79] + "…"
+    return f"{shown_value!r} is not a valid {what}: use lowercase letters, digits and hyphens"
 
 
 class LineLocator:
@@ -178,7 +254,10 @@ def read_capped_text(
     The size is checked before a byte is read, so a huge file costs nothing.
     """
     try:
-        size = path.stat().st_size
+        status = os.stat(path)
+        if not stat.S_ISREG(status.st_mode):
+            return ContentError(shown, 0, "", not_a_regular_file(status.st_mode))
+        size = status.st_size
         if size > limit:
             return ContentError(shown, 0, "", f"file is {size} bytes; {limit_phrase} {limit}")
         return path.read_bytes().decode(encoding)
@@ -186,6 +265,24 @@ def read_capped_text(
         return ContentError(shown, 0, "", "not UTF-8 text")
     except OSError as exc:
         return ContentError(shown, 0, "", f"cannot read: {exc.strerror or exc}")
+    except ValueError:  # a NUL in the path
+        return ContentError(shown, 0, "", "cannot read: the path holds a NUL character")
+
+
+_FILE_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
+def not_a_regular_file(mode: int) -> str:
+    """The error for a file that is not a regular file, which is never opened: reading a
+    FIFO or a device would wait forever or never end."""
+    kind = next((name for test, name in _FILE_KINDS if test(mode)), "not a regular file")
+    return f"is {kind}, not a regular file; refused"
 
 
 def read_yaml(
@@ -202,22 +299,19 @@ def read_yaml(
     text = read_capped_text(path, shown, MAX_RECORD_BYTES, "records are limited to")
     if isinstance(text, ContentError):
         return text
-    alias_line = _alias_line(text)
-    if alias_line:
-        return ContentError(
-            shown,
-            alias_line,
-            "",
-            "YAML aliases (*name) are not allowed in content: write the value out in full",
-        )
     try:
-        if parsed is None:
-            data = yaml.load(text, Loader=_RecordLoader)
-        else:
-            data = parsed.load(text, lambda source: yaml.load(source, Loader=_RecordLoader))
+        data = parse_record(text) if parsed is None else parsed.load(text, parse_record)
+    except RefusedYaml as exc:
+        return ContentError(shown, exc.line, "", exc.message)
     except DuplicateKey as exc:
         return ContentError(
             shown, exc.line, exc.key, f"duplicate key (first on line {exc.first_line})"
+        )
+    except yaml.reader.ReaderError as exc:  # a character YAML forbids; libyaml counts bytes
+        line = text.encode("utf-8")[: exc.position].count(b"\n") + 1
+        code = ord(exc.character) if isinstance(exc.character, str) else int(exc.character)
+        return ContentError(
+            shown, line, "", f"invalid YAML: character U+{code:04X} is not allowed ({exc.reason})"
         )
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -227,6 +321,69 @@ def read_yaml(
     except yaml.YAMLError as exc:
         return ContentError(shown, 0, "", f"invalid YAML: {exc}")
     return data, LineLocator(text)
+
+
+class RefusedYaml(yaml.YAMLError):
+    """Valid YAML that records never need and that would cost too much to load."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+MAX_YAML_DEPTH = 64  # records nest four levels deep at most
+_FLOW_BRACKET = re.compile(r"[\[\]{}]")
+# What a line may open block collections with: its indentation, `- `, `? ` and `: `.
+_BLOCK_OPENERS = re.compile(r"^[ \t]*(?:[-?:][ \t]+)*", re.MULTILINE)
+
+
+def parse_record(text: str) -> Any:
+    """A record's YAML text as data; RefusedYaml for aliases and deep nesting (libyaml
+    takes quadratic time to parse deep nesting, and its node builder overflows the C stack
+    on it), other YAMLErrors for the rest."""
+    deep_line = _too_deep_line(text)
+    if deep_line:
+        raise RefusedYaml(
+            deep_line, f"nested more than {MAX_YAML_DEPTH} levels deep; records need a few"
+        )
+    alias_line = _alias_line(text)
+    if alias_line:
+        raise RefusedYaml(
+            alias_line,
+            "YAML aliases (*name) are not allowed in content: write the value out in full",
+        )
+    return yaml.load(text, Loader=_RecordLoader)
+
+
+def _too_deep_line(text: str) -> int:
+    """The line of the first collection nested deeper than MAX_YAML_DEPTH, or 0.
+
+    A linear count of brackets and line openers bounds the depth from above; only a text
+    over the bound is parsed for its events, and only as far as the first too deep one.
+    """
+    flow = deepest_flow = 0
+    for match in _FLOW_BRACKET.finditer(text):
+        if match.group() in "[{":
+            flow += 1
+            deepest_flow = max(deepest_flow, flow)
+        else:
+            flow = max(flow - 1, 0)
+    block = max((len(match.group()) for match in _BLOCK_OPENERS.finditer(text)), default=0)
+    if deepest_flow + block <= MAX_YAML_DEPTH:
+        return 0
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_FAST_LOADER):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_YAML_DEPTH:
+                    return event.start_mark.line + 1
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return 0  # the load reports the syntax error with its line
+    return 0
 
 
 def _alias_line(text: str) -> int:
@@ -348,18 +505,19 @@ def _record_files(site_dir: Path) -> list[_RecordFile | ContentError]:
                 continue
             slug = path.stem
             if kind != "award" and not SLUG_PATTERN.match(slug):
-                found.append(
-                    ContentError(
-                        shown,
-                        0,
-                        "",
-                        f"file name '{slug}' is not a slug: use lowercase letters, digits "
-                        "and hyphens",
-                    )
-                )
+                found.append(ContentError(shown, 0, "", _file_name_problem(slug)))
                 continue
             found.append((kind, path, shown, slug))
     return found
+
+
+def _file_name_problem(stem: str, hint: str = ": use lowercase letters, digits and hyphens") -> str:
+    if len(stem) > MAX_SLUG_LENGTH:
+        return (
+            f"file name is {len(stem):,} characters long; slugs are limited to "
+            f"{MAX_SLUG_LENGTH} (they become file names in output/)"
+        )
+    return f"file name '{stem}' is not a slug{hint}"
 
 
 def _imported_records(
@@ -390,7 +548,16 @@ def _imported_records(
             errors.append(ContentError(shown, 0, "", "not a snapshot: imported/ holds .json"))
             continue
         if not SLUG_PATTERN.match(path.stem):
-            errors.append(ContentError(shown, 0, "", f"file name '{path.stem}' is not a slug"))
+            problem = _file_name_problem(path.stem, hint="")
+            errors.append(ContentError(shown, 0, "", problem))
+            continue
+        try:
+            mode = os.stat(path).st_mode
+        except OSError:
+            mode = stat.S_IFREG  # read_local says why it cannot be read
+        if not stat.S_ISREG(mode):
+            errors.append(ContentError(shown, 0, "", not_a_regular_file(mode)))
+            broken.add(("imported", path.stem))
             continue
         try:
             raw = read_local(path, MAX_SNAPSHOT_BYTES)

@@ -13,10 +13,17 @@ from typing import Any
 from badgesite import urls
 from badgesite.config import VISIBILITIES, SiteConfig
 from badgesite.errors import ContentError, ContentErrors, did_you_mean
-from badgesite.fields import FieldReader
+from badgesite.fields import MAX_LINE, MAX_PARAGRAPH, FieldReader, quoted, shown
 from badgesite.image_cache import ImageCache
 from badgesite.images import ImageFile, ImageProblem, inspect_image
-from badgesite.load import SLUG_PATTERN, LoadResult, RawRecord
+from badgesite.load import (
+    MAX_RECORD_BYTES,
+    LineLocator,
+    LoadResult,
+    RawRecord,
+    read_capped_text,
+    slug_problem,
+)
 from badgesite.openbadges.reader import ForeignAssertion, parse_date, read_assertion
 from badgesite.openbadges.snapshot_format import FORMAT, SNAPSHOT_FIELDS, STATUSES, imported_dir
 from badgesite.openbadges.snapshot_read import retrieved_from_snapshot, snapshot_image
@@ -535,13 +542,15 @@ class _Builder:
     def image(
         self, reader: FieldReader, key: str, allowed: tuple[str, ...], required: bool
     ) -> ImageFile | None:
-        relative = reader.text(key, required=required)
+        relative = reader.path(key, required=required)
         if not relative:
             return None
         content_dir = (self.root / "content").resolve()
         candidate = (self.root / "content" / relative).resolve()
         if Path(relative).is_absolute() or not candidate.is_relative_to(content_dir):
-            reader.error((key,), f"'{relative}' is outside content/; use a path like images/x.png")
+            reader.error(
+                (key,), f"'{shown(relative)}' is outside content/; use a path like images/x.png"
+            )
             return None
         try:
             return inspect_image(self.root / "content" / relative, allowed, self.cache)
@@ -590,7 +599,7 @@ class _Builder:
             self.errors.append(
                 ContentError(
                     self.config.source,
-                    0,
+                    self._site_yaml_line("default_issuer"),
                     "default_issuer",
                     f"no issuer '{self.config.default_issuer}' in content/issuers/"
                     f"{did_you_mean(self.config.default_issuer, sorted(issuers))}",
@@ -614,6 +623,11 @@ class _Builder:
             raise ContentErrors(self.errors)
         return Site(self.config, self.root, issuers, badges, earners, awards, imported)
 
+    def _site_yaml_line(self, key: str) -> int:
+        """The line of a key of site.yaml, read again: only an error needs it."""
+        text = read_capped_text(self.root / self.config.source, "", MAX_RECORD_BYTES)
+        return 0 if isinstance(text, ContentError) else LineLocator(text).line((key,))
+
     def _collect(self, records: list[RawRecord], make) -> dict:
         made = {}
         for record in records:
@@ -632,6 +646,7 @@ class _Builder:
         email = reader.email("email", required=True)
         image = self.image(reader, "image", ISSUER_IMAGE_FORMATS, required=False)
         organization = reader.integer("linkedin_organization_id")
+        description = reader.markdown("description")
         if not (reader.valid and name and url and email):
             return None
         return Issuer(
@@ -639,7 +654,7 @@ class _Builder:
             name=name,
             url=url,
             email=email,
-            description=reader.text("description"),
+            description=description,
             image=image,
             linkedin_organization_id=str(organization) if organization is not None else "",
             source=record.source,
@@ -649,7 +664,7 @@ class _Builder:
         reader = FieldReader(record, self.errors)
         reader.check_keys(BADGE_FIELDS)
         name = reader.text("name", required=True)
-        description = reader.text("description", required=True)
+        description = reader.markdown("description", required=True)
         image = self.image(reader, "image", BADGE_IMAGE_FORMATS, required=True)
         kind = reader.choice("kind", BADGE_KINDS, "badge")
         issuer_slug = reader.text("issuer") or self.config.default_issuer
@@ -660,7 +675,7 @@ class _Builder:
             issuer = issuers[issuer_slug]
         elif reader.has("issuer"):
             self.reference(reader, "issuer", "issuer", issuers)
-        criteria = reader.text("criteria")
+        criteria = reader.markdown("criteria")
         criteria_url = reader.url("criteria_url")
         if not criteria and not criteria_url and reader.valid:
             reader.error((), "needs 'criteria' (what an earner must do) or 'criteria_url'")
@@ -673,6 +688,9 @@ class _Builder:
             if alignment is not None
         )
         retired = reader.timestamp("retired", self.zone)
+        image_alt = reader.paragraph("image_alt")
+        skills = reader.string_list("skills")
+        tags = reader.string_list("tags")
         if not (reader.valid and name and description and image and issuer):
             return None
         return BadgeClass(
@@ -680,15 +698,15 @@ class _Builder:
             name=name,
             description=description,
             image=image,
-            image_alt=reader.text("image_alt") or f"{name} badge",
+            image_alt=image_alt or f"{name} badge",
             issuer=issuer,
             kind=kind,
             criteria=criteria,
             criteria_url=criteria_url,
             requires=requires,
-            skills=reader.string_list("skills"),
+            skills=skills,
             alignments=alignments,
-            tags=reader.string_list("tags"),
+            tags=tags,
             retired=retired,
             source=record.source,
             draft=bool(reader.boolean("draft", False)),
@@ -698,15 +716,12 @@ class _Builder:
         reader.check_keys(ALIGNMENT_FIELDS)
         name = reader.text("name", required=True)
         url = reader.url("url", required=True)
+        framework = reader.text("framework")
+        code = reader.text("code")
+        description = reader.paragraph("description")
         if not (reader.valid and name and url):
             return None
-        return Alignment(
-            name=name,
-            url=url,
-            framework=reader.text("framework"),
-            code=reader.text("code"),
-            description=reader.text("description"),
-        )
+        return Alignment(name, url, framework, code, description)
 
     def _check_requirements(
         self, badges: Mapping[str, BadgeClass], records: list[RawRecord]
@@ -750,6 +765,8 @@ class _Builder:
             url = link_reader.url("url", required=True)
             if label and url:
                 links.append(Link(label, url))
+        bio = reader.markdown("bio")
+        headline = reader.text("headline")
         if not (reader.valid and name):
             return None
         return Earner(
@@ -757,8 +774,8 @@ class _Builder:
             name=name,
             visibility=visibility,
             auto_accept=bool(auto_accept),
-            bio=reader.text("bio"),
-            headline=reader.text("headline"),
+            bio=bio,
+            headline=headline,
             image=image,
             links=tuple(links),
             source=record.source,
@@ -796,12 +813,9 @@ class _Builder:
         reader = FieldReader(record, self.errors)
         reader.check_keys(AWARD_FIELDS)
         award_id = reader.text("id", required=True)
-        if award_id and not SLUG_PATTERN.match(award_id):
-            reader.error(
-                ("id",),
-                f"'{award_id}' is not a valid id: use lowercase letters, digits and hyphens "
-                "(badgesite award makes a UUID)",
-            )
+        id_problem = slug_problem(award_id) if award_id else None
+        if id_problem:
+            reader.error(("id",), f"{id_problem} (badgesite award makes a UUID)")
             award_id = ""
         badge = self.reference(reader, "badge", "badge", badges)
         earner = self.reference(reader, "earner", "earner", earners)
@@ -826,7 +840,7 @@ class _Builder:
             item for item in (self.evidence(r) for r in reader.mapping_list("evidence")) if item
         )
         revocation = self.revocation(reader)
-        narrative = reader.text("narrative")
+        narrative = reader.markdown("narrative")
         sample = reader.boolean("sample", False)
         draft = bool(reader.boolean("draft", False))
         if not (
@@ -877,20 +891,22 @@ class _Builder:
     def evidence(self, reader: FieldReader) -> Evidence | None:
         reader.check_keys(EVIDENCE_FIELDS)
         url = reader.url("url")
-        narrative = reader.text("narrative")
-        if reader.valid and not url and not narrative:
+        narrative = reader.markdown("narrative")
+        name = reader.text("name")
+        description = reader.paragraph("description")
+        if reader.valid and not reader.has("url") and not narrative:
             reader.error((), "evidence needs a 'url' or a 'narrative'")
             return None
-        if not reader.valid:
+        if not (reader.valid and (url or narrative)):
             return None
-        return Evidence(url, reader.text("name"), reader.text("description"), narrative)
+        return Evidence(url, name, description, narrative)
 
     def revocation(self, reader: FieldReader) -> Revocation | None:
         nested = reader.mapping("revoked")
         if nested is None:
             return None
         nested.check_keys(REVOCATION_FIELDS)
-        reason = nested.text("reason", required=True)
+        reason = nested.text("reason", required=True, limit=MAX_PARAGRAPH, multiline=True)
         date = nested.timestamp("date", self.zone)
         if not (nested.valid and reason):
             return None
@@ -909,19 +925,17 @@ class _Builder:
     def imported_badge(
         self, record: RawRecord, earners: Mapping[str, Earner]
     ) -> ImportedBadge | None:
-        shown = record.source
+        source = record.source
         data = record.data
         before = len(self.errors)
 
         def error(key: str, message: str) -> None:
-            self.errors.append(ContentError(shown, record.line(key), key, message))
+            self.errors.append(ContentError(source, record.line(key), key, message))
 
         if not isinstance(data, dict):
-            self.errors.append(ContentError(shown, 1, "", "expected a JSON object"))
+            self.errors.append(ContentError(source, 1, "", "expected a JSON object"))
             return None
-        for key in data:
-            if key not in SNAPSHOT_FIELDS:
-                error(key, f"unknown field{did_you_mean(str(key), SNAPSHOT_FIELDS)}")
+        FieldReader(record, self.errors).check_keys(SNAPSHOT_FIELDS)
         if data.get("format") != FORMAT:
             error("format", f"expected '{FORMAT}' (made by `badgesite import`)")
         earner_slug = data.get("earner")
@@ -929,8 +943,8 @@ class _Builder:
         if earner is None and not (
             isinstance(earner_slug, str) and self.broken("earner", earner_slug)
         ):
-            hint = did_you_mean(str(earner_slug), sorted(earners))
-            error("earner", f"no earner '{earner_slug}' in content/earners/{hint}")
+            hint = did_you_mean(str(earner_slug)[:MAX_LINE], sorted(earners))
+            error("earner", f"no earner {quoted(earner_slug)} in content/earners/{hint}")
         moments = {}
         for key in ("retrieved", "verified"):
             parsed = parse_date(data.get(key))
@@ -940,7 +954,7 @@ class _Builder:
                 moments[key] = parsed.moment
         status = data.get("status")
         if status not in STATUSES:
-            error("status", f"{status!r} is not one of: {', '.join(STATUSES)}")
+            error("status", f"{quoted(status)} is not one of: {', '.join(STATUSES)}")
         entry = data.get("assertion")
         if not (isinstance(entry, dict) and isinstance(entry.get("json"), dict)):
             error("assertion", "expected the retrieved assertion as {url, json}")
@@ -967,7 +981,7 @@ class _Builder:
             retrieved_at=moments["retrieved"],
             verified_at=moments["verified"],
             verified_status=str(status),
-            source=shown,
+            source=source,
         )
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from badgesite.atomic import write_atomic
 
 CACHE_FILE = Path(".cache") / "badgesite" / "build" / "records.pickle"
-_FORMAT = "badgesite-parsed-yaml-1"
+_FORMAT = "badgesite-parsed-yaml-2"  # 2: the loader refuses more and reads more as text
 # YAML's safe loader makes only plain data; these are its only types pickle has to name.
 _ALLOWED_CLASSES = {
     ("datetime", "datetime"): dt.datetime,

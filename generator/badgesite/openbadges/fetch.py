@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 # Re-exported: the JSON caps and readers were defined here before they moved to json_text.
+from badgesite.fields import http_url_problem
 from badgesite.openbadges.json_text import MAX_JSON_BYTES as MAX_JSON_BYTES
 from badgesite.openbadges.json_text import MAX_JSON_DEPTH as MAX_JSON_DEPTH
 from badgesite.openbadges.json_text import FetchProblem as FetchProblem
@@ -50,8 +51,7 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 
 def check_http_url(url: str) -> str:
     """The URL if it is absolute http(s); FetchProblem otherwise (file:, ftp:, data:...)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if http_url_problem(url):  # the one URL check: it never raises, whatever the text
         raise FetchProblem(f"'{url[:120]}' is not an http(s) URL; nothing else is fetched")
     return url
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +22,11 @@ class FetchProblem(Exception):
 def read_local(path: Path, max_bytes: int) -> bytes:
     """A local file's bytes, refused past max_bytes before reading them all."""
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise FetchProblem(f"{path}: {size} bytes; the limit is {max_bytes}")
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):  # a FIFO or a device would never end: never opened
+            raise FetchProblem(f"{path}: not a regular file")
+        if status.st_size > max_bytes:
+            raise FetchProblem(f"{path}: {status.st_size} bytes; the limit is {max_bytes}")
         return path.read_bytes()
     except OSError as error:
         raise FetchProblem(f"{path}: cannot read ({error.strerror or error})") from None

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from badgesite import urls
 from badgesite.markdown_text import plain_text
 from badgesite.model import Award, BadgeClass, Issuer, Site
+from badgesite.moments import timestamp
 from badgesite.urls import UrlResolver
 
 CONTEXT = "https://w3id.org/openbadges/v2"
-
-
-def timestamp(moment: dt.datetime) -> str:
-    """ISO 8601 with an offset (`Z` for UTC), seconds precision, as verifiers expect."""
-    text = moment.isoformat(timespec="seconds")
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def issuer_profile(issuer: Issuer, resolver: UrlResolver) -> dict[str, Any]:

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
+from badgesite.fields import http_url_problem
+from badgesite.moments import moment_from_epoch, read_moment
 from badgesite.openbadges.documents import Retrieved, hosted_url
 
 MAX_TEXT = 4000
 MAX_SHORT_TEXT = 300
 MAX_LIST_ITEMS = 50
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @dataclass(frozen=True)
@@ -121,43 +120,24 @@ def link(value: Any) -> str:
     """An absolute http(s) URL, or nothing: javascript:, data: and the rest never become links."""
     if isinstance(value, dict):
         value = value.get("id")
-    if not isinstance(value, str) or len(value) > 2000:
+    if not isinstance(value, str):
         return ""
     candidate = value.strip()
-    if any(char.isspace() or ord(char) < 32 for char in candidate):
-        return ""
-    parts = urlsplit(candidate)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return ""
-    return candidate
+    return candidate if http_url_problem(candidate) is None else ""
 
 
 def parse_date(value: Any) -> ForeignDate | None:
-    """ISO 8601 text (with or without a zone), a bare date, or 1.0's Unix timestamp."""
-    if isinstance(value, bool):
+    """ISO 8601 text (with or without a zone), a bare date, or 1.0's Unix timestamp; None
+    for anything else, impossible dates included, and for moments out of range."""
+    if isinstance(value, (int, float)) or (isinstance(value, str) and value.strip().isdigit()):
+        moment = moment_from_epoch(value)
+        return ForeignDate(moment, True, str(value).strip()) if moment is not None else None
+    if not isinstance(value, str):
         return None
-    if isinstance(value, (int, float)):
-        try:
-            moment = dt.datetime.fromtimestamp(float(value), dt.timezone.utc)
-        except (OverflowError, OSError, ValueError):
-            return None
-        return ForeignDate(moment, True, str(value))
-    if not isinstance(value, str) or len(value) > 64:
+    read = read_moment(value, dt.timezone.utc)
+    if read.moment is None:
         return None
-    raw = value.strip()
-    if raw.isdigit():
-        return parse_date(int(raw))
-    candidate = raw[:-1] + "+00:00" if raw[-1:] in ("Z", "z") else raw
-    try:
-        if _ISO_DATE.match(candidate):
-            moment = dt.datetime.combine(dt.date.fromisoformat(candidate), dt.time())
-        else:
-            moment = dt.datetime.fromisoformat(candidate)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        return ForeignDate(moment.replace(tzinfo=dt.timezone.utc), False, raw)
-    return ForeignDate(moment, True, raw)
+    return ForeignDate(read.moment, read.has_offset, value.strip())
 
 
 def read_assertion(retrieved: Retrieved) -> ForeignAssertion:

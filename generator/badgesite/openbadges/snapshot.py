@@ -13,6 +13,7 @@ from typing import Any
 from badgesite.atomic import write_atomic
 from badgesite.images import ImageProblem, inspect_image
 from badgesite.load import SLUG_PATTERN
+from badgesite.moments import timestamp
 from badgesite.openbadges.fetch import Fetcher, FetchProblem, parse_json, read_local
 from badgesite.openbadges.retrieve import Retrieved, RetrievedDocument, RetrievedImage, retrieve
 from badgesite.openbadges.snapshot_format import (
@@ -68,9 +69,9 @@ def _saved_key(folder: Path, key: str) -> str:
     return earlier[0] if earlier else key
 
 
-def timestamp(moment: dt.datetime) -> str:
-    text_value = moment.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
-    return text_value.replace("+00:00", "Z")
+def utc_timestamp(moment: dt.datetime) -> str:
+    """Snapshots keep their moments in UTC, whatever zone the clock gave them in."""
+    return timestamp(moment.astimezone(dt.timezone.utc))
 
 
 def import_badge(
@@ -141,8 +142,8 @@ def _save(
         "format": FORMAT,
         "earner": earner,
         "source": source,
-        "retrieved": timestamp(retrieved.retrieved_at),
-        "verified": timestamp(report.checked_at),
+        "retrieved": utc_timestamp(retrieved.retrieved_at),
+        "verified": utc_timestamp(report.checked_at),
         "status": status,
         "problems": [finding.message for finding in report.errors],
         "assertion": _document(retrieved.assertion, False),
@@ -210,7 +211,7 @@ def _refresh(path: Path, fetcher: Fetcher, now: dt.datetime | None) -> RefreshRe
         retrieved = retrieve(url, fetcher, now)
     except FetchProblem as problem:
         snapshot["status"] = "gone"
-        snapshot["verified"] = timestamp(now or dt.datetime.now(dt.timezone.utc))
+        snapshot["verified"] = utc_timestamp(now or dt.datetime.now(dt.timezone.utc))
         snapshot["problems"] = [str(problem)]
         data = (json.dumps(snapshot, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
         write_atomic(path, data)

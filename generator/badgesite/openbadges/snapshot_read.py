@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from badgesite.fields import quoted, relative_path_problem
 from badgesite.image_cache import ImageCache
 from badgesite.images import ImageFile, ImageProblem, inspect_image
 from badgesite.openbadges.documents import Retrieved, RetrievedDocument
@@ -53,6 +54,11 @@ def snapshot_image(
     if not isinstance(entry, dict):
         return None
     relative = entry.get("file")
-    if not isinstance(relative, str) or ".." in relative.split("/") or relative.startswith("/"):
-        raise ImageProblem(f"'{relative}' is not a file under content/imported/")
+    if (
+        not isinstance(relative, str)
+        or relative_path_problem(relative)
+        or ".." in relative.split("/")
+        or relative.startswith("/")
+    ):
+        raise ImageProblem(f"{quoted(relative)} is not a file under content/imported/")
     return inspect_image(path.parent / relative, IMAGE_FORMATS, cache)
