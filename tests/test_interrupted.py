@@ -128,6 +128,7 @@ def complete_builds(tmp_path_factory, images) -> tuple[dict[str, bytes], dict[st
     return found[0], found[1]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("exchange", [True, False], ids=["exchange", "two-renames"])
 @pytest.mark.parametrize("seed", [1, 2])
 def test_a_build_killed_at_any_step_leaves_one_complete_build(
@@ -184,6 +185,7 @@ def test_a_build_killed_at_any_step_leaves_one_complete_build(
     assert absent == 0 if exchange else absent >= 1
 
 
+@pytest.mark.slow
 def test_a_build_killed_at_a_random_moment_leaves_one_complete_build(
     tmp_path, images, complete_builds
 ) -> None:
