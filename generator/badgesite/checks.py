@@ -466,7 +466,4 @@ def lint_translations(theme: ThemeChain, config: SiteConfig) -> list[Finding]:
 def _texts(path: Path, theme: ThemeChain) -> dict[str, str]:
     if not path.is_file():
         return {}
-    try:
-        return read_texts(path, theme.site_dir)
-    except ContentErrors:
-        return {}  # reported as an error by the theme's translations
+    return read_texts(path, theme.site_dir, [])  # errors: reported by the theme's translations
