@@ -381,6 +381,16 @@ def test_themes_that_extend_each_other_in_a_cycle_are_an_error(site: Path) -> No
     ]
 
 
+def test_a_theme_name_in_capitals_suggests_the_theme_meant(site: Path) -> None:
+    write(site, "themes/mine/theme.yaml", "description: mine\n")
+    _use_theme(site, "Mine")
+    assert _errors(site) == [
+        "content/site.yaml:6: theme: 'Mine' is not a theme name: name a folder of themes/ or "
+        "a built-in theme (lowercase letters, digits and hyphens; no paths) (did you mean "
+        "'mine'?)"
+    ]
+
+
 def test_theme_settings_are_checked_with_lines(site: Path) -> None:
     write(site, "themes/mine/theme.yaml", "description: mine\nextend: compact\n")
     write(site, "themes/other/theme.yaml", "extends: [compact\n")

@@ -308,11 +308,14 @@ def lint_site(site: Site, reconciliation: Reconciliation) -> list[Finding]:
     findings.extend(_linkedin(site))
     findings.extend(_images(site))
     shown = display_path(withdrawn_path(site.root), site.root)
+    # An id withdrawn twice is shown at its first line.
+    withdrawn = reversed(reconciliation.record.withdrawn)
+    withdrawn_lines = {item.award_id: item.line for item in withdrawn}
     for award_id in reconciliation.withdrawn_but_published:
         findings.append(
             _warning(
                 shown,
-                0,
+                withdrawn_lines[award_id],
                 "",
                 f"award '{award_id}' is recorded as withdrawn but is still published",
             )

@@ -20,6 +20,7 @@ from badgesite.load import SLUG_PATTERN, LoadResult, RawRecord
 from badgesite.openbadges.reader import ForeignAssertion, parse_date, read_assertion
 from badgesite.openbadges.snapshot_format import FORMAT, SNAPSHOT_FIELDS, STATUSES, imported_dir
 from badgesite.openbadges.snapshot_read import retrieved_from_snapshot, snapshot_image
+from badgesite.themes import setting_line
 
 BADGE_KINDS = ("badge", "exam", "certification")
 RECIPIENT_TYPES = ("email", "url", "telephone")
@@ -590,7 +591,7 @@ class _Builder:
             self.errors.append(
                 ContentError(
                     self.config.source,
-                    0,
+                    setting_line(self.root, "default_issuer"),
                     "default_issuer",
                     f"no issuer '{self.config.default_issuer}' in content/issuers/"
                     f"{did_you_mean(self.config.default_issuer, sorted(issuers))}",
