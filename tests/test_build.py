@@ -257,3 +257,25 @@ def test_check_compiles_every_template_and_a_build_those_it_renders(site: Path) 
     assert [str(error) for error in failure.value.errors] == [
         "templates/issuer.html:2: template: expected name or number"
     ]
+
+
+def test_a_default_issuer_that_does_not_exist_is_reported_at_its_line(site: Path) -> None:
+    text = (site / "content/site.yaml").read_text()
+    write(site, "content/site.yaml", text.replace("harbour-lab", "acme-training"))
+    assert _errors_of_check(site) == [
+        "content/site.yaml:4: default_issuer: no issuer 'acme-training' in content/issuers/"
+    ]
+
+
+@pytest.mark.parametrize("quoted", ['"false"', "'true'", '"False"'])
+def test_a_quoted_true_or_false_says_to_remove_the_quotes(site: Path, quoted: str) -> None:
+    path = site / "content/awards/bo-and-cy.yaml"
+    write(
+        site,
+        "content/awards/bo-and-cy.yaml",
+        path.read_text().replace("accepted: false", f"accepted: {quoted}"),
+    )
+    assert _errors_of_check(site) == [
+        f"content/awards/bo-and-cy.yaml:14: accepted: expected true or false, found the "
+        f"quoted text '{quoted[1:-1]}': remove the quotes"
+    ]

@@ -35,7 +35,7 @@ def test_content_errors_are_listed_with_exit_status_1_and_nothing_written(site: 
         "content/badges/soldering.yaml:1: required field 'image' is missing",
         "content/badges/soldering.yaml:2: kind: 'exm' is not one of: badge, exam, "
         "certification (did you mean 'exam'?)",
-        "content/earners/ada.yaml:4: invalid YAML: did not find expected ',' or ']'",
+        "content/earners/ada.yaml:3: invalid YAML: did not find expected ',' or ']'",
         "5 errors in the content; nothing was written.",
     ]
     assert tree_bytes(site / "output") == before
@@ -173,8 +173,8 @@ def test_an_unreadable_site_yaml_does_not_hide_unreadable_records(site: Path) ->
     write(site, "content/earners/ada.yaml", "name: Ada\nbio: [x\n")
     result = run("check", "--site", str(site))
     assert result.stderr.splitlines() == [
-        "content/earners/ada.yaml:3: invalid YAML: did not find expected ',' or ']'",
-        "content/site.yaml:2: invalid YAML: did not find expected ',' or ']'",
+        "content/earners/ada.yaml:2: invalid YAML: did not find expected ',' or ']'",
+        "content/site.yaml:1: invalid YAML: did not find expected ',' or ']'",
         "2 errors.",
     ]
 

@@ -1,6 +1,8 @@
 from pathlib import Path
 
-from badgesite.load import LineLocator, load_records
+import pytest
+
+from badgesite.load import LineLocator, load_records, read_yaml
 from conftest import write
 
 
@@ -29,9 +31,30 @@ def test_malformed_yaml_names_file_and_line(site: Path) -> None:
     assert len(result.errors) == 1
     error = result.errors[0]
     assert error.path == "content/earners/ada.yaml"
-    assert error.line == 3
+    assert error.line == 2
     assert error.message.startswith("invalid YAML:")
     assert ("earner", "ada") in result.broken_slugs
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("name: Ada\nbio: [unclosed\n", 2),  # the parser notices at the end, line 3
+        ('name: Ada\nbio: "unclosed\n', 2),  # ... and at line 4, past the end of the file
+        ("name: Ada\nbio: 'unclosed\n\n\n", 2),
+        ("name: Ada\nbio: {a: 1\nheadline: x\n", 2),
+        ("name: Ada\nbio: a\n  headline: b\nx: 1\n", 3),  # no bracket open: its own line
+        ("name: Ada\nlist:\n  - a\n - b\n", 4),  # not the line the mapping opens on
+        ("name: Ada\n%YAML 1.1\n", 2),  # noticed past the end of the file
+    ],
+)
+def test_a_yaml_syntax_error_is_reported_where_it_starts(site: Path, text: str, line: int) -> None:
+    # site.yaml, a theme's texts and records are all read by read_yaml.
+    for relative in ("content/site.yaml", "themes/x/i18n/en.yaml", "content/earners/ada.yaml"):
+        error = read_yaml(write(site, relative, text), site)
+        assert not isinstance(error, tuple)
+        assert (error.path, error.line) == (relative, line)
+        assert error.message.startswith("invalid YAML:")
 
 
 def test_non_yaml_files_and_bad_slugs_are_reported(site: Path) -> None:

@@ -187,7 +187,7 @@ def test_all_errors_across_files_are_reported_together(site: Path) -> None:
     write(site, "content/awards/broken.yaml", "- id: [oops\n")
     errors = errors_of(site)
     assert errors == [
-        "content/awards/broken.yaml:2: invalid YAML: did not find expected ',' or ']'",
+        "content/awards/broken.yaml:1: invalid YAML: did not find expected ',' or ']'",
         "content/earners/ada.yaml:2: visibility: 'secret' is not one of: public, unlisted, private",
         "content/issuers/harbour-lab.yaml:1: required field 'email' is missing",
         "content/issuers/harbour-lab.yaml:2: url: 'not-a-url' is not an absolute http(s) URL",
@@ -198,7 +198,7 @@ def test_a_broken_record_file_does_not_cause_reference_errors(site: Path) -> Non
     write(site, "content/earners/ada.yaml", "name: [Ada\n")
     errors = errors_of(site)
     assert len(errors) == 1
-    assert errors[0].startswith("content/earners/ada.yaml:2: invalid YAML")
+    assert errors[0].startswith("content/earners/ada.yaml:1: invalid YAML")
 
 
 def test_empty_content_folder(tmp_path: Path) -> None:

@@ -79,10 +79,21 @@ def test_a_vanished_award_fails_the_build_and_explains_revoking(site: Path) -> N
     assert tree_bytes(site / "output") == before
 
 
-def test_making_an_earner_private_is_a_vanishing_too(site: Path) -> None:
+def test_making_an_earner_private_is_a_vanishing_too_and_says_so(site: Path) -> None:
     write(site, "content/earners/bo.yaml", "name: Bo Lindqvist\nvisibility: private\n")
-    with pytest.raises(CheckFailed, match="is gone from the site"):
+    with pytest.raises(CheckFailed) as failure:
         build(site, site / "output", now=FIXED_NOW)
+    award = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c05"  # the first of Bo's two
+    line = recorded(site).index(award) + 6  # after the five header lines
+    # The record is there: the earner is what changed, so no "put its record back".
+    assert str(failure.value.errors[0]) == (
+        f"content/published-awards.txt:{line}: published award '{award}' would lose its URL: "
+        "its earner 'bo' (content/earners/bo.yaml) is now private, and nothing of a private "
+        "earner is published. Make them public or unlisted again, or if the award must "
+        f"disappear (the earner's request), record that: `badgesite withdraw {award} --reason "
+        "TEXT`"
+    )
+    assert len(failure.value.errors) == 2
 
 
 def test_an_explicit_withdrawal_is_recorded_and_allowed(site: Path) -> None:
@@ -152,11 +163,15 @@ def test_ci_build_with_an_up_to_date_record_succeeds_and_writes_nothing_there(
 
 
 def test_a_withdrawn_award_that_is_still_published_is_a_warning(site: Path) -> None:
-    write(site, "content/withdrawn-awards.txt", f"{ADA_AWARD} 2025-01-01 Asked to be removed\n")
+    write(
+        site,
+        "content/withdrawn-awards.txt",
+        f"# Withdrawn on purpose\n\n{ADA_AWARD} 2025-01-01 Asked to be removed\n",
+    )
     result = run("check", "--site", str(site), ci=False)
     assert result.exit_code == 0
     assert result.output.splitlines()[0] == (
-        f"content/withdrawn-awards.txt: warning: award '{ADA_AWARD}' is recorded as withdrawn "
+        f"content/withdrawn-awards.txt:3: warning: award '{ADA_AWARD}' is recorded as withdrawn "
         "but is still published"
     )
 

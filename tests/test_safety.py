@@ -148,7 +148,7 @@ def test_authoring_writes_only_inside_content(site: Path, relative: str) -> None
 
 def test_a_refused_change_leaves_the_hard_linked_original_alone(site: Path) -> None:
     before = tree_bytes(site)
-    with pytest.raises(ContentErrors, match=r"content/earners/ada\.yaml:2: invalid YAML"):
+    with pytest.raises(ContentErrors, match=r"content/earners/ada\.yaml:1: invalid YAML"):
         apply_changes(site, {"content/earners/ada.yaml": "name: [\n"})
     assert tree_bytes(site) == before
 

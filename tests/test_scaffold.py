@@ -126,6 +126,8 @@ def test_a_new_site_has_one_of_each_record_and_the_hosting_files(tmp_path: Path)
     assert site["title"] == "Acme: Training"  # quoted where YAML needs it
     assert site["default_issuer"] == "acme-training"
     assert requirement_lines(target) == [f"badgesite=={__version__}"]
+    texts = {name: data for name, data in tree_bytes(target).items() if ".svg" not in name}
+    assert [name for name, data in texts.items() if not data.endswith(b"\n")] == []
     assert "/output/" in (target / ".gitignore").read_text().splitlines()
     assert "*.csv" in (target / ".gitignore").read_text().splitlines()
     readme = (target / "README.md").read_text()

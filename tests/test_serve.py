@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from badgesite.cli import main
-from badgesite.serve import DevAddress, exposure_warning
+from badgesite.serve import DevAddress, SiteServer, exposure_warning
 from conftest import REPO
 from test_incremental import _replace_line
 
@@ -120,6 +120,24 @@ def test_serve_rebuilds_on_save_and_the_browser_reloads_itself(server, browser) 
 
 # What livereload adds to every page it serves, so open pages reload after a rebuild.
 LIVE_SCRIPT = re.compile(rb'<script type="text/javascript">\(function\(\)\{.*?</script>', re.S)
+
+
+def test_a_failed_build_says_whether_a_last_good_site_is_served(site: Path) -> None:
+    said: list[str] = []
+    server = SiteServer(site, DevAddress("127.0.0.1", _free_port()), report=said.append)
+    broken = site / "content/earners/ada.yaml"
+    good = broken.read_text()
+    broken.write_text(good + "visibilty: public\n")
+    assert server.rebuild() is None
+    assert said[-1].endswith(
+        "\nBuild failed, and no build of this site has succeeded yet: the browser shows these "
+        "errors until one does."
+    )
+    broken.write_text(good)
+    assert server.rebuild() is not None
+    broken.write_text(good + "visibilty: public\n")
+    assert server.rebuild() is None
+    assert said[-1].endswith("\nBuild failed; still serving the last good site.")
 
 
 def test_a_missing_page_is_answered_with_the_sites_own_404_page(server) -> None:

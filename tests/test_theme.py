@@ -381,6 +381,16 @@ def test_themes_that_extend_each_other_in_a_cycle_are_an_error(site: Path) -> No
     ]
 
 
+def test_a_theme_name_in_capitals_suggests_the_theme_meant(site: Path) -> None:
+    write(site, "themes/mine/theme.yaml", "description: mine\n")
+    _use_theme(site, "Mine")
+    assert _errors(site) == [
+        "content/site.yaml:6: theme: 'Mine' is not a theme name: name a folder of themes/ or "
+        "a built-in theme (lowercase letters, digits and hyphens; no paths) (did you mean "
+        "'mine'?)"
+    ]
+
+
 def test_theme_settings_are_checked_with_lines(site: Path) -> None:
     write(site, "themes/mine/theme.yaml", "description: mine\nextend: compact\n")
     write(site, "themes/other/theme.yaml", "extends: [compact\n")
@@ -390,7 +400,7 @@ def test_theme_settings_are_checked_with_lines(site: Path) -> None:
     ]
     write(site, "themes/mine/theme.yaml", "extends: other\n")
     assert _errors(site) == [
-        "themes/other/theme.yaml:2: invalid YAML: did not find expected ',' or ']'"
+        "themes/other/theme.yaml:1: invalid YAML: did not find expected ',' or ']'"
     ]
 
 
@@ -480,8 +490,69 @@ def test_translation_files_are_checked_with_lines(site: Path) -> None:
     _use_theme(site, "plain", "fr")
     assert _errors(site) == [
         "themes/plain/i18n/en.yaml:2: plain_list: expected a text",
-        "themes/plain/i18n/fr.yaml:2: invalid YAML: did not find expected ',' or ']'",
+        "themes/plain/i18n/fr.yaml:1: invalid YAML: did not find expected ',' or ']'",
     ]
+
+
+def _broken_theme(site_dir: Path) -> None:
+    """A theme with a template error, a site template with another, and Italian pages."""
+    write(site_dir, "themes/mine/theme.yaml", "extends: default\n")
+    write(site_dir, "themes/mine/templates/badge.html", '{{ t("x") }\n')
+    write(site_dir, "templates/award.html", "{% if x %}\n")
+
+
+TEMPLATE_ERRORS = [
+    "templates/award.html:1: template: Unexpected end of template. Jinja was looking for the "
+    "following tags: 'elif' or 'else' or 'endif'. The innermost block that needs to be closed "
+    "is 'if'.",
+    "themes/mine/templates/badge.html:1: template: unexpected '}'",
+]
+
+
+@pytest.mark.parametrize(
+    ("texts", "problem"),
+    [
+        ("a: [1, 2]\nhello: Hello\n", "themes/mine/i18n/en.yaml:1: a: expected a text"),
+        (
+            "hello: Hello\nx: [1\n",
+            "themes/mine/i18n/en.yaml:2: invalid YAML: did not find expected ',' or ']'",
+        ),
+    ],
+)
+def test_a_broken_translation_file_does_not_hide_the_template_errors(
+    site: Path, texts: str, problem: str
+) -> None:
+    _broken_theme(site)
+    write(site, "themes/mine/i18n/en.yaml", texts)
+    _use_theme(site, "mine", "it")
+    with pytest.raises(CheckFailed) as failure:
+        check(site, now=FIXED_NOW)
+    assert [str(error) for error in failure.value.errors] == sorted([problem, *TEMPLATE_ERRORS])
+    assert [str(warning) for warning in failure.value.warnings] == [
+        "content/site.yaml:7: warning: language: no translation for 'it' in the theme "
+        '(i18n/it.yaml in mine, default): pages say lang="it" but their text is English'
+    ]
+
+
+@pytest.mark.parametrize(
+    ("mistake", "problem"),
+    [
+        ("bio: [x\n", "content/site.yaml:8: invalid YAML: did not find expected ',' or ']'"),
+        ("title: again\n", "content/site.yaml:8: title: duplicate key (first on line 1)"),
+    ],
+)
+def test_a_site_yaml_that_cannot_be_parsed_still_has_its_theme_checked(
+    site: Path, mistake: str, problem: str
+) -> None:
+    _broken_theme(site)
+    _use_theme(site, "mine", "it")
+    settings = site / "content/site.yaml"
+    write(site, "content/site.yaml", settings.read_text() + mistake)
+    assert _errors(site) == [problem, *TEMPLATE_ERRORS]
+    # Without a plain `theme:` line, the default chain (and the site's templates/) is.
+    text = settings.read_text().replace("theme: mine\n", "theme: [mine]\n")
+    write(site, "content/site.yaml", text)
+    assert _errors(site) == [problem, TEMPLATE_ERRORS[0]]
 
 
 def test_a_long_list_of_missing_texts_is_shortened(site: Path) -> None:

@@ -23,7 +23,7 @@ from badgesite.checks import (
     lint_translations,
     warnings_of,
 )
-from badgesite.config import SiteConfig, load_config, parse_config
+from badgesite.config import SITE_FIELDS, SiteConfig, load_config, parse_config
 from badgesite.errors import WARNING, BadgesiteError, ContentError, ContentErrors, Finding
 from badgesite.fingerprint import fingerprint_outputs
 from badgesite.image_cache import ImageCache, default_cache_dir
@@ -34,7 +34,7 @@ from badgesite.parsed_cache import ParsedYamlCache
 from badgesite.plan import Kind, Output, Plan, plan_site
 from badgesite.render import PageTemplates, Renderer, TemplateFailed
 from badgesite.report import BuildReport, counted
-from badgesite.themes import ThemeChain, resolve_theme_chain
+from badgesite.themes import ThemeChain, readable_theme, resolve_theme_chain
 from badgesite.urls import PLACEHOLDER_BASE_URL
 from badgesite.write import StagedFile, Staging, WriteReport, check_output_dir, recover
 
@@ -129,19 +129,16 @@ def plan_checked(
     return Planned(site, plan, theme, renderer, moment, reconciliation, warnings)
 
 
-EVERY_SETTING = "*"
-
-
 @dataclass(frozen=True)
 class _Settings:
-    """site.yaml's settings as far as they are known: the ones in error (every one, when
-    site.yaml cannot be read) are at their defaults."""
+    """site.yaml's settings as far as they are known: the ones in error (every one but the
+    theme, when site.yaml cannot be read) are at their defaults."""
 
     config: SiteConfig
     unknown: frozenset[str]
 
     def knows(self, setting: str) -> bool:
-        return not {setting, EVERY_SETTING} & self.unknown
+        return setting not in self.unknown
 
 
 def _settings(site_dir: Path, base_url: str | None, errors: list[ContentError]) -> _Settings | None:
@@ -153,9 +150,12 @@ def _settings(site_dir: Path, base_url: str | None, errors: list[ContentError]) 
         broken = failure.errors
     if not (site_dir / "content").is_dir():
         return None
-    unreadable = _Settings(SiteConfig("untitled", PLACEHOLDER_BASE_URL), frozenset({EVERY_SETTING}))
     path = site_dir / "content" / "site.yaml"
     parsed = read_yaml(path, site_dir) if path.is_file() else None
+    # Unreadable settings still let the theme be checked: the one a plain `theme:` line
+    # names, else the default chain (every theme ends in it).
+    stand_in = SiteConfig("untitled", PLACEHOLDER_BASE_URL, theme=readable_theme(site_dir))
+    unreadable = _Settings(stand_in, frozenset(SITE_FIELDS) - {"theme"})
     if parsed is None or isinstance(parsed, ContentError) or not isinstance(parsed[0], dict):
         return unreadable
     data, locator = parsed
@@ -188,13 +188,15 @@ def _theme(
     config: SiteConfig, site_dir: Path, errors: list[ContentError], findings: list[Finding]
 ) -> PageTemplates | None:
     """The theme chain's templates, with their translations linted; None when the chain
-    or a translation is in error (the errors go to errors)."""
+    is in error. The errors go to errors: a translation's too, its templates still made
+    (with the texts that can be read) so that theirs are reported with it."""
     try:
         theme = resolve_theme_chain(config.theme, site_dir)
-        templates = PageTemplates(theme, config)
     except ContentErrors as failure:
         errors.extend(failure.errors)
         return None
+    templates = PageTemplates(theme, config)
+    errors.extend(templates.translations.errors)
     findings.extend(lint_translations(theme, config))
     return templates
 

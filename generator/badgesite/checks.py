@@ -323,11 +323,14 @@ def lint_site(site: Site, reconciliation: Reconciliation) -> list[Finding]:
     findings.extend(_linkedin(site))
     findings.extend(_images(site))
     shown = display_path(withdrawn_path(site.root), site.root)
+    # An id withdrawn twice is shown at its first line.
+    withdrawn = reversed(reconciliation.record.withdrawn)
+    withdrawn_lines = {item.award_id: item.line for item in withdrawn}
     for award_id in reconciliation.withdrawn_but_published:
         findings.append(
             _warning(
                 shown,
-                0,
+                withdrawn_lines[award_id],
                 "",
                 f"award '{award_id}' is recorded as withdrawn but is still published",
             )
@@ -481,7 +484,4 @@ def lint_translations(theme: ThemeChain, config: SiteConfig) -> list[Finding]:
 def _texts(path: Path, theme: ThemeChain) -> dict[str, str]:
     if not path.is_file():
         return {}
-    try:
-        return read_texts(path, theme.site_dir)
-    except ContentErrors:
-        return {}  # reported as an error by the theme's translations
+    return read_texts(path, theme.site_dir, [])  # errors: reported by the theme's translations

@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
 
-from badgesite.errors import ContentError, ContentErrors
+from badgesite.errors import ContentError, ContentErrors, did_you_mean
 from badgesite.fields import MAX_URL, FieldReader, http_url_problem, shown
 from badgesite.load import SLUG_PATTERN, RawRecord, display_path, read_yaml, slug_problem
+from badgesite.themes import NOT_A_THEME_NAME, available_themes
 
 SITE_FIELDS = (
     "title",
@@ -114,10 +115,15 @@ def load_config(site_dir: Path, base_url_override: str | None = None) -> SiteCon
     if isinstance(parsed, ContentError):
         raise ContentErrors([parsed])
     data, locator = parsed
-    return parse_config(RawRecord("site", None, shown, data, locator), base_url_override)
+    record = RawRecord("site", None, shown, data, locator)
+    return parse_config(record, base_url_override, site_dir)
 
 
-def parse_config(record: RawRecord, base_url_override: str | None = None) -> SiteConfig:
+def parse_config(
+    record: RawRecord, base_url_override: str | None = None, site_dir: Path | None = None
+) -> SiteConfig:
+    """The settings of site.yaml's record; site_dir, when given, lets a theme name in error
+    suggest the theme meant."""
     errors: list[ContentError] = []
     reader = FieldReader(record, errors)
     reader.check_keys(SITE_FIELDS)
@@ -140,7 +146,9 @@ def parse_config(record: RawRecord, base_url_override: str | None = None) -> Sit
         language = "en"
     theme = reader.text("theme", default="default")
     if not SLUG_PATTERN.match(theme):
-        reader.error(("theme",), str(slug_problem(theme, "theme name")))
+        names = available_themes(site_dir) if site_dir else []
+        hint = did_you_mean(theme.lower(), names)
+        reader.error(("theme",), f"'{shown(theme)}' {NOT_A_THEME_NAME}{hint}")
     default_issuer = reader.text("default_issuer")
     if default_issuer and not SLUG_PATTERN.match(default_issuer):
         reader.error(("default_issuer",), str(slug_problem(default_issuer, "slug")))

@@ -213,6 +213,12 @@ class FieldReader:
         value = self.data.get(key)
         if value is None:
             return default
+        if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+            self.error(
+                (key,),
+                f"expected true or false, found the quoted text {value!r}: remove the quotes",
+            )
+            return default
         if not isinstance(value, bool):
             self.error((key,), f"expected true or false, found {quoted(value)}")
             return default

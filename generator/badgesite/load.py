@@ -314,10 +314,8 @@ def read_yaml(
             shown, line, "", f"invalid YAML: character U+{code:04X} is not allowed ({exc.reason})"
         )
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 0
         problem = exc.problem or exc.context or "cannot parse"
-        return ContentError(shown, line, "", f"invalid YAML: {problem}")
+        return ContentError(shown, _syntax_error_line(exc, text), "", f"invalid YAML: {problem}")
     except yaml.YAMLError as exc:
         return ContentError(shown, 0, "", f"invalid YAML: {exc}")
     return data, LineLocator(text)
@@ -384,6 +382,26 @@ def _too_deep_line(text: str) -> int:
     except yaml.YAMLError:
         return 0  # the load reports the syntax error with its line
     return 0
+
+
+# What PyYAML's context names when a bracket or quote opened there is never closed: the
+# parser notices only where the text stops making sense, often lines later or at the end.
+_UNCLOSED_CONTEXTS = ("while parsing a flow", "while scanning a quoted scalar")
+
+
+def _syntax_error_line(exc: yaml.MarkedYAMLError, text: str) -> int:
+    """The 1-based line where a syntax error starts, never past the file's last line.
+
+    Within an unclosed bracket or quote that is where it opened (the context mark). Any
+    other context (a block mapping, a plain scalar) opens at a line before the mistake,
+    so there the problem mark is the mistake's own line.
+    """
+    unclosed = exc.context_mark is not None and (exc.context or "").startswith(_UNCLOSED_CONTEXTS)
+    mark = exc.context_mark if unclosed else exc.problem_mark or exc.context_mark
+    if mark is None:
+        return 0
+    last_line = max(1, len(text.splitlines()))
+    return min(mark.line + 1, last_line)
 
 
 def _alias_line(text: str) -> int:

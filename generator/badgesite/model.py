@@ -17,16 +17,14 @@ from badgesite.fields import MAX_LINE, MAX_PARAGRAPH, FieldReader, quoted, shown
 from badgesite.image_cache import ImageCache
 from badgesite.images import ImageFile, ImageProblem, inspect_image
 from badgesite.load import (
-    MAX_RECORD_BYTES,
-    LineLocator,
     LoadResult,
     RawRecord,
-    read_capped_text,
     slug_problem,
 )
 from badgesite.openbadges.reader import ForeignAssertion, parse_date, read_assertion
 from badgesite.openbadges.snapshot_format import FORMAT, SNAPSHOT_FIELDS, STATUSES, imported_dir
 from badgesite.openbadges.snapshot_read import retrieved_from_snapshot, snapshot_image
+from badgesite.themes import setting_line
 
 BADGE_KINDS = ("badge", "exam", "certification")
 RECIPIENT_TYPES = ("email", "url", "telephone")
@@ -599,7 +597,7 @@ class _Builder:
             self.errors.append(
                 ContentError(
                     self.config.source,
-                    self._site_yaml_line("default_issuer"),
+                    setting_line(self.root, "default_issuer"),
                     "default_issuer",
                     f"no issuer '{self.config.default_issuer}' in content/issuers/"
                     f"{did_you_mean(self.config.default_issuer, sorted(issuers))}",
@@ -622,11 +620,6 @@ class _Builder:
         if self.errors:
             raise ContentErrors(self.errors)
         return Site(self.config, self.root, issuers, badges, earners, awards, imported)
-
-    def _site_yaml_line(self, key: str) -> int:
-        """The line of a key of site.yaml, read again: only an error needs it."""
-        text = read_capped_text(self.root / self.config.source, "", MAX_RECORD_BYTES)
-        return 0 if isinstance(text, ContentError) else LineLocator(text).line((key,))
 
     def _collect(self, records: list[RawRecord], make) -> dict:
         made = {}

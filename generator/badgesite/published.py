@@ -40,6 +40,7 @@ class Withdrawal:
     award_id: str
     date: dt.date
     reason: str
+    line: int = field(default=0, compare=False)  # in withdrawn-awards.txt
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,7 @@ def read_record(site_dir: Path) -> PublishedRecord:
             errors.append(ContentError(withdrawn_shown, number, "", problem))
             continue
         assert match is not None
-        withdrawn.append(Withdrawal(match.group(1), date, match.group(3).strip()))
+        withdrawn.append(Withdrawal(match.group(1), date, match.group(3).strip(), number))
     if errors:
         raise ContentErrors(errors)
     return PublishedRecord(frozenset(published), tuple(withdrawn), lines is not None, published)
@@ -184,6 +185,21 @@ def reconcile(site: Site, frozen: bool = False) -> Reconciliation:
                     "",
                     f"published award '{award_id}' is now a draft (or of a draft badge class), "
                     "which would take its URL down: remove `draft: true`",
+                )
+            )
+            continue
+        award = site.awards.get(award_id)
+        if award is not None and not award.is_published:
+            errors.append(
+                ContentError(
+                    shown,
+                    record.lines.get(award_id, 0),
+                    "",
+                    f"published award '{award_id}' would lose its URL: its earner "
+                    f"'{award.earner.slug}' ({award.earner.source}) is now private, and "
+                    "nothing of a private earner is published. Make them public or unlisted "
+                    "again, or if the award must disappear (the earner's request), record "
+                    f"that: `badgesite withdraw {award_id} --reason TEXT`",
                 )
             )
             continue

@@ -44,7 +44,11 @@ class Rendered:
 
 
 class Translations:
-    """Every user-visible string of the theme chain, in the site's language, English fallback."""
+    """Every user-visible string of the theme chain, in the site's language, English fallback.
+
+    A translation file in error is in errors, and its readable texts are kept: a run with a
+    broken file still compiles and checks the templates, reporting everything at once.
+    """
 
     def __init__(self, theme: ThemeChain, language: str) -> None:
         self.language = language
@@ -53,14 +57,9 @@ class Translations:
         for code in translation_codes(language):
             for theme_part in reversed(theme.themes):
                 path = theme_part.texts_file(code)
-                if not path.is_file():
-                    continue
-                try:
-                    self.strings.update(read_texts(path, theme.site_dir))
-                except ContentErrors as failure:
-                    errors.extend(failure.errors)
-        if errors:
-            raise ContentErrors(errors)
+                if path.is_file():
+                    self.strings.update(read_texts(path, theme.site_dir, errors))
+        self.errors = tuple(sorted(errors))
 
     def __call__(self, key: str, **values: Any) -> str:
         try:
@@ -222,7 +221,11 @@ class Renderer:
         self.plan = plan
         self.now = now
         self.resolver = UrlResolver(site.config.base_url)
-        self.templates = templates or PageTemplates(theme, site.config)
+        if templates is None:
+            templates = PageTemplates(theme, site.config)
+            if templates.translations.errors:
+                raise ContentErrors(templates.translations.errors)
+        self.templates = templates
         self.translations = self.templates.translations
         self.format_date = self.templates.format_date
         self.environment = self.templates.environment

@@ -154,7 +154,15 @@ class SiteServer:
 
     def _failed(self, message: str) -> None:
         self.error = message
-        self.report(f"{message}\nBuild failed; still serving the last good site.")
+        # A failed build leaves output as it was: a site when one was built before (in
+        # this run or an earlier one), nothing on a first run.
+        if (self.output_dir / "index.html").is_file():
+            self.report(f"{message}\nBuild failed; still serving the last good site.")
+        else:
+            self.report(
+                f"{message}\nBuild failed, and no build of this site has succeeded yet: "
+                "the browser shows these errors until one does."
+            )
 
     def rebuild_when_quiet(self) -> None:
         """Wait until the watched files stop changing, so a burst of saves (an editor's

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from badgesite.errors import ContentError, ContentErrors, did_you_mean
 from badgesite.fields import FieldReader
-from badgesite.load import SLUG_PATTERN, RawRecord, display_path, read_yaml
+from badgesite.load import (
+    MAX_RECORD_BYTES,
+    SLUG_PATTERN,
+    RawRecord,
+    display_path,
+    escapes_site,
+    read_capped_text,
+    read_yaml,
+)
 
 THEME_FIELDS = ("name", "extends", "description")
 SITE_SETTINGS = "content/site.yaml"
@@ -168,6 +177,26 @@ def setting_line(site_dir: Path, key: str) -> int:
     return 0 if isinstance(parsed, ContentError) else parsed[1].line((key,))
 
 
+# A `theme:` line at the top level of site.yaml, with a theme name as its plain value.
+_THEME_LINE = re.compile(
+    r"^theme:[ \t]*(?P<quote>['\"]?)(?P<name>[a-z0-9][a-z0-9-]*)(?P=quote)[ \t]*(?:#.*)?$",
+    re.MULTILINE,
+)
+
+
+def readable_theme(site_dir: Path) -> str:
+    """The theme a site.yaml that cannot be parsed names, when one `theme:` line says it
+    plainly; else default, the end of every chain. Its templates are then still checked."""
+    path = site_dir / SITE_SETTINGS
+    if not path.is_file() or escapes_site(path, site_dir):
+        return "default"
+    text = read_capped_text(path, SITE_SETTINGS, MAX_RECORD_BYTES)
+    if isinstance(text, ContentError):
+        return "default"
+    found = {match["name"] for match in _THEME_LINE.finditer(text)}
+    return found.pop() if len(found) == 1 else "default"
+
+
 def _read_theme(name: str, folder: Path, site_dir: Path) -> Theme:
     settings_path = folder / "theme.yaml"
     shown = shown_path(settings_path, site_dir)
@@ -219,28 +248,26 @@ def resolve_theme_chain(name: str, site_dir: Path) -> ThemeChain:
     return ThemeChain(site_dir, tuple(themes))
 
 
-def read_texts(path: Path, site_dir: Path) -> dict[str, str]:
-    """One i18n/<language>.yaml: message key -> text; raise ContentErrors naming each problem."""
+def read_texts(path: Path, site_dir: Path, errors: list[ContentError]) -> dict[str, str]:
+    """One i18n/<language>.yaml: message key -> text, for the keys whose value is a text;
+    each problem goes to errors."""
     shown = shown_path(path, site_dir)
     parsed = read_yaml(path, site_dir)
     if isinstance(parsed, ContentError):
-        raise ContentErrors([dataclasses.replace(parsed, path=shown)])
+        errors.append(dataclasses.replace(parsed, path=shown))
+        return {}
     data, locator = parsed
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ContentErrors(
-            [ContentError(shown, 1, "", "expected a mapping of message keys to text")]
-        )
+        errors.append(ContentError(shown, 1, "", "expected a mapping of message keys to text"))
+        return {}
     texts: dict[str, str] = {}
-    errors = []
     for key, value in data.items():
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             errors.append(ContentError(shown, locator.line((key,)), str(key), "expected a text"))
         else:
             texts[str(key)] = str(value)
-    if errors:
-        raise ContentErrors(errors)
     return texts
 
 
