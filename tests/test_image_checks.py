@@ -220,6 +220,32 @@ def test_references_in_a_loop_are_refused(tmp_path: Path, loop: bytes) -> None:
         check(tmp_path, svg(loop))
 
 
+def _fan_out(levels: int, copies: int) -> bytes:
+    """Groups that each draw `copies` copies of the level below: copies**levels shapes."""
+    groups = [b'<g id="b0"><circle r="1"/></g>']
+    for level in range(1, levels + 1):
+        uses = f'<use href="#b{level - 1}"/>'.encode() * copies
+        groups.append(f'<g id="b{level}">'.encode() + uses + b"</g>")
+    return b"<defs>" + b"".join(groups) + f'</defs><use href="#b{levels}"/>'.encode()
+
+
+def test_references_that_multiply_what_is_drawn_are_refused(tmp_path: Path) -> None:
+    # 2 kB, 24 levels deep, 10**11 circles: every browser showing the badge would hang.
+    with pytest.raises(ImageProblem, match="draws more than 100,000 elements"):
+        check(tmp_path, svg(_fan_out(levels=11, copies=10)))
+    with pytest.raises(ImageProblem, match="draws more than 100,000 elements"):
+        check(tmp_path, svg(_fan_out(levels=6, copies=10)))  # 10**6
+    styled = b"<style>rect { fill: url(#g) }</style>" + _fan_out(levels=4, copies=10).replace(
+        b'<g id="b4"', b'<pattern id="g"'
+    ).replace(b"</g></defs>", b"</pattern></defs>")
+    with pytest.raises(ImageProblem, match="draws more than 100,000 elements"):
+        check(tmp_path, svg(styled + b'<rect width="9" height="9"/>' * 20))
+
+
+def test_a_symbol_used_a_few_times_is_fine(tmp_path: Path) -> None:
+    assert check(tmp_path, svg(_fan_out(levels=3, copies=10)))  # a thousand circles
+
+
 def test_a_link_to_an_enclosing_element_is_not_a_loop(tmp_path: Path) -> None:
     assert check(tmp_path, svg(b'<g id="top"><a href="#top"><rect width="9"/></a></g>'))
 

@@ -34,6 +34,10 @@ PILLOW_FORMATS = {"PNG": "png", "JPEG": "jpeg", "WEBP": "webp"}
 MAX_SVG_BYTES = 1024 * 1024
 MAX_SVG_ELEMENTS = MAX_ELEMENTS
 MAX_SVG_DEPTH = MAX_BADGE_DEPTH
+# Elements a renderer draws, each <use> counting the copy it draws of its target: a few
+# kilobytes of <use> elements that each draw ten of the level below draw billions of shapes
+# and hang every browser that shows the badge, while nesting only a few levels deep.
+MAX_SVG_DRAWN = 5 * MAX_SVG_ELEMENTS
 # Wider or taller than this, in SVG user units, is a mistake, not a badge.
 MAX_SVG_SIDE = 100_000
 # What baking puts into an SVG, for checking the baked result before any award is built.
@@ -237,7 +241,8 @@ def check_svg_bytes(data: bytes, name: str) -> tuple[int, int]:
 def _check_drawn_depth(root: ET.Element, name: str) -> None:
     """The depth a renderer walks: nesting, plus what each reference (href="#id",
     url(#id)) draws in its place. A chain of 126 <use> elements crashes resvg as surely
-    as 250 nested groups. Loops of references are refused. One visit per element."""
+    as 250 nested groups. Loops of references are refused. One visit per element. The
+    number of elements drawn, copies included, is capped the same way (MAX_SVG_DRAWN)."""
     # Every element with an id: renderers differ on which of two with one id they draw.
     by_id: dict[str, list[ET.Element]] = {}
     for element in root.iter():
@@ -262,22 +267,29 @@ def _check_drawn_depth(root: ET.Element, name: str) -> None:
         return inside
 
     depth_below: dict[int, int] = {}
-    # A stylesheet's url(#id) applies wherever its selector matches: at worst, deepest.
+    drawn_below: dict[int, int] = {}
+    # A stylesheet's url(#id) applies wherever its selector matches: at worst, deepest, and
+    # on every element of the document.
     nesting = _nesting_depth(root)
+    elements = sum(1 for _ in root.iter())
     for element in styled:
-        _walk_drawn(element, drawn_inside, depth_below, name)
+        _walk_drawn(element, drawn_inside, depth_below, drawn_below, name)
         if nesting + depth_below[id(element)] > MAX_SVG_DEPTH:
             raise ImageProblem(_too_deep(name))
-    _walk_drawn(root, drawn_inside, depth_below, name)
+        if elements * drawn_below[id(element)] > MAX_SVG_DRAWN:
+            raise ImageProblem(_too_many_drawn(name))
+    _walk_drawn(root, drawn_inside, depth_below, drawn_below, name)
 
 
 def _walk_drawn(
     start: ET.Element,
     drawn_inside: Callable[[ET.Element], list[ET.Element]],
     depth_below: dict[int, int],
+    drawn_below: dict[int, int],
     name: str,
 ) -> None:
-    """depth_below[id(e)] for start and all it draws: 1 + the deepest thing inside it."""
+    """depth_below[id(e)] for start and all it draws: 1 + the deepest thing inside it;
+    drawn_below[id(e)]: 1 + how many elements what is inside it draws."""
     if id(start) in depth_below:
         return
     open_elements = {id(start)}
@@ -302,7 +314,11 @@ def _walk_drawn(
         depth = 1 + max((depth_below[id(part)] for part in inside), default=0)
         if depth > MAX_SVG_DEPTH:
             raise ImageProblem(_too_deep(name))
+        drawn = 1 + sum(drawn_below[id(part)] for part in inside)
+        if drawn > MAX_SVG_DRAWN:  # checked at each element: the sums never grow huge
+            raise ImageProblem(_too_many_drawn(name))
         depth_below[id(element)] = depth
+        drawn_below[id(element)] = drawn
 
 
 def _nesting_depth(root: ET.Element) -> int:
@@ -318,6 +334,13 @@ def _too_deep(name: str) -> str:
     return (
         f"'{name}' nests elements more than {MAX_SVG_DEPTH} deep, counting what its "
         'references (href="#id", url(#id)) draw in their place'
+    )
+
+
+def _too_many_drawn(name: str) -> str:
+    return (
+        f"'{name}' draws more than {MAX_SVG_DRAWN:,} elements, counting the copies its "
+        'references (href="#id", url(#id)) draw: browsers would hang on it'
     )
 
 
