@@ -184,7 +184,32 @@ def test_a_record_with_brackets_in_its_prose_still_loads(site: Path) -> None:
 
 # -- URLs ------------------------------------------------------------------------------------
 
-BAD_URLS = ["http://[oops/", "http://x.example:99999/", "https://x.example/a b", "http://"]
+
+def test_hosts_that_can_be_looked_up_pass_the_url_check() -> None:
+    from badgesite.fields import http_url_problem
+
+    for url in (
+        "https://owner.github.io/repo/",
+        "http://127.0.0.1:8000/",
+        "https://[::1]:8443/x",
+        "https://münchen.example/",
+        "https://example.org./",
+    ):
+        assert http_url_problem(url) is None, url
+
+
+BAD_URLS = [
+    "http://[oops/",
+    "http://x.example:99999/",
+    "https://x.example/a b",
+    "http://",
+    # Hosts no lookup can find: a soft hyphen, a name past 253 characters, a percent sign,
+    # a bracketed literal that is no IPv6 address (found by the red team).
+    "https://ex\u00adample.com/",
+    "https://" + "a." * 200 + "com/",
+    "https://%zz.example/",
+    "https://[v1.x]/",
+]
 
 
 @pytest.mark.parametrize("url", BAD_URLS)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import re
+import unicodedata
 from collections.abc import Hashable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
@@ -81,7 +83,31 @@ def http_url_problem(value: str) -> str | None:
         return f"'{shown(value)}' is not a URL that can be read (check its brackets and port)"
     if parts.scheme not in ("http", "https") or not hostname:
         return f"'{shown(value)}' is not an absolute http(s) URL"
+    if not _readable_host(hostname, bracketed="[" in parts.netloc):
+        return f"'{shown(value)}' does not name a host that can be looked up"
     return None
+
+
+_HOST_LABEL = re.compile(r"\A(?!-)[a-z0-9_-]{1,63}(?<!-)\Z")
+
+
+def _readable_host(hostname: str, bracketed: bool) -> bool:
+    """Whether hostname (lowercased by urlsplit) is an IP address in brackets, or a name
+    of letters, digits and hyphens (an international name as its IDNA form), 253 at most."""
+    if bracketed:
+        try:
+            ipaddress.IPv6Address(hostname)
+        except ValueError:
+            return False
+        return True
+    if any(unicodedata.category(char) == "Cf" for char in hostname):
+        return False  # invisible characters (a soft hyphen) would be dropped on lookup
+    try:
+        ascii_name = hostname.encode("idna").decode("ascii")
+    except UnicodeError:
+        return False
+    labels = ascii_name.removesuffix(".").split(".")
+    return len(ascii_name) <= 253 and all(_HOST_LABEL.match(label) for label in labels)
 
 
 def is_http_url(value: str) -> bool:
