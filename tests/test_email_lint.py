@@ -58,6 +58,7 @@ def test_addresses_written_with_yaml_escapes(site: Path, bio_line: str) -> None:
         "bio: Mail ada&commat;mail.example",
         "bio: Mail ada&#64;mail&#46;example",
         r"bio: Mail ada\@mail.example",  # markdown's backslash escape
+        "bio: Mail ada\uff20mail.example",  # a fullwidth at sign, which readers read as @
         "bio: |\n  Builds things.\n\n  Mail <ada&#64;mail.example>",
     ],
 )

@@ -6,6 +6,7 @@ import html
 import json
 import os
 import re
+import unicodedata
 import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -169,7 +170,10 @@ def _yaml_strings(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tupl
 def as_published(text: str) -> str:
     """text as readers see it once published: character references (`&#64;`, `&#x40;`,
     `&commat;`, as HTML, markdown and XML decode them) and markdown's backslash escapes
-    (`\\@`) resolved."""
+    (`\\@`) resolved, and compatibility forms folded (NFKC: the fullwidth at sign U+FF20
+    reads as `@`)."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
     if "&" in text:
         text = html.unescape(text)
     if "\\" in text:
