@@ -33,8 +33,9 @@ SCANNED_SUFFIXES = (".yaml", ".yml", ".txt", ".md", ".csv", ".svg", ".json", ".h
 MAX_SCANNED_BYTES = 5 * 1024 * 1024
 MAX_PNG_TEXT_BYTES = 1024 * 1024
 # Bytes without which a text file holds no address, even encoded: `@`, a character
-# reference (`&#64;`) or an escape (`\u0040` in YAML or JSON, `\@` in markdown).
-_MARKERS = (b"@", b"&", b"\\")
+# reference (`&#64;`), an escape (`\u0040` in YAML or JSON, `\@` in markdown) or an at
+# sign that NFKC folds into `@` (fullwidth U+FF20, small U+FE6B).
+_MARKERS = (b"@", b"&", b"\\", "\uff20".encode(), "\ufe6b".encode())
 _PNG_TEXT_CHUNKS = (b"tEXt", b"zTXt", b"iTXt")
 _MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 SCANNED_FOLDERS = ("content", "templates", "themes")
