@@ -70,7 +70,7 @@ def test_award_writes_a_new_file_with_a_uuid_and_a_salted_hash(site: Path) -> No
 def test_a_second_award_of_the_same_badge_gets_its_own_file(site: Path) -> None:
     args = ("award", "soldering", "--earner", "bo", "--email", ADDRESS, "--issued-on", "2025-01-02")
     assert run(*args, "--site", str(site)).exit_code == 0
-    result = run(*args, "--site", str(site))
+    result = run(*args, "--allow-duplicates", "--site", str(site))
     assert result.output.startswith("Wrote content/awards/2025-01-02-bo-soldering-2.yaml")
     assert len(load_site(site).awards) == 8
 
@@ -516,3 +516,119 @@ def test_withdraw_on_a_broken_site_still_records_it_and_says_what_may_be_left(
         "record is still in content/awards/, delete it (or make its earner private); then "
         "build.\n"
     )
+
+
+def test_a_single_award_follows_the_sheets_duplicate_rule(site: Path) -> None:
+    args = ("award", "soldering", "--earner", "bo", "--email", ADDRESS, "--site", str(site))
+    first = run(*args)
+    assert first.exit_code == 0, first.output
+    award_id = first.output.splitlines()[1].removeprefix(BASE).rstrip("/")
+    before = tree_bytes(site)
+    again = run(*args[:5], "  ada.nkemelu@mail.example ", *args[6:])  # as hashed: trimmed, lower
+    assert again.exit_code == 1
+    assert again.output.splitlines() == [
+        "error: this address already has badge 'soldering' issued on 2025-11-01: award "
+        f"{award_id} in content/awards/2025-11-01-bo-soldering.yaml "
+        "(--allow-duplicates issues it anyway)",
+        "Nothing was written.",
+    ]
+    assert tree_bytes(site) == before
+    assert run(*args, "--issued-on", "2025-10-31").exit_code == 0  # another day
+    assert run(*args[:5], "other@mail.example", *args[6:]).exit_code == 0  # another address
+    allowed = run(*args, "--allow-duplicates")
+    assert allowed.exit_code == 0, allowed.output
+    assert len(load_site(site).awards) == 6 + 4
+
+
+def test_a_revoked_award_is_no_duplicate(site: Path) -> None:
+    args = ("award", "soldering", "--earner", "bo", "--email", ADDRESS, "--site", str(site))
+    award_id = run(*args).output.splitlines()[1].removeprefix(BASE).rstrip("/")
+    assert run("revoke", award_id, "--reason", "Wrong course", "--site", str(site)).exit_code == 0
+    result = run(*args)
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (
+            ("award", "soldering", "--earner", "bo", "--email", ADDRESS, "--narrative"),
+            "--narrative",
+        ),
+        (("revoke", ADA_SECOND, "--reason"), "--reason"),
+        (("withdraw", ADA_FIRST, "--reason"), "--reason"),
+    ],
+)
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ask n1@example.org",
+        "mail Rev@Example.ORG today",
+        "write to n1&#64;example.org",
+        "a\\@b.example",
+    ],
+)
+def test_free_text_options_never_write_an_address(
+    site: Path, args: tuple[str, ...], option: str, text: str
+) -> None:
+    before = tree_bytes(site)
+    result = run(*args, text, "--site", str(site))
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"error: {option} holds an email address, which would be written into content/ and "
+        "published: leave it out (an award keeps only the salted hash of --email)",
+        "Nothing was written.",
+    ]
+    assert "example.org" not in result.output.lower()
+    assert tree_bytes(site) == before
+
+
+@pytest.mark.parametrize(
+    ("args", "option", "limit"),
+    [
+        (
+            ("award", "soldering", "--earner", "bo", "--email", ADDRESS, "--narrative"),
+            "--narrative",
+            10_000,
+        ),
+        (("revoke", ADA_SECOND, "--reason"), "--reason", 1_000),
+        (("withdraw", ADA_FIRST, "--reason"), "--reason", 1_000),
+    ],
+)
+def test_free_text_options_are_capped(
+    site: Path, args: tuple[str, ...], option: str, limit: int
+) -> None:
+    before = tree_bytes(site)
+    result = run(*args, "x" * (limit + 1), "--site", str(site))
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"error: {option} is {limit + 1} characters long; at most {limit}",
+        "Nothing was written.",
+    ]
+    assert tree_bytes(site) == before
+    assert run(*args, "x" * limit, "--site", str(site)).exit_code == 0
+
+
+def test_a_revocation_is_dated_between_the_issue_and_today(site: Path) -> None:
+    before = tree_bytes(site)
+    common = ("revoke", ADA_SECOND, "--reason", "Wrong course", "--site", str(site))
+    early = run(*common, "--date", "2024-04-09")
+    assert early.exit_code == 1
+    assert early.output.splitlines() == [
+        "error: --date 2024-04-09 is before the award was issued (2024-04-10): an award can "
+        "only be revoked after it is issued",
+        "Nothing was written.",
+    ]
+    future = run(*common, "--date", "2025-11-02")
+    assert future.exit_code == 1
+    assert future.output.splitlines() == [
+        "error: --date 2025-11-02 is in the future (today is 2025-11-01): a revocation takes "
+        "effect at the next build, so it is dated today or earlier",
+        "Nothing was written.",
+    ]
+    assert tree_bytes(site) == before
+    on_the_day = run(*common, "--date", "2024-04-10")
+    assert on_the_day.exit_code == 0, on_the_day.output
+    revocation = load_site(site).awards[ADA_SECOND].revocation
+    assert revocation is not None and revocation.date is not None
+    assert revocation.date.date().isoformat() == "2024-04-10"

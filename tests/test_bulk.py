@@ -11,9 +11,11 @@ from click.testing import CliRunner
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from badgesite import bulk
 from badgesite.build import build, load_site
+from badgesite.bulk import MAX_CSV_ROWS
 from badgesite.cli import main
-from badgesite.load import read_yaml
+from badgesite.load import MAX_RECORD_BYTES, read_yaml
 from badgesite.openbadges.hashing import hash_identity
 from badgesite.yamltext import dump_yaml
 from conftest import FIXED_NOW, tree_bytes, write
@@ -240,20 +242,19 @@ def test_within_one_sheet_only_the_same_day_is_a_duplicate(site: Path, tmp_path:
     assert len(awards_in(site)) == 3
 
 
-def test_allow_duplicates_belongs_to_from_csv(site: Path) -> None:
-    result = run(
-        "award",
-        "soldering",
-        "--earner",
-        "ada",
-        "--email",
-        "a@x.example",
-        "--allow-duplicates",
-        "--site",
-        str(site),
+def test_a_sheet_refuses_a_row_a_single_award_already_gave(site: Path, tmp_path: Path) -> None:
+    single = run(
+        "award", "soldering", "--earner", "bo", "--email", "bo@x.example", "--site", str(site)
     )
-    assert result.exit_code == 2
-    assert "--allow-duplicates goes with --from-csv" in result.output
+    assert single.exit_code == 0, single.output
+    award_id = single.output.splitlines()[1].rsplit("/", 2)[-2]
+    sheet = sheet_of(tmp_path, "name,email,badge,earner\nBo,BO@x.example,soldering,bo\n")
+    assert issue(site, sheet).output.splitlines() == [
+        f"people.csv:2: email: this address already has badge 'soldering' issued on {TODAY}: "
+        f"award {award_id} in content/awards/{TODAY}-bo-soldering.yaml "
+        "(--allow-duplicates issues it anyway)",
+        "Nothing was written.",
+    ]
 
 
 # --- visibility -------------------------------------------------------------------------
@@ -449,3 +450,116 @@ def test_header_names_are_never_echoed_with_hidden_characters(site: Path, tmp_pa
         "people.csv:1: no header row: the first row names the columns (name,email,badge)",
         "Nothing was written.",
     ]
+
+
+# --- dates ------------------------------------------------------------------------------
+
+
+def test_rows_dates_are_checked_as_a_single_awards_are(site: Path, tmp_path: Path) -> None:
+    sheet = sheet_of(
+        tmp_path,
+        "name,email,badge,issued_on,expires\n"
+        "Ada Nkemelu,a@x.example,soldering,2026-01-15,\n"
+        "Dan Ore,d@x.example,soldering,2024-01-01,2025-06-30\n"
+        "Eve Ek,e@x.example,soldering,,2027-01-01\n",
+    )
+    result = issue(site, sheet)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        "people.csv:2: warning: issued_on: 2026-01-15 is in the future (today is 2025-11-01): "
+        "the award shows as not yet valid until then",
+        "people.csv:3: warning: expires: 2025-06-30 is not in the future (today is "
+        "2025-11-01): the award is expired from the start",
+    ]
+    assert len(awards_in(site)) == 3
+
+
+def test_a_rows_expiry_not_after_its_issue_is_an_error_of_that_row(
+    site: Path, tmp_path: Path
+) -> None:
+    sheet = sheet_of(
+        tmp_path,
+        "name,email,badge,issued_on,expires\n"
+        "Ada Nkemelu,a@x.example,soldering,2025-03-01,2025-02-01\n"
+        f"Dan Ore,d@x.example,soldering,,{TODAY}\n",
+    )
+    before = tree_bytes(site)
+    result = issue(site, sheet)
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "people.csv:2: expires: 2025-02-01 is not after the award's date 2025-03-01: an award "
+        "can only expire after it is issued",
+        f"people.csv:3: expires: {TODAY} is not after the award's date {TODAY}: an award can "
+        "only expire after it is issued",
+        "Nothing was written.",
+    ]
+    assert tree_bytes(site) == before
+
+
+# --- size -------------------------------------------------------------------------------
+
+
+def test_awards_files_split_by_dumped_size_and_skip_names_in_use(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bulk, "MAX_AWARDS_FILE_BYTES", bulk._HEADER_ALLOWANCE + 3000)
+    earlier = issue(site, sheet_of(tmp_path, "name,email,badge\nOla Ek,o@x.example,soldering\n"))
+    assert f"Wrote 1 award to content/awards/{TODAY}-people.yaml:" in earlier.output
+    narratives = ["", "Short.", "Long " * 300, "", "Two\n\nparagraphs " * 20, ""]
+    rows = "".join(
+        f'Person {n},p{n}@cohort.example,soldering,"{narratives[n % 6]}"\n' for n in range(30)
+    )
+    result = issue(site, sheet_of(tmp_path, "name,email,badge,narrative\n" + rows))
+    assert result.exit_code == 0, result.output
+    names = sorted(
+        (path.name for path in (site / "content/awards").glob(f"{TODAY}-people-*.yaml")),
+        key=lambda name: int(name.removesuffix(".yaml").rsplit("-", 1)[1]),
+    )
+    assert len(names) > 3 and names[0] == f"{TODAY}-people-2.yaml"
+    listed = ", ".join(f"content/awards/{name}" for name in names)
+    assert f"Wrote 30 awards to {listed}:" in result.output.splitlines()
+    records = []
+    for number, name in enumerate(names, start=1):
+        text = (site / "content/awards" / name).read_text(encoding="utf-8")
+        assert len(text.encode()) <= bulk.MAX_AWARDS_FILE_BYTES
+        assert text.splitlines()[0].endswith(
+            f"award{'s' if text.count('- id:') > 1 else ''} (file {number} of {len(names)})."
+        )
+        records += yaml.safe_load(text)
+    assert [record["earner"] for record in records] == [f"person-{n}" for n in range(30)]
+    assert len(load_site(site).awards) == 6 + 1 + 30
+
+
+def test_one_award_at_a_time_dumps_as_the_whole_list() -> None:
+    records = [
+        {"id": "a", "narrative": "Two\n\nparagraphs\n", "evidence": [{"url": "https://x/"}]},
+        {"id": "b", "issued_on": dt.date(2025, 1, 1), "narrative": "x" * 200},
+    ]
+    assert "".join(dump_yaml([record]) for record in records) == dump_yaml(records)
+
+
+@pytest.mark.slow
+def test_a_sheet_at_the_row_limit_is_written_in_files_under_half_the_cap(
+    site: Path, tmp_path: Path
+) -> None:
+    rows = "".join(f"Person {n},p{n}@cohort.example,soldering\n" for n in range(MAX_CSV_ROWS))
+    result = issue(site, sheet_of(tmp_path, "name,email,badge\n" + rows, "big.csv"))
+    assert result.exit_code == 0, result.output
+    files = sorted((site / "content/awards").glob(f"{TODAY}-big*.yaml"))
+    assert {path.name for path in files} == {
+        f"{TODAY}-big.yaml",
+        f"{TODAY}-big-2.yaml",
+        f"{TODAY}-big-3.yaml",
+    }
+    assert (
+        f"Wrote 10000 awards to content/awards/{TODAY}-big.yaml, "
+        f"content/awards/{TODAY}-big-2.yaml, content/awards/{TODAY}-big-3.yaml:"
+    ) in result.output.splitlines()
+    assert all(path.stat().st_size <= MAX_RECORD_BYTES // 2 for path in files)
+    last = yaml.safe_load(
+        (site / f"content/awards/{TODAY}-big-3.yaml").read_text(encoding="utf-8")
+    )[-1]
+    assert last["earner"] == f"person-{MAX_CSV_ROWS - 1}"
+    reason = "r" * 1000  # the longest reason a revocation takes still fits
+    revoked = run("revoke", last["id"], "--reason", reason, "--site", str(site))
+    assert revoked.exit_code == 0, revoked.output

@@ -138,7 +138,7 @@ def test_ci_builds_never_rewrite_the_record_and_fail_when_it_is_stale(site: Path
     result = run(*args, ci=how == "env")
     assert result.exit_code == 1
     assert (
-        "content/published-awards.txt: out of date: 1 published award(s) are not recorded "
+        "content/published-awards.txt: out of date: 1 published award is not recorded "
         f"({ADA_AWARD}). A CI build (CI=true or --frozen) never rewrites it" in result.output
     )
     assert (site / RECORD).read_text() == text

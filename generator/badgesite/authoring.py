@@ -7,7 +7,7 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,15 +15,21 @@ from typing import Any
 from badgesite import published, urls
 from badgesite.atomic import write_atomic
 from badgesite.build import load_site
-from badgesite.checks import errors_of, lint_files
+from badgesite.checks import addresses_in, errors_of, lint_files
 from badgesite.errors import BadgesiteError, ContentErrors, did_you_mean
 from badgesite.fields import EMAIL_PATTERN, is_http_url
 from badgesite.listing import describe, resolve_id
 from badgesite.load import SLUG_PATTERN
 from badgesite.model import Award, Site
-from badgesite.openbadges.hashing import hash_identity, new_salt
+from badgesite.openbadges.hashing import hash_identity, identity_matches, new_salt
 from badgesite.yamledit import EditProblem, set_key
 from badgesite.yamltext import dump_yaml
+
+# Characters of the free text a command writes into content/: generous for real text, and
+# small enough that a revocation reason never pushes a record file past the loader's cap.
+MAX_NARRATIVE_CHARACTERS = 10_000
+MAX_REASON_CHARACTERS = 1_000
+ALLOW_DUPLICATES_HINT = " (--allow-duplicates issues it anyway)"
 
 
 class AuthoringError(BadgesiteError):
@@ -83,6 +89,21 @@ def check_email(value: str) -> str:
     return address
 
 
+def check_free_text(value: str, option: str, limit: int) -> str:
+    """Refuse text for content/ that is too long or shows an email address once published.
+
+    The address is not echoed: the message may end up in a terminal log or a CI report.
+    """
+    if len(value) > limit:
+        raise AuthoringError(f"{option} is {len(value)} characters long; at most {limit}")
+    if addresses_in(value):
+        raise AuthoringError(
+            f"{option} holds an email address, which would be written into content/ and "
+            "published: leave it out (an award keeps only the salted hash of --email)"
+        )
+    return value
+
+
 def current_site(site_dir: Path) -> Site:
     """The site as it is, which must be valid before anything is added to it."""
     file_errors = errors_of(lint_files(site_dir))
@@ -129,10 +150,10 @@ def award_record(award_id: str, request: AwardRequest, issued_on: dt.date) -> di
     return record
 
 
-def free_name(folder: Path, stem: str) -> str:
-    """`stem.yaml`, or `stem-2.yaml`, ...: a file name not yet used in folder."""
+def free_name(folder: Path, stem: str, taken: Collection[str] = ()) -> str:
+    """`stem.yaml`, or `stem-2.yaml`, ...: a file name not yet used in folder nor taken."""
     candidate, number = f"{stem}.yaml", 1
-    while (folder / candidate).exists():
+    while candidate in taken or (folder / candidate).exists():
         number += 1
         candidate = f"{stem}-{number}.yaml"
     return candidate
@@ -156,16 +177,60 @@ def check_request(site: Site, request: AwardRequest) -> None:
     for url in request.evidence:
         if not is_http_url(url):
             raise AuthoringError(f"--evidence '{url}' is not an absolute http(s) URL")
+    check_free_text(request.narrative, "--narrative", MAX_NARRATIVE_CHARACTERS)
 
 
-def award(site_dir: Path, request: AwardRequest, today: dt.date | None = None) -> Issued:
+class SameDayAwards:
+    """The site's unrevoked awards to addresses, by badge and by day in the site's time zone.
+
+    The same badge to the same address on the same day is taken for a mistake (a sheet or
+    a command run twice). Recipients are stored only as salted hashes, so an address is
+    hashed with each candidate award's salt.
+    """
+
+    def __init__(self, site: Site) -> None:
+        zone = site.config.zone
+        self._by_badge_and_day: dict[tuple[str, dt.date], list[Award]] = {}
+        for found in site.awards.values():
+            if found.revocation is None and found.recipient.type == "email":
+                key = (found.badge.slug, found.issued_on.astimezone(zone).date())
+                self._by_badge_and_day.setdefault(key, []).append(found)
+
+    def of(self, email: str, badge: str, day: dt.date) -> list[Award]:
+        """The awards of badge issued on day to email (trimmed and lowercased)."""
+        return [
+            found
+            for found in self._by_badge_and_day.get((badge, day), [])
+            if identity_matches(email, found.recipient.salt, found.recipient.identity)
+        ]
+
+
+def duplicate_message(badge: str, day: dt.date, earlier: Award) -> str:
+    return (
+        f"this address already has badge '{badge}' issued on {day.isoformat()}: "
+        f"award {earlier.id} in {earlier.source}{ALLOW_DUPLICATES_HINT}"
+    )
+
+
+def award(
+    site_dir: Path,
+    request: AwardRequest,
+    today: dt.date | None = None,
+    allow_duplicates: bool = False,
+) -> Issued:
     """Write one new award to its own file, hashing the address; validate before writing."""
     site = current_site(site_dir)
     check_request(site, request)
     email = check_email(request.email)
     today = today or today_in(site)
     issued_on = request.issued_on or today
-    warnings = check_dates(issued_on, request.expires, today)
+    refused, noted = check_dates(issued_on, request.expires, today)
+    if refused is not None:
+        raise AuthoringError(refused.as_option())
+    earlier = [] if allow_duplicates else SameDayAwards(site).of(email, request.badge, issued_on)
+    if earlier:
+        raise AuthoringError(duplicate_message(request.badge, issued_on, earlier[0]))
+    warnings = tuple(warning.as_option() for warning in noted)
     award_id = new_award_id(site, set())
     record = award_record(award_id, _with_email(request, email), issued_on)
     awards_dir = site_dir / "content" / "awards"
@@ -185,26 +250,48 @@ def award(site_dir: Path, request: AwardRequest, today: dt.date | None = None) -
     )
 
 
-def check_dates(issued_on: dt.date, expires: dt.date | None, today: dt.date) -> tuple[str, ...]:
-    """What looks like a typo in an award's dates; an expiry not after the issue date is
-    refused outright (the award could never be valid)."""
+@dataclass(frozen=True)
+class DateNote:
+    """Something odd about one of an award's dates: field is `issued_on` or `expires`, as
+    records and CSV columns name it; message starts with the date."""
+
+    field: str
+    message: str
+
+    def as_option(self) -> str:
+        """As said of a command-line option: `--issued-on 2026-01-15 is ...`."""
+        return f"--{self.field.replace('_', '-')} {self.message}"
+
+
+def check_dates(
+    issued_on: dt.date, expires: dt.date | None, today: dt.date
+) -> tuple[DateNote | None, tuple[DateNote, ...]]:
+    """(why the dates are refused or None, what looks like a typo): an expiry not after the
+    issue date is refused outright (the award could never be valid)."""
     if expires is not None and expires <= issued_on:
-        raise AuthoringError(
-            f"--expires {expires.isoformat()} is not after the award's date "
-            f"{issued_on.isoformat()}: an award can only expire after it is issued"
-        )
+        return DateNote(
+            "expires",
+            f"{expires.isoformat()} is not after the award's date {issued_on.isoformat()}: "
+            "an award can only expire after it is issued",
+        ), ()
     warnings = []
     if issued_on > today:
         warnings.append(
-            f"--issued-on {issued_on.isoformat()} is in the future (today is "
-            f"{today.isoformat()}): the award shows as not yet valid until then"
+            DateNote(
+                "issued_on",
+                f"{issued_on.isoformat()} is in the future (today is {today.isoformat()}): "
+                "the award shows as not yet valid until then",
+            )
         )
     if expires is not None and expires <= today:
         warnings.append(
-            f"--expires {expires.isoformat()} is not in the future (today is "
-            f"{today.isoformat()}): the award is expired from the start"
+            DateNote(
+                "expires",
+                f"{expires.isoformat()} is not in the future (today is {today.isoformat()}): "
+                "the award is expired from the start",
+            )
         )
-    return tuple(warnings)
+    return None, tuple(warnings)
 
 
 def _with_email(request: AwardRequest, email: str) -> AwardRequest:
@@ -282,19 +369,43 @@ class Edited:
     url: str
 
 
-def revoke(site_dir: Path, award_id: str, reason: str, date: dt.date | None = None) -> Edited:
-    """Mark an award revoked in its own file."""
+def revoke(
+    site_dir: Path,
+    award_id: str,
+    reason: str,
+    date: dt.date | None = None,
+    today: dt.date | None = None,
+) -> Edited:
+    """Mark an award revoked in its own file, on date (today by default).
+
+    A date in the future is refused: the award is shown revoked from the next build on,
+    whatever the record says, so a future date would state something that is not so.
+    """
     site = current_site(site_dir)
     found = find_existing(site, award_id)
     if not reason.strip():
         raise AuthoringError("a revocation needs a --reason: verifiers are shown it")
+    reason = check_free_text(" ".join(reason.split()), "--reason", MAX_REASON_CHARACTERS)
     if found.revocation is not None:
         when = f" on {found.revocation.date.date().isoformat()}" if found.revocation.date else ""
         raise AuthoringError(
             f"award '{found.id}' is already revoked{when} ({found.source}): "
             f"{found.revocation.reason}"
         )
-    revocation = {"date": date or today_in(site), "reason": " ".join(reason.split())}
+    today = today or today_in(site)
+    date = date or today
+    issued_on = found.issued_on.astimezone(site.config.zone).date()
+    if date < issued_on:
+        raise AuthoringError(
+            f"--date {date.isoformat()} is before the award was issued "
+            f"({issued_on.isoformat()}): an award can only be revoked after it is issued"
+        )
+    if date > today:
+        raise AuthoringError(
+            f"--date {date.isoformat()} is in the future (today is {today.isoformat()}): a "
+            "revocation takes effect at the next build, so it is dated today or earlier"
+        )
+    revocation = {"date": date, "reason": reason}
     source = _edit(site_dir, found, "revoked", revocation)
     return Edited(found.id, source, award_url(site, found.id))
 
@@ -328,6 +439,7 @@ def withdraw(site_dir: Path, award_id: str, reason: str, date: dt.date | None = 
     check_slug(award_id.strip().lower(), "award id")
     if not reason.strip():
         raise AuthoringError("a withdrawal needs a --reason, kept in the record")
+    check_free_text(" ".join(reason.split()), "--reason", MAX_REASON_CHARACTERS)
     record = published.read_record(site_dir)
     site = _site_if_valid(site_dir)
     known = set(record.published) | set(site.awards if site else ())

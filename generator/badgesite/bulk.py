@@ -12,23 +12,27 @@ from pathlib import Path
 
 from badgesite import published
 from badgesite.authoring import (
+    ALLOW_DUPLICATES_HINT,
+    MAX_NARRATIVE_CHARACTERS,
     AwardRequest,
     Issued,
+    SameDayAwards,
     apply_changes,
     award_record,
     award_url,
+    check_dates,
     current_site,
+    duplicate_message,
     free_name,
     new_award_id,
     today_in,
 )
-from badgesite.checks import EMAIL_IN_TEXT, as_published
+from badgesite.checks import addresses_in
 from badgesite.config import VISIBILITIES
-from badgesite.errors import ContentError, ContentErrors, did_you_mean
+from badgesite.errors import WARNING, ContentError, ContentErrors, Finding, did_you_mean
 from badgesite.fields import EMAIL_PATTERN, is_http_url
-from badgesite.load import SLUG_PATTERN, read_capped_text
-from badgesite.model import Award, Site
-from badgesite.openbadges.hashing import identity_matches
+from badgesite.load import MAX_RECORD_BYTES, SLUG_PATTERN, read_capped_text
+from badgesite.model import Site
 from badgesite.report import counted
 from badgesite.slugs import slugify
 from badgesite.yamltext import dump_yaml
@@ -47,7 +51,7 @@ MAX_CELL_CHARACTERS = {
     "evidence": 2000,
     "issued_on": 32,
     "expires": 32,
-    "narrative": 10_000,
+    "narrative": MAX_NARRATIVE_CHARACTERS,
     "visibility": 16,
 }
 MAX_HEADER_CHARACTERS = 40
@@ -59,6 +63,10 @@ FORMULA_STARTS = ("=", "+", "-", "@")
 # Invisible controls that reorder or hide text (bidirectional embeddings, overrides, isolates).
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 Report = Callable[[int, str, str], None]  # (row, column, message)
+# Bytes of one awards file written from a sheet, measured as dumped: half the loader's cap
+# leaves room for the revocations and edits made in place afterwards.
+MAX_AWARDS_FILE_BYTES = MAX_RECORD_BYTES // 2
+_HEADER_ALLOWANCE = 1024  # the opening comment: a file name is at most 255 bytes
 
 
 @dataclass(frozen=True)
@@ -85,8 +93,9 @@ class Sheet:
 class BatchResult:
     issued: tuple[Issued, ...]
     new_earners: tuple[str, ...]
-    awards_file: str
+    awards_files: tuple[str, ...]
     csv_inside_site: bool
+    warnings: tuple[Finding, ...] = ()
 
 
 def _date(value: str) -> dt.date:
@@ -113,9 +122,7 @@ def _cell_problem(column: str, value: str) -> str | None:
             f"starts with '{value[0]}', which spreadsheets run as a formula when they open a "
             f"file holding it: remove or reword the start{hint}"
         )
-    # markdown turns `&#64;` into `@` on the page
-    published = as_published(value) if column in MULTILINE_COLUMNS else value
-    if EMAIL_IN_TEXT.search(published):
+    if addresses_in(value):
         return "holds an email address, which would be published: addresses go in 'email' only"
     return None
 
@@ -233,9 +240,10 @@ class _Batch:
         self.today = today
         self.allow_duplicates = allow_duplicates
         self.errors: list[ContentError] = []
+        self.warnings: list[Finding] = []
         self.new_earners: dict[str, _NewEarner] = {}
         self.seen: dict[tuple[str, str, dt.date], int] = {}
-        self._issued: dict[tuple[str, dt.date], list[Award]] | None = None
+        self._same_day: SameDayAwards | None = None
 
     def error(self, row: int, column: str, message: str) -> None:
         self.errors.append(ContentError(self.shown, row, column, message))
@@ -278,41 +286,33 @@ class _Batch:
             )
         return slug
 
-    def issued_before(self, badge: str, day: dt.date) -> list[Award]:
-        """The site's unrevoked awards of badge issued on day (in the site's time zone)."""
-        if self._issued is None:
-            zone = self.site.config.zone
-            self._issued = {}
-            for award in self.site.awards.values():
-                if award.revocation is None and award.recipient.type == "email":
-                    key = (award.badge.slug, award.issued_on.astimezone(zone).date())
-                    self._issued.setdefault(key, []).append(award)
-        return self._issued.get((badge, day), [])
-
     def duplicates(self, row: int, email: str, badge: str, day: dt.date) -> None:
-        """Refuse the same badge to the same address on the same day, unless allowed.
-
-        Recipients are stored only as salted hashes, so the row's address is hashed with
-        each earlier award's salt.
-        """
+        """Refuse the same badge to the same address on the same day, unless allowed: in
+        the sheet, and against the site's awards by the rule single awards follow."""
         if self.allow_duplicates:
             return
-        again = " (--allow-duplicates issues it anyway)"
         first = self.seen.setdefault((email, badge, day), row)
         if first != row:
             self.error(
                 row,
                 "email",
-                f"the same address gets this badge on the same day in row {first}{again}",
+                "the same address gets this badge on the same day in row "
+                f"{first}{ALLOW_DUPLICATES_HINT}",
             )
-        for award in self.issued_before(badge, day):
-            if identity_matches(email, award.recipient.salt, award.recipient.identity):
-                self.error(
-                    row,
-                    "email",
-                    f"this address already has badge '{badge}' issued on {day.isoformat()}: "
-                    f"award {award.id} in {award.source}{again}",
-                )
+        if self._same_day is None:
+            self._same_day = SameDayAwards(self.site)
+        for earlier in self._same_day.of(email, badge, day):
+            self.error(row, "email", duplicate_message(badge, day, earlier))
+
+    def dates(self, row: int, issued_on: dt.date, expires: dt.date | None) -> None:
+        """The dates checked as a single award's are: refused or warned about, by row."""
+        refused, noted = check_dates(issued_on, expires, self.today)
+        if refused is not None:
+            self.error(row, refused.field, refused.message)
+        for note in noted:
+            self.warnings.append(
+                Finding(WARNING, ContentError(self.shown, row, note.field, note.message))
+            )
 
     def request(self, row: SheetRow) -> AwardRequest | None:
         before = len(self.errors)
@@ -344,8 +344,7 @@ class _Batch:
                 self.error(row.number, column, f"'{values[column]}' is not a date (YYYY-MM-DD)")
                 dates[column] = None
         issued_on, expires = dates["issued_on"], dates["expires"]
-        if expires and expires <= (issued_on or self.today):
-            self.error(row.number, "expires", "must be after issued_on")
+        self.dates(row.number, issued_on or self.today, expires)
         if email and badge and len(self.errors) == before:
             self.duplicates(row.number, email, badge, issued_on or self.today)
         if len(self.errors) > before or row.refused or not (slug and badge):
@@ -382,16 +381,16 @@ def award_from_csv(
         requests = [batch.request(row) for row in sheet.rows]
     if batch.errors:
         raise ContentErrors(sorted(batch.errors, key=lambda error: error.line))
-    records, issued_ids, taken = [], [], set()
-    awards_dir = site_dir / "content" / "awards"
-    name = free_name(awards_dir, f"{today.isoformat()}-{slugify(csv_path.stem)}")
-    relative = f"content/awards/{name}"
+    issued_ids: list[str] = []
+    taken: set[str] = set()
     issued: list[Issued] = []
+    files = _AwardsFiles(site_dir, f"{today.isoformat()}-{slugify(csv_path.stem)}")
     for request in requests:
         assert request is not None
         award_id = new_award_id(site, taken)
         taken.add(award_id)
-        records.append(award_record(award_id, request, request.issued_on or today))
+        record = award_record(award_id, request, request.issued_on or today)
+        relative = files.add(dump_yaml([record]))
         earner = site.earners.get(request.earner)
         new_earner = batch.new_earners.get(request.earner)
         draft = site.badges[request.badge].draft
@@ -405,11 +404,7 @@ def award_from_csv(
         issued.append(
             Issued(award_id, award_url(site, award_id), is_published, relative, draft=draft)
         )
-    header_comment = (
-        f"# Issued with `badgesite award --from-csv {shown}` on {today.isoformat()}: "
-        f"{counted(len(records), 'award')}.\n"
-    )
-    changes = {relative: header_comment + dump_yaml(records)}
+    changes = files.texts(f"`badgesite award --from-csv {shown}` on {today.isoformat()}")
     for slug, new_earner in sorted(batch.new_earners.items()):
         changes[f"content/earners/{slug}.yaml"] = (
             f"# Created by `badgesite award --from-csv {shown}` on {today.isoformat()}.\n"
@@ -421,4 +416,47 @@ def award_from_csv(
         )
     apply_changes(site_dir, changes)
     inside = csv_path.resolve().is_relative_to(site_dir.resolve())
-    return BatchResult(tuple(issued), tuple(sorted(batch.new_earners)), relative, inside)
+    return BatchResult(
+        tuple(issued),
+        tuple(sorted(batch.new_earners)),
+        tuple(files.names()),
+        inside,
+        tuple(batch.warnings),
+    )
+
+
+class _AwardsFiles:
+    """A sheet's awards spread over as many files as keep each under MAX_AWARDS_FILE_BYTES.
+
+    Sizes are measured on the text as dumped (narratives and evidence make rows differ
+    widely); a block sequence dumped one item at a time is the same text as dumped whole.
+    """
+
+    def __init__(self, site_dir: Path, stem: str) -> None:
+        self.folder = site_dir / "content" / "awards"
+        self.stem = stem
+        self.parts: list[tuple[str, list[str]]] = []
+        self.size = 0
+
+    def add(self, item_text: str) -> str:
+        """Put one dumped award in the current file, or in a new one; return that file."""
+        size = len(item_text.encode("utf-8"))
+        if not self.parts or self.size + size > MAX_AWARDS_FILE_BYTES - _HEADER_ALLOWANCE:
+            name = free_name(self.folder, self.stem, {name for name, _ in self.parts})
+            self.parts.append((name, []))
+            self.size = 0
+        self.parts[-1][1].append(item_text)
+        self.size += size
+        return f"content/awards/{self.parts[-1][0]}"
+
+    def names(self) -> list[str]:
+        return [f"content/awards/{name}" for name, _ in self.parts]
+
+    def texts(self, issued_with: str) -> dict[str, str]:
+        """relative path -> file text, each opening with a comment saying where it came from."""
+        texts = {}
+        for number, (name, items) in enumerate(self.parts, start=1):
+            part = f" (file {number} of {len(self.parts)})" if len(self.parts) > 1 else ""
+            text = f"# Issued with {issued_with}: {counted(len(items), 'award')}{part}.\n"
+            texts[f"content/awards/{name}"] = text + "".join(items)
+        return texts

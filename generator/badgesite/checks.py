@@ -182,7 +182,8 @@ def as_published(text: str) -> str:
     return text
 
 
-def _addresses(text: str) -> list[str]:
+def addresses_in(text: str) -> list[str]:
+    """The email addresses a reader would see in text once it is published."""
     return [match.group() for match in EMAIL_IN_TEXT.finditer(as_published(text))]
 
 
@@ -221,12 +222,12 @@ def _plain_email_addresses(path: str, site_dir: Path, allowed: set[str]) -> Iter
                 strings = list(_json_strings(json.loads(text)))
             except (ValueError, RecursionError):
                 return
-            found = [(0, address, "") for item in strings for address in _addresses(item)]
+            found = [(0, address, "") for item in strings for address in addresses_in(item)]
         else:
             found = [
                 (number, address, "")
                 for number, line in enumerate(text.split("\n"), start=1)
-                for address in _addresses(line)
+                for address in addresses_in(line)
             ]
             if lowered.endswith((".yaml", ".yml")) and "\\" in text:
                 found += _yaml_escaped_addresses(Path(path), site_dir, {a for _, a, _ in found})
@@ -254,7 +255,7 @@ def _yaml_escaped_addresses(
     data, locator = parsed
     found = []
     for key_path, value in _yaml_strings(data):
-        for address in _addresses(value):
+        for address in addresses_in(value):
             if address not in seen:
                 seen.add(address)
                 found.append(
@@ -288,7 +289,7 @@ def _png_text_addresses(data: bytes) -> Iterator[tuple[str, str]]:
         except (ValueError, RecursionError):
             strings.append(text)
         for string in strings:
-            for address in _addresses(string):
+            for address in addresses_in(string):
                 yield address, where
 
 

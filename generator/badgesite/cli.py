@@ -382,7 +382,7 @@ def new(directory: Path, title: str, base_url: str, requirement: str | None) -> 
 @click.option(
     "--allow-duplicates",
     is_flag=True,
-    help="With --from-csv: issue a badge again to an address that got it the same day.",
+    help="Issue a badge again to an address that already got it the same day.",
 )
 def award(
     badge: str | None,
@@ -410,9 +410,12 @@ def award(
             )
         except BadgesiteError as error:
             _authoring_failed(error)
+        for warning in batch.warnings:
+            click.echo(str(warning), err=True)
         for created in batch.new_earners:
             click.echo(f"New earner: content/earners/{created}.yaml")
-        click.echo(f"Wrote {counted(len(batch.issued), 'award')} to {batch.awards_file}:")
+        files = ", ".join(batch.awards_files)
+        click.echo(f"Wrote {counted(len(batch.issued), 'award')} to {files}:")
         for issued in batch.issued:
             click.echo(f"{issued.url}{unpublished_note(issued)}")
         if batch.csv_inside_site:
@@ -422,8 +425,6 @@ def award(
                 err=True,
             )
         return
-    if allow_duplicates:
-        raise click.UsageError("--allow-duplicates goes with --from-csv")
     if not (badge and earner and email):
         raise click.UsageError("give BADGE, --earner and --email (or --from-csv FILE)")
     request = AwardRequest(
@@ -436,7 +437,7 @@ def award(
         narrative=narrative,
     )
     try:
-        issued = award_one(site_dir, request, today=_today())
+        issued = award_one(site_dir, request, today=_today(), allow_duplicates=allow_duplicates)
     except BadgesiteError as error:
         _authoring_failed(error)
     for warning in issued.warnings:
@@ -448,7 +449,12 @@ def award(
 @main.command()
 @click.argument("award_id", metavar="ID")
 @click.option("--reason", required=True, help="Why: verifiers are shown it.")
-@click.option("--date", "revoked_on", help="Date of the revocation, YYYY-MM-DD [default: today].")
+@click.option(
+    "--date",
+    "revoked_on",
+    help="Date of the revocation, YYYY-MM-DD, not before the award's date nor in the future "
+    "[default: today].",
+)
 @_site_option
 def revoke(award_id: str, reason: str, revoked_on: str | None, site_dir: Path) -> None:
     """Revoke award ID: its page and JSON stay, saying it is revoked and why.
@@ -459,7 +465,7 @@ def revoke(award_id: str, reason: str, revoked_on: str | None, site_dir: Path) -
 
     try:
         edited = revoke_award(
-            site_dir, award_id, reason, _date_option(revoked_on, "--date") or _today()
+            site_dir, award_id, reason, _date_option(revoked_on, "--date"), today=_today()
         )
     except BadgesiteError as error:
         _authoring_failed(error)

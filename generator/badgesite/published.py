@@ -11,6 +11,7 @@ from pathlib import Path
 from badgesite.errors import ContentError, ContentErrors
 from badgesite.load import SLUG_PATTERN, display_path, escapes_site, read_capped_text
 from badgesite.model import Site
+from badgesite.report import counted
 
 PUBLISHED_FILE = "published-awards.txt"
 WITHDRAWN_FILE = "withdrawn-awards.txt"
@@ -75,7 +76,11 @@ class Reconciliation:
         if not self.changed:
             return None
         listed = ", ".join(self.new_ids[:5]) + (" ..." if len(self.new_ids) > 5 else "")
-        what = f"{len(self.new_ids)} published award(s) are not recorded ({listed})"
+        count = len(self.new_ids)
+        what = (
+            f"{counted(count, 'published award')} {'is' if count == 1 else 'are'} "
+            f"not recorded ({listed})"
+        )
         if not self.record.exists:
             what = "the file is missing"
         return ContentError(
