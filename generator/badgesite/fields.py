@@ -15,8 +15,6 @@ from badgesite.errors import ContentError, did_you_mean
 from badgesite.load import RawRecord
 from badgesite.moments import read_moment
 
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
 # Caps on what one field may hold (docs/content.md lists them). Past them a value is refused
 # before anything parses, renders or wraps it, so no field can make a build slow.
 MAX_LINE = 200  # names, titles, labels, slugs: one line
@@ -24,6 +22,9 @@ MAX_PARAGRAPH = 2_000  # plain text that may wrap: alternative text, reasons, de
 MAX_MARKDOWN = 20_000  # markdown: descriptions, criteria, biographies, narratives
 MAX_URL = 2_000
 MAX_EMAIL = 254  # what SMTP allows
+# An address, at most MAX_EMAIL characters: every reader (record field, --email, a CSV
+# cell) takes addresses through this one pattern. \Z: `$` would allow a final newline.
+EMAIL_PATTERN = re.compile(rf"\A(?=.{{3,{MAX_EMAIL}}}\Z)[^@\s]+@[^@\s]+\.[^@\s]+\Z")
 MAX_PATH = 1_000
 MAX_FILE_NAME_BYTES = 255  # what Linux, macOS and Windows file systems allow
 MAX_LIST_ITEMS = 100
