@@ -112,7 +112,9 @@ def test_award_refuses_unknown_or_unsafe_names(site: Path, args: tuple, message:
     assert tree_bytes(site) == before
 
 
-@pytest.mark.parametrize("address", ["not-an-address", "a" * 100_000 + "@x.example"])
+@pytest.mark.parametrize(
+    "address", ["not-an-address", "a" * 100_000 + "@x.example"], ids=["not-an-address", "huge"]
+)
 def test_award_refuses_a_bad_address_without_echoing_it(site: Path, address: str) -> None:
     before = tree_bytes(site)
     result = run("award", "soldering", "--earner", "bo", "--email", address, "--site", str(site))
