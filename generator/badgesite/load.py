@@ -379,8 +379,13 @@ def _too_deep_line(text: str) -> int:
                     return event.start_mark.line + 1
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
-    except yaml.YAMLError:
+    except yaml.MarkedYAMLError as exc:
+        # libyaml 0.2.5 and later stop at 1,000 levels themselves, before any event shows it.
+        if "nesting depth" in (exc.problem or "") and exc.problem_mark is not None:
+            return exc.problem_mark.line + 1
         return 0  # the load reports the syntax error with its line
+    except yaml.YAMLError:
+        return 0
     return 0
 
 
