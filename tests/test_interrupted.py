@@ -130,7 +130,7 @@ def complete_builds(tmp_path_factory, images) -> tuple[dict[str, bytes], dict[st
 
 @pytest.mark.slow
 @pytest.mark.parametrize("exchange", [True, False], ids=["exchange", "two-renames"])
-@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("seed", [1])  # every step of the swap is hit for any seed
 def test_a_build_killed_at_any_step_leaves_one_complete_build(
     tmp_path, images, complete_builds, exchange: bool, seed: int
 ) -> None:
@@ -161,8 +161,8 @@ def test_a_build_killed_at_any_step_leaves_one_complete_build(
     chosen = random.Random(seed)
     # Then some anywhere in the build, and more among the steps that write output/ or beside it.
     picks = sorted({*swapping, *(number + 1 for number in swapping if number < len(steps))})
-    picks += [chosen.randint(1, len(steps)) for _ in range(2)]
-    picks += [chosen.choice(writing) for _ in range(2)]
+    picks += [chosen.randint(1, len(steps)) for _ in range(3)]
+    picks += [chosen.choice(writing) for _ in range(3)]
     absent = 0
     for step in picks:
         _edit(site, 2)

@@ -867,7 +867,7 @@ FILE_LINE = re.compile(r"^content/[^\s:]+: \S.*$")
 
 @pytest.mark.slow
 @settings(
-    max_examples=300,
+    max_examples=150,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -892,7 +892,7 @@ def test_any_value_in_any_record_field_builds_or_is_a_located_error(
 
 @pytest.mark.slow
 @settings(
-    max_examples=100,
+    max_examples=60,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
