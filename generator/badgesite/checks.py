@@ -44,7 +44,6 @@ SCANNED_FOLDERS = ("content", "templates", "themes")
 EMAIL_IN_TEXT = re.compile(
     r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
 )
-_BASE_URL_LINE = re.compile(r"^base_url\s*:", re.MULTILINE)
 _LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 
@@ -346,12 +345,7 @@ def lint_site(site: Site, reconciliation: Reconciliation) -> list[Finding]:
 
 def _base_url(config: SiteConfig, site_dir: Path) -> Iterator[Finding]:
     source = config.source
-    try:
-        text = (site_dir / source).read_text(encoding="utf-8")
-        match = _BASE_URL_LINE.search(text)
-        line = text.count("\n", 0, match.start()) + 1 if match else 0
-    except (OSError, UnicodeDecodeError):
-        line = 0
+    line = setting_line(site_dir, "base_url")
     base_url = config.base_url
     parts = urlsplit(base_url)
     host = parts.hostname or ""
