@@ -15,9 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from badgesite import published
 from badgesite.build import load_site
-from badgesite.checks import lint_files, lint_site
+from badgesite.guards import published
+from badgesite.guards.lints import lint_files, lint_site
 from badgesite.openbadges.hashing import hash_identity
 
 T = TypeVar("T")

@@ -17,7 +17,7 @@ from PIL import Image
 from badgesite.build import build, load_site
 from badgesite.cli import main
 from badgesite.errors import BuildError
-from badgesite.images import check_svg_bytes
+from badgesite.images.inspection import check_svg_bytes
 from badgesite.openbadges.bake import (
     BakeError,
     bake,
@@ -27,7 +27,7 @@ from badgesite.openbadges.bake import (
     unbake_png,
 )
 from badgesite.openbadges.unbake import UnbakeProblem, baked_payload
-from badgesite.png_chunks import make_chunk, walk_png
+from badgesite.primitives.png_chunks import make_chunk, walk_png
 from conftest import EXAMPLE_SITE, FIXED_NOW, GOLDEN_SITE, REPO, tree_bytes
 from loopback import serve_corpus
 from test_conformance import VALIDATOR_PYTHON
@@ -465,7 +465,7 @@ def test_cli_refuses_files_over_the_image_limit_without_reading_them_whole(tmp_p
 
 def test_each_baked_svg_is_checked_before_it_is_written(site: Path, monkeypatch) -> None:
     """The build judges the bytes it is about to publish, not only the badge it read."""
-    from badgesite import image_outputs
+    from badgesite.images import outputs as image_outputs
 
     build(site, site / "output", now=FIXED_NOW)
     published = tree_bytes(site / "output")

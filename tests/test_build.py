@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from badgesite import parallel, sharing
 from badgesite.build import build, check
-from badgesite.checks import CheckFailed
 from badgesite.errors import BuildError, ContentErrors
+from badgesite.guards.lints import CheckFailed
+from badgesite.primitives import parallel
+from badgesite.templating import sharing
 from conftest import EXAMPLE_SITE, FIXED_NOW, tree_bytes, write
 
 PRIVATE_AWARD = "1f2e3d4c-5b6a-4978-8a6b-5c4d3e2f1a06"

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw
 
-from badgesite import cards
 from badgesite.build import build, load_site
-from badgesite.cards import CardContent, can_draw, draw_card
-from badgesite.image_cache import ImageCache
-from badgesite.image_outputs import ImageMaker
+from badgesite.cache.image_cache import ImageCache
+from badgesite.images import cards
+from badgesite.images.cards import CardContent, can_draw, draw_card
+from badgesite.images.outputs import ImageMaker
 from badgesite.render import Translations
-from badgesite.themes import resolve_theme_chain
+from badgesite.templating.themes import resolve_theme_chain
 from conftest import EXAMPLE_SITE, FIXED_NOW, GOLDEN_SITE
 
 PNG = (GOLDEN_SITE / "content/images/maker.png").read_bytes()

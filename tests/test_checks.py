@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from badgesite.build import build
-from badgesite.checks import CheckFailed
 from badgesite.cli import main
+from badgesite.guards.lints import CheckFailed
 from conftest import EXAMPLE_SITE, FIXED_NOW, tree_bytes, write
 
 

@@ -400,7 +400,7 @@ def test_list_of_a_broken_site_reports_its_errors(site: Path) -> None:
 
 
 def test_the_list_commands_statuses_are_the_librarys() -> None:
-    from badgesite.listing import STATUSES
+    from badgesite.authoring.listing import STATUSES
 
     status = next(p for p in main.commands["list"].params if p.name == "statuses")
     assert tuple(status.type.choices) == STATUSES

@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from badgesite.build import StrictFailure, build, check
-from badgesite.checks import CheckFailed
 from badgesite.cli import main
+from badgesite.guards.lints import CheckFailed
 from conftest import FIXED_NOW, tree_bytes, write
 
 DRAFT_AWARD = "d0d0d0d0-1111-4222-8333-444455556666"

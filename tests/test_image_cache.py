@@ -117,7 +117,8 @@ def test_variants_are_real_downscales_of_the_image(site: Path) -> None:
 def test_changed_image_code_does_not_reuse_what_the_old_code_made(
     site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from badgesite import cards, image_outputs
+    from badgesite.images import cards
+    from badgesite.images import outputs as image_outputs
 
     cache = tmp_path / "cache"
     build(site, tmp_path / "first", now=FIXED_NOW, cache_dir=cache)

@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from badgesite import cards, images
-from badgesite.image_cache import ImageCache
-from badgesite.images import MAX_SVG_BYTES, MAX_SVG_DEPTH, ImageProblem, inspect_image
+from badgesite.cache.image_cache import ImageCache
+from badgesite.images import cards
+from badgesite.images import inspection as images
+from badgesite.images.inspection import MAX_SVG_BYTES, MAX_SVG_DEPTH, ImageProblem, inspect_image
 
 SVG_OPEN = b'<svg xmlns="http://www.w3.org/2000/svg" width="128" height="128">'
 XLINK = b'xmlns:xlink="http://www.w3.org/1999/xlink" '
@@ -323,7 +324,7 @@ def test_checks_are_linear_on_megabyte_hostile_svg(tmp_path: Path) -> None:
     rest of the file at every `url(` or quote); each must finish well inside the timeout."""
     script = (
         "import sys; from pathlib import Path\n"
-        "from badgesite.images import ImageProblem, inspect_image\n"
+        "from badgesite.images.inspection import ImageProblem, inspect_image\n"
         "for path in sys.argv[1:]:\n"
         "    try:\n"
         "        inspect_image(Path(path), ('svg',))\n"

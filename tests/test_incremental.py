@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from badgesite import build_cache
 from badgesite.build import build
-from badgesite.checks import CheckFailed
+from badgesite.cache import build_cache
+from badgesite.guards.lints import CheckFailed
 from conftest import FIXED_NOW, GOLDEN_SITE, REPO, tree_bytes
 
 EARLIER = dt.datetime(2025, 1, 1, 12, 0, tzinfo=dt.timezone.utc)  # before an award expires
@@ -309,7 +309,7 @@ def test_a_content_error_in_an_incremental_build_writes_nothing(
 
 
 def test_parallel_rendering_makes_the_same_files(tmp_path, images, monkeypatch) -> None:
-    from badgesite import parallel
+    from badgesite.primitives import parallel
 
     monkeypatch.setattr(parallel, "PARALLEL_THRESHOLD", 1)
     monkeypatch.setattr(parallel, "_CHUNK", 3)
@@ -334,7 +334,7 @@ def test_parallel_rendering_makes_the_same_files(tmp_path, images, monkeypatch) 
 def test_forked_workers_stage_an_incremental_rebuild_like_one_process(
     site: Path, tmp_path, images, monkeypatch
 ) -> None:
-    from badgesite import parallel
+    from badgesite.primitives import parallel
 
     monkeypatch.setattr(parallel, "PARALLEL_THRESHOLD", 1)
     monkeypatch.setattr(parallel, "_CHUNK", 2)
@@ -382,7 +382,7 @@ class _RunsCode:
 def test_a_parsed_records_cache_that_would_run_code_is_ignored(site: Path, images) -> None:
     import pickle
 
-    from badgesite.parsed_cache import CACHE_FILE
+    from badgesite.cache.parsed_cache import CACHE_FILE
 
     marker = Path("/tmp/badgesite-parsed-cache-ran-code")
     marker.unlink(missing_ok=True)

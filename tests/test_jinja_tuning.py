@@ -5,7 +5,7 @@ from __future__ import annotations
 import jinja2
 import pytest
 
-from badgesite.jinja_tuning import ConstantTexts, DirectCallContext
+from badgesite.templating.jinja_tuning import ConstantTexts, DirectCallContext
 
 
 class Texts:

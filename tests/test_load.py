@@ -93,8 +93,9 @@ def test_duplicate_keys_are_errors_not_silently_overridden(site: Path) -> None:
 
 
 def test_new_files_parsed_on_several_cores_load_like_one_process(site: Path, monkeypatch) -> None:
-    from badgesite import load, parallel
-    from badgesite.parsed_cache import ParsedYamlCache
+    from badgesite import load
+    from badgesite.cache.parsed_cache import ParsedYamlCache
+    from badgesite.primitives import parallel
 
     write(site, "content/earners/broken.yaml", "name: Broken\nbio: [unclosed\n")
     serial = load_records(site, ParsedYamlCache(site, reuse=False), processes=1)
@@ -132,7 +133,7 @@ def test_a_character_yaml_forbids_is_reported_at_its_line(site: Path) -> None:
 
 
 def test_a_mapping_of_over_a_thousand_keys_is_refused_and_not_cached(site: Path) -> None:
-    from badgesite.parsed_cache import ParsedYamlCache
+    from badgesite.cache.parsed_cache import ParsedYamlCache
 
     text = "name: Bo\n" + "".join(f"k{index}: 1\n" for index in range(1_001))
     write(site, "content/earners/bo.yaml", text)

@@ -8,9 +8,9 @@ import pytest
 from click.testing import CliRunner
 
 from badgesite.build import build
-from badgesite.checks import CheckFailed
 from badgesite.cli import main
-from badgesite.published import PUBLISHED_HEADER, read_record
+from badgesite.guards.lints import CheckFailed
+from badgesite.guards.published import PUBLISHED_HEADER, read_record
 from conftest import EXAMPLE_SITE, FIXED_NOW, tree_bytes, write
 
 ADA_AWARD = "2f1c7a52-6a1b-4d7e-9a3e-0c8b5d1e9f01"

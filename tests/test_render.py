@@ -11,9 +11,9 @@ import pytest
 
 from badgesite.build import build
 from badgesite.errors import BuildError
-from badgesite.markdown_text import MarkdownRenderer, plain_text
 from badgesite.render import Translations
-from badgesite.themes import resolve_theme_chain
+from badgesite.templating.markdown_text import MarkdownRenderer, plain_text
+from badgesite.templating.themes import resolve_theme_chain
 from conftest import EXAMPLE_SITE, FIXED_NOW, write
 
 

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from badgesite.authoring import AuthoringError, apply_changes
+from badgesite.authoring.edits import AuthoringError, apply_changes
 from badgesite.build import build
-from badgesite.checks import CheckFailed
 from badgesite.cli import main
 from badgesite.errors import ContentErrors
+from badgesite.guards.lints import CheckFailed
 from badgesite.load import load_records
 from conftest import FIXED_NOW, tree_bytes, write
 
@@ -218,7 +218,7 @@ def test_badge_svg_that_would_crash_the_build_is_a_content_error(site: Path, cas
 def test_a_renderer_crash_on_a_badge_is_a_content_error_naming_it(site: Path, monkeypatch) -> None:
     """Whatever still crashes resvg, the crash happens in a child process: the build reports
     it against the badge, and leaves the previous output as it was."""
-    from badgesite import cards
+    from badgesite.images import cards
 
     build(site, site / "output", now=FIXED_NOW)
     published = tree_bytes(site / "output")

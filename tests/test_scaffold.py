@@ -12,8 +12,8 @@ import yaml
 from click.testing import CliRunner
 
 from badgesite import __version__
+from badgesite.authoring.install_source import SelfRequirement, requirement_of
 from badgesite.cli import main
-from badgesite.install_source import SelfRequirement, requirement_of
 from conftest import tree_bytes
 
 if sys.version_info >= (3, 11):

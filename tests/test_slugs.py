@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from badgesite.cli import main
 from badgesite.load import SLUG_PATTERN
 from badgesite.openbadges.snapshot import snapshot_key
-from badgesite.slugs import slugify
+from badgesite.primitives.slugs import slugify
 from loopback import Served, serve_corpus
 
 

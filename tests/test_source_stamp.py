@@ -16,10 +16,12 @@ import pytest
 from click.testing import CliRunner
 
 from badgesite import build as build_module
-from badgesite import load, source_stamp, themes, write
+from badgesite import load, write
 from badgesite.build import build
-from badgesite.checks import CheckFailed
+from badgesite.cache import source_stamp
 from badgesite.cli import main
+from badgesite.guards.lints import CheckFailed
+from badgesite.templating import themes
 from conftest import FIXED_NOW, REPO
 from conftest import write as write_file
 from test_incremental import AWARD_TEMPLATE, _replace_line

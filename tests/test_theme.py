@@ -17,13 +17,13 @@ import yaml
 
 from badgesite import urls
 from badgesite.build import build, check, load_site
-from badgesite.checks import CheckFailed
 from badgesite.errors import ContentErrors
+from badgesite.guards.lints import CheckFailed
 from badgesite.model import Award
 from badgesite.plan import Plan, plan_site
 from badgesite.render import Renderer, Translations
-from badgesite.sharing import credential_jsonld, linkedin_add_to_profile, share_links
-from badgesite.themes import builtin_themes_dir, resolve_theme_chain
+from badgesite.templating.sharing import credential_jsonld, linkedin_add_to_profile, share_links
+from badgesite.templating.themes import builtin_themes_dir, resolve_theme_chain
 from badgesite.urls import UrlResolver
 from conftest import FIXED_NOW, write
 

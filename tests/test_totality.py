@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from badgesite.build import load_site
 from badgesite.cli import main
 from badgesite.errors import ContentErrors
-from badgesite.moments import read_moment, timestamp
+from badgesite.primitives.moments import read_moment, timestamp
 from conftest import GOLDEN_SITE, write
 
 EPOCH = "1790000000"  # 2026-09-20: statuses are judged at a fixed moment
@@ -187,7 +187,7 @@ def test_a_record_with_brackets_in_its_prose_still_loads(site: Path) -> None:
 
 
 def test_hosts_that_can_be_looked_up_pass_the_url_check() -> None:
-    from badgesite.fields import http_url_problem
+    from badgesite.schema.fields import http_url_problem
 
     for url in (
         "https://owner.github.io/repo/",

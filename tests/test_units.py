@@ -14,7 +14,7 @@ from badgesite.errors import BuildError
 from badgesite.openbadges import ob2
 from badgesite.openbadges.hashing import hash_identity, identity_matches
 from badgesite.plan import Kind, Output, check_paths, plan_site
-from badgesite.themes import resolve_theme_chain
+from badgesite.templating.themes import resolve_theme_chain
 from badgesite.urls import UrlResolver
 from conftest import FIXED_NOW
 
@@ -42,8 +42,8 @@ def test_file_paths_of_urls() -> None:
 
 
 def test_one_timestamp_writer_serves_open_badges_and_snapshots() -> None:
-    from badgesite import moments
     from badgesite.openbadges import snapshot
+    from badgesite.primitives import moments
 
     assert ob2.timestamp is moments.timestamp
     berlin = dt.datetime(2025, 1, 2, 4, 4, 5, tzinfo=dt.timezone(dt.timedelta(hours=1)))
@@ -149,7 +149,7 @@ def test_plan_lists_every_published_output(site: Path) -> None:
 def test_atomic_writes_are_readable_like_plain_writes(tmp_path: Path) -> None:
     import os
 
-    from badgesite.atomic import write_atomic
+    from badgesite.primitives.atomic import write_atomic
 
     plain = tmp_path / "plain.txt"
     plain.write_bytes(b"x")

@@ -11,10 +11,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from badgesite import build_cache, published, source_stamp
-from badgesite.atomic import write_atomic
-from badgesite.build_cache import BuildCache, BuildIdentity
-from badgesite.checks import (
+from badgesite.cache import build_cache, source_stamp
+from badgesite.cache.build_cache import BuildCache, BuildIdentity
+from badgesite.cache.fingerprint import fingerprint_outputs
+from badgesite.cache.image_cache import ImageCache, default_cache_dir
+from badgesite.cache.parsed_cache import ParsedYamlCache
+from badgesite.config import SITE_FIELDS, SiteConfig, load_config, parse_config
+from badgesite.errors import WARNING, BadgesiteError, ContentError, ContentErrors, Finding
+from badgesite.guards import published
+from badgesite.guards.lints import (
     CheckFailed,
     errors_of,
     lint_files,
@@ -23,18 +28,14 @@ from badgesite.checks import (
     lint_translations,
     warnings_of,
 )
-from badgesite.config import SITE_FIELDS, SiteConfig, load_config, parse_config
-from badgesite.errors import WARNING, BadgesiteError, ContentError, ContentErrors, Finding
-from badgesite.fingerprint import fingerprint_outputs
-from badgesite.image_cache import ImageCache, default_cache_dir
 from badgesite.load import LoadResult, RawRecord, display_path, load_records, read_yaml
 from badgesite.model import Site, build_site, without_drafts
-from badgesite.parallel import map_parallel
-from badgesite.parsed_cache import ParsedYamlCache
 from badgesite.plan import Kind, Output, Plan, plan_site
+from badgesite.primitives.atomic import write_atomic
+from badgesite.primitives.parallel import map_parallel
 from badgesite.render import PageTemplates, Renderer, TemplateFailed
 from badgesite.report import BuildReport, counted
-from badgesite.themes import ThemeChain, readable_theme, resolve_theme_chain
+from badgesite.templating.themes import ThemeChain, readable_theme, resolve_theme_chain
 from badgesite.urls import PLACEHOLDER_BASE_URL
 from badgesite.write import StagedFile, Staging, WriteReport, check_output_dir, recover
 

@@ -33,8 +33,8 @@ def _report_errors(
 ) -> None:
     """Every error, and the warnings found with them, sorted by file and line, then one
     line that counts them."""
-    from badgesite.checks import CheckFailed
     from badgesite.errors import ERROR
+    from badgesite.guards.lints import CheckFailed
 
     warnings = errors.warnings if isinstance(errors, CheckFailed) else ()
     findings = [*warnings, *(Finding(ERROR, error) for error in errors.errors)]
@@ -49,7 +49,7 @@ def _report_errors(
 
 def _build_time() -> dt.datetime | None:
     """SOURCE_DATE_EPOCH pins 'now' (the moment statuses such as 'expired' are judged at)."""
-    from badgesite.moments import RANGE_TEXT, moment_from_epoch
+    from badgesite.primitives.moments import RANGE_TEXT, moment_from_epoch
 
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if not epoch:
@@ -145,7 +145,7 @@ def build(
     drafts: bool,
 ) -> None:
     """Build the site into output/; a rebuild makes only what changed."""
-    from badgesite import source_stamp
+    from badgesite.cache import source_stamp
 
     now = _build_time()
     # Asked here before the pipeline is even imported: a no-op build then loads none of it.
@@ -347,8 +347,8 @@ def _authoring_failed(error: BadgesiteError) -> None:
 )
 def new(directory: Path, title: str, base_url: str, requirement: str | None) -> None:
     """Create a new site in DIRECTORY that builds at once."""
-    from badgesite.install_source import checked_override
-    from badgesite.scaffold import new_site
+    from badgesite.authoring.install_source import checked_override
+    from badgesite.authoring.scaffold import new_site
 
     try:
         chosen = checked_override(requirement) if requirement is not None else None
@@ -397,9 +397,9 @@ def award(
     allow_duplicates: bool,
 ) -> None:
     """Issue BADGE to an earner, or a whole CSV file of awards (all or nothing)."""
-    from badgesite.authoring import AwardRequest, unpublished_note
-    from badgesite.authoring import award as award_one
-    from badgesite.bulk import award_from_csv
+    from badgesite.authoring.bulk import award_from_csv
+    from badgesite.authoring.edits import AwardRequest, unpublished_note
+    from badgesite.authoring.edits import award as award_one
 
     if csv_file is not None:
         if badge or earner or email:
@@ -461,7 +461,7 @@ def revoke(award_id: str, reason: str, revoked_on: str | None, site_dir: Path) -
 
     ID is the award's id or its first characters (at least 4; `badgesite list` shows them).
     """
-    from badgesite.authoring import revoke as revoke_award
+    from badgesite.authoring.edits import revoke as revoke_award
 
     try:
         edited = revoke_award(
@@ -480,7 +480,7 @@ def accept(award_id: str, site_dir: Path) -> None:
 
     ID is the award's id or its first characters (at least 4; `badgesite list` shows them).
     """
-    from badgesite.authoring import accept as accept_award
+    from badgesite.authoring.edits import accept as accept_award
 
     try:
         edited = accept_award(site_dir, award_id)
@@ -498,7 +498,7 @@ def withdraw(award_id: str, reason: str, site_dir: Path) -> None:
 
     ID is the award's id or its first characters (at least 4).
     """
-    from badgesite.authoring import withdraw as withdraw_award
+    from badgesite.authoring.edits import withdraw as withdraw_award
 
     try:
         withdrawn = withdraw_award(site_dir, award_id, reason, _today())
@@ -531,9 +531,9 @@ def list_command(
     as_json: bool,
 ) -> None:
     """List the site's awards with their ids, oldest first; ID prefixes work in commands."""
+    from badgesite.authoring.listing import as_json as listing_json
+    from badgesite.authoring.listing import list_awards, table
     from badgesite.build import load_site
-    from badgesite.listing import as_json as listing_json
-    from badgesite.listing import list_awards, table
 
     try:
         site = load_site(site_dir)
@@ -640,7 +640,7 @@ def verify(source: str, email: str | None, as_json: bool, allow_private_hosts: b
 
 
 def _http_url_argument(_context: click.Context, _parameter: click.Parameter, value: str) -> str:
-    from badgesite.fields import is_http_url
+    from badgesite.schema.fields import is_http_url
 
     if not is_http_url(value):
         raise click.BadParameter(f"'{value}' is not an absolute http(s) URL")

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel import Locale, UnknownLocaleError
 
 from badgesite.errors import ContentError, ContentErrors, did_you_mean
-from badgesite.fields import MAX_URL, FieldReader, http_url_problem, shown
 from badgesite.load import SLUG_PATTERN, RawRecord, display_path, read_yaml, slug_problem
-from badgesite.themes import NOT_A_THEME_NAME, available_themes
+from badgesite.schema.fields import MAX_URL, FieldReader, http_url_problem, shown
+from badgesite.templating.themes import NOT_A_THEME_NAME, available_themes
 
 SITE_FIELDS = (
     "title",

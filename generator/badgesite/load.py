@@ -16,10 +16,10 @@ import yaml
 from badgesite.errors import ContentError
 from badgesite.openbadges.json_text import FetchProblem, parse_json, read_local
 from badgesite.openbadges.snapshot_format import MAX_SNAPSHOT_BYTES, imported_dir
-from badgesite.parallel import map_parallel
+from badgesite.primitives.parallel import map_parallel
 
 if TYPE_CHECKING:
-    from badgesite.parsed_cache import ParsedYamlCache
+    from badgesite.cache.parsed_cache import ParsedYamlCache
 
 try:
     _FAST_LOADER: type = yaml.CSafeLoader

@@ -11,11 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from badgesite import urls
+from badgesite.cache.image_cache import ImageCache
 from badgesite.config import VISIBILITIES, SiteConfig
 from badgesite.errors import ContentError, ContentErrors, did_you_mean
-from badgesite.fields import MAX_LINE, MAX_PARAGRAPH, FieldReader, quoted, shown
-from badgesite.image_cache import ImageCache
-from badgesite.images import ImageFile, ImageProblem, inspect_image
+from badgesite.images.inspection import ImageFile, ImageProblem, inspect_image
 from badgesite.load import (
     LoadResult,
     RawRecord,
@@ -24,7 +23,8 @@ from badgesite.load import (
 from badgesite.openbadges.reader import ForeignAssertion, parse_date, read_assertion
 from badgesite.openbadges.snapshot_format import FORMAT, SNAPSHOT_FIELDS, STATUSES, imported_dir
 from badgesite.openbadges.snapshot_read import retrieved_from_snapshot, snapshot_image
-from badgesite.themes import setting_line
+from badgesite.schema.fields import MAX_LINE, MAX_PARAGRAPH, FieldReader, quoted, shown
+from badgesite.templating.themes import setting_line
 
 BADGE_KINDS = ("badge", "exam", "certification")
 RECIPIENT_TYPES = ("email", "url", "telephone")

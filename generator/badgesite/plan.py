@@ -10,9 +10,9 @@ from pathlib import Path
 
 from badgesite import urls
 from badgesite.errors import BuildError
+from badgesite.images.thumbnails import variant_widths
 from badgesite.model import Award, BadgeClass, Earner, ImportedBadge, Issuer, Listings, Site
-from badgesite.themes import ThemeChain
-from badgesite.thumbnails import variant_widths
+from badgesite.templating.themes import ThemeChain
 
 
 class Kind(enum.Enum):

@@ -19,18 +19,19 @@ from babel.dates import format_date as babel_format_date
 from babel.numbers import format_decimal
 from markupsafe import Markup
 
-from badgesite import sharing, urls
+from badgesite import urls
+from badgesite.cache.image_cache import ImageCache
 from badgesite.config import SiteConfig
 from badgesite.errors import BadgesiteError, BuildError, ContentError, ContentErrors
-from badgesite.image_cache import ImageCache
-from badgesite.image_outputs import ImageMaker
-from badgesite.jinja_tuning import ConstantTexts, DirectCallContext, call_directly
-from badgesite.markdown_text import FOREIGN_LINK_REL, MarkdownRenderer
+from badgesite.images.outputs import ImageMaker
+from badgesite.images.thumbnails import variant_widths
 from badgesite.model import Award, BadgeClass, Listings, Pager, Site
 from badgesite.openbadges import ob2
 from badgesite.plan import Kind, Output, Plan
-from badgesite.themes import FALLBACK_LANGUAGE, ThemeChain, read_texts, translation_codes
-from badgesite.thumbnails import variant_widths
+from badgesite.templating import sharing
+from badgesite.templating.jinja_tuning import ConstantTexts, DirectCallContext, call_directly
+from badgesite.templating.markdown_text import FOREIGN_LINK_REL, MarkdownRenderer
+from badgesite.templating.themes import FALLBACK_LANGUAGE, ThemeChain, read_texts, translation_codes
 from badgesite.urls import UrlResolver
 
 

@@ -44,7 +44,9 @@ class BuildReport:
                 f"{self.removed} removed)"
             )
         if self.newly_recorded:
-            from badgesite.published import PUBLISHED_FILE  # loads the model: only needed here
+            from badgesite.guards.published import (
+                PUBLISHED_FILE,  # loads the model: only needed here
+            )
 
             newly = counted(len(self.newly_recorded), "newly published award")
             text += f"\nRecorded {newly} in content/{PUBLISHED_FILE}: commit it."

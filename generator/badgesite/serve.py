@@ -20,8 +20,8 @@ from tornado.ioloop import IOLoop
 from tornado.netutil import bind_sockets
 
 from badgesite.build import BuildReport, build
-from badgesite.checks import CheckFailed
 from badgesite.errors import BadgesiteError, ContentErrors
+from badgesite.guards.lints import CheckFailed
 
 SERVE_OUTPUT = Path(".cache") / "badgesite" / "serve"
 WATCHED = ("content", "themes", "templates")

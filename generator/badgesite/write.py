@@ -13,9 +13,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from badgesite.atomic import write_atomic
-from badgesite.build_cache import FileState
+from badgesite.cache.build_cache import FileState
 from badgesite.errors import BuildError
+from badgesite.primitives.atomic import write_atomic
 from badgesite.render import Rendered
 
 try:

@@ -11,9 +11,15 @@ import xml.etree.ElementTree as ET
 import zlib
 from pathlib import Path
 
-from badgesite.atomic import write_atomic
-from badgesite.png_chunks import PngDamaged, is_png, make_chunk, strip_png_metadata, walk_png
-from badgesite.svg_document import (
+from badgesite.primitives.atomic import write_atomic
+from badgesite.primitives.png_chunks import (
+    PngDamaged,
+    is_png,
+    make_chunk,
+    strip_png_metadata,
+    walk_png,
+)
+from badgesite.primitives.svg_document import (
     MAX_READ_DEPTH,
     OPENBADGES_URI,
     SVG_URI,

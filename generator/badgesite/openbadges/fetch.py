@@ -15,14 +15,15 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-# Re-exported: the JSON caps and readers were defined here before they moved to json_text.
-from badgesite.fields import http_url_problem
 from badgesite.openbadges.json_text import MAX_JSON_BYTES as MAX_JSON_BYTES
 from badgesite.openbadges.json_text import MAX_JSON_DEPTH as MAX_JSON_DEPTH
 from badgesite.openbadges.json_text import FetchProblem as FetchProblem
 from badgesite.openbadges.json_text import json_depth as json_depth
 from badgesite.openbadges.json_text import parse_json as parse_json
 from badgesite.openbadges.json_text import read_local as read_local
+
+# Re-exported: the JSON caps and readers were defined here before they moved to json_text.
+from badgesite.schema.fields import http_url_problem
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 MAX_REDIRECTS = 5

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from badgesite import urls
-from badgesite.markdown_text import plain_text
 from badgesite.model import Award, BadgeClass, Issuer, Site
-from badgesite.moments import timestamp
+from badgesite.primitives.moments import timestamp
+from badgesite.templating.markdown_text import plain_text
 from badgesite.urls import UrlResolver
 
 CONTEXT = "https://w3id.org/openbadges/v2"

@@ -10,10 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from badgesite.atomic import write_atomic
-from badgesite.images import ImageProblem, inspect_image
+from badgesite.images.inspection import ImageProblem, inspect_image
 from badgesite.load import SLUG_PATTERN
-from badgesite.moments import timestamp
 from badgesite.openbadges.fetch import Fetcher, FetchProblem, parse_json, read_local
 from badgesite.openbadges.retrieve import Retrieved, RetrievedDocument, RetrievedImage, retrieve
 from badgesite.openbadges.snapshot_format import (
@@ -23,7 +21,9 @@ from badgesite.openbadges.snapshot_format import (
     imported_dir,
 )
 from badgesite.openbadges.verify import VerificationReport, verify
-from badgesite.slugs import slugify
+from badgesite.primitives.atomic import write_atomic
+from badgesite.primitives.moments import timestamp
+from badgesite.primitives.slugs import slugify
 
 
 class ImportProblem(Exception):

@@ -6,12 +6,12 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from badgesite.fields import quoted, relative_path_problem
-from badgesite.image_cache import ImageCache
-from badgesite.images import ImageFile, ImageProblem, inspect_image
+from badgesite.cache.image_cache import ImageCache
+from badgesite.images.inspection import ImageFile, ImageProblem, inspect_image
 from badgesite.openbadges.documents import Retrieved, RetrievedDocument
 from badgesite.openbadges.reader import parse_date, text
 from badgesite.openbadges.snapshot_format import IMAGE_FORMATS
+from badgesite.schema.fields import quoted, relative_path_problem
 
 UNKNOWN_TIME = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 

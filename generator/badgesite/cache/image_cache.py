@@ -13,7 +13,7 @@ from pathlib import Path
 import PIL
 
 from badgesite import __version__
-from badgesite.atomic import write_atomic
+from badgesite.primitives.atomic import write_atomic
 
 CACHE_FOLDER = Path(".cache") / "badgesite" / "images"
 

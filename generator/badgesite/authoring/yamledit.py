@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from badgesite.yamltext import dump_yaml
+from badgesite.authoring.yamltext import dump_yaml
 
 # libyaml's marks count characters as Python's do (its line and column differ at the end of
 # a file, so only indexes are used), and it composes a large file of awards 10x faster. A

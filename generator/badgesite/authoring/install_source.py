@@ -15,7 +15,7 @@ from badgesite.errors import BadgesiteError
 
 DISTRIBUTION = "badgesite"
 REMOTE_SCHEMES = ("https://", "http://", "ssh://", "git://")
-RUNNING_MODULE = Path(__file__).with_name("__init__.py")
+RUNNING_MODULE = Path(__file__).parents[1] / "__init__.py"
 # How a requirements file names a secret without holding it (pip expands it when installing).
 ENVIRONMENT_REFERENCE = re.compile(r"\$\{[A-Z0-9_]+\}")
 

@@ -10,8 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from badgesite import published
-from badgesite.authoring import (
+from badgesite.authoring.edits import (
     ALLOW_DUPLICATES_HINT,
     MAX_NARRATIVE_CHARACTERS,
     AwardRequest,
@@ -27,15 +26,16 @@ from badgesite.authoring import (
     new_award_id,
     today_in,
 )
-from badgesite.checks import addresses_in
+from badgesite.authoring.yamltext import dump_yaml
 from badgesite.config import VISIBILITIES
 from badgesite.errors import WARNING, ContentError, ContentErrors, Finding, did_you_mean
-from badgesite.fields import EMAIL_PATTERN, is_http_url
+from badgesite.guards import published
+from badgesite.guards.lints import addresses_in
 from badgesite.load import MAX_RECORD_BYTES, SLUG_PATTERN, read_capped_text
 from badgesite.model import Site
+from badgesite.primitives.slugs import slugify
 from badgesite.report import counted
-from badgesite.slugs import slugify
-from badgesite.yamltext import dump_yaml
+from badgesite.schema.fields import EMAIL_PATTERN, is_http_url
 
 MAX_CSV_BYTES = 5 * 1024 * 1024
 MAX_CSV_ROWS = 10_000

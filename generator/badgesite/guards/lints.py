@@ -15,11 +15,11 @@ from urllib.parse import urlsplit
 
 from badgesite.config import SiteConfig
 from badgesite.errors import ERROR, WARNING, ContentError, ContentErrors, Finding
+from badgesite.guards.published import Reconciliation, withdrawn_path
 from badgesite.load import display_path, not_a_regular_file, read_yaml
 from badgesite.model import Site
-from badgesite.png_chunks import PngDamaged, is_png, walk_png
-from badgesite.published import Reconciliation, withdrawn_path
-from badgesite.themes import (
+from badgesite.primitives.png_chunks import PngDamaged, is_png, walk_png
+from badgesite.templating.themes import (
     FALLBACK_LANGUAGE,
     Theme,
     ThemeChain,

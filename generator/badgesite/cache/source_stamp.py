@@ -15,15 +15,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from badgesite.atomic import write_atomic
-from badgesite.build_cache import BuildIdentity
-from badgesite.code_identity import code_fingerprint
+from badgesite.cache.build_cache import BuildIdentity
+from badgesite.cache.code_identity import code_fingerprint
 from badgesite.errors import ContentError, Finding
+from badgesite.primitives.atomic import write_atomic
 from badgesite.report import BuildReport
 
 if TYPE_CHECKING:  # only annotations: this module must stay quick to import
     from badgesite.model import Site
-    from badgesite.themes import ThemeChain
+    from badgesite.templating.themes import ThemeChain
 
 STAMP_FILE = Path(".cache") / "badgesite" / "build" / "sources.json"
 _FORMAT = "badgesite-source-stamp-1"
@@ -231,7 +231,7 @@ def _read_from_site(files: Sources) -> Sources:
 def _theme_roots_outside(site_dir: Path, theme: ThemeChain) -> tuple[str, ...]:
     """The chain's theme folders that neither the site's folders nor the code fingerprint
     cover (the bundled themes sit beside the package in a source checkout)."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]
     site = site_dir.resolve()
     roots = []
     for member in theme.themes:

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from badgesite.errors import ContentError, ContentErrors, did_you_mean
-from badgesite.fields import FieldReader
 from badgesite.load import (
     MAX_RECORD_BYTES,
     SLUG_PATTERN,
@@ -18,6 +17,7 @@ from badgesite.load import (
     read_capped_text,
     read_yaml,
 )
+from badgesite.schema.fields import FieldReader
 
 THEME_FIELDS = ("name", "extends", "description")
 SITE_SETTINGS = "content/site.yaml"
@@ -31,10 +31,10 @@ NOT_A_THEME_NAME = (
 
 def builtin_themes_dir() -> Path:
     """Where the built-in themes are: inside the wheel, or at the repository root."""
-    packaged = Path(__file__).resolve().parent / "themes"
+    packaged = Path(__file__).resolve().parents[1] / "themes"
     if packaged.is_dir():
         return packaged
-    return Path(__file__).resolve().parents[2] / "themes"
+    return Path(__file__).resolve().parents[3] / "themes"
 
 
 def shown_path(path: Path, site_dir: Path) -> str:

@@ -6,12 +6,12 @@ import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 
-from badgesite.code_identity import code_fingerprint
-from badgesite.code_identity import file_hash as _file_hash
-from badgesite.code_identity import hash_parts as _hash
+from badgesite.cache.code_identity import code_fingerprint
+from badgesite.cache.code_identity import file_hash as _file_hash
+from badgesite.cache.code_identity import hash_parts as _hash
 from badgesite.model import Award, BadgeClass, Earner, ImportedBadge, Issuer, Site
 from badgesite.plan import Kind, Output, Plan
-from badgesite.themes import ThemeChain, builtin_themes_dir
+from badgesite.templating.themes import ThemeChain, builtin_themes_dir
 
 _RECORD_TYPES = (Issuer, BadgeClass, Earner, Award, ImportedBadge)
 

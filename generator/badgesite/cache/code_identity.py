@@ -24,7 +24,7 @@ def file_hash(path: Path) -> str:
 def code_fingerprint() -> str:
     """Every file of the badgesite package (code, fonts, scaffold): a change to how
     outputs are made, even without a new release, must not reuse what the old code made."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]
     files = sorted(
         path
         for path in package.rglob("*")

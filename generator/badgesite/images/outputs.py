@@ -6,14 +6,15 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
-from badgesite import cards, thumbnails, urls
+from badgesite import urls
+from badgesite.cache.image_cache import ImageCache, code_fingerprint
 from badgesite.errors import BuildError
-from badgesite.image_cache import ImageCache, code_fingerprint
-from badgesite.images import ImageFile, ImageProblem, check_svg_bytes
+from badgesite.images import cards, thumbnails
+from badgesite.images.inspection import ImageFile, ImageProblem, check_svg_bytes
 from badgesite.model import Award, BadgeClass, Earner, ImportedBadge, Issuer, Site
 from badgesite.openbadges.bake import BakeError, bake
 from badgesite.plan import Output
-from badgesite.png_chunks import PngDamaged, strip_png_metadata
+from badgesite.primitives.png_chunks import PngDamaged, strip_png_metadata
 from badgesite.urls import UrlResolver
 
 

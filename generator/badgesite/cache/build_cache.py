@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from badgesite.atomic import write_atomic
-from badgesite.code_identity import code_fingerprint
+from badgesite.cache.code_identity import code_fingerprint
+from badgesite.primitives.atomic import write_atomic
 
 CACHE_FILE = Path(".cache") / "badgesite" / "build" / "outputs.json"
 _FORMAT = "badgesite-build-cache-1"

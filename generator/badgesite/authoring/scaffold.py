@@ -1,4 +1,4 @@
-"""`badgesite new`: a site folder that builds at once, from the templates in scaffold/."""
+"""`badgesite new`: a site folder that builds at once, from the templates in site_template/."""
 
 from __future__ import annotations
 
@@ -8,18 +8,22 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from badgesite import published
-from badgesite.atomic import write_atomic
-from badgesite.authoring import AwardRequest, award_record
+from badgesite.authoring.edits import AwardRequest, award_record
+from badgesite.authoring.install_source import (
+    SelfRequirement,
+    installed_distribution,
+    requirement_of,
+)
+from badgesite.authoring.yamltext import dump_yaml
 from badgesite.build import load_site
-from badgesite.checks import PLACEHOLDER_BASE_URL
 from badgesite.config import base_url_problem, normalize_base_url
 from badgesite.errors import BadgesiteError
-from badgesite.install_source import SelfRequirement, installed_distribution, requirement_of
-from badgesite.slugs import slugify
-from badgesite.yamltext import dump_yaml
+from badgesite.guards import published
+from badgesite.guards.lints import PLACEHOLDER_BASE_URL
+from badgesite.primitives.atomic import write_atomic
+from badgesite.primitives.slugs import slugify
 
-TEMPLATES = Path(__file__).parent / "scaffold"
+TEMPLATES = Path(__file__).parent / "site_template"
 SAMPLE_EARNER = "sample-earner"
 SAMPLE_BADGE = "first-badge"
 # Template files whose names cannot be their final ones inside a Python package.

@@ -9,10 +9,10 @@ from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from badgesite import urls
-from badgesite.markdown_text import plain_text
+from badgesite.images.thumbnails import avatar_size
 from badgesite.model import Award, BadgeClass, Earner, Issuer, Site
 from badgesite.openbadges.ob2 import timestamp
-from badgesite.thumbnails import avatar_size
+from badgesite.templating.markdown_text import plain_text
 from badgesite.urls import UrlResolver
 
 LINKEDIN_ADD_TO_PROFILE = "https://www.linkedin.com/profile/add"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from badgesite.image_cache import ImageCache, code_fingerprint
+from badgesite.cache.image_cache import ImageCache, code_fingerprint
 
 WIDTH, HEIGHT = 1200, 630
 FONT_DIR = Path(__file__).parent / "fonts"

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from badgesite.atomic import write_atomic
+from badgesite.primitives.atomic import write_atomic
 
 CACHE_FILE = Path(".cache") / "badgesite" / "build" / "records.pickle"
 _FORMAT = "badgesite-parsed-yaml-2"  # 2: the loader refuses more and reads more as text

@@ -15,11 +15,11 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-from badgesite import cards
-from badgesite.image_cache import ImageCache, code_fingerprint
+from badgesite.cache.image_cache import ImageCache, code_fingerprint
+from badgesite.images import cards
 from badgesite.openbadges.bake import BakeError, bake_svg, svg_root_start
-from badgesite.png_chunks import PngDamaged, is_png, walk_png
-from badgesite.svg_document import (
+from badgesite.primitives.png_chunks import PngDamaged, is_png, walk_png
+from badgesite.primitives.svg_document import (
     MAX_BADGE_DEPTH,
     MAX_ELEMENTS,
     SVG_URI,

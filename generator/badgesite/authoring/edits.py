@@ -12,18 +12,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from badgesite import published, urls
-from badgesite.atomic import write_atomic
+from badgesite import urls
+from badgesite.authoring.listing import describe, resolve_id
+from badgesite.authoring.yamledit import EditProblem, set_key
+from badgesite.authoring.yamltext import dump_yaml
 from badgesite.build import load_site
-from badgesite.checks import addresses_in, errors_of, lint_files
 from badgesite.errors import BadgesiteError, ContentErrors, did_you_mean
-from badgesite.fields import EMAIL_PATTERN, is_http_url
-from badgesite.listing import describe, resolve_id
+from badgesite.guards import published
+from badgesite.guards.lints import addresses_in, errors_of, lint_files
 from badgesite.load import SLUG_PATTERN
 from badgesite.model import Award, Site
 from badgesite.openbadges.hashing import hash_identity, identity_matches, new_salt
-from badgesite.yamledit import EditProblem, set_key
-from badgesite.yamltext import dump_yaml
+from badgesite.primitives.atomic import write_atomic
+from badgesite.schema.fields import EMAIL_PATTERN, is_http_url
 
 # Characters of the free text a command writes into content/: generous for real text, and
 # small enough that a revocation reason never pushes a record file past the loader's cap.

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from badgesite.errors import ContentError, did_you_mean
 from badgesite.load import RawRecord
-from badgesite.moments import read_moment
+from badgesite.primitives.moments import read_moment
 
 # Caps on what one field may hold (docs/content.md lists them). Past them a value is refused
 # before anything parses, renders or wraps it, so no field can make a build slow.

@@ -6,7 +6,7 @@ import io
 
 from PIL import Image, ImageOps
 
-from badgesite.images import ImageFile
+from badgesite.images.inspection import ImageFile
 
 # Pages show badges at 48 to 160 CSS pixels; these cover them at 1x and 2x densities.
 VARIANT_WIDTHS = (64, 128, 256)

@@ -1,0 +1,1 @@
+"""Everything a build keeps for the next one: stores, identities, fingerprints, the source stamp."""

@@ -1,0 +1,1 @@
+"""Images: what a file really is, resized copies, social cards, image outputs."""

@@ -1,0 +1,1 @@
+"""Turning the model into text: themes, Jinja tuning, markdown, sharing links."""
