@@ -16,6 +16,7 @@ import pytest
 from badgesite.openbadges import data_integrity, did_web, ob3, ob3_contexts, status_list
 from badgesite.openbadges.multikey import (
     KeyProblem,
+    SigningKey,
     base58btc_decode,
     base58btc_encode,
     format_signing_key,
@@ -185,6 +186,26 @@ def test_the_w3c_eddsa_rdfc_2022_vector_reproduces_byte_for_byte() -> None:
     assert data_integrity.proof_is_valid(signed, KEY.public_key_multibase, extra_contexts=EXAMPLES)
 
 
+def test_the_1edtech_open_badges_example_canonicalizes_as_published() -> None:
+    folder = VECTOR.parent / "1edtech-ob3"
+    credential = json.loads((folder / "credential.json").read_text())
+    method = "https://example.edu/issuers/565049#z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi"
+    options = data_integrity.proof_options(method, "2010-01-01T19:23:24Z", "assertionMethod")
+    configuration = {**options, "@context": credential["@context"]}
+    assert canonical_nquads(credential) == (folder / "document-canon.txt").read_text()
+    assert canonical_nquads(configuration) == (folder / "proof-canon.txt").read_text()
+    key = SigningKey(
+        bytes.fromhex("6241a409e6707bb640a0140a8a32bc3d193c33a661747284d6adfa4ed4180be4")
+    )
+    assert key.public_key.hex() == (
+        "4bdeafde2ea8beefadd8c699b5c7e0704cf51154d52e17b20b71337ca04cc5a5"
+    )
+    assert method.endswith(key.public_key_multibase)
+    signed = data_integrity.sign(credential, key, method, options["created"])
+    assert signed["proof"]["proofValue"].startswith("z5x9aCBYovW3")
+    assert data_integrity.proof_is_valid(signed, key.public_key_multibase)
+
+
 def test_a_changed_vector_no_longer_verifies() -> None:
     signed = _vector("signedDataInt.json")
     signed["credentialSubject"]["alumniOf"] = "Another School"
@@ -234,6 +255,40 @@ def test_a_relative_iri_is_refused_where_it_is() -> None:
             '"images/teamwork.png" is a relative IRI; verifiers need an absolute URL'
         )
     }
+
+
+@pytest.mark.parametrize(
+    "iri", ["https://exa mple.com/x.png", "https://example.com/<x>", "http://[::1", "a b.png"]
+)
+def test_a_malformed_iri_is_refused_not_dropped(iri: str) -> None:
+    # pyoxigraph drops a node whose id is not a valid IRI, without a word.
+    document = ob3.open_badge_credential(sample_data())
+    document["credentialSubject"]["achievement"]["image"]["id"] = iri
+    assert _problems(document) == {
+        "credentialSubject.achievement.image.id": f'"{iri}" is not a valid IRI'
+    }
+
+
+def test_keys_and_types_that_cannot_be_iris_are_refused() -> None:
+    document = ob3.open_badge_credential(sample_data())
+    document["credentialSubject"]["achievement"]["type"] = ["Achievement", "Gold Star"]
+    document["credentialSubject"]["achievement"]["skill level"] = "high"
+    problems = _problems(document)
+    assert problems["credentialSubject.achievement.type[1]"] == '"Gold Star" is not a valid IRI'
+    assert "cannot be a term" in problems["credentialSubject.achievement.skill level"]
+
+
+def test_a_presentation_term_that_clears_the_context_is_refused() -> None:
+    document = ob3.open_badge_credential(sample_data())
+    document["verifiableCredential"] = [{"id": "urn:x", "anything": "goes"}]
+    messages = [p.message for p in safe_mode_problems(document) if p.path == "verifiableCredential"]
+    assert any("belongs in a presentation" in message for message in messages)
+
+
+def test_a_null_value_is_refused() -> None:
+    document = ob3.open_badge_credential(sample_data())
+    document["credentialSubject"]["achievement"]["description"] = None
+    assert "null" in _problems(document)["credentialSubject.achievement.description"]
 
 
 @pytest.mark.parametrize("empty", ["", []])
@@ -324,9 +379,7 @@ def test_did_web_of_a_base_url_and_where_it_resolves(
 ) -> None:
     assert did_web.did_web(base_url, path) == did
     assert did_web.did_document_url(did) == document_url
-    assert did_web.did_document_path(did) == document_url.split(":8443")[-1].replace(
-        "https://owner.github.io", ""
-    ).replace("https://badges.example.com", "")
+    assert did_web.did_document_path(did) == "/" + document_url.split("/", 3)[3]
 
 
 @pytest.mark.parametrize(
@@ -467,7 +520,7 @@ def test_the_standard_room_imports_only_openbadges_and_primitives() -> None:
 
     folder = Path(ob3_contexts.__file__).parent
     modules = ["ob3_contexts", "multikey", "rdf_canon", "data_integrity", "did_web", "ob3"]
-    modules.append("status_list")
+    modules += ["status_list", "signing_keys"]
     for name in modules:
         tree = ast.parse((folder / f"{name}.py").read_text())
         for node in ast.walk(tree):
@@ -478,3 +531,58 @@ def test_the_standard_room_imports_only_openbadges_and_primitives() -> None:
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     assert not alias.name.startswith("badgesite"), f"{name}: {alias.name}"
+
+
+# Where the signing key lives
+
+
+def test_the_variable_wins_over_the_key_file(tmp_path: Path) -> None:
+    from badgesite.openbadges.signing_keys import read_signing_key, write_key_file
+
+    key_file = tmp_path / "keys" / "signing.key"
+    file_key = generate_signing_key()
+    write_key_file(key_file, file_key)
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert read_signing_key({}, key_file) == file_key
+    variable = {"BADGESITE_SIGNING_KEY": format_signing_key(KEY) + "\n"}
+    assert read_signing_key(variable, key_file) == KEY
+    assert read_signing_key({"BADGESITE_SIGNING_KEY": " "}, key_file) == file_key
+    assert read_signing_key({}, tmp_path / "missing.key") is None
+
+
+def test_key_files_are_never_overwritten_and_must_be_private(tmp_path: Path) -> None:
+    from badgesite.openbadges.signing_keys import read_signing_key, write_key_file
+
+    key_file = tmp_path / "signing.key"
+    write_key_file(key_file, KEY)
+    with pytest.raises(KeyProblem, match="never overwritten"):
+        write_key_file(key_file, generate_signing_key())
+    assert read_signing_key({}, key_file) == KEY
+    key_file.chmod(0o644)
+    with pytest.raises(KeyProblem, match="chmod 600"):
+        read_signing_key({}, key_file)
+
+
+def test_a_bad_key_names_where_it_came_from_and_not_its_value(tmp_path: Path) -> None:
+    from badgesite.openbadges.signing_keys import read_signing_key
+
+    secret = "z3u2en7t5LR2WtQH5PfFqMqwVHBeXouLzo6haApm8Xnope"
+    with pytest.raises(KeyProblem, match=r"^BADGESITE_SIGNING_KEY: ") as refused:
+        read_signing_key({"BADGESITE_SIGNING_KEY": secret}, tmp_path / "none")
+    assert secret not in str(refused.value)
+    key_file = tmp_path / "signing.key"
+    key_file.write_text(secret)
+    key_file.chmod(0o600)
+    with pytest.raises(KeyProblem, match=r"signing\.key: not an Ed25519 signing key"):
+        read_signing_key({}, key_file)
+
+
+def test_a_leaked_signing_key_is_found_in_text() -> None:
+    from badgesite.openbadges.multikey import contains_signing_key
+
+    secret = format_signing_key(generate_signing_key())
+    assert contains_signing_key(f"signing_key: {secret}\n")
+    assert contains_signing_key(f'{{"k":"{secret}"}}')
+    assert not contains_signing_key(KEY.public_key_multibase)
+    assert not contains_signing_key(secret[:-1])
+    assert not contains_signing_key(f"x{secret}")  # part of a longer base58 word

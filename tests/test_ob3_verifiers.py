@@ -31,6 +31,31 @@ def _write(root: Path, url: str, document: dict[str, Any]) -> Path:
     return path
 
 
+def _signed_unchecked(document: dict[str, Any], key: SigningKey) -> dict[str, Any]:
+    """`document` signed the way a signer with no safe-mode check would: what the check saves."""
+    import hashlib
+
+    import pyoxigraph
+
+    from badgesite.openbadges import ob3_contexts
+    from badgesite.openbadges.multikey import multibase_base58btc
+
+    def canonical(value: dict[str, Any]) -> bytes:
+        urls = value["@context"]
+        embedded = [ob3_contexts.context_document(url)["@context"] for url in urls]
+        text = json.dumps({**value, "@context": embedded})
+        dataset = pyoxigraph.Dataset(pyoxigraph.parse(text, format=pyoxigraph.RdfFormat.JSON_LD))
+        dataset.canonicalize(pyoxigraph.CanonicalizationAlgorithm.RDFC_1_0)
+        nquads = pyoxigraph.serialize(dataset, format=pyoxigraph.RdfFormat.N_QUADS) or b""
+        return b"".join(sorted(nquads.splitlines(keepends=True)))
+
+    method = did_web.verification_method_id(DID, key.public_key_multibase)
+    options = data_integrity.proof_options(method, CREATED, "assertionMethod")
+    data = hashlib.sha256(canonical({**options, "@context": document["@context"]})).digest()
+    data += hashlib.sha256(canonical(document)).digest()
+    return {**document, "proof": {**options, "proofValue": multibase_base58btc(key.sign(data))}}
+
+
 def _signed(key: SigningKey, **changes: Any) -> dict[str, Any]:
     document = ob3.open_badge_credential(sample_data(**changes))
     method = did_web.verification_method_id(DID, key.public_key_multibase)
@@ -65,6 +90,15 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             generate_signing_key(), id=f"{BASE}/awards/a4/credential.json", status=status(6)
         ),
     }
+    undefined_term = ob3.open_badge_credential(sample_data(id=f"{BASE}/awards/a5/credential.json"))
+    undefined_term["credentialSubject"]["achievement"]["colour"] = "red"
+    relative_iri = ob3.open_badge_credential(sample_data(id=f"{BASE}/awards/a6/credential.json"))
+    relative_iri["credentialSubject"]["achievement"]["image"]["id"] = "images/teamwork.png"
+    escape = ob3.open_badge_credential(sample_data(id=f"{BASE}/awards/a7/credential.json"))
+    escape["credentialSubject"]["achievement"]["name"] = "Team\x1bwork"
+    credentials["control-character"] = _signed_unchecked(escape, KEY)
+    credentials["undefined-term"] = _signed_unchecked(undefined_term, KEY)
+    credentials["relative-iri"] = _signed_unchecked(relative_iri, KEY)
     files = {
         name: _write(root, f"{BASE}/awards/{name}/credential.json", document)
         for name, document in credentials.items()
@@ -121,3 +155,36 @@ def test_the_did_document_resolves_through_the_offline_loader(site: dict[str, An
     assert document["document"] == site["did_document"]
     assert method["document"]["controller"] == DID
     assert method["document"]["publicKeyMultibase"] == KEY.public_key_multibase
+
+
+@pytest.mark.parametrize("name", ["undefined-term", "relative-iri"])
+def test_what_the_safe_mode_check_refuses_fails_in_both_when_signed_unchecked(
+    site: dict[str, Any], name: str
+) -> None:
+    # The check (test_ob3_standard) refuses these before signing; signed without it, the
+    # proof is mathematically fine and both verifiers still reject the credential.
+    bazaar = site["bazaar"][name]
+    assert not bazaar["verified"]
+    assert any("Safe mode validation error" in error for error in bazaar["errors"]), bazaar
+    library = site["openbadgeslib"][name]
+    assert not library["verified"] and not library["proof_verified"]
+    assert "not in compacted form" in library["errors"][0]
+
+
+def test_a_control_character_signed_unchecked_fails_where_canonicalizers_disagree(
+    site: dict[str, Any],
+) -> None:
+    # pyoxigraph and rdf-canonize escape U+001B; PyLD (inside openbadgeslib) writes it raw, so
+    # the same credential verifies in one and not the other: why the check refuses C0 controls.
+    assert site["bazaar"]["control-character"]["verified"]
+    library = site["openbadgeslib"]["control-character"]
+    assert not library["proof_verified"]
+    assert "signature mismatch" in library["errors"][0]
+
+
+def test_a_multi_line_narrative_verifies_in_both(site: dict[str, Any]) -> None:
+    # Line feeds are the one control character allowed: every canonicalizer escapes them alike.
+    path = Path(site["bazaar"]["good"]["file"])
+    narrative = json.loads(path.read_text())["credentialSubject"]["achievement"]["criteria"]
+    assert "\n" in narrative["narrative"]
+    assert site["bazaar"]["good"]["verified"] and site["openbadgeslib"]["good"]["verified"]

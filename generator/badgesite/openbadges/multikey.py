@@ -15,6 +15,7 @@ byte (leading zero bytes included).
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass, field
 
@@ -29,6 +30,12 @@ ED25519_SECRET_PREFIX = b"\x80\x26"  # multicodec ed25519-priv, as a varint
 KEY_BYTES = 32
 # The longest multibase value this module decodes: a 64-byte signature is 88 characters.
 _MAX_MULTIBASE_CHARACTERS = 100
+
+
+# A signing key as format_signing_key writes it, for scanning content for leaked keys.
+_SIGNING_KEY_TEXT = re.compile(
+    r"(?<![1-9A-HJ-NP-Za-km-z])z3u2[1-9A-HJ-NP-Za-km-z]{44}(?![1-9A-HJ-NP-Za-km-z])"
+)
 
 
 class KeyProblem(ValueError):
@@ -133,6 +140,17 @@ def parse_signing_key(text: str) -> SigningKey:
     if not data.startswith(ED25519_SECRET_PREFIX) or len(data) != 2 + KEY_BYTES:
         raise KeyProblem("not an Ed25519 signing key (z3u2…, 48 characters)")
     return SigningKey(data[2:])
+
+
+def contains_signing_key(text: str) -> bool:
+    """Whether `text` holds an Ed25519 signing key in its `z3u2…` form (a leaked secret)."""
+    for match in _SIGNING_KEY_TEXT.finditer(text):
+        try:
+            parse_signing_key(match.group())
+        except KeyProblem:
+            continue
+        return True
+    return False
 
 
 def signature_is_valid(public_key_multibase_value: str, data: bytes, signature: bytes) -> bool:

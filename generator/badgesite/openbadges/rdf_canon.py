@@ -10,12 +10,16 @@ safe mode (jsonld.js, openbadgeslib), then reject: a bad signature in the wild i
 error at build time. So before signing, `safe_mode_problems` lists, by field path:
 - terms no context defines and relative IRIs: the document is parsed with a sentinel
   `@vocab` first in its context and a sentinel base IRI, so each such term or IRI shows up as
-  an IRI in a sentinel namespace (the pinned contexts set no `@vocab` of their own, and the
-  only `"@context": null` among them is a presentation's `verifiableCredential`, refused
-  here with every nested `@context`);
-- empty types, C0 control characters other than LF (and DEL) in any key or string, whose
-  escaping implementations disagree on, and numbers that are not integers within ±2^53
-  (implementations write doubles, and JavaScript writes large integers, differently).
+  an IRI in a sentinel namespace (the pinned contexts set no `@vocab` of their own; a term
+  whose scoped context is `null`, which would clear the sentinel, is refused, as is every
+  nested `@context`);
+- malformed IRIs, which the parser drops with the node that holds them: every `id`, every
+  value of a term some pinned context types `@id` or `@vocab`, every type and every key must
+  make a valid IRI (as itself, or resolved against the sentinels as the parser would);
+- null values (dropped), empty types, C0 control characters other than LF (and DEL) in any
+  key or string, whose escaping implementations disagree on, and numbers that are not
+  integers within ±2^53 (implementations write doubles, and JavaScript writes large integers,
+  differently).
 A document with no problem parses to the same quads with or without the sentinels, so the
 quads of the checking parse are the ones canonicalized.
 """
@@ -27,6 +31,7 @@ import math
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 from urllib.parse import urljoin
 
@@ -59,29 +64,91 @@ class UnsafeDocument(ValueError):
         super().__init__("; ".join(str(problem) for problem in problems))
 
 
-def _walk(value: Any, path: str = "") -> Iterator[tuple[str, str | None, Any]]:
-    """Every (path, key, value) below `value`; key is None for list items and the root."""
+def _walk(
+    value: Any, path: str = "", holder: str | None = None
+) -> Iterator[tuple[str, str | None, str | None, Any]]:
+    """Every (path, key, property, value) below `value`: key is None for list items, and
+    property is the key the value is under (for a list item, the key of its list)."""
     if isinstance(value, dict):
         for key, item in value.items():
             child = f"{path}.{key}" if path else str(key)
-            yield child, key, item
-            yield from _walk(item, child)
+            yield child, key, key, item
+            yield from _walk(item, child, key)
     elif isinstance(value, list):
         for index, item in enumerate(value):
             child = f"{path}[{index}]"
-            yield child, None, item
-            yield from _walk(item, child)
+            yield child, None, holder, item
+            yield from _walk(item, child, holder)
+
+
+@cache
+def _iri_valued_terms() -> frozenset[str]:
+    """Terms some pinned context types `@id` or `@vocab`, anywhere (scoped contexts too)."""
+    terms = {"id", "@id"}
+    for url in PINNED:
+        for _path, key, _property, value in _walk(context_document(url)):
+            if isinstance(value, dict) and value.get("@type") in ("@id", "@vocab") and key:
+                terms.add(key)
+    return frozenset(terms)
+
+
+@cache
+def _context_clearing_terms() -> frozenset[str]:
+    """Terms some pinned context scopes to `"@context": null` (a presentation's credentials)."""
+    terms = set()
+    for url in PINNED:
+        for _path, key, _property, value in _walk(context_document(url)):
+            if isinstance(value, dict) and "@context" in value and value["@context"] is None:
+                terms.add(str(key))
+    return frozenset(terms)
+
+
+def _is_iri(value: str) -> bool:
+    try:
+        pyoxigraph.NamedNode(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _resolves_to_iri(value: str) -> bool:
+    try:
+        return _is_iri(urljoin(RELATIVE_IRI_BASE, value))
+    except ValueError:  # urljoin refuses some malformed hosts ("http://[::1")
+        return False
+
+
+def _iri_problems(path: str, key: str | None, prop: str | None, value: Any) -> list[Problem]:
+    """A key, type or IRI-valued string the parser would drop as a malformed IRI."""
+    problems = []
+    if key is not None and not key.startswith("@") and not _is_iri(UNDEFINED_TERM_VOCAB + key):
+        problems.append(Problem(path, f'"{key}" cannot be a term: it is not a valid IRI'))
+    if not isinstance(value, str) or not value or prop == "@context":
+        return problems
+    if prop in ("type", "@type"):
+        # A type is a term (made an IRI by the vocabulary) or an IRI of its own.
+        valid = _is_iri(value) or _is_iri(UNDEFINED_TERM_VOCAB + value)
+    elif prop in _iri_valued_terms():
+        valid = _resolves_to_iri(value)
+    else:
+        valid = True
+    if not valid:
+        problems.append(Problem(path, f'"{value}" is not a valid IRI'))
+    return problems
 
 
 def _json_problems(document: dict[str, Any]) -> list[Problem]:
     problems: list[Problem] = []
-    for path, key, value in _walk(document):
+    for path, key, prop, value in _walk(document):
+        problems += _iri_problems(path, key, prop, value)
         if key is not None and _UNSAFE_CHARACTERS.search(key):
             problems.append(Problem(path, _control_message(key, "key")))
         if key in ("type", "@type") and (
             value in ("", [], None) or (isinstance(value, list) and "" in value)
         ):
             problems.append(Problem(path, "an empty type: give a type or leave the field out"))
+        if key in _context_clearing_terms():
+            problems.append(Problem(path, f'"{key}" belongs in a presentation, not a credential'))
         if key == "@context" and path != "@context":
             problems.append(Problem(path, "a nested @context: only the top-level one is read"))
         if isinstance(value, str) and _UNSAFE_CHARACTERS.search(value):
@@ -92,6 +159,8 @@ def _json_problems(document: dict[str, Any]) -> list[Problem]:
             and abs(value) > _LARGEST_EXACT_INTEGER
         ):
             problems.append(Problem(path, _number_message(value)))
+        elif value is None and key != "@context":
+            problems.append(Problem(path, "a null value, which JSON-LD drops: leave it out"))
         elif value is not None and not isinstance(value, (str, int, float, list, dict)):
             problems.append(Problem(path, f"a {type(value).__name__}, which JSON cannot hold"))
     return problems
@@ -140,7 +209,7 @@ def _embedded_context(
 
 def _paths_of_term(document: dict[str, Any], term: str) -> list[str]:
     paths = []
-    for path, key, value in _walk(document):
+    for path, key, _property, value in _walk(document):
         types = value if isinstance(value, list) else [value]
         if key == term or (key in ("type", "@type") and term in types):
             paths.append(path)
@@ -150,7 +219,7 @@ def _paths_of_term(document: dict[str, Any], term: str) -> list[str]:
 def _paths_of_relative(document: dict[str, Any], iri: str) -> list[str]:
     paths = [
         path
-        for path, _key, value in _walk(document)
+        for path, _key, _property, value in _walk(document)
         if isinstance(value, str) and urljoin(RELATIVE_IRI_BASE, value) == iri
     ]
     return paths or [""]
