@@ -1,1 +1,6 @@
-"""The Open Badges standard: documents out, recipient hashing, and later baking and verifying."""
+"""The Open Badges standard: documents out, recipient hashing, baking, verifying, and OB 3.0.
+
+Open Badges 3.0 (library only, not yet wired into the build): ob3_contexts (pinned contexts),
+multikey and signing_keys (Ed25519 keys), rdf_canon (RDFC-1.0 with the safe-mode check),
+data_integrity (eddsa-rdfc-2022), did_web, ob3 (OpenBadgeCredential) and status_list.
+"""

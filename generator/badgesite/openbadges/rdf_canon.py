@@ -1,0 +1,305 @@
+"""RDFC-1.0 canonical N-Quads of JSON-LD documents, refusing what safe-mode verifiers reject.
+
+The canonicalizer is pyoxigraph (RDFC-1.0): it matched jsonld.js with rdf-canonize byte for
+byte where PyLD did not (control characters). It loads no contexts, so each @context URL is
+replaced by the pinned context object it names (ob3_contexts); nothing is fetched.
+
+A JSON-LD processor silently drops a term no context defines and resolves or drops a relative
+IRI, so a signer would sign a document that the independent verifiers, which run JSON-LD in
+safe mode (jsonld.js, openbadgeslib), then reject: a bad signature in the wild instead of an
+error at build time. So before signing, `safe_mode_problems` lists, by field path:
+- terms no context defines and relative IRIs: the document is parsed with a sentinel
+  `@vocab` first in its context and a sentinel base IRI, so each such term or IRI shows up as
+  an IRI in a sentinel namespace (the pinned contexts set no `@vocab` of their own; a term
+  whose scoped context is `null`, which would clear the sentinel, is refused, as is every
+  nested `@context`);
+- malformed IRIs, which the parser drops with the node that holds them: every `id`, every
+  value of a term some pinned context types `@id` or `@vocab`, every type and every key must
+  make a valid IRI (as itself, or resolved against the sentinels as the parser would);
+- null values (dropped), empty types, C0 control characters other than LF (and DEL) in any
+  key or string, whose escaping implementations disagree on, and numbers that are not
+  integers within ±2^53 (implementations write doubles, and JavaScript writes large integers,
+  differently).
+A document with no problem parses to the same quads with or without the sentinels, so the
+quads of the checking parse are the ones canonicalized.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+from urllib.parse import urljoin
+
+import pyoxigraph
+
+from badgesite.openbadges.ob3_contexts import PINNED, context_document
+
+UNDEFINED_TERM_VOCAB = "urn:badgesite:undefined-term:"
+RELATIVE_IRI_BASE = "https://relative-iri.badgesite.invalid/"
+_UNSAFE_CHARACTERS = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
+_LARGEST_EXACT_INTEGER = 2**53
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a document would not verify elsewhere: the field path (`a.b[0].c`) and a message."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path or '(document)'}: {self.message}"
+
+
+class UnsafeDocument(ValueError):
+    """A document refused before signing; `problems` lists every reason at once."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("; ".join(str(problem) for problem in problems))
+
+
+def _walk(
+    value: Any, path: str = "", holder: str | None = None
+) -> Iterator[tuple[str, str | None, str | None, Any]]:
+    """Every (path, key, property, value) below `value`: key is None for list items, and
+    property is the key the value is under (for a list item, the key of its list)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            child = f"{path}.{key}" if path else str(key)
+            yield child, key, key, item
+            yield from _walk(item, child, key)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            child = f"{path}[{index}]"
+            yield child, None, holder, item
+            yield from _walk(item, child, holder)
+
+
+@cache
+def _iri_valued_terms() -> frozenset[str]:
+    """Terms some pinned context types `@id` or `@vocab`, anywhere (scoped contexts too)."""
+    terms = {"id", "@id"}
+    for url in PINNED:
+        for _path, key, _property, value in _walk(context_document(url)):
+            if isinstance(value, dict) and value.get("@type") in ("@id", "@vocab") and key:
+                terms.add(key)
+    return frozenset(terms)
+
+
+@cache
+def _context_clearing_terms() -> frozenset[str]:
+    """Terms some pinned context scopes to `"@context": null` (a presentation's credentials)."""
+    terms = set()
+    for url in PINNED:
+        for _path, key, _property, value in _walk(context_document(url)):
+            if isinstance(value, dict) and "@context" in value and value["@context"] is None:
+                terms.add(str(key))
+    return frozenset(terms)
+
+
+def _is_iri(value: str) -> bool:
+    try:
+        pyoxigraph.NamedNode(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _resolves_to_iri(value: str) -> bool:
+    try:
+        return _is_iri(urljoin(RELATIVE_IRI_BASE, value))
+    except ValueError:  # urljoin refuses some malformed hosts ("http://[::1")
+        return False
+
+
+def _iri_problems(path: str, key: str | None, prop: str | None, value: Any) -> list[Problem]:
+    """A key, type or IRI-valued string the parser would drop as a malformed IRI."""
+    problems = []
+    if key is not None and not key.startswith("@") and not _is_iri(UNDEFINED_TERM_VOCAB + key):
+        problems.append(Problem(path, f'"{key}" cannot be a term: it is not a valid IRI'))
+    if not isinstance(value, str) or not value or prop == "@context":
+        return problems
+    if prop in ("type", "@type"):
+        # A type is a term (made an IRI by the vocabulary) or an IRI of its own.
+        valid = _is_iri(value) or _is_iri(UNDEFINED_TERM_VOCAB + value)
+    elif prop in _iri_valued_terms():
+        valid = _resolves_to_iri(value)
+    else:
+        valid = True
+    if not valid:
+        problems.append(Problem(path, f'"{value}" is not a valid IRI'))
+    return problems
+
+
+def _json_problems(document: dict[str, Any]) -> list[Problem]:
+    problems: list[Problem] = []
+    for path, key, prop, value in _walk(document):
+        problems += _iri_problems(path, key, prop, value)
+        if key is not None and _UNSAFE_CHARACTERS.search(key):
+            problems.append(Problem(path, _control_message(key, "key")))
+        if key in ("type", "@type") and (
+            value in ("", [], None) or (isinstance(value, list) and "" in value)
+        ):
+            problems.append(Problem(path, "an empty type: give a type or leave the field out"))
+        if key in _context_clearing_terms():
+            problems.append(Problem(path, f'"{key}" belongs in a presentation, not a credential'))
+        if key == "@context" and path != "@context":
+            problems.append(Problem(path, "a nested @context: only the top-level one is read"))
+        if isinstance(value, str) and _UNSAFE_CHARACTERS.search(value):
+            problems.append(Problem(path, _control_message(value, "text")))
+        elif isinstance(value, float) or (
+            isinstance(value, int)
+            and not isinstance(value, bool)
+            and abs(value) > _LARGEST_EXACT_INTEGER
+        ):
+            problems.append(Problem(path, _number_message(value)))
+        elif value is None and key != "@context":
+            problems.append(Problem(path, "a null value, which JSON-LD drops: leave it out"))
+        elif value is not None and not isinstance(value, (str, int, float, list, dict)):
+            problems.append(Problem(path, f"a {type(value).__name__}, which JSON cannot hold"))
+    return problems
+
+
+def _control_message(text: str, what: str) -> str:
+    found = _UNSAFE_CHARACTERS.search(text)
+    assert found is not None
+    return (
+        f"{what} holds the control character U+{ord(found.group()):04X}; verifiers escape "
+        "control characters differently, so it is refused (only line feeds are allowed)"
+    )
+
+
+def _number_message(value: float | int) -> str:
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{value} is not a JSON number"
+    return (
+        f"the number {value!r}: JSON-LD processors write fractions and integers past 2^53 "
+        "differently, so only integers up to 2^53 are allowed (write others as text)"
+    )
+
+
+def _embedded_context(
+    document: dict[str, Any], extra_contexts: Mapping[str, Any]
+) -> tuple[list[Any], list[Problem]]:
+    """The document's @context with each URL replaced by its pinned context object."""
+    listed = document.get("@context")
+    if listed is None:
+        return [], [Problem("@context", "missing: name the pinned contexts")]
+    entries = listed if isinstance(listed, list) else [listed]
+    embedded: list[Any] = []
+    problems: list[Problem] = []
+    for index, entry in enumerate(entries):
+        where = f"@context[{index}]" if isinstance(listed, list) else "@context"
+        if isinstance(entry, str) and entry in extra_contexts:
+            embedded.append(extra_contexts[entry]["@context"])
+        elif isinstance(entry, str) and entry in PINNED:
+            embedded.append(context_document(entry)["@context"])
+        elif isinstance(entry, str):
+            problems.append(Problem(where, f"{entry} is not one of the pinned contexts"))
+        else:
+            problems.append(Problem(where, "an inline context: name a pinned context's URL"))
+    return embedded, problems
+
+
+def _paths_of_term(document: dict[str, Any], term: str) -> list[str]:
+    paths = []
+    for path, key, _property, value in _walk(document):
+        types = value if isinstance(value, list) else [value]
+        if key == term or (key in ("type", "@type") and term in types):
+            paths.append(path)
+    return paths or [""]
+
+
+def _paths_of_relative(document: dict[str, Any], iri: str) -> list[str]:
+    paths = [
+        path
+        for path, _key, _property, value in _walk(document)
+        if isinstance(value, str) and urljoin(RELATIVE_IRI_BASE, value) == iri
+    ]
+    return paths or [""]
+
+
+def _sentinel_problems(document: dict[str, Any], quads: list[pyoxigraph.Quad]) -> list[Problem]:
+    terms: set[str] = set()
+    relatives: set[str] = set()
+    for quad in quads:
+        for node in (quad.subject, quad.predicate, quad.object, quad.graph_name):
+            if isinstance(node, pyoxigraph.Literal):
+                node = node.datatype
+            if not isinstance(node, pyoxigraph.NamedNode):
+                continue
+            if node.value.startswith(UNDEFINED_TERM_VOCAB):
+                terms.add(node.value[len(UNDEFINED_TERM_VOCAB) :])
+            elif node.value.startswith(RELATIVE_IRI_BASE):
+                relatives.add(node.value)
+    problems = []
+    for term in sorted(terms - {""}):  # an empty type, reported as such by _json_problems
+        message = (
+            f'"{term}" is not defined by the credential\'s contexts; verifiers in JSON-LD '
+            "safe mode reject it"
+        )
+        problems += [Problem(path, message) for path in _paths_of_term(document, term)]
+    for iri in sorted(relatives):
+        relative = iri[len(RELATIVE_IRI_BASE) :]
+        message = f'"{relative}" is a relative IRI; verifiers need an absolute URL'
+        problems += [Problem(path, message) for path in _paths_of_relative(document, iri)]
+    return problems
+
+
+def checked_quads(
+    document: dict[str, Any], extra_contexts: Mapping[str, Any] | None = None
+) -> list[pyoxigraph.Quad]:
+    """The RDF quads of `document`, or UnsafeDocument listing every safe-mode problem.
+
+    `extra_contexts` (URL -> context document) adds contexts beyond the pinned ones, for
+    test vectors that use the W3C examples context.
+    """
+    problems = _json_problems(document)
+    context, context_problems = _embedded_context(document, extra_contexts or {})
+    if context_problems:
+        raise UnsafeDocument(problems + context_problems)
+    sentinel = {**document, "@context": [{"@vocab": UNDEFINED_TERM_VOCAB}, *context]}
+    try:
+        text = json.dumps(sentinel, ensure_ascii=False, allow_nan=False)
+        quads = list(
+            pyoxigraph.parse(text, format=pyoxigraph.RdfFormat.JSON_LD, base_iri=RELATIVE_IRI_BASE)
+        )
+    except (SyntaxError, ValueError) as error:
+        raise UnsafeDocument([*problems, Problem("", f"not valid JSON-LD: {error}")]) from None
+    problems += _sentinel_problems(document, quads)
+    if problems:
+        raise UnsafeDocument(problems)
+    return quads
+
+
+def safe_mode_problems(
+    document: dict[str, Any], extra_contexts: Mapping[str, Any] | None = None
+) -> list[Problem]:
+    """Every reason a JSON-LD safe-mode verifier would refuse `document` (empty: none)."""
+    try:
+        checked_quads(document, extra_contexts)
+    except UnsafeDocument as unsafe:
+        return list(unsafe.problems)
+    return []
+
+
+def canonical_nquads(
+    document: dict[str, Any], extra_contexts: Mapping[str, Any] | None = None
+) -> str:
+    """The RDFC-1.0 canonical N-Quads of `document` (UnsafeDocument if it would not verify).
+
+    The canonicalization's cost grows steeply with the number of blank nodes in some graph
+    shapes; the documents signed here are built by badgesite with a handful of them.
+    """
+    dataset = pyoxigraph.Dataset(checked_quads(document, extra_contexts))
+    dataset.canonicalize(pyoxigraph.CanonicalizationAlgorithm.RDFC_1_0)
+    serialized = pyoxigraph.serialize(dataset, format=pyoxigraph.RdfFormat.N_QUADS)
+    assert serialized is not None
+    lines = serialized.decode("utf-8").splitlines(keepends=True)
+    return "".join(sorted(lines))
