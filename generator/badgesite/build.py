@@ -197,7 +197,7 @@ def _theme(
         errors.extend(failure.errors)
         return None
     templates = PageTemplates(theme, config)
-    errors.extend(templates.translations.errors)
+    errors.extend(templates.errors)  # its translations' and theme options'
     findings.extend(lint_translations(theme, config))
     return templates
 

@@ -25,6 +25,7 @@ SITE_FIELDS = (
     "job_search_url",
     "default_visibility",
     "paginate",
+    "theme_options",
 )
 # public: listed everywhere; unlisted: at its own URL only; private: nothing published.
 VISIBILITIES = ("public", "unlisted", "private")
@@ -47,6 +48,7 @@ class SiteConfig:
     job_search_url: str = ""
     default_visibility: str = "public"
     paginate: int = DEFAULT_PAGINATE
+    theme_options: tuple[tuple[str, object], ...] = ()
     source: str = "content/site.yaml"
 
     @property
@@ -170,6 +172,7 @@ def parse_config(
     if paginate is not None and not 1 <= paginate <= MAX_PAGINATE:
         reader.error(("paginate",), f"must be a whole number from 1 to {MAX_PAGINATE:,}")
     description = reader.paragraph("description")
+    theme_options = _theme_options(reader)
     if errors:
         raise ContentErrors(errors)
     return SiteConfig(
@@ -183,5 +186,21 @@ def parse_config(
         job_search_url=job_search_url,
         default_visibility=default_visibility,
         paginate=DEFAULT_PAGINATE if paginate is None else paginate,
+        theme_options=theme_options,
         source=record.source,
+    )
+
+
+def _theme_options(reader: FieldReader) -> tuple[tuple[str, object], ...]:
+    """site.yaml's `theme_options`, as given (a list or mapping as a tuple): the theme
+    chain knows the names and types, and checks them (themes.resolve_options)."""
+    options = reader.mapping("theme_options")
+    if options is None or not options.valid:
+        return ()
+    return tuple(
+        (str(name), tuple(value.items() if isinstance(value, dict) else value))
+        if isinstance(value, (dict, list, set))
+        else (str(name), value)
+        for name, value in options.data.items()
+        if value is not None
     )

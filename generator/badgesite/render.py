@@ -31,7 +31,15 @@ from badgesite.plan import Kind, Output, Plan
 from badgesite.templating import sharing
 from badgesite.templating.jinja_tuning import ConstantTexts, DirectCallContext, call_directly
 from badgesite.templating.markdown_text import FOREIGN_LINK_REL, MarkdownRenderer
-from badgesite.templating.themes import FALLBACK_LANGUAGE, ThemeChain, read_texts, translation_codes
+from badgesite.templating.themes import (
+    FALLBACK_LANGUAGE,
+    THEME_PREFIX,
+    ThemeChain,
+    read_texts,
+    resolve_options,
+    theme_loader,
+    translation_codes,
+)
 from badgesite.urls import UrlResolver
 
 
@@ -112,8 +120,9 @@ class PageTemplates:
         self.translations = Translations(theme, config.language)
         self.markdown = MarkdownRenderer()
         self.foreign_markdown = MarkdownRenderer(link_rel=FOREIGN_LINK_REL)
+        self.options, self.option_errors = resolve_options(theme, dict(config.theme_options))
         self.environment = jinja2.Environment(
-            loader=jinja2.FileSystemLoader([str(path) for path in theme.template_dirs]),
+            loader=theme_loader(theme),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
@@ -133,7 +142,13 @@ class PageTemplates:
         self.environment.filters["number"] = self.format_number
         self.environment.filters["skill_anchor"] = skill_anchor
         self.environment.filters["job_search"] = self.job_search_url
+        self.environment.globals["theme_options"] = self.options
         self._template_dirs = tuple(os.path.join(path, "") for path in theme.template_dirs)
+
+    @property
+    def errors(self) -> tuple[ContentError, ...]:
+        """The theme's translation files and theme options in error, for the report."""
+        return (*self.translations.errors, *self.option_errors)
 
     def format_date(self, moment: dt.datetime | None) -> str:
         if moment is None:
@@ -160,8 +175,10 @@ class PageTemplates:
         rendering workers inherit them compiled."""
         problems = []
         for name in self.environment.list_templates():
-            if not name.endswith(TEMPLATE_SUFFIX) or any(
-                part.startswith(".") for part in name.split("/")
+            if (
+                not name.endswith(TEMPLATE_SUFFIX)
+                or THEME_PREFIX in name  # the same file as the one of its plain name
+                or any(part.startswith(".") for part in name.split("/"))
             ):
                 continue
             try:
@@ -224,8 +241,8 @@ class Renderer:
         self.resolver = UrlResolver(site.config.base_url)
         if templates is None:
             templates = PageTemplates(theme, site.config)
-            if templates.translations.errors:
-                raise ContentErrors(templates.translations.errors)
+            if templates.errors:
+                raise ContentErrors(templates.errors)
         self.templates = templates
         self.translations = self.templates.translations
         self.format_date = self.templates.format_date

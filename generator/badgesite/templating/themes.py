@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+import jinja2
 
 from badgesite.errors import ContentError, ContentErrors, did_you_mean
 from badgesite.load import (
@@ -18,11 +21,20 @@ from badgesite.load import (
     read_yaml,
 )
 from badgesite.schema.fields import FieldReader
+from badgesite.templating.theme_options import (
+    OptionDeclaration,
+    ThemeOptions,
+    check_names,
+    read_declarations,
+    read_value,
+)
 
-THEME_FIELDS = ("name", "extends", "description")
+THEME_FIELDS = ("name", "extends", "description", "options")
 SITE_SETTINGS = "content/site.yaml"
 BUILTIN_LABEL = "(built-in)"
 FALLBACK_LANGUAGE = "en"  # every theme has all its texts in English
+# `{% extends "default:award.html" %}`: that theme's own award.html, whatever overrides it.
+THEME_PREFIX = ":"
 NOT_A_THEME_NAME = (
     "is not a theme name: name a folder of themes/ or a built-in theme (lowercase letters, "
     "digits and hyphens; no paths)"
@@ -54,6 +66,8 @@ class Theme:
     path: Path
     extends: str
     extends_line: int = 0  # in theme.yaml, for errors about what it extends
+    options: tuple[OptionDeclaration, ...] = ()
+    option_errors: tuple[ContentError, ...] = ()
 
     @property
     def settings(self) -> Path:
@@ -81,6 +95,7 @@ class ThemeChain:
 
     site_dir: Path
     themes: tuple[Theme, ...]
+    options: tuple[OptionDeclaration, ...] = ()  # what the site may set in theme_options
 
     @property
     def site_templates(self) -> Path:
@@ -171,10 +186,11 @@ def find_theme(name: str, site_dir: Path, reference: _Reference | None = None) -
     raise reference.error(f"no theme '{name}' in themes/ or the built-in themes{hint}")
 
 
-def setting_line(site_dir: Path, key: str) -> int:
-    """The line of a setting in content/site.yaml, or 0 when the file cannot be read."""
+def setting_line(site_dir: Path, *key_path: Hashable) -> int:
+    """The line of a setting in content/site.yaml (`theme`, or `theme_options`, `logo`), or
+    0 when the file cannot be read."""
     parsed = read_yaml(site_dir / SITE_SETTINGS, site_dir)
-    return 0 if isinstance(parsed, ContentError) else parsed[1].line((key,))
+    return 0 if isinstance(parsed, ContentError) else parsed[1].line(key_path)
 
 
 # A `theme:` line at the top level of site.yaml, with a theme name as its plain value.
@@ -211,8 +227,11 @@ def _read_theme(name: str, folder: Path, site_dir: Path) -> Theme:
     reader = FieldReader(record, errors)
     reader.check_keys(THEME_FIELDS)
     extends = reader.text("extends")
+    # Mistakes in options are reported with those the chain finds in them (_merge_declarations).
+    option_errors: list[ContentError] = []
+    options = read_declarations(FieldReader(record, option_errors), name)
     if errors:
-        raise ContentErrors(errors)
+        raise ContentErrors(sorted([*errors, *option_errors]))
     if extends and not SLUG_PATTERN.match(extends):
         raise ContentErrors(
             [
@@ -224,7 +243,14 @@ def _read_theme(name: str, folder: Path, site_dir: Path) -> Theme:
                 )
             ]
         )
-    return Theme(name=name, path=folder, extends=extends, extends_line=record.line("extends"))
+    return Theme(
+        name=name,
+        path=folder,
+        extends=extends,
+        extends_line=record.line("extends"),
+        options=options,
+        option_errors=tuple(option_errors),
+    )
 
 
 def resolve_theme_chain(name: str, site_dir: Path) -> ThemeChain:
@@ -245,7 +271,109 @@ def resolve_theme_chain(name: str, site_dir: Path) -> ThemeChain:
         else:
             reference = None
             current = "default" if theme.name != "default" else ""
-    return ThemeChain(site_dir, tuple(themes))
+    return _merge_declarations(ThemeChain(site_dir, tuple(themes)))
+
+
+def _merge_declarations(chain: ThemeChain) -> ThemeChain:
+    """The chain with its options: each declared once (by the last theme of the chain to
+    declare it), with the default of the first theme to change it; an image default must be
+    one of the chain's static files. Raise ContentErrors for what is wrong."""
+    errors = [error for theme in chain.themes for error in theme.option_errors]
+    declared: dict[str, OptionDeclaration] = {}
+    static_files = list(chain.static_files())
+    for theme in reversed(chain.themes):
+        shown = shown_path(theme.settings, chain.site_dir)
+        for option in theme.options:
+            base = declared.get(option.name)
+            field = f"options.{option.name}"
+            if base is None and option.changes_a_default:
+                hint = did_you_mean(option.name, list(declared))
+                message = (
+                    f"required field 'type' is missing: no theme it extends has this option{hint}"
+                )
+                errors.append(ContentError(shown, option.line, field, message))
+            elif base is not None and not option.changes_a_default:
+                message = (
+                    f"theme '{base.theme}' declares this option already: give only a new "
+                    "default (and description), without type"
+                )
+                errors.append(ContentError(shown, option.line, field, message))
+            elif base is not None:
+                declared[option.name] = _changed_default(
+                    chain, theme, base, option, static_files, errors
+                )
+            elif option.type == "image" and option.default and option.default not in static_files:
+                message = (
+                    f"no file '{option.default}' in the static/ folder of any theme of the chain"
+                )
+                errors.append(ContentError(shown, option.line, f"{field}.default", message))
+            else:
+                declared[option.name] = option
+    if errors:
+        raise ContentErrors(sorted(errors))
+    return dataclasses.replace(chain, options=tuple(declared.values()))
+
+
+def _changed_default(
+    chain: ThemeChain,
+    theme: Theme,
+    base: OptionDeclaration,
+    change: OptionDeclaration,
+    static_files: list[str],
+    errors: list[ContentError],
+) -> OptionDeclaration:
+    """base with the default (and description) theme's theme.yaml gives it, read again to
+    check it against base's type now that the chain knows it."""
+    parsed = read_yaml(theme.settings, chain.site_dir)
+    if isinstance(parsed, ContentError):  # it was read a moment ago
+        return base
+    data, locator = parsed
+    record = RawRecord(
+        "theme", theme.name, shown_path(theme.settings, chain.site_dir), data, locator
+    )
+    prefix = ("options", change.name)
+    fields = FieldReader(record, errors, data["options"][change.name], prefix)
+    default = read_value(fields, "default", base, static_files)
+    return dataclasses.replace(
+        base, default=default, description=change.description or base.description
+    )
+
+
+class _SiteLines:
+    """Lines of content/site.yaml for a FieldReader, read only when an error needs one."""
+
+    def __init__(self, site_dir: Path) -> None:
+        self.site_dir = site_dir
+
+    def line(self, key_path: Sequence[Hashable]) -> int:
+        return setting_line(self.site_dir, *key_path)
+
+
+def resolve_options(
+    chain: ThemeChain, chosen: Mapping[str, object]
+) -> tuple[ThemeOptions, list[ContentError]]:
+    """The value of every option of the chain: site.yaml's `theme_options`, else the
+    theme's default; unknown names and values of the wrong type are the errors."""
+    errors: list[ContentError] = []
+    record = RawRecord("site", None, SITE_SETTINGS, {}, _SiteLines(chain.site_dir))  # type: ignore[arg-type]
+    reader = FieldReader(record, errors, dict(chosen), ("theme_options",))
+    declared = {option.name: option for option in chain.options}
+    check_names(reader, declared, chain.themes[0].name)
+    static_files = list(chain.static_files())
+    for name, value in chosen.items():
+        if isinstance(value, tuple):  # how SiteConfig keeps a list or a mapping
+            reader.error((name,), "expected one value (true/false, a text or a colour)")
+    plain = FieldReader(
+        record,
+        errors,
+        {name: value for name, value in chosen.items() if not isinstance(value, tuple)},
+        ("theme_options",),
+    )
+    values = tuple(
+        (name, read_value(plain, name, declaration, static_files))
+        for name, declaration in declared.items()
+    )
+    return ThemeOptions(values), errors
 
 
 def read_texts(path: Path, site_dir: Path, errors: list[ContentError]) -> dict[str, str]:
@@ -274,3 +402,15 @@ def read_texts(path: Path, site_dir: Path, errors: list[ContentError]) -> dict[s
 def translation_codes(language: str) -> tuple[str, ...]:
     """The i18n files a language reads, later ones winning: en, then `pt`, then `pt-BR`."""
     return tuple(dict.fromkeys((FALLBACK_LANGUAGE, language.split("-")[0], language)))
+
+
+def theme_loader(theme: ThemeChain) -> jinja2.BaseLoader:
+    """Templates by name through the chain (the site's templates/ first), and each theme's
+    own as `THEME:name`, so that a theme can extend the page it overrides one block of."""
+    chain = jinja2.FileSystemLoader([str(path) for path in theme.template_dirs])
+    by_theme = {
+        part.name: jinja2.FileSystemLoader(str(part.templates))
+        for part in theme.themes
+        if part.templates.is_dir()
+    }
+    return jinja2.ChoiceLoader([chain, jinja2.PrefixLoader(by_theme, delimiter=THEME_PREFIX)])
