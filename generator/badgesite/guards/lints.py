@@ -7,7 +7,6 @@ import json
 import os
 import re
 import unicodedata
-import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,15 @@ from badgesite.errors import ERROR, WARNING, ContentError, ContentErrors, Findin
 from badgesite.guards.published import Reconciliation, withdrawn_path
 from badgesite.load import display_path, not_a_regular_file, read_yaml
 from badgesite.model import Site
-from badgesite.primitives.png_chunks import PngDamaged, is_png, walk_png
+from badgesite.primitives.png_chunks import (
+    MAX_TEXT_BYTES,
+    TEXT_CHUNKS,
+    PngDamaged,
+    PngTextDamaged,
+    is_png,
+    read_text_chunk,
+    walk_png,
+)
 from badgesite.templating.themes import (
     FALLBACK_LANGUAGE,
     Theme,
@@ -31,12 +38,11 @@ from badgesite.urls import PLACEHOLDER_BASE_URL
 
 SCANNED_SUFFIXES = (".yaml", ".yml", ".txt", ".md", ".csv", ".svg", ".json", ".html", ".png")
 MAX_SCANNED_BYTES = 5 * 1024 * 1024
-MAX_PNG_TEXT_BYTES = 1024 * 1024
+MAX_PNG_TEXT_BYTES = MAX_TEXT_BYTES
 # Bytes without which a text file holds no address, even encoded: `@`, a character
 # reference (`&#64;`), an escape (`\u0040` in YAML or JSON, `\@` in markdown) or an at
 # sign that NFKC folds into `@` (fullwidth U+FF20, small U+FE6B).
 _MARKERS = (b"@", b"&", b"\\", "\uff20".encode(), "\ufe6b".encode())
-_PNG_TEXT_CHUNKS = (b"tEXt", b"zTXt", b"iTXt")
 _MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 SCANNED_FOLDERS = ("content", "templates", "themes")
 # A match starts only where a run of address characters starts (the lookbehind): without it,
@@ -266,55 +272,38 @@ def _yaml_escaped_addresses(
 def _png_text_addresses(data: bytes) -> Iterator[tuple[str, str]]:
     """(address, where) for each address in a PNG's tEXt, zTXt and iTXt chunks.
 
-    Every copy of the image carries these chunks: the badge image, and every image baked
-    from it.
+    Every copy of the image in the repository carries these chunks. A chunk the decoder
+    refuses (damaged, not UTF-8, over MAX_PNG_TEXT_BYTES) is scanned as its stored bytes:
+    an address written plainly into it is there for anyone who reads the file.
     """
-    if not is_png(data) or not any(kind in data for kind in _PNG_TEXT_CHUNKS):
+    if not is_png(data) or not any(kind in data for kind in TEXT_CHUNKS):
         return
     try:
         layout = walk_png(data)
     except PngDamaged:
         return  # the image checks report a damaged file
     for chunk in layout.chunks:
-        chunk_type = chunk.kind
-        if chunk_type not in _PNG_TEXT_CHUNKS:
+        if chunk.kind not in TEXT_CHUNKS:
             continue
-        keyword, text = _png_text(chunk_type, chunk.body(data))
-        shown_keyword = "".join(c for c in as_published(keyword) if c.isprintable())[:40]
-        where = f" in its PNG {chunk_type.decode()} chunk '{shown_keyword}'"
-        strings: list[str] = [keyword]
+        body = chunk.body(data)
         try:
-            strings += _json_strings(json.loads(text))  # a baked assertion: issuer email public
-        except (ValueError, RecursionError):
-            strings.append(text)
+            decoded = read_text_chunk(chunk.kind, body, MAX_PNG_TEXT_BYTES)
+        except PngTextDamaged:
+            keyword = body.partition(b"\0")[0].decode("latin-1")
+            strings = [keyword, body.decode("latin-1")]
+        else:
+            parts = (decoded.keyword, decoded.language, decoded.translated_keyword)
+            keyword = " ".join(part for part in parts if part)
+            strings = [keyword]
+            try:  # a baked assertion: the issuer's address in it is public
+                strings += _json_strings(json.loads(decoded.text))
+            except (ValueError, RecursionError):
+                strings.append(decoded.text)
+        shown_keyword = "".join(c for c in as_published(keyword) if c.isprintable())[:40]
+        where = f" in its PNG {chunk.kind.decode()} chunk '{shown_keyword}'"
         for string in strings:
             for address in addresses_in(string):
                 yield address, where
-
-
-def _png_text(chunk_type: bytes, body: bytes) -> tuple[str, str]:
-    """(keyword, text) of a PNG text chunk, decoded as the PNG specification says;
-    compressed text is inflated to at most MAX_PNG_TEXT_BYTES."""
-    keyword, _, rest = body.partition(b"\0")
-    if chunk_type == b"tEXt":
-        return keyword.decode("latin-1"), rest.decode("latin-1")
-    if chunk_type == b"zTXt":
-        return keyword.decode("latin-1"), _inflate(rest[1:]).decode("latin-1")
-    # iTXt: compression flag, method, language tag \0, translated keyword \0, text (UTF-8)
-    compressed, rest = rest[:1] == b"\x01", rest[2:]
-    language, _, rest = rest.partition(b"\0")
-    translated, _, text = rest.partition(b"\0")
-    if compressed:
-        text = _inflate(text)
-    label = b" ".join(part for part in (keyword, language, translated) if part)
-    return label.decode("utf-8", "replace"), text.decode("utf-8", "replace")
-
-
-def _inflate(data: bytes) -> bytes:
-    try:
-        return zlib.decompressobj().decompress(data, MAX_PNG_TEXT_BYTES)
-    except zlib.error:
-        return b""
 
 
 def lint_settings(config: SiteConfig, site_dir: Path) -> list[Finding]:
