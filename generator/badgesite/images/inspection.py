@@ -17,7 +17,7 @@ from PIL import Image, UnidentifiedImageError
 
 from badgesite.cache.image_cache import ImageCache, code_fingerprint
 from badgesite.images import cards
-from badgesite.openbadges.bake import BakeError, bake_svg, svg_root_start
+from badgesite.openbadges.bake import BakeError, bake_svg
 from badgesite.primitives.png_chunks import PngDamaged, is_png, walk_png
 from badgesite.primitives.svg_document import (
     MAX_BADGE_DEPTH,
@@ -25,6 +25,7 @@ from badgesite.primitives.svg_document import (
     SVG_URI,
     SvgSyntaxError,
     parse_svg,
+    svg_root_start,
 )
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
@@ -122,7 +123,7 @@ def inspect_image(
 
 def _looks_like_svg(data: bytes) -> bool:
     """Markup of any kind goes to the SVG checks, so that their reason is the one shown
-    (no raster format starts with "<"); bake.svg_root_start then finds the root."""
+    (no raster format starts with "<"); svg_document.svg_root_start then finds the root."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return True  # UTF-16 text: refused there as not UTF-8
     return data[:1024].removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"<")

@@ -31,6 +31,7 @@ from badgesite.primitives.svg_document import (
     SvgDocument,
     SvgSyntaxError,
     elements,
+    is_svg,
     parse_svg,
     split_name,
     write_svg,
@@ -41,8 +42,6 @@ KEYWORD = b"openbadges"
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_PAYLOAD_BYTES = MAX_TEXT_BYTES
 ASSERTION = f"{{{OPENBADGES_URI}}}assertion"
-_SPACE = re.compile(rb"\s*")
-_SVG_ROOT = re.compile(rb"<svg[\s>/]")
 # Characters XML 1.0 cannot carry, even escaped: a payload with them would break the SVG.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -157,40 +156,6 @@ def _parse(data: bytes) -> SvgDocument:
         return parse_svg(data, max_depth=MAX_READ_DEPTH)
     except SvgSyntaxError as exc:
         raise BakeError(f"the SVG {exc}") from None
-
-
-def svg_root_start(data: bytes) -> int | None:
-    """Where the root `<svg` start tag begins, past the XML declaration, a DTD, comments and
-    space. None when something else comes first (another element, text). Linear: each step
-    moves past what it found."""
-    position = 3 if data.startswith(b"\xef\xbb\xbf") else 0
-    while True:
-        position = _SPACE.match(data, position).end()  # type: ignore[union-attr]
-        if data.startswith(b"<?", position):
-            end = data.find(b"?>", position)
-            if end < 0:
-                return None
-            position = end + 2
-        elif data.startswith(b"<!--", position):
-            end = data.find(b"-->", position + 4)
-            if end < 0:
-                return None
-            position = end + 3
-        elif data[position : position + 9].upper() == b"<!DOCTYPE":
-            # Found only to name the file as SVG; the parser refuses the DTD with a reason.
-            close = data.find(b">", position)
-            subset = data.find(b"[", position, close if close >= 0 else len(data))
-            if subset >= 0:
-                close = data.find(b">", max(subset, data.find(b"]", subset)))
-            if close < 0:
-                return None
-            position = close + 1
-        else:
-            return position if _SVG_ROOT.match(data, position) else None
-
-
-def is_svg(data: bytes) -> bool:
-    return svg_root_start(data) is not None
 
 
 def image_kind(data: bytes) -> str:

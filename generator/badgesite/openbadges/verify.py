@@ -19,7 +19,8 @@ from badgesite.openbadges.reader import (
     type_names,
 )
 from badgesite.openbadges.retrieve import Retrieved, RetrievedDocument, hosted_url, retrieve
-from badgesite.openbadges.unbake import is_png, is_svg
+from badgesite.primitives.png_chunks import is_png
+from badgesite.primitives.svg_document import is_svg
 
 RECIPIENT_TYPES = ("id", "email", "url", "telephone")
 
