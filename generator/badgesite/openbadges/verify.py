@@ -19,6 +19,7 @@ from badgesite.openbadges.reader import (
     type_names,
 )
 from badgesite.openbadges.retrieve import Retrieved, RetrievedDocument, hosted_url, retrieve
+from badgesite.primitives.moments import timestamp
 from badgesite.primitives.png_chunks import is_png
 from badgesite.primitives.svg_document import is_svg
 
@@ -72,7 +73,7 @@ class VerificationReport:
             "status": self.status,
             "version": self.version,
             "verificationUrl": self.verification_url,
-            "checkedAt": self.checked_at.isoformat(timespec="seconds"),
+            "checkedAt": timestamp(self.checked_at),
             "badge": self.assertion.badge.name,
             "issuer": self.assertion.badge.issuer.name,
             "errors": [{"check": f.check, "message": f.message} for f in self.errors],
@@ -379,7 +380,7 @@ def unreachable_json(source: str, problem: str, now: dt.datetime | None = None) 
         "status": "unreachable",
         "version": "",
         "verificationUrl": "",
-        "checkedAt": moment.isoformat(timespec="seconds"),
+        "checkedAt": timestamp(moment),
         "badge": "",
         "issuer": "",
         "errors": [{"check": "fetch", "message": problem}],
