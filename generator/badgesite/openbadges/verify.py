@@ -9,7 +9,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from badgesite.openbadges.fetch import Fetcher
-from badgesite.openbadges.hashing import HASHED_IDENTITY, identity_matches
+from badgesite.openbadges.hashing import (
+    HASHED_IDENTITY,
+    RECIPIENT_TYPES,
+    identity_matches,
+    looks_hashed,
+)
 from badgesite.openbadges.reader import (
     ForeignAssertion,
     detect_version,
@@ -22,8 +27,6 @@ from badgesite.openbadges.retrieve import Retrieved, RetrievedDocument, hosted_u
 from badgesite.primitives.moments import timestamp
 from badgesite.primitives.png_chunks import is_png
 from badgesite.primitives.svg_document import is_svg
-
-RECIPIENT_TYPES = ("id", "email", "url", "telephone")
 
 
 @dataclass(frozen=True)
@@ -334,7 +337,7 @@ class _Checker:
         if isinstance(recipient, str):
             identity, hashed, salt = (
                 recipient,
-                recipient.startswith(("sha256$", "md5$")),
+                looks_hashed(recipient),
                 str(self.document.get("salt") or ""),
             )
             kind = "email"
