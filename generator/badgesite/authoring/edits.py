@@ -19,7 +19,8 @@ from badgesite.authoring.yamltext import dump_yaml
 from badgesite.build import load_site
 from badgesite.errors import BadgesiteError, ContentErrors, did_you_mean
 from badgesite.guards import published
-from badgesite.guards.lints import addresses_in, errors_of, lint_files
+from badgesite.guards.addresses import addresses_in
+from badgesite.guards.lints import errors_of, lint_files
 from badgesite.load import SLUG_PATTERN
 from badgesite.model import Award, Site
 from badgesite.openbadges.hashing import hash_identity, identity_matches, new_salt
