@@ -17,7 +17,7 @@ from PIL import Image
 from badgesite.build import build, load_site
 from badgesite.cli import main
 from badgesite.errors import BuildError
-from badgesite.images.inspection import check_svg_bytes
+from badgesite.images.svg_checks import check_svg_bytes
 from badgesite.openbadges.bake import (
     BakeError,
     bake,
