@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from badgesite.errors import ERROR, WARNING
 from badgesite.openbadges.fetch import Fetcher
 from badgesite.openbadges.hashing import (
     HASHED_IDENTITY,
@@ -30,8 +31,11 @@ from badgesite.primitives.svg_document import is_svg
 
 
 @dataclass(frozen=True)
-class Finding:
-    level: str  # "error" or "warning"
+class CheckResult:
+    """One rule's verdict on a foreign assertion (not a located content problem: that is
+    errors.Finding)."""
+
+    level: str  # ERROR or WARNING
     check: str  # short name of the rule: id, origin, dates, revocation...
     message: str
 
@@ -42,16 +46,16 @@ class VerificationReport:
     version: str
     verification_url: str
     checked_at: dt.datetime
-    findings: tuple[Finding, ...]
+    findings: tuple[CheckResult, ...]
     assertion: ForeignAssertion
 
     @property
-    def errors(self) -> tuple[Finding, ...]:
-        return tuple(finding for finding in self.findings if finding.level == "error")
+    def errors(self) -> tuple[CheckResult, ...]:
+        return tuple(finding for finding in self.findings if finding.level == ERROR)
 
     @property
-    def warnings(self) -> tuple[Finding, ...]:
-        return tuple(finding for finding in self.findings if finding.level == "warning")
+    def warnings(self) -> tuple[CheckResult, ...]:
+        return tuple(finding for finding in self.findings if finding.level == WARNING)
 
     @property
     def valid(self) -> bool:
@@ -118,13 +122,13 @@ class _Checker:
         self.now = now
         self.document = retrieved.assertion.mapping
         self.version = detect_version(self.document)
-        self.findings: list[Finding] = []
+        self.findings: list[CheckResult] = []
 
     def error(self, check: str, message: str) -> None:
-        self.findings.append(Finding("error", check, message))
+        self.findings.append(CheckResult(ERROR, check, message))
 
     def warning(self, check: str, message: str) -> None:
-        self.findings.append(Finding("warning", check, message))
+        self.findings.append(CheckResult(WARNING, check, message))
 
     def run(self, email: str | None) -> None:
         if not isinstance(self.retrieved.assertion.json, dict):
