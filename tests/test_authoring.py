@@ -98,6 +98,10 @@ def test_a_private_earners_award_is_not_recorded_as_published(site: Path) -> Non
         (("soldering", "--earner", "../../x"), "error: '../../x' is not a valid earner slug"),
         (("../b", "--earner", "bo"), "error: '../b' is not a valid badge slug"),
         (
+            ("soldering", "--earner", "x" * 300),
+            "error: earner slug is 300 characters long; the limit is 200 (it becomes a file name)",
+        ),
+        (
             ("soldering", "--earner", "bo", "--evidence", "javascript:alert(1)"),
             "error: --evidence 'javascript:alert(1)' is not an absolute http(s) URL",
         ),
