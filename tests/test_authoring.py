@@ -214,7 +214,7 @@ def test_bulk_issue_is_all_or_nothing_with_row_numbers(site: Path, tmp_path: Pat
         "batch.csv:4: issued_on: '2025-13-01' is not a date (YYYY-MM-DD)",
         "batch.csv:5: email: the same address gets this badge on the same day in row 2 "
         "(--allow-duplicates issues it anyway)",
-        "Nothing was written.",
+        "5 errors; nothing was written.",
     ]
     assert tree_bytes(site) == before
 
