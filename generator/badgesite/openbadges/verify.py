@@ -32,8 +32,7 @@ from badgesite.primitives.svg_document import is_svg
 
 @dataclass(frozen=True)
 class CheckResult:
-    """One rule's verdict on a foreign assertion (not a located content problem: that is
-    errors.Finding)."""
+    """One rule's verdict on a foreign assertion; errors.Finding is a located content problem."""
 
     level: str  # ERROR or WARNING
     check: str  # short name of the rule: id, origin, dates, revocation...
