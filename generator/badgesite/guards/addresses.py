@@ -196,7 +196,7 @@ def _png_text_addresses(data: bytes) -> Iterator[tuple[str, str]]:
             decoded = read_text_chunk(chunk.kind, body, MAX_PNG_TEXT_BYTES)
         except PngTextDamaged:
             keyword = body.partition(b"\0")[0].decode("latin-1")
-            strings = [keyword, body.decode("latin-1")]
+            strings = [body.decode("latin-1")]  # the keyword with the rest
         else:
             parts = (decoded.keyword, decoded.language, decoded.translated_keyword)
             keyword = " ".join(part for part in parts if part)
