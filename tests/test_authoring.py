@@ -98,6 +98,10 @@ def test_a_private_earners_award_is_not_recorded_as_published(site: Path) -> Non
         (("soldering", "--earner", "../../x"), "error: '../../x' is not a valid earner slug"),
         (("../b", "--earner", "bo"), "error: '../b' is not a valid badge slug"),
         (
+            ("soldering", "--earner", "x" * 300),
+            "error: earner slug is 300 characters long; the limit is 200 (it becomes a file name)",
+        ),
+        (
             ("soldering", "--earner", "bo", "--evidence", "javascript:alert(1)"),
             "error: --evidence 'javascript:alert(1)' is not an absolute http(s) URL",
         ),
@@ -210,7 +214,7 @@ def test_bulk_issue_is_all_or_nothing_with_row_numbers(site: Path, tmp_path: Pat
         "batch.csv:4: issued_on: '2025-13-01' is not a date (YYYY-MM-DD)",
         "batch.csv:5: email: the same address gets this badge on the same day in row 2 "
         "(--allow-duplicates issues it anyway)",
-        "Nothing was written.",
+        "5 errors; nothing was written.",
     ]
     assert tree_bytes(site) == before
 

@@ -17,7 +17,7 @@ from PIL import Image
 from badgesite.build import build, load_site
 from badgesite.cli import main
 from badgesite.errors import BuildError
-from badgesite.images.inspection import check_svg_bytes
+from badgesite.images.svg_checks import check_svg_bytes
 from badgesite.openbadges.bake import (
     BakeError,
     bake,
@@ -339,7 +339,9 @@ def test_one_reader_with_one_set_of_limits_for_the_cli_and_the_importer() -> Non
         (bake_svg(SVG, URL), URL),
     ):
         assert unbake(data) == baked_payload(data) == expected
-    for data, reason in ((bomb, "too large"), (PNG[:-20], "truncated")):
+    # A plain tEXt payload over the limit is refused as a compressed one is (it was read).
+    plain_large = png_with((b"tEXt", b"openbadges\x00" + b"h" * (1024 * 1024 + 1)))
+    for data, reason in ((bomb, "too large"), (plain_large, "too large"), (PNG[:-20], "truncated")):
         with pytest.raises(BakeError, match=reason):
             unbake(data)
         with pytest.raises(UnbakeProblem, match=reason):

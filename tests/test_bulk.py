@@ -184,7 +184,7 @@ def test_the_same_sheet_twice_is_refused_unless_allowed(site: Path, tmp_path: Pa
         f"award {first[0]['id']} in {source} (--allow-duplicates issues it anyway)",
         f"people.csv:3: email: this address already has badge 'soldering' issued on {TODAY}: "
         f"award {first[1]['id']} in {source} (--allow-duplicates issues it anyway)",
-        "Nothing was written.",
+        "2 errors; nothing was written.",
     ]
     assert "ada@one.example" not in again.output
     assert tree_bytes(site) == before
@@ -219,7 +219,7 @@ def test_duplicates_are_judged_by_badge_address_and_day_in_the_sites_zone(
         "people.csv:2: email: this address already has badge 'soldering' issued on 2025-03-02: "
         "award 11111111-2222-4333-8444-555555555555 in content/awards/earlier.yaml "
         "(--allow-duplicates issues it anyway)",
-        "Nothing was written.",
+        "1 error; nothing was written.",
     ]
 
 
@@ -235,7 +235,7 @@ def test_within_one_sheet_only_the_same_day_is_a_duplicate(site: Path, tmp_path:
     assert result.output.splitlines() == [
         "people.csv:4: email: the same address gets this badge on the same day in row 3 "
         "(--allow-duplicates issues it anyway)",
-        "Nothing was written.",
+        "1 error; nothing was written.",
     ]
     allowed = issue(site, sheet, "--allow-duplicates")
     assert allowed.exit_code == 0, allowed.output
@@ -253,7 +253,7 @@ def test_a_sheet_refuses_a_row_a_single_award_already_gave(site: Path, tmp_path:
         f"people.csv:2: email: this address already has badge 'soldering' issued on {TODAY}: "
         f"award {award_id} in content/awards/{TODAY}-bo-soldering.yaml "
         "(--allow-duplicates issues it anyway)",
-        "Nothing was written.",
+        "1 error; nothing was written.",
     ]
 
 
@@ -320,7 +320,7 @@ def test_visibility_problems(site: Path, tmp_path: Path) -> None:
         "content/earners/ada.yaml to change that",
         "people.csv:5: visibility: earner 'eve-new' is unlisted in row 4",
         "people.csv:6: visibility: 'secret' is not one of: public, unlisted, private",
-        "Nothing was written.",
+        "3 errors; nothing was written.",
     ]
     config = site / "content/site.yaml"
     config.write_text(config.read_text() + "default_visibility: hidden\n")
@@ -372,7 +372,7 @@ def test_every_cell_is_checked_and_every_problem_reported_at_once(
         "one-line value",
         "people.csv:10: 6 cells, but the header names 5 columns: a value has no column (an "
         "unquoted comma?)",
-        "Nothing was written.",
+        "11 errors; nothing was written.",
     ]
     assert tree_bytes(site) == before
 
@@ -398,7 +398,7 @@ def test_narratives_may_span_lines_and_rows_count_as_a_spreadsheet_shows_them(
         "go in 'email' only",
         "people.csv:6: narrative: holds an email address, which would be published: addresses "
         "go in 'email' only",
-        "Nothing was written.",
+        "3 errors; nothing was written.",
     ]
     sheet.write_text(
         "name,email,badge,narrative\n"
@@ -443,12 +443,12 @@ def test_header_names_are_never_echoed_with_hidden_characters(site: Path, tmp_pa
     sheet = sheet_of(tmp_path, "name,email,badge,no\x1b[2Jte\nAda Nkemelu,a@x.example,soldering,\n")
     assert issue(site, sheet).output.splitlines() == [
         "people.csv:1: column 4: unknown column",
-        "Nothing was written.",
+        "1 error; nothing was written.",
     ]
     blank_first_line = sheet_of(tmp_path, "\nname,email,badge\nAda Nkemelu,a@x.example,soldering\n")
     assert issue(site, blank_first_line).output.splitlines() == [
         "people.csv:1: no header row: the first row names the columns (name,email,badge)",
-        "Nothing was written.",
+        "1 error; nothing was written.",
     ]
 
 
@@ -491,7 +491,7 @@ def test_a_rows_expiry_not_after_its_issue_is_an_error_of_that_row(
         "can only expire after it is issued",
         f"people.csv:3: expires: {TODAY} is not after the award's date {TODAY}: an award can "
         "only expire after it is issued",
-        "Nothing was written.",
+        "2 errors; nothing was written.",
     ]
     assert tree_bytes(site) == before
 

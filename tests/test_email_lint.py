@@ -12,6 +12,7 @@ from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
 from badgesite.cli import main
+from badgesite.primitives.png_chunks import make_chunk
 from conftest import write
 
 ADVICE = (
@@ -109,6 +110,17 @@ def test_addresses_in_png_text_chunks(site: Path) -> None:
         f"{shown} 'o…@harbour.example' in its PNG tEXt chunk 'Author'{ADVICE}",
         f"{shown} 'q…@harbour.example' in its PNG zTXt chunk 'Comment'{ADVICE}",
         f"{shown} 'z…@harbour.example' in its PNG iTXt chunk 'Copyright en Rechte'{ADVICE}",
+    ]
+
+
+def test_addresses_in_png_text_chunks_the_decoder_refuses(site: Path) -> None:
+    """A damaged chunk is scanned as stored: this zTXt holds no zlib stream, only text."""
+    damaged = make_chunk(b"zTXt", b"Comment\x00\x00write to ops@harbour.example")
+    image = png_with_text(PngInfo())
+    (site / "content/images/maker.png").write_bytes(image[:33] + damaged + image[33:])
+    assert check(site) == [
+        "content/images/maker.png: warning: plain email address 'o…@harbour.example' in its "
+        f"PNG zTXt chunk 'Comment'{ADVICE}"
     ]
 
 

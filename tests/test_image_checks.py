@@ -15,7 +15,8 @@ from PIL import Image
 from badgesite.cache.image_cache import ImageCache
 from badgesite.images import cards
 from badgesite.images import inspection as images
-from badgesite.images.inspection import MAX_SVG_BYTES, MAX_SVG_DEPTH, ImageProblem, inspect_image
+from badgesite.images.inspection import ImageProblem, inspect_image
+from badgesite.images.svg_checks import MAX_SVG_BYTES, MAX_SVG_DEPTH
 
 SVG_OPEN = b'<svg xmlns="http://www.w3.org/2000/svg" width="128" height="128">'
 XLINK = b'xmlns:xlink="http://www.w3.org/1999/xlink" '

@@ -169,6 +169,15 @@ def test_cli_json_report_and_email(corpus: Served) -> None:
     assert "HTTP 404" in unreachable["errors"][0]["message"]
 
 
+def test_cli_json_reports_say_when_in_the_one_timestamp_form(corpus: Served) -> None:
+    """checkedAt is written as every other badgesite timestamp: `Z` for UTC, never +00:00."""
+    pinned = {"SOURCE_DATE_EPOCH": "1700000000"}
+    for path in ("assertions/valid-iri.json", "nothing.json"):
+        arguments = ["verify", corpus.base + path, "--json", "--allow-private-hosts"]
+        result = CliRunner(env=pinned).invoke(main, arguments)
+        assert json.loads(result.output)["checkedAt"] == "2023-11-14T22:13:20Z", path
+
+
 def test_cli_verifies_baked_png_and_svg(corpus: Served, tmp_path: Path) -> None:
     url = corpus.base + "assertions/valid-iri.json"
     png = tmp_path / "baked.png"

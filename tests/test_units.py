@@ -12,7 +12,13 @@ from badgesite import urls
 from badgesite.build import load_site
 from badgesite.errors import BuildError
 from badgesite.openbadges import ob2
-from badgesite.openbadges.hashing import hash_identity, identity_matches
+from badgesite.openbadges.hashing import (
+    HASHED_IDENTITY,
+    RECORD_HASHED_IDENTITY,
+    hash_identity,
+    identity_matches,
+    looks_hashed,
+)
 from badgesite.plan import Kind, Output, check_paths, plan_site
 from badgesite.templating.themes import resolve_theme_chain
 from badgesite.urls import UrlResolver
@@ -72,6 +78,17 @@ def test_recipient_matching_reads_md5_and_plain_identities() -> None:
     assert identity_matches(" alice@example.org", "", "Alice@Example.org", hashed=False)
     assert not identity_matches("bob@example.org", "", "alice@example.org", hashed=False)
     assert not identity_matches("alice@example.org", "abc", "sha1$" + "0" * 40)
+
+
+def test_one_definition_of_a_hashed_identity_for_records_and_for_foreign_badges() -> None:
+    """Records hold only what badgesite writes; foreign badges may use md5 and upper case."""
+    written = hash_identity("alice@example.org", "abc")
+    assert RECORD_HASHED_IDENTITY.match(written) and HASHED_IDENTITY.match(written)
+    foreign = "md5$" + "A" * 32
+    assert HASHED_IDENTITY.match(foreign) and not RECORD_HASHED_IDENTITY.match(foreign)
+    assert not RECORD_HASHED_IDENTITY.match(written.upper().replace("SHA256", "sha256"))
+    assert looks_hashed(written) and looks_hashed(foreign)
+    assert not looks_hashed("alice@example.org")
 
 
 def test_recipient_hash_exact_value() -> None:

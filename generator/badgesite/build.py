@@ -25,9 +25,9 @@ from badgesite.guards.lints import (
     lint_files,
     lint_settings,
     lint_site,
-    lint_translations,
     warnings_of,
 )
+from badgesite.guards.translations import lint_translations
 from badgesite.load import LoadResult, RawRecord, display_path, load_records, read_yaml
 from badgesite.model import Site, build_site, without_drafts
 from badgesite.plan import Kind, Output, Plan, plan_site

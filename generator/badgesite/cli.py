@@ -320,12 +320,12 @@ def _today() -> dt.date | None:
 
 
 def _authoring_failed(error: BadgesiteError) -> None:
+    """Content errors as every command reports them (_report_errors), else one error line."""
     if isinstance(error, ContentErrors):
-        for problem in error.errors:
-            click.echo(str(problem), err=True)
+        _report_errors(error, consequence="; nothing was written")
     else:
         click.echo(f"error: {error}", err=True)
-    click.echo("Nothing was written.", err=True)
+        click.echo("Nothing was written.", err=True)
     sys.exit(1)
 
 

@@ -35,6 +35,14 @@ class Finding:
     severity: str
     problem: ContentError
 
+    @classmethod
+    def error(cls, path: str, line: int, field: str, message: str) -> Finding:
+        return cls(ERROR, ContentError(path, line, field, message))
+
+    @classmethod
+    def warning(cls, path: str, line: int, field: str, message: str) -> Finding:
+        return cls(WARNING, ContentError(path, line, field, message))
+
     def __str__(self) -> str:
         if self.severity == ERROR:
             return str(self.problem)

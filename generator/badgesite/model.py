@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -20,6 +19,7 @@ from badgesite.load import (
     RawRecord,
     slug_problem,
 )
+from badgesite.openbadges.hashing import RECORD_HASHED_IDENTITY, RECORD_RECIPIENT_TYPES
 from badgesite.openbadges.reader import ForeignAssertion, parse_date, read_assertion
 from badgesite.openbadges.snapshot_format import FORMAT, SNAPSHOT_FIELDS, STATUSES, imported_dir
 from badgesite.openbadges.snapshot_read import retrieved_from_snapshot, snapshot_image
@@ -27,8 +27,6 @@ from badgesite.schema.fields import MAX_LINE, MAX_PARAGRAPH, FieldReader, quoted
 from badgesite.templating.themes import setting_line
 
 BADGE_KINDS = ("badge", "exam", "certification")
-RECIPIENT_TYPES = ("email", "url", "telephone")
-HASHED_IDENTITY = re.compile(r"^sha256\$[0-9a-f]{64}$")
 BADGE_IMAGE_FORMATS = ("png", "svg")
 ISSUER_IMAGE_FORMATS = ("png", "svg")
 AVATAR_FORMATS = ("png", "jpeg", "webp")
@@ -869,8 +867,8 @@ class _Builder:
         nested.check_keys(RECIPIENT_FIELDS)
         identity = nested.text("identity", required=True)
         salt = nested.text("salt", required=True, exact=True)
-        recipient_type = nested.choice("type", RECIPIENT_TYPES, "email")
-        if identity and not HASHED_IDENTITY.match(identity):
+        recipient_type = nested.choice("type", RECORD_RECIPIENT_TYPES, "email")
+        if identity and not RECORD_HASHED_IDENTITY.match(identity):
             nested.error(
                 ("identity",),
                 "must be 'sha256$' and 64 lowercase hex digits; a plain address would be "

@@ -30,7 +30,7 @@ from badgesite.authoring.yamltext import dump_yaml
 from badgesite.config import VISIBILITIES
 from badgesite.errors import WARNING, ContentError, ContentErrors, Finding, did_you_mean
 from badgesite.guards import published
-from badgesite.guards.lints import addresses_in
+from badgesite.guards.addresses import addresses_in
 from badgesite.load import MAX_RECORD_BYTES, SLUG_PATTERN, read_capped_text
 from badgesite.model import Site
 from badgesite.primitives.slugs import slugify

@@ -19,8 +19,9 @@ from badgesite.authoring.yamltext import dump_yaml
 from badgesite.build import load_site
 from badgesite.errors import BadgesiteError, ContentErrors, did_you_mean
 from badgesite.guards import published
-from badgesite.guards.lints import addresses_in, errors_of, lint_files
-from badgesite.load import SLUG_PATTERN
+from badgesite.guards.addresses import addresses_in
+from badgesite.guards.lints import errors_of, lint_files
+from badgesite.load import slug_problem
 from badgesite.model import Award, Site
 from badgesite.openbadges.hashing import hash_identity, identity_matches, new_salt
 from badgesite.primitives.atomic import write_atomic
@@ -74,11 +75,11 @@ def unpublished_note(issued: Issued) -> str:
 
 
 def check_slug(value: str, what: str) -> str:
-    """Refuse anything but a slug: slugs become file names and URL paths."""
-    if not SLUG_PATTERN.match(value):
-        raise AuthoringError(
-            f"'{value}' is not a valid {what}: use lowercase letters, digits and hyphens"
-        )
+    """Refuse anything but a slug: slugs become file names and URL paths. The loader's
+    rule and message (load.slug_problem): a long value is shown cut, and said to be too long."""
+    problem = slug_problem(value, what)
+    if problem:
+        raise AuthoringError(problem)
     return value
 
 

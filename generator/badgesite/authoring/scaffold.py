@@ -19,9 +19,9 @@ from badgesite.build import load_site
 from badgesite.config import base_url_problem, normalize_base_url
 from badgesite.errors import BadgesiteError
 from badgesite.guards import published
-from badgesite.guards.lints import PLACEHOLDER_BASE_URL
 from badgesite.primitives.atomic import write_atomic
 from badgesite.primitives.slugs import slugify
+from badgesite.urls import PLACEHOLDER_BASE_URL
 
 TEMPLATES = Path(__file__).parent / "site_template"
 SAMPLE_EARNER = "sample-earner"

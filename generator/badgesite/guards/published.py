@@ -180,46 +180,10 @@ def reconcile(site: Site, frozen: bool = False) -> Reconciliation:
     drafts = {award.id for award in site.published_awards if award.is_draft}
     current = recorded_awards(site, record)
     shown = display_path(record_path(site.root), site.root)
-    errors: list[ContentError] = []
-    for award_id in sorted(record.published - current - record.withdrawn_ids):
-        if award_id in drafts:
-            errors.append(
-                ContentError(
-                    shown,
-                    record.lines.get(award_id, 0),
-                    "",
-                    f"published award '{award_id}' is now a draft (or of a draft badge class), "
-                    "which would take its URL down: remove `draft: true`",
-                )
-            )
-            continue
-        award = site.awards.get(award_id)
-        if award is not None and not award.is_published:
-            errors.append(
-                ContentError(
-                    shown,
-                    record.lines.get(award_id, 0),
-                    "",
-                    f"published award '{award_id}' would lose its URL: its earner "
-                    f"'{award.earner.slug}' ({award.earner.source}) is now private, and "
-                    "nothing of a private earner is published. Make them public or unlisted "
-                    "again, or if the award must disappear (the earner's request), record "
-                    f"that: `badgesite withdraw {award_id} --reason TEXT`",
-                )
-            )
-            continue
-        errors.append(
-            ContentError(
-                shown,
-                record.lines.get(award_id, 0),
-                "",
-                f"published award '{award_id}' is gone from the site, and its URL with it. "
-                "Put its record back and revoke it instead "
-                f"(`badgesite revoke {award_id} --reason TEXT` keeps its page and JSON and "
-                "tells verifiers why), or if it must disappear (an earner's request), record "
-                f"that: `badgesite withdraw {award_id} --reason TEXT`",
-            )
-        )
+    errors = [
+        ContentError(shown, record.lines.get(award_id, 0), "", _vanished(site, award_id, drafts))
+        for award_id in sorted(record.published - current - record.withdrawn_ids)
+    ]
     reconciliation = Reconciliation(
         record=record,
         current=current,
@@ -232,6 +196,31 @@ def reconcile(site: Site, frozen: bool = False) -> Reconciliation:
     if errors:
         raise ContentErrors(errors)
     return reconciliation
+
+
+def _vanished(site: Site, award_id: str, drafts: set[str]) -> str:
+    """Why a recorded award would lose its URL, and what to do about it."""
+    award = site.awards.get(award_id)
+    if award_id in drafts:
+        return (
+            f"published award '{award_id}' is now a draft (or of a draft badge class), "
+            "which would take its URL down: remove `draft: true`"
+        )
+    if award is not None and not award.is_published:
+        return (
+            f"published award '{award_id}' would lose its URL: its earner "
+            f"'{award.earner.slug}' ({award.earner.source}) is now private, and "
+            "nothing of a private earner is published. Make them public or unlisted "
+            "again, or if the award must disappear (the earner's request), record "
+            f"that: `badgesite withdraw {award_id} --reason TEXT`"
+        )
+    return (
+        f"published award '{award_id}' is gone from the site, and its URL with it. "
+        "Put its record back and revoke it instead "
+        f"(`badgesite revoke {award_id} --reason TEXT` keeps its page and JSON and "
+        "tells verifiers why), or if it must disappear (an earner's request), record "
+        f"that: `badgesite withdraw {award_id} --reason TEXT`"
+    )
 
 
 def render_record(ids: Iterable[str]) -> str:

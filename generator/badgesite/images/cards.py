@@ -16,6 +16,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from badgesite.cache.image_cache import ImageCache, code_fingerprint
 
+# The one card size: the pages' og:image width and height say it too (sharing).
 WIDTH, HEIGHT = 1200, 630
 FONT_DIR = Path(__file__).parent / "fonts"
 REGULAR = "NotoSans-Regular.ttf"

@@ -10,7 +10,8 @@ from badgesite import urls
 from badgesite.cache.image_cache import ImageCache, code_fingerprint
 from badgesite.errors import BuildError
 from badgesite.images import cards, thumbnails
-from badgesite.images.inspection import ImageFile, ImageProblem, check_svg_bytes
+from badgesite.images.inspection import ImageFile, ImageProblem
+from badgesite.images.svg_checks import check_svg_bytes
 from badgesite.model import Award, BadgeClass, Earner, ImportedBadge, Issuer, Site
 from badgesite.openbadges.bake import BakeError, bake
 from badgesite.plan import Output

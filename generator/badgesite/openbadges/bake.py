@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-import zlib
 from pathlib import Path
 
 from badgesite.primitives.atomic import write_atomic
 from badgesite.primitives.png_chunks import (
+    MAX_TEXT_BYTES,
+    TEXT_CHUNKS,
     PngDamaged,
+    PngTextDamaged,
+    PngTextNotUtf8,
+    PngTextTooLarge,
     is_png,
     make_chunk,
+    read_text_chunk,
     strip_png_metadata,
     walk_png,
 )
@@ -26,6 +31,7 @@ from badgesite.primitives.svg_document import (
     SvgDocument,
     SvgSyntaxError,
     elements,
+    is_svg,
     parse_svg,
     split_name,
     write_svg,
@@ -34,11 +40,8 @@ from badgesite.primitives.svg_document import (
 KEYWORD = b"openbadges"
 # Larger than any image we bake or check: a file to bake or unbake is read whole.
 MAX_FILE_BYTES = 5 * 1024 * 1024
-MAX_PAYLOAD_BYTES = 1024 * 1024
+MAX_PAYLOAD_BYTES = MAX_TEXT_BYTES
 ASSERTION = f"{{{OPENBADGES_URI}}}assertion"
-_TEXT_CHUNKS = (b"iTXt", b"tEXt", b"zTXt")
-_SPACE = re.compile(rb"\s*")
-_SVG_ROOT = re.compile(rb"<svg[\s>/]")
 # Characters XML 1.0 cannot carry, even escaped: a payload with them would break the SVG.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -79,50 +82,27 @@ def bake_png(data: bytes, payload: str) -> bytes:
 
 def unbake_png(data: bytes) -> str | None:
     for chunk in _walk(data).chunks:
-        if chunk.kind not in _TEXT_CHUNKS:
+        if chunk.kind not in TEXT_CHUNKS:
             continue
         body = chunk.body(data)
         if not body.startswith(KEYWORD + b"\x00"):
             continue
-        text = _chunk_text(chunk.kind, body[len(KEYWORD) + 1 :]).strip()
+        # Open Badges 1.0 bakers wrote tEXt (Latin-1 text), later ones iTXt (UTF-8).
+        text = _payload_text(chunk.kind, body).strip()
         if text:
             return text
     return None
 
 
-def _chunk_text(kind: bytes, rest: bytes) -> str:
-    if kind == b"tEXt":
-        # Open Badges 1.0 bakers wrote tEXt, which the PNG specification makes Latin-1.
-        return rest.decode("latin-1")
-    if kind == b"zTXt":
-        return _inflate(rest[1:]).decode("latin-1")
-    # iTXt: compression flag and method, language tag \0, translated keyword \0, text
-    if len(rest) < 2:
-        raise BakeError("the PNG's openbadges chunk is damaged")
-    compressed, fields = rest[0], rest[2:].split(b"\x00", 2)
-    if len(fields) != 3:
-        raise BakeError("the PNG's openbadges chunk is damaged")
-    text = _inflate(fields[2]) if compressed else fields[2]
-    if len(text) > MAX_PAYLOAD_BYTES:
-        raise BakeError("the baked payload is too large")
+def _payload_text(kind: bytes, body: bytes) -> str:
     try:
-        return text.decode("utf-8")
-    except UnicodeDecodeError:
+        return read_text_chunk(kind, body, MAX_PAYLOAD_BYTES).text
+    except PngTextTooLarge:
+        raise BakeError("the baked payload is too large") from None
+    except PngTextNotUtf8:
         raise BakeError("the baked payload is not UTF-8 text") from None
-
-
-def _inflate(compressed: bytes) -> bytes:
-    """Decompressed, but never beyond MAX_PAYLOAD_BYTES: a zip bomb stops there."""
-    inflater = zlib.decompressobj()
-    try:
-        text = inflater.decompress(compressed, MAX_PAYLOAD_BYTES + 1)
-    except zlib.error:
+    except PngTextDamaged:
         raise BakeError("the PNG's openbadges chunk is damaged") from None
-    if len(text) > MAX_PAYLOAD_BYTES:
-        raise BakeError("the baked payload is too large")
-    if not inflater.eof:
-        raise BakeError("the PNG's openbadges chunk is damaged")
-    return text
 
 
 def bake_svg(data: bytes, payload: str) -> bytes:
@@ -176,40 +156,6 @@ def _parse(data: bytes) -> SvgDocument:
         return parse_svg(data, max_depth=MAX_READ_DEPTH)
     except SvgSyntaxError as exc:
         raise BakeError(f"the SVG {exc}") from None
-
-
-def svg_root_start(data: bytes) -> int | None:
-    """Where the root `<svg` start tag begins, past the XML declaration, a DTD, comments and
-    space. None when something else comes first (another element, text). Linear: each step
-    moves past what it found."""
-    position = 3 if data.startswith(b"\xef\xbb\xbf") else 0
-    while True:
-        position = _SPACE.match(data, position).end()  # type: ignore[union-attr]
-        if data.startswith(b"<?", position):
-            end = data.find(b"?>", position)
-            if end < 0:
-                return None
-            position = end + 2
-        elif data.startswith(b"<!--", position):
-            end = data.find(b"-->", position + 4)
-            if end < 0:
-                return None
-            position = end + 3
-        elif data[position : position + 9].upper() == b"<!DOCTYPE":
-            # Found only to name the file as SVG; the parser refuses the DTD with a reason.
-            close = data.find(b">", position)
-            subset = data.find(b"[", position, close if close >= 0 else len(data))
-            if subset >= 0:
-                close = data.find(b">", max(subset, data.find(b"]", subset)))
-            if close < 0:
-                return None
-            position = close + 1
-        else:
-            return position if _SVG_ROOT.match(data, position) else None
-
-
-def is_svg(data: bytes) -> bool:
-    return svg_root_start(data) is not None
 
 
 def image_kind(data: bytes) -> str:

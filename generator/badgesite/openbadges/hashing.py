@@ -7,8 +7,19 @@ import hmac
 import re
 import secrets
 
+# The recipient types Open Badges 2.0 names; badgesite's records use all but "id".
+RECIPIENT_TYPES = ("id", "email", "url", "telephone")
+RECORD_RECIPIENT_TYPES = RECIPIENT_TYPES[1:]
 # Open Badges 1.0 issuers also hashed with md5; both are still met in imported badges.
+HASH_PREFIXES = ("sha256$", "md5$")
 HASHED_IDENTITY = re.compile(r"^(sha256|md5)\$([0-9a-fA-F]+)$")
+# What badgesite writes, and so all a record may hold: sha256, 64 lowercase hex digits.
+RECORD_HASHED_IDENTITY = re.compile(r"^sha256\$[0-9a-f]{64}$")
+
+
+def looks_hashed(identity: str) -> bool:
+    """Whether an Open Badges 0.5 recipient string is a hash (else it is the address)."""
+    return identity.startswith(HASH_PREFIXES)
 
 
 def hash_identity(identity: str, salt: str) -> str:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from badgesite.openbadges.documents import Retrieved, hosted_url
+from badgesite.openbadges.hashing import looks_hashed
 from badgesite.primitives.moments import moment_from_epoch, read_moment
 from badgesite.schema.fields import http_url_problem
 
@@ -179,7 +180,7 @@ def _verification_type(document: dict[str, Any]) -> str:
 def _recipient(document: dict[str, Any]) -> ForeignRecipient | None:
     value = document.get("recipient")
     if isinstance(value, str):  # 0.5: the address or its hash, with a salt beside it
-        hashed = value.startswith(("sha256$", "md5$"))
+        hashed = looks_hashed(value)
         return ForeignRecipient("email", hashed, text(value, 200), text(document.get("salt"), 200))
     if not isinstance(value, dict):
         return None

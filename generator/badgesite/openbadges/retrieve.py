@@ -24,7 +24,9 @@ from badgesite.openbadges.fetch import (
     parse_json,
     read_local,
 )
-from badgesite.openbadges.unbake import UnbakeProblem, baked_payload, is_png, is_svg
+from badgesite.openbadges.unbake import UnbakeProblem, baked_payload
+from badgesite.primitives.png_chunks import is_png
+from badgesite.primitives.svg_document import is_svg
 
 
 def is_url(value: str) -> bool:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from badgesite.openbadges.bake import BakeError, image_kind, is_svg, unbake
-from badgesite.primitives.png_chunks import is_png
-
-__all__ = ["UnbakeProblem", "baked_payload", "is_png", "is_svg"]
+from badgesite.openbadges.bake import BakeError, image_kind, unbake
 
 
 class UnbakeProblem(Exception):

@@ -8,8 +8,14 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from badgesite.errors import ERROR, WARNING
 from badgesite.openbadges.fetch import Fetcher
-from badgesite.openbadges.hashing import HASHED_IDENTITY, identity_matches
+from badgesite.openbadges.hashing import (
+    HASHED_IDENTITY,
+    RECIPIENT_TYPES,
+    identity_matches,
+    looks_hashed,
+)
 from badgesite.openbadges.reader import (
     ForeignAssertion,
     detect_version,
@@ -19,14 +25,16 @@ from badgesite.openbadges.reader import (
     type_names,
 )
 from badgesite.openbadges.retrieve import Retrieved, RetrievedDocument, hosted_url, retrieve
-from badgesite.openbadges.unbake import is_png, is_svg
-
-RECIPIENT_TYPES = ("id", "email", "url", "telephone")
+from badgesite.primitives.moments import timestamp
+from badgesite.primitives.png_chunks import is_png
+from badgesite.primitives.svg_document import is_svg
 
 
 @dataclass(frozen=True)
-class Finding:
-    level: str  # "error" or "warning"
+class CheckResult:
+    """One rule's verdict on a foreign assertion; errors.Finding is a located content problem."""
+
+    level: str  # ERROR or WARNING
     check: str  # short name of the rule: id, origin, dates, revocation...
     message: str
 
@@ -37,16 +45,16 @@ class VerificationReport:
     version: str
     verification_url: str
     checked_at: dt.datetime
-    findings: tuple[Finding, ...]
+    findings: tuple[CheckResult, ...]
     assertion: ForeignAssertion
 
     @property
-    def errors(self) -> tuple[Finding, ...]:
-        return tuple(finding for finding in self.findings if finding.level == "error")
+    def errors(self) -> tuple[CheckResult, ...]:
+        return tuple(finding for finding in self.findings if finding.level == ERROR)
 
     @property
-    def warnings(self) -> tuple[Finding, ...]:
-        return tuple(finding for finding in self.findings if finding.level == "warning")
+    def warnings(self) -> tuple[CheckResult, ...]:
+        return tuple(finding for finding in self.findings if finding.level == WARNING)
 
     @property
     def valid(self) -> bool:
@@ -71,7 +79,7 @@ class VerificationReport:
             "status": self.status,
             "version": self.version,
             "verificationUrl": self.verification_url,
-            "checkedAt": self.checked_at.isoformat(timespec="seconds"),
+            "checkedAt": timestamp(self.checked_at),
             "badge": self.assertion.badge.name,
             "issuer": self.assertion.badge.issuer.name,
             "errors": [{"check": f.check, "message": f.message} for f in self.errors],
@@ -113,13 +121,13 @@ class _Checker:
         self.now = now
         self.document = retrieved.assertion.mapping
         self.version = detect_version(self.document)
-        self.findings: list[Finding] = []
+        self.findings: list[CheckResult] = []
 
     def error(self, check: str, message: str) -> None:
-        self.findings.append(Finding("error", check, message))
+        self.findings.append(CheckResult(ERROR, check, message))
 
     def warning(self, check: str, message: str) -> None:
-        self.findings.append(Finding("warning", check, message))
+        self.findings.append(CheckResult(WARNING, check, message))
 
     def run(self, email: str | None) -> None:
         if not isinstance(self.retrieved.assertion.json, dict):
@@ -332,7 +340,7 @@ class _Checker:
         if isinstance(recipient, str):
             identity, hashed, salt = (
                 recipient,
-                recipient.startswith(("sha256$", "md5$")),
+                looks_hashed(recipient),
                 str(self.document.get("salt") or ""),
             )
             kind = "email"
@@ -378,7 +386,7 @@ def unreachable_json(source: str, problem: str, now: dt.datetime | None = None) 
         "status": "unreachable",
         "version": "",
         "verificationUrl": "",
-        "checkedAt": moment.isoformat(timespec="seconds"),
+        "checkedAt": timestamp(moment),
         "badge": "",
         "issuer": "",
         "errors": [{"check": "fetch", "message": problem}],

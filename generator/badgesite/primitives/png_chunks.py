@@ -1,4 +1,5 @@
-"""The one PNG chunk walker (bounded, linear), and metadata stripping built on it."""
+"""The one PNG chunk walker (bounded, linear), the one text-chunk decoder, and metadata
+stripping built on them."""
 
 from __future__ import annotations
 
@@ -40,10 +41,37 @@ RENDERING_CHUNKS = frozenset(
 # An ICC profile's name is free text (often "sRGB IEC61966-2.1", but anything up to 79
 # characters): it is replaced; the profile itself is kept, as dropping it changes colours.
 NEUTRAL_PROFILE_NAME = b"ICC profile"
+TEXT_CHUNKS = (b"tEXt", b"zTXt", b"iTXt")
+# Text is decoded, and compressed text inflated, to this many bytes at most: a zip bomb of
+# a few kilobytes stops here.
+MAX_TEXT_BYTES = 1024 * 1024
 
 
 class PngDamaged(Exception):
     """Why bytes are not a well-formed PNG; the message completes "the PNG is ..."."""
+
+
+class PngTextDamaged(PngDamaged):
+    """A text chunk out of the shape the PNG specification gives it."""
+
+
+class PngTextTooLarge(PngTextDamaged):
+    """A text chunk whose text, inflated, is over its limit."""
+
+
+class PngTextNotUtf8(PngTextDamaged):
+    """An iTXt chunk whose text or translated keyword is not UTF-8, as iTXt requires."""
+
+
+@dataclass(frozen=True, slots=True)
+class PngText:
+    """A tEXt, zTXt or iTXt chunk decoded as the PNG specification says: keyword (Latin-1),
+    and for iTXt its language tag and translated keyword too."""
+
+    keyword: str
+    text: str
+    language: str = ""
+    translated_keyword: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +123,56 @@ def walk_png(data: bytes) -> PngLayout:
         position = end
         if kind == b"IEND":
             return PngLayout(tuple(chunks), end)
+
+
+def read_text_chunk(kind: bytes, body: bytes, max_bytes: int = MAX_TEXT_BYTES) -> PngText:
+    """The text chunk whose type is kind and whose data is body. PngTextDamaged for one out
+    of shape (no keyword separator, a broken or unfinished zlib stream, an iTXt compression
+    flag other than 0 or 1), PngTextTooLarge for text over max_bytes, PngTextNotUtf8 for
+    iTXt text that is not UTF-8. Linear in the chunk; inflating stops at max_bytes."""
+    keyword, separator, rest = body.partition(b"\x00")
+    if not separator:
+        raise PngTextDamaged("damaged: a text chunk has no keyword")
+    name = keyword.decode("latin-1")
+    if kind == b"tEXt":
+        return PngText(name, _bounded(rest, max_bytes).decode("latin-1"))
+    if kind == b"zTXt":  # compression method (0, the only one), then the zlib stream
+        return PngText(name, _inflate(rest[1:], max_bytes).decode("latin-1"))
+    if kind != b"iTXt":
+        raise PngTextDamaged(f"damaged: {kind.decode('latin-1')} is not a text chunk")
+    # compression flag and method, language tag \0, translated keyword \0, text
+    if len(rest) < 2 or rest[0] > 1:
+        raise PngTextDamaged("damaged: an iTXt chunk has no valid compression flag")
+    fields = rest[2:].split(b"\x00", 2)
+    if len(fields) != 3:
+        raise PngTextDamaged("damaged: an iTXt chunk lacks its language or translated keyword")
+    language, translated, text = fields
+    text = _inflate(text, max_bytes) if rest[0] else _bounded(text, max_bytes)
+    try:
+        return PngText(
+            name, text.decode("utf-8"), language.decode("latin-1"), translated.decode("utf-8")
+        )
+    except UnicodeDecodeError:
+        raise PngTextNotUtf8("damaged: an iTXt chunk's text is not UTF-8") from None
+
+
+def _bounded(text: bytes, max_bytes: int) -> bytes:
+    if len(text) > max_bytes:
+        raise PngTextTooLarge(f"damaged: a text chunk holds more than {max_bytes} bytes")
+    return text
+
+
+def _inflate(compressed: bytes, max_bytes: int) -> bytes:
+    """Decompressed, but never beyond max_bytes."""
+    inflater = zlib.decompressobj()
+    try:
+        text = inflater.decompress(compressed, max_bytes + 1)
+    except zlib.error:
+        raise PngTextDamaged("damaged: a text chunk's compressed text is broken") from None
+    _bounded(text, max_bytes)
+    if not inflater.eof:
+        raise PngTextDamaged("damaged: a text chunk's compressed text is cut short")
+    return text
 
 
 def make_chunk(kind: bytes, body: bytes) -> bytes:

@@ -1,4 +1,5 @@
-"""SVG as a parsed tree: one safe parser (no DTD, no entities, bounded) and one writer."""
+"""SVG as a parsed tree: one safe parser (no DTD, no entities, bounded) and one writer, and
+the one sniffer that tells SVG bytes by where their root element starts."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ MAX_BADGE_DEPTH = 64
 # Reading a payload out of another issuer's image can afford more: nothing renders it.
 MAX_READ_DEPTH = 1000
 MAX_ELEMENTS = 20_000
+_SPACE = re.compile(rb"\s*")
+_SVG_ROOT = re.compile(rb"<svg[\s>/]")
 _ESCAPE_TEXT = re.compile(r"[&<>\r]")
 _ESCAPE_ATTRIBUTE = re.compile(r'[&<>"\n\r\t]')
 _ENTITIES = {
@@ -99,6 +102,40 @@ def parse_svg(
 def _qualified(name: str) -> str:
     # expat writes "uri}local" with the separator given above; ElementTree wants "{uri}local".
     return "{" + name if "}" in name else name
+
+
+def svg_root_start(data: bytes) -> int | None:
+    """Where the root `<svg` start tag begins, past the XML declaration, a DTD, comments and
+    space. None when something else comes first (another element, text). Linear: each step
+    moves past what it found."""
+    position = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    while True:
+        position = _SPACE.match(data, position).end()  # type: ignore[union-attr]
+        if data.startswith(b"<?", position):
+            end = data.find(b"?>", position)
+            if end < 0:
+                return None
+            position = end + 2
+        elif data.startswith(b"<!--", position):
+            end = data.find(b"-->", position + 4)
+            if end < 0:
+                return None
+            position = end + 3
+        elif data[position : position + 9].upper() == b"<!DOCTYPE":
+            # Found only to name the file as SVG; the parser refuses the DTD with a reason.
+            close = data.find(b">", position)
+            subset = data.find(b"[", position, close if close >= 0 else len(data))
+            if subset >= 0:
+                close = data.find(b">", max(subset, data.find(b"]", subset)))
+            if close < 0:
+                return None
+            position = close + 1
+        else:
+            return position if _SVG_ROOT.match(data, position) else None
+
+
+def is_svg(data: bytes) -> bool:
+    return svg_root_start(data) is not None
 
 
 def split_name(name: str) -> tuple[str, str]:

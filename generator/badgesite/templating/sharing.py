@@ -9,9 +9,10 @@ from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from badgesite import urls
+from badgesite.images import cards
 from badgesite.images.thumbnails import avatar_size
 from badgesite.model import Award, BadgeClass, Earner, Issuer, Site
-from badgesite.openbadges.ob2 import timestamp
+from badgesite.primitives.moments import timestamp
 from badgesite.templating.markdown_text import plain_text
 from badgesite.urls import UrlResolver
 
@@ -19,9 +20,6 @@ LINKEDIN_ADD_TO_PROFILE = "https://www.linkedin.com/profile/add"
 LINKEDIN_SHARE = "https://www.linkedin.com/sharing/share-offsite/"
 FACEBOOK_SHARE = "https://www.facebook.com/sharer/sharer.php"
 X_SHARE = "https://twitter.com/intent/tweet"
-# Issue 4 renders these cards at exactly this size (urls.award_card, urls.badge_card).
-CARD_WIDTH = 1200
-CARD_HEIGHT = 630
 # Formats that every social network shows as a preview; SVG is not one of them.
 SOCIAL_IMAGE_FORMATS = ("png", "jpeg")
 
@@ -106,15 +104,15 @@ def social_image(
     if isinstance(subject, Award):
         return SocialImage(
             resolver.absolute(urls.award_card(subject.id)),
-            CARD_WIDTH,
-            CARD_HEIGHT,
+            cards.WIDTH,
+            cards.HEIGHT,
             subject.badge.image_alt,
         )
     if isinstance(subject, BadgeClass):
         return SocialImage(
             resolver.absolute(urls.badge_card(subject.slug)),
-            CARD_WIDTH,
-            CARD_HEIGHT,
+            cards.WIDTH,
+            cards.HEIGHT,
             subject.image_alt,
         )
     own_image = subject.image if isinstance(subject, (Issuer, Earner)) else None
