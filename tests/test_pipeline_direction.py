@@ -15,7 +15,7 @@ IMPORT_CODE = (
     "badgesite.openbadges.fetch",
     "badgesite.openbadges.retrieve",
     "badgesite.openbadges.verify",
-    "badgesite.openbadges.snapshot",
+    "badgesite.importing.snapshot",
 )
 
 
@@ -29,6 +29,27 @@ def _modules_after_importing(module: str) -> set[str]:
         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
     )
     return set(result.stdout.split())
+
+
+OPENBADGES = Path(__file__).parents[1] / "generator" / "badgesite" / "openbadges"
+# The standard may lean on the building blocks and on itself, on nothing else of the app.
+STANDARD_MAY_USE = ("badgesite", "badgesite.openbadges", "badgesite.primitives")
+
+
+def test_the_standard_depends_on_nothing_of_the_app() -> None:
+    modules = sorted(f"badgesite.openbadges.{path.stem}" for path in OPENBADGES.glob("*.py"))
+    assert "badgesite.openbadges.verify" in modules and "badgesite.openbadges.bake" in modules
+    for module in modules:
+        loaded = _modules_after_importing(module)
+        assert module in loaded
+        app = sorted(
+            name
+            for name in loaded
+            if name.startswith("badgesite.")
+            and not name.startswith(tuple(f"{room}." for room in STANDARD_MAY_USE[1:]))
+            and name not in STANDARD_MAY_USE
+        )
+        assert not app, f"{module} imports {app}"
 
 
 def test_the_model_imports_no_fetching_verifying_or_importing_code() -> None:

@@ -11,9 +11,9 @@ import pytest
 from badgesite import urls
 from badgesite.build import load_site
 from badgesite.errors import BuildError
-from badgesite.openbadges import ob2
 from badgesite.openbadges.hashing import hash_identity, identity_matches
 from badgesite.plan import Kind, Output, check_paths, plan_site
+from badgesite.publishing import ob2
 from badgesite.templating.themes import resolve_theme_chain
 from badgesite.urls import UrlResolver
 from conftest import FIXED_NOW
@@ -42,7 +42,7 @@ def test_file_paths_of_urls() -> None:
 
 
 def test_one_timestamp_writer_serves_open_badges_and_snapshots() -> None:
-    from badgesite.openbadges import snapshot
+    from badgesite.importing import snapshot
     from badgesite.primitives import moments
 
     assert ob2.timestamp is moments.timestamp

@@ -583,8 +583,8 @@ def import_command(
     allow_private_hosts: bool,
 ) -> None:
     """Import a badge from another issuer: a hosted assertion URL, a JSON file or a baked image."""
+    from badgesite.importing.snapshot import ImportProblem, import_badge, refresh_all
     from badgesite.openbadges.fetch import Fetcher
-    from badgesite.openbadges.snapshot import ImportProblem, import_badge, refresh_all
 
     fetcher = Fetcher(allow_private_hosts=allow_private_hosts)
     if refresh:
@@ -621,7 +621,8 @@ def import_command(
 def verify(source: str, email: str | None, as_json: bool, allow_private_hosts: bool) -> None:
     """Verify a hosted Open Badges assertion (URL, JSON file or baked image); exit 0 if valid."""
     from badgesite.openbadges.fetch import Fetcher, FetchProblem
-    from badgesite.openbadges.verify import format_report, unreachable_json, verify_source
+    from badgesite.openbadges.verification_report import format_report, unreachable_json
+    from badgesite.openbadges.verify import verify_source
 
     fetcher = Fetcher(allow_private_hosts=allow_private_hosts)
     try:
@@ -640,7 +641,7 @@ def verify(source: str, email: str | None, as_json: bool, allow_private_hosts: b
 
 
 def _http_url_argument(_context: click.Context, _parameter: click.Parameter, value: str) -> str:
-    from badgesite.schema.fields import is_http_url
+    from badgesite.primitives.http_urls import is_http_url
 
     if not is_http_url(value):
         raise click.BadParameter(f"'{value}' is not an absolute http(s) URL")

@@ -1,1 +1,1 @@
-"""The Open Badges standard: documents out, recipient hashing, and later baking and verifying."""
+"""The Open Badges standard, needing nothing of the app: hashing, reading, fetching, baking."""

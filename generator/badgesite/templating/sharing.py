@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from badgesite import urls
 from badgesite.images.thumbnails import avatar_size
 from badgesite.model import Award, BadgeClass, Earner, Issuer, Site
-from badgesite.openbadges.ob2 import timestamp
+from badgesite.primitives.moments import timestamp
 from badgesite.templating.markdown_text import plain_text
 from badgesite.urls import UrlResolver
 
