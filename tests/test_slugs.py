@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from badgesite.cli import main
+from badgesite.importing.snapshot import snapshot_key
 from badgesite.load import SLUG_PATTERN
-from badgesite.openbadges.snapshot import snapshot_key
 from badgesite.primitives.slugs import slugify
 from loopback import Served, serve_corpus
 

@@ -15,8 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from badgesite import build as build_module
-from badgesite import load, write
+from badgesite import checking, load, make, write
 from badgesite.build import build
 from badgesite.cache import source_stamp
 from badgesite.cli import main
@@ -40,13 +39,13 @@ def age(path: Path, seconds: int = 3600) -> None:
 def real_builds(monkeypatch) -> list[Path]:
     """The site folders of the builds that went past the source stamp and read records."""
     seen: list[Path] = []
-    real = build_module.plan_checked
+    real = make.plan_checked
 
     def counting(site_dir: Path, *args, **kwargs):
         seen.append(site_dir)
         return real(site_dir, *args, **kwargs)
 
-    monkeypatch.setattr(build_module, "plan_checked", counting)
+    monkeypatch.setattr(make, "plan_checked", counting)
     return seen
 
 
@@ -65,9 +64,9 @@ def test_a_rebuild_with_nothing_changed_reads_no_record(
         raise AssertionError("a no-op rebuild read the content")
 
     monkeypatch.setattr(load.yaml, "load", refuse)
-    monkeypatch.setattr(build_module, "load_config", refuse)
-    monkeypatch.setattr(build_module, "load_records", refuse)
-    monkeypatch.setattr(build_module, "map_parallel", refuse)
+    monkeypatch.setattr(checking, "load_config", refuse)
+    monkeypatch.setattr(checking, "load_records", refuse)
+    monkeypatch.setattr(make, "map_parallel", refuse)
     again = build(site, now=FIXED_NOW + dt.timedelta(hours=1), cache_dir=images)
     assert again.incremental and again.rendered == 0 and again.written == 0
     assert again.reused == first.pages + first.documents + first.files
@@ -301,14 +300,14 @@ def test_a_source_removed_while_the_build_runs_leaves_no_stamp(
 ) -> None:
     _add_content_file(site)
     age(site / "content/images/spare.svg")
-    real = build_module.plan_checked
+    real = make.plan_checked
 
     def removing(*args, **kwargs):
         planned = real(*args, **kwargs)
         _remove_content_file(site)
         return planned
 
-    monkeypatch.setattr(build_module, "plan_checked", removing)
+    monkeypatch.setattr(make, "plan_checked", removing)
     build(site, now=FIXED_NOW, cache_dir=images)
     assert not source_stamp.stamp_path(site).exists()
 
@@ -360,8 +359,8 @@ def test_a_no_op_build_on_the_command_line_loads_no_pipeline(site: Path) -> None
         "    main(['build', '--site', sys.argv[1]])\n"
         "except SystemExit:\n"
         "    pass\n"
-        "heavy = ['badgesite.build', 'badgesite.model', 'badgesite.render', 'jinja2', 'PIL',\n"
-        "         'babel', 'markdown', 'nh3', 'yaml']\n"
+        "heavy = ['badgesite.make', 'badgesite.checking', 'badgesite.model', 'badgesite.render',\n"
+        "         'jinja2', 'PIL', 'babel', 'markdown', 'nh3', 'yaml']\n"
         "print(sorted(name for name in heavy if name in sys.modules))\n"
     )
     environment = {**os.environ, "SOURCE_DATE_EPOCH": "1761998400"}

@@ -11,7 +11,6 @@ import pytest
 from badgesite import urls
 from badgesite.build import load_site
 from badgesite.errors import BuildError
-from badgesite.openbadges import ob2
 from badgesite.openbadges.hashing import (
     HASHED_IDENTITY,
     RECORD_HASHED_IDENTITY,
@@ -20,6 +19,7 @@ from badgesite.openbadges.hashing import (
     looks_hashed,
 )
 from badgesite.plan import Kind, Output, check_paths, plan_site
+from badgesite.publishing import ob2
 from badgesite.templating.themes import resolve_theme_chain
 from badgesite.urls import UrlResolver
 from conftest import FIXED_NOW
@@ -48,7 +48,7 @@ def test_file_paths_of_urls() -> None:
 
 
 def test_one_timestamp_writer_serves_open_badges_and_snapshots() -> None:
-    from badgesite.openbadges import snapshot
+    from badgesite.importing import snapshot
     from badgesite.primitives import moments
 
     assert ob2.timestamp is moments.timestamp

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from badgesite.errors import ContentError
+from badgesite.importing.snapshot_format import MAX_SNAPSHOT_BYTES, imported_dir
 from badgesite.openbadges.json_text import FetchProblem, parse_json, read_local
-from badgesite.openbadges.snapshot_format import MAX_SNAPSHOT_BYTES, imported_dir
 from badgesite.primitives.parallel import map_parallel
 
 if TYPE_CHECKING:

@@ -14,6 +14,8 @@ from badgesite.cache.image_cache import ImageCache
 from badgesite.config import VISIBILITIES, SiteConfig
 from badgesite.errors import ContentError, ContentErrors, did_you_mean
 from badgesite.images.inspection import ImageFile, ImageProblem, inspect_image
+from badgesite.importing.snapshot_format import FORMAT, SNAPSHOT_FIELDS, STATUSES, imported_dir
+from badgesite.importing.snapshot_read import retrieved_from_snapshot, snapshot_image
 from badgesite.load import (
     LoadResult,
     RawRecord,
@@ -21,8 +23,6 @@ from badgesite.load import (
 )
 from badgesite.openbadges.hashing import RECORD_HASHED_IDENTITY, RECORD_RECIPIENT_TYPES
 from badgesite.openbadges.reader import ForeignAssertion, parse_date, read_assertion
-from badgesite.openbadges.snapshot_format import FORMAT, SNAPSHOT_FIELDS, STATUSES, imported_dir
-from badgesite.openbadges.snapshot_read import retrieved_from_snapshot, snapshot_image
 from badgesite.schema.fields import MAX_LINE, MAX_PARAGRAPH, FieldReader, quoted, shown
 from badgesite.templating.themes import setting_line
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from badgesite import urls
 from badgesite.errors import BuildError
-from badgesite.images.thumbnails import variant_widths
+from badgesite.images.variants import variant_widths
 from badgesite.model import Award, BadgeClass, Earner, ImportedBadge, Issuer, Listings, Site
 from badgesite.templating.themes import ThemeChain
 

@@ -24,10 +24,10 @@ from badgesite.cache.image_cache import ImageCache
 from badgesite.config import SiteConfig
 from badgesite.errors import BadgesiteError, BuildError, ContentError, ContentErrors
 from badgesite.images.outputs import ImageMaker
-from badgesite.images.thumbnails import variant_widths
+from badgesite.images.variants import variant_widths
 from badgesite.model import Award, BadgeClass, Listings, Pager, Site
-from badgesite.openbadges import ob2
 from badgesite.plan import Kind, Output, Plan
+from badgesite.publishing import ob2
 from badgesite.templating import sharing
 from badgesite.templating.jinja_tuning import ConstantTexts, DirectCallContext, call_directly
 from badgesite.templating.markdown_text import FOREIGN_LINK_REL, MarkdownRenderer

@@ -8,8 +8,6 @@ from PIL import Image, ImageOps
 
 from badgesite.images.inspection import ImageFile
 
-# Pages show badges at 48 to 160 CSS pixels; these cover them at 1x and 2x densities.
-VARIANT_WIDTHS = (64, 128, 256)
 # Themes show avatars at up to 112 CSS pixels: 256 covers them on 2x screens.
 AVATAR_SIDE = 256
 _SAVE_OPTIONS: dict[str, dict[str, object]] = {
@@ -17,13 +15,6 @@ _SAVE_OPTIONS: dict[str, dict[str, object]] = {
     "jpeg": {"format": "JPEG", "quality": 88},
     "webp": {"format": "WEBP", "quality": 88, "method": 4},
 }
-
-
-def variant_widths(image: ImageFile) -> tuple[int, ...]:
-    """The variant widths worth making: raster images only, and only smaller than the original."""
-    if image.format != "png":
-        return ()
-    return tuple(width for width in VARIANT_WIDTHS if width < image.width)
 
 
 def resize_png(data: bytes, width: int) -> bytes:

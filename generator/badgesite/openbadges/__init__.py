@@ -1,4 +1,4 @@
-"""The Open Badges standard: documents out, recipient hashing, baking, verifying, and OB 3.0.
+"""The Open Badges standard, needing nothing of the app: hashing, reading, fetching, baking, OB 3.0.
 
 Open Badges 3.0 (library only, not yet wired into the build): ob3_contexts (pinned contexts),
 multikey and signing_keys (Ed25519 keys), rdf_canon (RDFC-1.0 with the safe-mode check),

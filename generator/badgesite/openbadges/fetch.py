@@ -23,7 +23,7 @@ from badgesite.openbadges.json_text import parse_json as parse_json
 from badgesite.openbadges.json_text import read_local as read_local
 
 # Re-exported: the JSON caps and readers were defined here before they moved to json_text.
-from badgesite.schema.fields import http_url_problem
+from badgesite.primitives.http_urls import http_url_problem
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 MAX_REDIRECTS = 5

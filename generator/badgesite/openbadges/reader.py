@@ -9,8 +9,8 @@ from typing import Any
 
 from badgesite.openbadges.documents import Retrieved, hosted_url
 from badgesite.openbadges.hashing import looks_hashed
+from badgesite.primitives.http_urls import http_url_problem
 from badgesite.primitives.moments import moment_from_epoch, read_moment
-from badgesite.schema.fields import http_url_problem
 
 MAX_TEXT = 4000
 MAX_SHORT_TEXT = 300

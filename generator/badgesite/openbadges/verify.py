@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from badgesite.errors import ERROR, WARNING
 from badgesite.openbadges.fetch import Fetcher
 from badgesite.openbadges.hashing import (
     HASHED_IDENTITY,
@@ -17,7 +15,6 @@ from badgesite.openbadges.hashing import (
     looks_hashed,
 )
 from badgesite.openbadges.reader import (
-    ForeignAssertion,
     detect_version,
     link,
     parse_date,
@@ -25,66 +22,14 @@ from badgesite.openbadges.reader import (
     type_names,
 )
 from badgesite.openbadges.retrieve import Retrieved, RetrievedDocument, hosted_url, retrieve
-from badgesite.primitives.moments import timestamp
+from badgesite.openbadges.verification_report import (
+    ERROR,
+    WARNING,
+    CheckResult,
+    VerificationReport,
+)
 from badgesite.primitives.png_chunks import is_png
 from badgesite.primitives.svg_document import is_svg
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    """One rule's verdict on a foreign assertion; errors.Finding is a located content problem."""
-
-    level: str  # ERROR or WARNING
-    check: str  # short name of the rule: id, origin, dates, revocation...
-    message: str
-
-
-@dataclass(frozen=True)
-class VerificationReport:
-    source: str
-    version: str
-    verification_url: str
-    checked_at: dt.datetime
-    findings: tuple[CheckResult, ...]
-    assertion: ForeignAssertion
-
-    @property
-    def errors(self) -> tuple[CheckResult, ...]:
-        return tuple(finding for finding in self.findings if finding.level == ERROR)
-
-    @property
-    def warnings(self) -> tuple[CheckResult, ...]:
-        return tuple(finding for finding in self.findings if finding.level == WARNING)
-
-    @property
-    def valid(self) -> bool:
-        return not self.errors
-
-    @property
-    def status(self) -> str:
-        """valid, revoked, expired or invalid: the word a profile page shows."""
-        checks = {finding.check for finding in self.errors}
-        if not checks:
-            return "valid"
-        if "revocation" in checks:
-            return "revoked"
-        if checks == {"expiry"}:
-            return "expired"
-        return "invalid"
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "source": self.source,
-            "valid": self.valid,
-            "status": self.status,
-            "version": self.version,
-            "verificationUrl": self.verification_url,
-            "checkedAt": timestamp(self.checked_at),
-            "badge": self.assertion.badge.name,
-            "issuer": self.assertion.badge.issuer.name,
-            "errors": [{"check": f.check, "message": f.message} for f in self.errors],
-            "warnings": [{"check": f.check, "message": f.message} for f in self.warnings],
-        }
 
 
 def verify(
@@ -375,38 +320,3 @@ def verify_source(
 ) -> VerificationReport:
     """Retrieve and verify; FetchProblem when the assertion itself cannot be had."""
     return verify(retrieve(source, fetcher, now), now, email)
-
-
-def unreachable_json(source: str, problem: str, now: dt.datetime | None = None) -> dict[str, Any]:
-    """The JSON report when the assertion itself could not be retrieved."""
-    moment = now or dt.datetime.now(dt.timezone.utc)
-    return {
-        "source": source,
-        "valid": False,
-        "status": "unreachable",
-        "version": "",
-        "verificationUrl": "",
-        "checkedAt": timestamp(moment),
-        "badge": "",
-        "issuer": "",
-        "errors": [{"check": "fetch", "message": problem}],
-        "warnings": [],
-    }
-
-
-def format_report(report: VerificationReport) -> str:
-    """The readable report `badgesite verify` prints."""
-    badge = report.assertion.badge
-    lines = [
-        f"{'VALID' if report.valid else 'INVALID'} ({report.status}): "
-        f"{badge.name or '(no name)'} from {badge.issuer.name or '(unknown issuer)'}",
-        f"  Open Badges {report.version}, verified at {report.verification_url or '(nowhere)'}",
-    ]
-    lines += [f"  error   [{f.check}] {f.message}" for f in report.errors]
-    lines += [f"  warning [{f.check}] {f.message}" for f in report.warnings]
-    return "\n".join(_printable(line) for line in lines)
-
-
-def _printable(line: str) -> str:
-    """Foreign text reaches a terminal too: no escape sequences or control characters."""
-    return "".join(char if char.isprintable() else "?" for char in line)

@@ -3,24 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 import re
-import unicodedata
 from collections.abc import Hashable, Sequence
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from badgesite.errors import ContentError, did_you_mean
 from badgesite.load import RawRecord
+from badgesite.primitives.http_urls import MAX_URL as MAX_URL
+from badgesite.primitives.http_urls import http_url_problem as http_url_problem
+from badgesite.primitives.http_urls import is_http_url as is_http_url
 from badgesite.primitives.moments import read_moment
+from badgesite.primitives.shown_text import CONTROL_CHARACTERS, shown
 
 # Caps on what one field may hold (docs/content.md lists them). Past them a value is refused
 # before anything parses, renders or wraps it, so no field can make a build slow.
 MAX_LINE = 200  # names, titles, labels, slugs: one line
 MAX_PARAGRAPH = 2_000  # plain text that may wrap: alternative text, reasons, descriptions
 MAX_MARKDOWN = 20_000  # markdown: descriptions, criteria, biographies, narratives
-MAX_URL = 2_000
 MAX_EMAIL = 254  # what SMTP allows
 # An address, at most MAX_EMAIL characters: every reader (record field, --email, a CSV
 # cell) takes addresses through this one pattern. \Z: `$` would allow a final newline.
@@ -30,10 +30,6 @@ MAX_FILE_NAME_BYTES = 255  # what Linux, macOS and Windows file systems allow
 MAX_LIST_ITEMS = 100
 MAX_INTEGER_DIGITS = 18
 MAX_UNKNOWN_FIELDS_SHOWN = 20
-MAX_SHOWN_VALUE = 80
-# C0 and C1 controls, DEL and lone surrogates: never text a person wrote (tab and newline
-# are allowed where a field may span lines).
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def field_name(key_path: Sequence[Hashable]) -> str:
@@ -47,72 +43,9 @@ def field_name(key_path: Sequence[Hashable]) -> str:
     return name
 
 
-def shown(value: Any) -> str:
-    """A value as an error message quotes it: short, and with control characters escaped."""
-    if isinstance(value, str):
-        text = value
-    elif isinstance(value, (dt.date, dt.datetime)):
-        text = value.isoformat()
-    else:
-        text = repr(value)
-    if len(text) > MAX_SHOWN_VALUE:
-        text = text[: MAX_SHOWN_VALUE - 1] + "…"
-    return _CONTROL.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
-
-
 def quoted(value: Any) -> str:
     """Text in quotes, anything else as Python shows it; both shortened by shown()."""
     return f"'{shown(value)}'" if isinstance(value, str) else shown(value)
-
-
-def http_url_problem(value: str) -> str | None:
-    """Why value is not an absolute http(s) URL, or None when it is.
-
-    The one URL check of badgesite: record fields, site.yaml, --base-url, --evidence and
-    CSV columns all pass it. It never raises, whatever the text (urllib does on `http://[x/`
-    or a port out of range).
-    """
-    if len(value) > MAX_URL:
-        return f"is {len(value):,} characters long; URLs are limited to {MAX_URL:,}"
-    if any(char.isspace() for char in value) or _CONTROL.search(value):
-        return f"'{shown(value)}' holds a space or a control character: encode it (%20)"
-    try:
-        parts = urlsplit(value)
-        hostname = parts.hostname
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number < 65536
-    except ValueError:
-        return f"'{shown(value)}' is not a URL that can be read (check its brackets and port)"
-    if parts.scheme not in ("http", "https") or not hostname:
-        return f"'{shown(value)}' is not an absolute http(s) URL"
-    if not _readable_host(hostname, bracketed="[" in parts.netloc):
-        return f"'{shown(value)}' does not name a host that can be looked up"
-    return None
-
-
-_HOST_LABEL = re.compile(r"\A(?!-)[a-z0-9_-]{1,63}(?<!-)\Z")
-
-
-def _readable_host(hostname: str, bracketed: bool) -> bool:
-    """Whether hostname (lowercased by urlsplit) is an IP address in brackets, or a name
-    of letters, digits and hyphens (an international name as its IDNA form), 253 at most."""
-    if bracketed:
-        try:
-            ipaddress.IPv6Address(hostname)
-        except ValueError:
-            return False
-        return True
-    if any(unicodedata.category(char) == "Cf" for char in hostname):
-        return False  # invisible characters (a soft hyphen) would be dropped on lookup
-    try:
-        ascii_name = hostname.encode("idna").decode("ascii")
-    except UnicodeError:
-        return False
-    labels = ascii_name.removesuffix(".").split(".")
-    return len(ascii_name) <= 253 and all(_HOST_LABEL.match(label) for label in labels)
-
-
-def is_http_url(value: str) -> bool:
-    return http_url_problem(value) is None
 
 
 def text_problem(value: str, limit: int, multiline: bool) -> str | None:
@@ -121,7 +54,7 @@ def text_problem(value: str, limit: int, multiline: bool) -> str | None:
         return f"is {len(value):,} characters long; the limit here is {limit:,}"
     if not multiline and "\n" in value:
         return "must be one line"
-    control = _CONTROL.search(value)
+    control = CONTROL_CHARACTERS.search(value)
     if control:
         return f"holds the control character U+{ord(control.group()):04X}; remove it"
     return None

@@ -11,15 +11,15 @@ from pathlib import Path
 from typing import Any
 
 from badgesite.images.inspection import ImageProblem, inspect_image
-from badgesite.load import SLUG_PATTERN
-from badgesite.openbadges.fetch import Fetcher, FetchProblem, parse_json, read_local
-from badgesite.openbadges.retrieve import Retrieved, RetrievedDocument, RetrievedImage, retrieve
-from badgesite.openbadges.snapshot_format import (
+from badgesite.importing.snapshot_format import (
     FORMAT,
     IMAGE_FORMATS,
     MAX_SNAPSHOT_BYTES,
     imported_dir,
 )
+from badgesite.load import SLUG_PATTERN
+from badgesite.openbadges.fetch import Fetcher, FetchProblem, parse_json, read_local
+from badgesite.openbadges.retrieve import Retrieved, RetrievedDocument, RetrievedImage, retrieve
 from badgesite.openbadges.verify import VerificationReport, verify
 from badgesite.primitives.atomic import write_atomic
 from badgesite.primitives.moments import timestamp

@@ -8,9 +8,9 @@ from typing import Any
 
 from badgesite.cache.image_cache import ImageCache
 from badgesite.images.inspection import ImageFile, ImageProblem, inspect_image
+from badgesite.importing.snapshot_format import IMAGE_FORMATS
 from badgesite.openbadges.documents import Retrieved, RetrievedDocument
 from badgesite.openbadges.reader import parse_date, text
-from badgesite.openbadges.snapshot_format import IMAGE_FORMATS
 from badgesite.schema.fields import quoted, relative_path_problem
 
 UNKNOWN_TIME = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)

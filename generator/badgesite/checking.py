@@ -1,0 +1,242 @@
+"""Checking a site: every stage that can run reports its errors, then its plan and renderer."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from badgesite.cache.image_cache import ImageCache, default_cache_dir
+from badgesite.cache.parsed_cache import ParsedYamlCache
+from badgesite.config import SITE_FIELDS, SiteConfig, load_config, parse_config
+from badgesite.errors import WARNING, ContentError, ContentErrors, Finding
+from badgesite.guards import published
+from badgesite.guards.lints import (
+    CheckFailed,
+    errors_of,
+    lint_files,
+    lint_settings,
+    lint_site,
+    warnings_of,
+)
+from badgesite.guards.translations import lint_translations
+from badgesite.load import LoadResult, RawRecord, display_path, load_records, read_yaml
+from badgesite.model import Site, build_site, without_drafts
+from badgesite.options import BuildOptions
+from badgesite.plan import Output, Plan, plan_site
+from badgesite.primitives.parallel import map_parallel
+from badgesite.render import PageTemplates, Renderer, TemplateFailed
+from badgesite.report import counted
+from badgesite.templating.themes import ThemeChain, readable_theme, resolve_theme_chain
+from badgesite.urls import PLACEHOLDER_BASE_URL
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A site checked and planned, with the renderer of its outputs; nothing rendered yet."""
+
+    site: Site
+    plan: Plan
+    theme: ThemeChain
+    renderer: Renderer
+    moment: dt.datetime
+    reconciliation: published.Reconciliation
+    warnings: tuple[Finding, ...]
+
+
+def load_site(
+    site_dir: Path,
+    base_url: str | None = None,
+    cache: ImageCache | None = None,
+    parsed: ParsedYamlCache | None = None,
+    processes: int | None = None,
+) -> Site:
+    """Read and validate everything; raise ContentErrors listing every problem."""
+    config: SiteConfig = load_config(site_dir, base_url)
+    return build_site(config, site_dir, load_records(site_dir, parsed, processes), cache)
+
+
+def plan_checked(options: BuildOptions, parsed: ParsedYamlCache | None = None) -> Planned:
+    """Check and plan everything, writing nothing; raise CheckFailed with every error.
+
+    Every stage that can still run does, so one run reports them all: the settings, the
+    records (checked against the settings that are valid when some are not), the theme,
+    its translations and templates (which need no records), and the lints.
+    Drafts are checked like everything else, and planned only with drafts (a preview).
+    Processed images are kept in cache_dir (default site_dir/.cache/badgesite/images);
+    parsed, when given, keeps the parsed records between builds.
+    """
+    site_dir = options.absolute_site_dir
+    cache = ImageCache((options.cache_dir or default_cache_dir(site_dir)).absolute())
+    findings = lint_files(site_dir)
+    errors: list[ContentError] = []
+    settings = _settings(site_dir, options.base_url, errors)
+    settings_valid = not errors
+    site: Site | None = None
+    reconciliation = None
+    templates = None
+    if settings is not None:
+        loaded = load_records(site_dir, parsed, options.processes)
+        try:
+            site = build_site(_checkable(settings, loaded), site_dir, loaded, cache)
+            reconciliation = published.reconcile(site, options.frozen)
+        except ContentErrors as failure:
+            errors.extend(failure.errors)
+        if settings.knows("theme"):
+            templates = _theme(settings.config, site_dir, errors, findings)
+        if settings_valid:  # (settings in error are at their defaults: no lints of them)
+            findings.extend(lint_settings(settings.config, site_dir))
+    if site is not None and reconciliation is not None:
+        findings.extend(lint_site(site, reconciliation))
+    errors.extend(errors_of(findings))
+    if errors and templates is not None:
+        # A failing run reports every template's errors too; a build that goes on compiles
+        # only the templates it renders, as it renders them (check compiles them all).
+        errors.extend(templates.compile_all())
+    if errors or site is None or reconciliation is None or templates is None:
+        raise CheckFailed(errors, warnings_of(findings))
+    theme = templates.theme
+    if not options.drafts:
+        site = without_drafts(site)
+    moment = options.now or dt.datetime.now(dt.timezone.utc)
+    plan: Plan = plan_site(site, theme, moment)
+    renderer = Renderer(site, plan, theme, moment, cache, templates)
+    warnings = tuple(sorted(warnings_of(findings)))
+    return Planned(site, plan, theme, renderer, moment, reconciliation, warnings)
+
+
+@dataclass(frozen=True)
+class _Settings:
+    """site.yaml's settings as far as they are known: the ones in error (every one but the
+    theme, when site.yaml cannot be read) are at their defaults."""
+
+    config: SiteConfig
+    unknown: frozenset[str]
+
+    def knows(self, setting: str) -> bool:
+        return setting not in self.unknown
+
+
+def _settings(site_dir: Path, base_url: str | None, errors: list[ContentError]) -> _Settings | None:
+    """site.yaml's settings; their errors go to errors. None when there is no content/."""
+    try:
+        return _Settings(load_config(site_dir, base_url), frozenset())
+    except ContentErrors as failure:
+        errors.extend(failure.errors)
+        broken = failure.errors
+    if not (site_dir / "content").is_dir():
+        return None
+    path = site_dir / "content" / "site.yaml"
+    parsed = read_yaml(path, site_dir) if path.is_file() else None
+    # Unreadable settings still let the theme be checked: the one a plain `theme:` line
+    # names, else the default chain (every theme ends in it).
+    stand_in = SiteConfig("untitled", PLACEHOLDER_BASE_URL, theme=readable_theme(site_dir))
+    unreadable = _Settings(stand_in, frozenset(SITE_FIELDS) - {"theme"})
+    if parsed is None or isinstance(parsed, ContentError) or not isinstance(parsed[0], dict):
+        return unreadable
+    data, locator = parsed
+    wrong = frozenset(error.field.split(".")[0].split("[")[0] for error in broken)
+    kept = {key: value for key, value in data.items() if key not in wrong}
+    for key, stand_in in (("title", "untitled"), ("base_url", PLACEHOLDER_BASE_URL)):
+        if not kept.get(key):
+            kept[key] = stand_in
+    record = RawRecord("site", None, display_path(path, site_dir), kept, locator)
+    try:
+        return _Settings(parse_config(record), wrong)
+    except ContentErrors:
+        return unreadable
+
+
+def _checkable(settings: _Settings, loaded: LoadResult) -> SiteConfig:
+    """The settings to check the records against. When default_issuer is unknown, any
+    issuer stands in for it: a badge without an issuer of its own is then not reported
+    for a setting that is in error itself (nothing is built while it is)."""
+    if settings.knows("default_issuer"):
+        return settings.config
+    issuers = sorted(
+        {record.slug for record in loaded.records if record.kind == "issuer" and record.slug}
+        | {slug for kind, slug in loaded.broken_slugs if kind == "issuer"}
+    )
+    return dataclasses.replace(settings.config, default_issuer=issuers[0] if issuers else "")
+
+
+def _theme(
+    config: SiteConfig, site_dir: Path, errors: list[ContentError], findings: list[Finding]
+) -> PageTemplates | None:
+    """The theme chain's templates, with their translations linted; None when the chain
+    is in error. The errors go to errors: a translation's too, its templates still made
+    (with the texts that can be read) so that theirs are reported with it."""
+    try:
+        theme = resolve_theme_chain(config.theme, site_dir)
+    except ContentErrors as failure:
+        errors.extend(failure.errors)
+        return None
+    templates = PageTemplates(theme, config)
+    errors.extend(templates.errors)  # its translations' and theme options'
+    findings.extend(lint_translations(theme, config))
+    return templates
+
+
+def check_site(options: BuildOptions) -> tuple[Finding, ...]:
+    """Everything a build checks, writing nothing: the warnings, or CheckFailed.
+
+    Every template is compiled, every output rendered (a template can fail) and its bytes
+    dropped, the drafts' outputs too with drafts (they are checked either way). What only
+    a frozen (CI) build fails on, a published-awards record out of date,
+    is a warning of an unfrozen check: a local build would fix it, the deploy would not.
+    """
+    planned = plan_checked(options)
+    problems = planned.renderer.templates.compile_all()  # those no page uses too
+    if problems:
+        raise CheckFailed(problems, planned.warnings)
+    results = map_parallel(
+        failures_returned(lambda output: planned.renderer.render(output) and None),
+        planned.plan.outputs,
+        options.processes,
+    )
+    succeeded(results, planned.warnings)
+    stale = (
+        None if options.frozen else planned.reconciliation.out_of_date(options.absolute_site_dir)
+    )
+    if stale is None:
+        return planned.warnings
+    return tuple(sorted((*planned.warnings, Finding(WARNING, stale))))
+
+
+Done = TypeVar("Done")
+
+
+def failures_returned(work: Callable[[Output], Done]) -> Callable[[Output], Done | ContentError]:
+    """work, with a template's failure returned as its error rather than raised: every
+    failing template is reported, and only plain data crosses back from a worker."""
+
+    def attempt(output: Output) -> Done | ContentError:
+        try:
+            return work(output)
+        except TemplateFailed as failure:
+            return failure.problem
+
+    return attempt
+
+
+def succeeded(results: list[Done | ContentError], warnings: tuple[Finding, ...]) -> list[Done]:
+    """The results, or CheckFailed with the template errors among them: one per place in
+    a template, however many pages fail there (an award page's mistake fails every award)."""
+    by_place: dict[tuple[str, int], list[ContentError]] = {}
+    for result in results:
+        if isinstance(result, ContentError):
+            by_place.setdefault((result.path, result.line), []).append(result)
+    if by_place:
+        raise CheckFailed(map(_one_for_all, by_place.values()), warnings)
+    return results  # type: ignore[return-value]
+
+
+def _one_for_all(problems: list[ContentError]) -> ContentError:
+    first, others = min(problems), len(problems) - 1
+    if not others:
+        return first
+    more = f" (and {counted(others, 'more page')})"
+    return dataclasses.replace(first, message=first.message + more)

@@ -1,0 +1,145 @@
+"""The commands of the standard: import and verify other issuers' badges, bake and unbake."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from badgesite.cli.common import pinned_now, site_option
+from badgesite.report import counted
+
+allow_private_hosts_option = click.option(
+    "--allow-private-hosts",
+    is_flag=True,
+    help="Also fetch from loopback, private and link-local addresses (an intranet issuer).",
+)
+
+
+@click.command("import")
+@click.argument("source", required=False)
+@click.option("--earner", default=None, help="Slug of the earner the badge belongs to.")
+@site_option
+@click.option("--refresh", is_flag=True, help="Re-fetch every snapshot and report changes.")
+@click.option(
+    "--unverified", is_flag=True, help="Keep a badge that does not verify, marked unverified."
+)
+@allow_private_hosts_option
+def import_command(
+    source: str | None,
+    earner: str | None,
+    site_dir: Path,
+    refresh: bool,
+    unverified: bool,
+    allow_private_hosts: bool,
+) -> None:
+    """Import a badge from another issuer: a hosted assertion URL, a JSON file or a baked image."""
+    from badgesite.importing.snapshot import ImportProblem, import_badge, refresh_all
+    from badgesite.openbadges.fetch import Fetcher
+
+    fetcher = Fetcher(allow_private_hosts=allow_private_hosts)
+    if refresh:
+        if source or earner:
+            raise click.UsageError("--refresh takes no SOURCE or --earner")
+        results = refresh_all(site_dir, fetcher, now=pinned_now())
+        for result in results:
+            change = f"{result.before} -> {result.after}" if result.changed else result.after
+            click.echo(f"{result.key}: {change} ({result.detail})")
+        changed = sum(result.changed for result in results)
+        click.echo(f"Refreshed {counted(len(results), 'imported badge')}; {changed} changed.")
+        return
+    if not source or not earner:
+        raise click.UsageError("give a SOURCE and --earner SLUG (or --refresh)")
+    try:
+        result = import_badge(
+            site_dir,
+            source,
+            earner,
+            fetcher,
+            now=pinned_now(),
+            allow_unverified=unverified,
+        )
+    except ImportProblem as problem:
+        click.echo(f"error: {problem}", err=True)
+        sys.exit(1)
+    assertion = result.report.assertion
+    click.echo(
+        f"Imported '{assertion.badge.name}' from {assertion.badge.issuer.name} for {earner} "
+        f"({result.status}) into {result.path}"
+    )
+
+
+@click.command()
+@click.argument("source")
+@click.option("--email", default=None, help="Also check the badge was issued to this address.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@allow_private_hosts_option
+def verify(source: str, email: str | None, as_json: bool, allow_private_hosts: bool) -> None:
+    """Verify a hosted Open Badges assertion (URL, JSON file or baked image); exit 0 if valid."""
+    from badgesite.openbadges.fetch import Fetcher, FetchProblem
+    from badgesite.openbadges.verification_report import format_report, unreachable_json
+    from badgesite.openbadges.verify import verify_source
+
+    fetcher = Fetcher(allow_private_hosts=allow_private_hosts)
+    try:
+        report = verify_source(source, fetcher, now=pinned_now(), email=email)
+    except FetchProblem as problem:
+        if as_json:
+            click.echo(json.dumps(unreachable_json(source, str(problem), pinned_now()), indent=2))
+        else:
+            click.echo(f"INVALID: {problem}")
+        sys.exit(1)
+    if as_json:
+        click.echo(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(format_report(report))
+    sys.exit(0 if report.valid else 1)
+
+
+def _http_url_argument(_context: click.Context, _parameter: click.Parameter, value: str) -> str:
+    from badgesite.primitives.http_urls import is_http_url
+
+    if not is_http_url(value):
+        raise click.BadParameter(f"'{value}' is not an absolute http(s) URL")
+    return value
+
+
+@click.command()
+@click.argument("image", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("url", callback=_http_url_argument)
+@click.option(
+    "--output",
+    "-o",
+    "target",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Where to write the baked image (.png or .svg, as IMAGE).",
+)
+def bake(image: Path, url: str, target: Path) -> None:
+    """Bake an assertion URL into a PNG or SVG badge image."""
+    from badgesite.openbadges.bake import BakeError, bake_file
+
+    try:
+        bake_file(image, url, target)
+    except BakeError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    click.echo(f"Baked {url} into {target}")
+
+
+@click.command()
+@click.argument("image", type=click.Path(dir_okay=False, path_type=Path))
+def unbake(image: Path) -> None:
+    """Print the assertion baked into a PNG or SVG badge image."""
+    from badgesite.openbadges.bake import BakeError, unbake_file
+
+    try:
+        click.echo(unbake_file(image))
+    except BakeError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+
+
+COMMANDS = (import_command, verify, bake, unbake)

@@ -1,0 +1,1 @@
+"""Badges of other issuers: imported into content/imported/, their snapshots read back."""

@@ -1,0 +1,1 @@
+"""What the site publishes for the standard: its Open Badges 2.0 documents, built from the model."""
