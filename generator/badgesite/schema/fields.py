@@ -89,6 +89,8 @@ class FieldReader:
         self.prefix = prefix
         self.data = record.data if data is None and not prefix else data
         self.valid = isinstance(self.data, dict)
+        # Every key asked for, present or not: a test holds it to the record's schema.
+        self.asked: set[str] = set()
         if not self.valid:
             self.error((), f"expected a mapping of fields, found {_kind(self.data)}")
             self.data = {}
@@ -114,8 +116,13 @@ class FieldReader:
         if hidden > 0:
             self.error((), f"and {hidden:,} more unknown field{'s' if hidden != 1 else ''}")
 
+    def value(self, key: str) -> Any:
+        """The raw value of a key, None when it is missing."""
+        self.asked.add(key)
+        return self.data.get(key)
+
     def has(self, key: str) -> bool:
-        return self.data.get(key) is not None
+        return self.value(key) is not None
 
     def _missing(self, key: str) -> None:
         if key in self.data:
@@ -134,7 +141,7 @@ class FieldReader:
     ) -> str:
         """Text of at most limit characters, one line unless multiline; numbers are accepted
         as text unless exact (where `0123` or `1e5` would change)."""
-        value = self.data.get(key)
+        value = self.value(key)
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
                 self._missing(key)
@@ -170,7 +177,7 @@ class FieldReader:
         return value
 
     def boolean(self, key: str, default: bool | None) -> bool | None:
-        value = self.data.get(key)
+        value = self.value(key)
         if value is None:
             return default
         if isinstance(value, str) and value.strip().lower() in ("true", "false"):
@@ -187,7 +194,7 @@ class FieldReader:
     def integer(self, key: str) -> int | None:
         """A whole number of at most MAX_INTEGER_DIGITS digits, or its ASCII digits as text
         (`isdigit` alone would take '²' or Arabic-Indic digits)."""
-        value = self.data.get(key)
+        value = self.value(key)
         if value is None:
             return None
         if isinstance(value, str) and _is_short_ascii_number(value.strip()):
@@ -231,7 +238,7 @@ class FieldReader:
 
     def timestamp(self, key: str, zone: ZoneInfo, required: bool = False) -> dt.datetime | None:
         """A date or timestamp in range; one without an offset is read in the site's zone."""
-        value = self.data.get(key)
+        value = self.value(key)
         if value is None:
             if required:
                 self._missing(key)
@@ -247,7 +254,7 @@ class FieldReader:
         return read.moment
 
     def string_list(self, key: str) -> tuple[str, ...]:
-        value = self.data.get(key)
+        value = self.value(key)
         if value is None:
             return ()
         if not isinstance(value, list):
@@ -274,7 +281,7 @@ class FieldReader:
         return tuple(items)
 
     def mapping_list(self, key: str) -> list[FieldReader]:
-        value = self.data.get(key)
+        value = self.value(key)
         if value is None:
             return []
         if not isinstance(value, list):
@@ -289,7 +296,7 @@ class FieldReader:
         ]
 
     def mapping(self, key: str) -> FieldReader | None:
-        value = self.data.get(key)
+        value = self.value(key)
         if value is None:
             return None
         return FieldReader(self.record, self.errors, value, (*self.prefix, key))

@@ -1,0 +1,193 @@
+"""The schema of content/imported/<key>.json, the snapshots `badgesite import` writes, and
+the ImportedBadge each becomes.
+
+Its names are SNAPSHOT_FIELDS, the writer's (a test holds the two together). The foreign
+documents it holds are the Open Badges reader's to normalize: here they are only found.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from badgesite.errors import ContentError, did_you_mean
+from badgesite.images.inspection import ImageFile, ImageProblem
+from badgesite.importing.snapshot_format import FORMAT, STATUSES, imported_dir
+from badgesite.importing.snapshot_read import retrieved_from_snapshot, snapshot_image
+from badgesite.load import RawRecord
+from badgesite.openbadges.reader import ForeignAssertion, parse_date, read_assertion
+from badgesite.schema.declare import Field, FieldType, Schema
+from badgesite.schema.earners import Earner
+from badgesite.schema.fields import MAX_LINE, FieldReader, quoted
+
+
+@dataclass(frozen=True)
+class ImportedBadge:
+    """A badge another issuer awarded to one of the site's earners, from its snapshot."""
+
+    key: str
+    earner: Earner
+    assertion: ForeignAssertion
+    image: ImageFile | None
+    retrieved_at: dt.datetime
+    verified_at: dt.datetime
+    verified_status: str
+    source: str
+
+    @property
+    def is_published(self) -> bool:
+        return self.earner.is_published
+
+    @property
+    def is_listed(self) -> bool:
+        return self.earner.is_listed
+
+    def status(self, as_of: dt.datetime) -> str:
+        """The status found when last verified, aged to `as_of` for expiry."""
+        expires = self.assertion.expires
+        if self.verified_status == "valid" and expires is not None and expires.moment <= as_of:
+            return "expired"
+        return self.verified_status
+
+
+def _as_written(reader: FieldReader, field: Field, context: Any) -> Any:
+    """The value as `badgesite import` wrote it, unchecked: what it holds is only shown,
+    or read by the Open Badges reader (retrieved_from_snapshot, snapshot_image)."""
+    return reader.value(field.name)
+
+
+def _format(reader: FieldReader, field: Field, context: Any) -> Any:
+    value = reader.value(field.name)
+    if value != FORMAT:
+        reader.error((field.name,), f"expected '{FORMAT}' (made by `badgesite import`)")
+    return value
+
+
+def _moment(reader: FieldReader, field: Field, context: Any) -> dt.datetime | None:
+    parsed = parse_date(reader.value(field.name))
+    if parsed is None or not parsed.has_time_zone:
+        reader.error((field.name,), "expected a timestamp with a time zone")
+        return None
+    return parsed.moment
+
+
+def _status(reader: FieldReader, field: Field, context: Any) -> Any:
+    value = reader.value(field.name)
+    if value not in STATUSES:
+        reader.error((field.name,), f"{quoted(value)} is not one of: {', '.join(STATUSES)}")
+    return value
+
+
+def _document(reader: FieldReader, field: Field, context: Any) -> Any:
+    """A retrieved document, `{url, embedded, json}`; only the assertion must be there."""
+    value = reader.value(field.name)
+    if field.required and not (isinstance(value, dict) and isinstance(value.get("json"), dict)):
+        reader.error((field.name,), "expected the retrieved assertion as {url, json}")
+        return None
+    return value
+
+
+DOCUMENT = FieldType("`{url, embedded, json}`", _document)
+MOMENT = FieldType("timestamp with a time zone", _moment)
+
+
+def _snapshot(reader: FieldReader, values: dict[str, Any], context: Any) -> dict[str, Any] | None:
+    """The foreign documents normalized and the image checked again; None without an
+    assertion to read."""
+    if values["assertion"] is None:
+        return None
+    record = reader.record
+    values["assertion"] = assertion = read_assertion(retrieved_from_snapshot(record.data))
+    if not assertion.badge.name:
+        reader.error(("badge",), "the badge class has no name")
+    if not assertion.badge.issuer.name:
+        reader.error(("issuer",), "the issuer profile has no name")
+    values["image"] = None
+    try:
+        # The cache: an imported SVG is drawn once to check it, not on every build.
+        path = imported_dir(context.root) / f"{record.slug}.json"
+        values["image"] = snapshot_image(path, record.data, context.cache)
+    except ImageProblem as problem:
+        reader.error(("image",), str(problem))
+    return values
+
+
+SNAPSHOT = Schema(
+    "imported",
+    (
+        Field("format", FieldType(f"`{FORMAT}`", _format), "the snapshot format", required=True),
+        Field(
+            "earner",
+            FieldType("slug", _as_written),
+            "the earner it belongs to (the model checks it names one)",
+            required=True,
+        ),
+        Field(
+            "source", FieldType("text", _as_written), "what was imported (URL, file or baked image)"
+        ),
+        Field("retrieved", MOMENT, "when the documents were fetched", required=True),
+        Field("verified", MOMENT, "when it was last verified", required=True),
+        Field(
+            "status",
+            FieldType("one of " + ", ".join(f"`{status}`" for status in STATUSES), _status),
+            "what the last verification found (`gone`: no longer hosted)",
+            required=True,
+        ),
+        Field(
+            "problems", FieldType("list of text", _as_written), "the verification errors found then"
+        ),
+        Field(
+            "assertion",
+            DOCUMENT,
+            "the JSON as retrieved (`url` empty when embedded)",
+            required=True,
+        ),
+        Field("badge", DOCUMENT, "the badge class as retrieved, or `null`"),
+        Field("issuer", DOCUMENT, "the issuer profile as retrieved, or `null`"),
+        Field("revocationList", DOCUMENT, "the revocation list as retrieved, or `null`"),
+        Field(
+            "image",
+            FieldType("`{url, file}`", _as_written),
+            "where the badge image came from, and the checked copy under `content/imported/`",
+        ),
+    ),
+    make=_snapshot,
+)
+
+
+def read_imported_badge(
+    record: RawRecord, errors: list[ContentError], context: Any, earners: Mapping[str, Earner]
+) -> ImportedBadge | None:
+    """The imported badge of a snapshot, or None with its errors added.
+
+    Unlike a record's, a snapshot's one reference (its earner) is checked here, with
+    its message of its own: nothing references a snapshot, and its earner slug is JSON
+    of any type. `context.broken(kind, slug)` says whether that earner exists with errors.
+    """
+    if not isinstance(record.data, dict):
+        errors.append(ContentError(record.source, 1, "", "expected a JSON object"))
+        return None
+    before = len(errors)
+    reader = FieldReader(record, errors)
+    values = SNAPSHOT.read(reader, context)
+    earner_slug = reader.value("earner")
+    earner = earners.get(earner_slug) if isinstance(earner_slug, str) else None
+    if earner is None and not (
+        isinstance(earner_slug, str) and context.broken("earner", earner_slug)
+    ):
+        hint = did_you_mean(str(earner_slug)[:MAX_LINE], sorted(earners))
+        reader.error(("earner",), f"no earner {quoted(earner_slug)} in content/earners/{hint}")
+    if values is None or len(errors) > before or earner is None:
+        return None
+    return ImportedBadge(
+        key=str(record.slug),
+        earner=earner,
+        assertion=values["assertion"],
+        image=values["image"],
+        retrieved_at=values["retrieved"],
+        verified_at=values["verified"],
+        verified_status=str(values["status"]),
+        source=record.source,
+    )
