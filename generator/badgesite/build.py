@@ -14,8 +14,9 @@ from typing import TypeVar
 from badgesite.cache import build_cache, source_stamp
 from badgesite.cache.build_cache import BuildCache, BuildIdentity
 from badgesite.cache.fingerprint import fingerprint_outputs
-from badgesite.cache.image_cache import ImageCache, default_cache_dir
+from badgesite.cache.image_cache import ImageCache
 from badgesite.cache.parsed_cache import ParsedYamlCache
+from badgesite.cache.store import BuildStores, images_folder
 from badgesite.config import SITE_FIELDS, SiteConfig, load_config, parse_config
 from badgesite.errors import WARNING, BadgesiteError, ContentError, ContentErrors, Finding
 from badgesite.guards import published
@@ -89,10 +90,10 @@ def plan_checked(
     records (checked against the settings that are valid when some are not), the theme,
     its translations and templates (which need no records), and the lints.
     Drafts are checked like everything else, and planned only with drafts (a preview).
-    Processed images are kept in cache_dir (default site_dir/.cache/badgesite/images).
+    Processed images are kept in cache_dir/images (default site_dir/.cache/badgesite).
     """
     site_dir = site_dir.absolute()
-    cache = ImageCache((cache_dir or default_cache_dir(site_dir)).absolute())
+    cache = ImageCache(images_folder(site_dir, cache_dir))
     findings = lint_files(site_dir)
     errors: list[ContentError] = []
     settings = _settings(site_dir, base_url, errors)
@@ -220,7 +221,8 @@ def build(
     A normal build adds newly published award ids to content/published-awards.txt; a frozen
     one (CI) only checks that file and fails when it is out of date.
 
-    The build cache (site_dir/.cache/badgesite/build) says what each output was made from:
+    The build cache (in cache_dir, default site_dir/.cache/badgesite; see cache.store)
+    says what each output was made from:
     a rebuild renders only outputs whose sources changed and writes only files whose bytes
     changed. Before that, when no file the last build read has changed since (the source
     stamp), it returns that build's report without reading a record. clean ignores both
@@ -237,15 +239,17 @@ def build(
     output_dir = (output_dir or site_dir / "output").absolute()
     check_output_dir(output_dir, site_dir)
     recover(output_dir)  # a build killed while writing: finish its swap, drop its leftovers
+    stores = BuildStores.of(site_dir, output_dir, cache_dir)
+    stores.check_place(site_dir, output_dir)
     if not clean and not drafts:
-        unchanged = source_stamp.reuse(site_dir, output_dir, base_url, now, started)
+        unchanged = source_stamp.reuse(site_dir, output_dir, base_url, now, started, cache_dir)
         if unchanged is not None:
             if strict and unchanged.warnings:
                 raise StrictFailure(unchanged.warnings)
             return unchanged
-    source_stamp.forget(site_dir)
+    source_stamp.forget(stores)
     sources = source_stamp.scan(site_dir)  # before anything is read, to stamp it at the end
-    parsed = ParsedYamlCache(site_dir, reuse=not clean)
+    parsed = ParsedYamlCache(stores.records, reuse=not clean)
     planned = plan_checked(site_dir, base_url, now, frozen, cache_dir, parsed, processes, drafts)
     if strict and planned.warnings:
         raise StrictFailure(planned.warnings)
@@ -259,7 +263,7 @@ def build(
         site_dir, output_dir, planned.site.config.base_url, planned.site.config.theme
     )
     fresh = clean or drafts or not output_dir.is_dir()
-    previous = None if fresh else build_cache.read(site_dir, identity)
+    previous = None if fresh else build_cache.read(stores, identity)
     if previous is None:
         stale = plan.outputs
         gone: list[str] = []
@@ -294,10 +298,10 @@ def build(
         rendered = {output.path for output in stale}
         unchanged = [output.path for output in plan.outputs if output.path not in rendered]
         write_report = _write(
-            site_dir, output_dir, identity, fingerprints, previous, staging, staged, unchanged, gone
+            stores, output_dir, identity, fingerprints, previous, staging, staged, unchanged, gone
         )
         if drafts:
-            build_cache.forget(site_dir)  # a preview's outputs are never reused
+            build_cache.forget(stores)  # a preview's outputs are never reused
     reconciliation = planned.reconciliation
     report = BuildReport(
         output_dir=output_dir,
@@ -314,6 +318,7 @@ def build(
     )
     if not drafts:
         source_stamp.record(
+            stores,
             site_dir,
             sources,
             identity,
@@ -348,7 +353,7 @@ def _counting(report: Callable[[int, int], None], total: int) -> Callable[[int],
 
 
 def _write(
-    site_dir: Path,
+    stores: BuildStores,
     output_dir: Path,
     identity: BuildIdentity,
     fingerprints: Mapping[str, str],
@@ -360,14 +365,14 @@ def _write(
 ) -> WriteReport:
     """Swap the new build in whole (the unchanged files of output/ carried over), then
     record the cache."""
-    build_cache.forget(site_dir)  # a write cut short must never be trusted
+    build_cache.forget(stores)  # a write cut short must never be trusted
     removed = sum(os.path.lexists(os.path.join(output_dir, path)) for path in gone)
     report = staging.publish(staged, unchanged, removed)
     files = {} if previous is None else dict(previous.files)
     for item in staged:
         files[item.path] = item.state
     kept = {path: state for path, state in files.items() if path in fingerprints}
-    build_cache.save(site_dir, BuildCache(identity, fingerprints, kept))
+    build_cache.save(stores, BuildCache(identity, fingerprints, kept))
     return report
 
 

@@ -117,7 +117,8 @@ _site_option = click.option(
     "--cache-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Where processed images are kept [default: SITE/.cache/badgesite/images].",
+    help="Where the caches are kept (images, parsed records, build state) "
+    "[default: SITE/.cache/badgesite].",
 )
 @click.option(
     "--clean",
@@ -150,7 +151,11 @@ def build(
     now = _build_time()
     # Asked here before the pipeline is even imported: a no-op build then loads none of it.
     fresh = clean or drafts
-    report = None if fresh else source_stamp.reuse(site_dir, output_dir, base_url, now)
+    report = (
+        None
+        if fresh
+        else source_stamp.reuse(site_dir, output_dir, base_url, now, cache_dir=cache_dir)
+    )
     if report is not None and strict and report.warnings:
         _failed_strict(report.warnings)
     if report is None:
