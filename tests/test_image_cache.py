@@ -98,7 +98,7 @@ def test_the_default_cache_lives_in_the_site_and_cli_can_move_all_of_it(
     site: Path, tmp_path: Path
 ) -> None:
     pristine = tmp_path / "pristine"
-    shutil.copytree(site, pristine)
+    shutil.copytree(site, pristine, ignore=shutil.ignore_patterns(".cache"))
     build(site, site / "output", now=FIXED_NOW)
     assert any((site / ".cache/badgesite/images/card").rglob("*"))
     assert _stores(site / ".cache/badgesite") == STORES
