@@ -3,30 +3,37 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
-import resvg_py
 from click.testing import CliRunner
 from PIL import Image
 
 from badgesite.build import build
+from badgesite.cache import code_identity
 from badgesite.cli import main
+from badgesite.images import cards
 from conftest import EXAMPLE_SITE, FIXED_NOW, GOLDEN_SITE, tree_bytes
 
 
 class PillowSpy:
-    """Counts every entry into Pillow's decoders and canvases, and into the SVG rasterizer."""
+    """Counts every entry into Pillow's decoders and canvases, and every child process
+    started to run the SVG rasterizer (resvg runs in one, see cards.rasterize_svg)."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.calls: list[str] = []
-        for owner, name in ((Image, "open"), (Image, "new"), (resvg_py, "svg_to_bytes")):
+        for owner, name in ((Image, "open"), (Image, "new"), (subprocess, "run")):
             real = getattr(owner, name)
             monkeypatch.setattr(owner, name, self._counting(name, real))
 
     def _counting(self, name, real):
         def counted(*args, **kwargs):
-            self.calls.append(name)
+            command = args[0] if args else kwargs.get("args")
+            if name != "run":
+                self.calls.append(name)
+            elif isinstance(command, list) and cards._RASTERIZE in command:
+                self.calls.append("rasterizer")
             return real(*args, **kwargs)
 
         return counted
@@ -36,7 +43,10 @@ def test_cold_warm_and_deleted_caches_give_identical_bytes_and_warm_does_no_pill
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cache = tmp_path / "cache"
-    build(GOLDEN_SITE, tmp_path / "cold", now=FIXED_NOW, cache_dir=cache)
+    with monkeypatch.context() as patches:
+        spy = PillowSpy(patches)
+        build(GOLDEN_SITE, tmp_path / "cold", now=FIXED_NOW, cache_dir=cache)
+        assert {"open", "new", "rasterizer"} <= set(spy.calls), "the spy sees all the work"
     assert any(cache.rglob("*")), "the first build filled the cache"
     with monkeypatch.context() as patches:
         spy = PillowSpy(patches)
@@ -77,13 +87,45 @@ def test_a_changed_image_is_processed_again_and_then_kept(
     assert len(spy.calls) == calls, "and then kept"
 
 
-def test_the_default_cache_lives_in_the_site_and_cli_can_move_it(site: Path, tmp_path: Path):
+STORES = ["outputs.store", "records.store", "sources.store"]
+
+
+def _stores(root: Path) -> list[str]:
+    return sorted(path.name for path in (root / "build").glob("*/*.store"))
+
+
+def test_the_default_cache_lives_in_the_site_and_cli_can_move_all_of_it(
+    site: Path, tmp_path: Path
+) -> None:
+    pristine = tmp_path / "pristine"
+    shutil.copytree(site, pristine, ignore=shutil.ignore_patterns(".cache"))
     build(site, site / "output", now=FIXED_NOW)
-    assert any((site / ".cache/badgesite/images").rglob("*"))
+    assert any((site / ".cache/badgesite/images/card").rglob("*"))
+    assert _stores(site / ".cache/badgesite") == STORES
+
     elsewhere = tmp_path / "elsewhere"
-    result = CliRunner().invoke(main, ["build", "--site", str(site), "--cache-dir", str(elsewhere)])
+    command = ["build", "--site", str(pristine), "--cache-dir", str(elsewhere)]
+    environment = {"SOURCE_DATE_EPOCH": "1761998400"}
+    result = CliRunner().invoke(main, command, env=environment)
     assert result.exit_code == 0, result.output
-    assert any(elsewhere.rglob("card"))
+    assert any((elsewhere / "images/card").rglob("*"))
+    assert _stores(elsewhere) == STORES
+    assert not (pristine / ".cache").exists(), "nothing is kept in the site"
+    # The next build finds the stamp there: nothing to do.
+    again = CliRunner().invoke(main, command, env=environment)
+    assert again.exit_code == 0 and "0 written" in again.stdout, again.output
+    assert not (pristine / ".cache").exists()
+
+
+@pytest.mark.parametrize("inside", ["output", "output/cache", "content/cache", "templates"])
+def test_a_cache_folder_a_build_would_publish_or_read_is_refused(site: Path, inside: str) -> None:
+    build(site, site / "output", now=FIXED_NOW)
+    before = tree_bytes(site)
+    command = ["build", "--site", str(site), "--cache-dir", str(site / inside)]
+    result = CliRunner().invoke(main, command)
+    assert result.exit_code == 1
+    assert "refusing to keep the cache in" in result.stderr
+    assert tree_bytes(site) == before
 
 
 def test_png_badges_get_srcset_variants_made_from_the_original(site: Path) -> None:
@@ -117,13 +159,32 @@ def test_variants_are_real_downscales_of_the_image(site: Path) -> None:
 def test_changed_image_code_does_not_reuse_what_the_old_code_made(
     site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from badgesite.images import cards
-    from badgesite.images import outputs as image_outputs
-
     cache = tmp_path / "cache"
     build(site, tmp_path / "first", now=FIXED_NOW, cache_dir=cache)
-    monkeypatch.setattr(image_outputs, "code_fingerprint", lambda path: "edited " + path)
-    monkeypatch.setattr(cards, "code_fingerprint", lambda path: "edited " + path)
+    edited = code_identity.code_fingerprint() + " edited"
+    monkeypatch.setattr(code_identity, "code_fingerprint", lambda: edited)
     spy = PillowSpy(monkeypatch)
     build(site, tmp_path / "second", now=FIXED_NOW, cache_dir=cache)
-    assert "new" in spy.calls  # cards and variants were made again
+    # Cards, variants and SVG pictures were made again, and the images checked again.
+    assert {"open", "new", "rasterizer"} <= set(spy.calls)
+    assert tree_bytes(tmp_path / "first") == tree_bytes(tmp_path / "second")
+
+
+def test_a_damaged_image_in_the_cache_is_made_again_not_published(
+    site: Path, tmp_path: Path, caplog
+) -> None:
+    cache = tmp_path / "cache"
+    build(site, tmp_path / "first", now=FIXED_NOW, cache_dir=cache)
+    blobs = sorted((cache / "images/card").rglob("*"))
+    (damaged,) = [path for path in blobs if path.is_file()][:1]
+    data = bytearray(damaged.read_bytes())
+    data[-100] ^= 0xFF  # one flipped bit pattern inside the PNG: no error from Pillow
+    damaged.write_bytes(bytes(data))
+    build(site, tmp_path / "second", now=FIXED_NOW, cache_dir=cache)
+    assert tree_bytes(tmp_path / "first") == tree_bytes(tmp_path / "second")
+    assert [record.levelname for record in _cache_log(caplog)] == ["WARNING"]
+    assert str(damaged) in _cache_log(caplog)[0].getMessage()
+
+
+def _cache_log(caplog) -> list:
+    return [record for record in caplog.records if record.name == "badgesite.cache"]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import os
+import pickle
 import re
 import shutil
 from pathlib import Path
@@ -14,7 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from badgesite.build import build
-from badgesite.cache import build_cache
+from badgesite.cache import code_identity
+from badgesite.cache.parsed_cache import loader_identity
+from badgesite.cache.store import TAG, BuildStores, Store
 from badgesite.guards.lints import CheckFailed
 from conftest import FIXED_NOW, GOLDEN_SITE, REPO, tree_bytes
 
@@ -226,21 +230,71 @@ def test_one_award_changed_renders_only_what_shows_it(site: Path, tmp_path, imag
     )
 
 
+def _flip_last_byte(data: bytes) -> bytes:
+    return data[:-1] + bytes([data[-1] ^ 1])
+
+
+def _reseal(data: bytes, payload: bytes) -> bytes:
+    """The same first line with a checksum that fits payload: damage the checksum misses."""
+    fields = data.split(b"\n", 1)[0].split(b" ")
+    return b" ".join([*fields[:3], code_identity.hash_bytes(payload).encode()]) + b"\n" + payload
+
+
 @pytest.mark.parametrize(
     "damage",
     [
-        b"not json",
-        b'{"format": "badgesite-build-cache-1", "identity": {}, "outputs": {}}',
-        b'{"format": "badgesite-build-cache-1", "outputs": [1, 2]}',
-        b"\x80\x04\x95",
+        lambda data: b"not a cache file",
+        lambda data: b"\x80\x04\x95",
+        lambda data: data[: len(data) // 2],  # cut short
+        _flip_last_byte,
+        lambda data: data.split(b"\n", 1)[0] + b"\n",  # a first line and nothing else
+        lambda data: _reseal(data, pickle.dumps({"index.html": ["x", 1, 2]})),  # wrong shape
+        lambda data: _reseal(data, pickle.dumps([1, 2])),
     ],
 )
-def test_a_damaged_cache_is_ignored(site: Path, tmp_path, images, damage: bytes) -> None:
+def test_a_damaged_cache_is_ignored_and_said_so_once(
+    site: Path, tmp_path, images, damage, caplog
+) -> None:
     build(site, site / "output", now=FIXED_NOW, cache_dir=images)
-    build_cache.cache_path(site).write_bytes(damage)
+    stored = BuildStores.of(site, site / "output", images).outputs.path
+    stored.write_bytes(damage(stored.read_bytes()))
     touch_a_source(site)
-    report = build(site, site / "output", now=FIXED_NOW, cache_dir=images)
+    with caplog.at_level(logging.INFO, logger="badgesite.cache"):
+        report = build(site, site / "output", now=FIXED_NOW, cache_dir=images)
     assert not report.incremental
+    assert [record.levelname for record in _cache_log(caplog)] == ["WARNING"]
+    assert str(stored) in _cache_log(caplog)[0].getMessage()
+    assert "damaged" in _cache_log(caplog)[0].getMessage()
+    touch_a_source(site)
+    assert build(site, site / "output", now=FIXED_NOW, cache_dir=images).incremental
+
+
+def _with_field(data: bytes, index: int, value: bytes) -> bytes:
+    line, rest = data.split(b"\n", 1)
+    fields = line.split(b" ")
+    fields[index] = value
+    return b" ".join(fields) + b"\n" + rest
+
+
+@pytest.mark.parametrize(
+    "made_by",
+    [
+        lambda data: data.replace(TAG, b"badgesite-cache/0", 1),  # an older layout
+        lambda data: data.replace(b" outputs-1 ", b" outputs-0 ", 1),
+        lambda data: _with_field(data, 2, b"0" * 40),  # made by other code or settings
+    ],
+)
+def test_a_cache_of_another_layout_or_badgesite_is_ignored_quietly(
+    site: Path, images, made_by, caplog
+) -> None:
+    build(site, site / "output", now=FIXED_NOW, cache_dir=images)
+    stored = BuildStores.of(site, site / "output", images).outputs.path
+    stored.write_bytes(made_by(stored.read_bytes()))
+    touch_a_source(site)
+    with caplog.at_level(logging.INFO, logger="badgesite.cache"):
+        report = build(site, site / "output", now=FIXED_NOW, cache_dir=images)
+    assert not report.incremental
+    assert [record.levelname for record in _cache_log(caplog)] == ["INFO"]
 
 
 def test_a_cache_made_for_another_output_or_base_url_is_ignored(
@@ -375,23 +429,81 @@ def test_unchanged_records_are_not_parsed_again(site: Path, images, monkeypatch)
 
 
 class _RunsCode:
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
     def __reduce__(self):
-        return (Path.touch, (Path("/tmp/badgesite-parsed-cache-ran-code"),))
+        return (Path.touch, (self.marker,))
 
 
-def test_a_parsed_records_cache_that_would_run_code_is_ignored(site: Path, images) -> None:
-    import pickle
-
-    from badgesite.cache.parsed_cache import CACHE_FILE
-
-    marker = Path("/tmp/badgesite-parsed-cache-ran-code")
-    marker.unlink(missing_ok=True)
+def test_a_parsed_records_cache_that_would_run_code_is_ignored(
+    site: Path, tmp_path: Path, images
+) -> None:
+    marker = tmp_path / "the-parsed-cache-ran-code"
     build(site, site / "output", now=FIXED_NOW, cache_dir=images)
     expected = tree_bytes(site / "output")
-    (site / CACHE_FILE).write_bytes(pickle.dumps(("badgesite-parsed-yaml-1", {b"x": _RunsCode()})))
-    build(site, site / "output", now=FIXED_NOW, cache_dir=images, clean=True)
-    assert not marker.exists()
+    records = BuildStores.of(site, site / "output", images).records
+    known = Store(records.path, records.kind).read(loader_identity())
+    assert known, "the build kept its parsed records"
+    # Sealed as the store seals it (tag, identity, checksum): only unpickling stands between
+    # the file and the code it names.
+    records.write(loader_identity(), {key: _RunsCode(marker) for key in known})
+    touch_a_source(site)
+    report = build(site, site / "output", now=FIXED_NOW, cache_dir=images)
+    assert report.incremental and not marker.exists()
     assert tree_bytes(site / "output") == expected
+
+
+NEW_LOADER_RULE = """\
+    if "headline:" in text:
+        raise RefusedYaml(1, "headlines are refused by the new rules")
+"""
+
+
+def test_a_change_to_the_loaders_rules_parses_the_records_again(site: Path, tmp_path) -> None:
+    """The records cache is kept for the loader that parsed them: a badgesite whose loader
+    refuses more must not find the old parses and let through what it refuses."""
+    import subprocess
+    import sys
+
+    import badgesite
+
+    build(site, site / "output", now=FIXED_NOW)
+    checkout = tmp_path / "checkout"
+    edited = checkout / "generator" / "badgesite"
+    shutil.copytree(
+        Path(badgesite.__file__).parent, edited, ignore=shutil.ignore_patterns("__pycache__")
+    )
+    (checkout / "themes").symlink_to(REPO / "themes")
+    rules = edited / "primitives" / "safe_yaml.py"  # the YAML rules the loader reads by
+    opening = "    deep_line = _too_deep_line(text)\n"
+    assert opening in rules.read_text()
+    rules.write_text(rules.read_text().replace(opening, NEW_LOADER_RULE + opening, 1))
+    environment = {
+        key: value for key, value in os.environ.items() if key not in ("CI", "PYTHONPATH")
+    }
+    environment.update(PYTHONPATH=str(checkout / "generator"), SOURCE_DATE_EPOCH="1761998400")
+    result = subprocess.run(
+        [sys.executable, "-m", "badgesite", "build", "--site", str(site)],
+        capture_output=True,
+        text=True,
+        env=environment,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "content/earners/ada.yaml:1: headlines are refused by the new rules" in result.stderr
+
+
+def test_the_loader_identity_names_pyyaml_and_libyaml(monkeypatch) -> None:
+    import yaml
+
+    from badgesite.cache import parsed_cache
+
+    before = parsed_cache.loader_identity.__wrapped__()
+    monkeypatch.setattr(yaml, "__version__", "99.0")
+    assert parsed_cache.loader_identity.__wrapped__() != before
+    monkeypatch.undo()
+    monkeypatch.setattr(yaml, "__with_libyaml__", not yaml.__with_libyaml__)
+    assert parsed_cache.loader_identity.__wrapped__() != before
 
 
 def test_progress_is_reported_for_every_rendered_output(site: Path, images) -> None:
@@ -401,3 +513,7 @@ def test_progress_is_reported_for_every_rendered_output(site: Path, images) -> N
     )
     total = report.pages + report.documents + report.files
     assert seen[-1] == (total, total) and len(seen) == total
+
+
+def _cache_log(caplog) -> list:
+    return [record for record in caplog.records if record.name == "badgesite.cache"]

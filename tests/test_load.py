@@ -98,7 +98,7 @@ def test_new_files_parsed_on_several_cores_load_like_one_process(site: Path, mon
     from badgesite.primitives import parallel
 
     write(site, "content/earners/broken.yaml", "name: Broken\nbio: [unclosed\n")
-    serial = load_records(site, ParsedYamlCache(site, reuse=False), processes=1)
+    serial = load_records(site, ParsedYamlCache(None), processes=1)
     monkeypatch.setattr(load, "PARALLEL_PARSE_THRESHOLD", 1)
     forked_batches = []
     real = parallel._map_forked
@@ -108,7 +108,7 @@ def test_new_files_parsed_on_several_cores_load_like_one_process(site: Path, mon
         return real(job, processes, progress)
 
     monkeypatch.setattr(parallel, "_map_forked", spy)
-    cache = ParsedYamlCache(site, reuse=False)
+    cache = ParsedYamlCache(None)
     forked = load_records(site, cache, processes=2)
     assert forked_batches and forked_batches[0] > 1
     assert [(r.kind, r.slug, r.source, r.data, r.prefix) for r in forked.records] == [
@@ -137,7 +137,7 @@ def test_a_mapping_of_over_a_thousand_keys_is_refused_and_not_cached(site: Path)
 
     text = "name: Bo\n" + "".join(f"k{index}: 1\n" for index in range(1_001))
     write(site, "content/earners/bo.yaml", text)
-    cache = ParsedYamlCache(site, reuse=False)
+    cache = ParsedYamlCache(None)
     errors = load_records(site, cache).errors
     assert [error.message for error in errors] == [
         "a mapping of 1,002 keys; the limit is 1,000 (records have a few dozen fields at most)"

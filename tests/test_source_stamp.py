@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import shutil
 import subprocess
@@ -18,6 +17,7 @@ from click.testing import CliRunner
 from badgesite import checking, load, make, write
 from badgesite.build import build
 from badgesite.cache import source_stamp
+from badgesite.cache.store import TAG, BuildStores
 from badgesite.cli import main
 from badgesite.guards.lints import CheckFailed
 from badgesite.templating import themes
@@ -54,11 +54,16 @@ def images(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("image-cache")
 
 
+def stamp_path(site: Path, cache_dir: Path | None = None) -> Path:
+    """Where the stamp of site built into site/output is kept."""
+    return BuildStores.of(site, site / "output", cache_dir).sources.path
+
+
 def test_a_rebuild_with_nothing_changed_reads_no_record(
     site: Path, images: Path, monkeypatch
 ) -> None:
     first = build(site, now=FIXED_NOW, cache_dir=images)
-    assert source_stamp.stamp_path(site).is_file()
+    assert stamp_path(site, images).is_file()
 
     def refuse(*args, **kwargs):
         raise AssertionError("a no-op rebuild read the content")
@@ -151,7 +156,9 @@ def test_a_theme_outside_the_site_is_watched_too(
     shutil.copytree(REPO / "themes", bundled)
     monkeypatch.setattr(themes, "builtin_themes_dir", lambda: bundled)
     build(site, now=FIXED_NOW, cache_dir=images)
-    assert str(bundled / "default") in source_stamp.read(site).theme_roots
+    stores = BuildStores.of(site, site / "output", images)
+    key = source_stamp.stamp_identity(str(site), str(site / "output"), None)
+    assert str(bundled / "default") in source_stamp.read(stores, key).theme_roots
     build(site, now=FIXED_NOW, cache_dir=images)
     assert len(real_builds) == 1
     template = bundled / "default/templates/award.html"
@@ -221,43 +228,73 @@ def test_an_award_expiring_after_the_build_makes_a_real_build(
 @pytest.mark.parametrize(
     "damage",
     [
-        b"not json",
-        b"{}",
-        b'{"format": "badgesite-source-stamp-1", "identity": {}, "sources": {}}',
-        b"\x80\x04\x95",
+        lambda data: b"not a stamp",
+        lambda data: b"\x80\x04\x95",
+        lambda data: data[:-1] + bytes([data[-1] ^ 1]),
+        lambda data: data[: len(data) - 10],
+        lambda data: data.replace(TAG, b"badgesite-cache/0", 1),  # an older layout
     ],
 )
 def test_a_damaged_stamp_is_ignored(
-    site: Path, images: Path, real_builds: list[Path], damage: bytes
+    site: Path, images: Path, real_builds: list[Path], damage
 ) -> None:
     build(site, now=FIXED_NOW, cache_dir=images)
-    source_stamp.stamp_path(site).write_bytes(damage)
+    path = stamp_path(site, images)
+    path.write_bytes(damage(path.read_bytes()))
     build(site, now=FIXED_NOW, cache_dir=images)
     assert len(real_builds) == 2
+
+
+_ROOTS, _SOURCES, _ZONE, _DAY, _FROM, _UNTIL, _COUNTS, _WARNINGS = range(8)
+
+
+def _changed(index: int, value) -> Callable[[list], None]:
+    return lambda stored: stored.__setitem__(index, value)
 
 
 @pytest.mark.parametrize(
-    "forge",
+    ("identity", "forge"),
     [
-        lambda stored: stored["identity"].update(code="made by another badgesite"),
-        lambda stored: stored["identity"].update(site_dir="/another/site"),
-        lambda stored: stored.update(format="badgesite-source-stamp-0"),
-        lambda stored: stored["sources"].popitem(),
-        lambda stored: stored.update(counts=[1, 2, "3"]),
-        lambda stored: stored.update(valid_until="2026-11-01T12:00:00"),
-        lambda stored: stored.update(zone="Mars/Base"),
+        # Sealed by the store for what it claims to be: a stamp of other folders or code.
+        (("/another/site", "OUTPUT", None), lambda stored: None),
+        (("SITE", "/another/output", None), lambda stored: None),
+        (("SITE", "OUTPUT", "https://other.example/"), lambda stored: None),
+        # For this build, but not what it would have written.
+        (("SITE", "OUTPUT", None), lambda stored: stored[_SOURCES].popitem()),
+        (("SITE", "OUTPUT", None), _changed(_COUNTS, (1, 2, "3"))),
+        (("SITE", "OUTPUT", None), _changed(_COUNTS, [1, 2, 3])),
+        (("SITE", "OUTPUT", None), _changed(_UNTIL, dt.datetime(2026, 11, 1, 12))),
+        (("SITE", "OUTPUT", None), _changed(_UNTIL, "2026-11-01T12:00:00Z")),
+        (("SITE", "OUTPUT", None), _changed(_ZONE, "Mars/Base")),
+        (("SITE", "OUTPUT", None), _changed(_ROOTS, ("relative/theme",))),
+        (("SITE", "OUTPUT", None), _changed(_WARNINGS, (("warning", "x", "1", "", "m"),))),
     ],
 )
 def test_a_foreign_or_forged_stamp_is_ignored(
-    site: Path, images: Path, real_builds: list[Path], forge
+    site: Path, images: Path, real_builds: list[Path], identity, forge
 ) -> None:
     build(site, now=FIXED_NOW, cache_dir=images)
-    path = source_stamp.stamp_path(site)
-    stored = json.loads(path.read_bytes())
+    stores = BuildStores.of(site, site / "output", images)
+    folders = {"SITE": str(site), "OUTPUT": str(site / "output")}
+    own = source_stamp.stamp_identity(folders["SITE"], folders["OUTPUT"], None)
+    stored = list(stores.sources.read(own))
     forge(stored)
-    path.write_text(json.dumps(stored))
+    claimed = [folders.get(part, part) for part in identity[:2]]
+    stores.sources.write(source_stamp.stamp_identity(*claimed, identity[2]), tuple(stored))
     build(site, now=FIXED_NOW, cache_dir=images)
     assert len(real_builds) == 2
+
+
+def test_a_stamp_rewritten_as_it_was_is_trusted(
+    site: Path, images: Path, real_builds: list[Path]
+) -> None:
+    """The control of the forgeries above: a stamp read and written back is reused."""
+    build(site, now=FIXED_NOW, cache_dir=images)
+    stores = BuildStores.of(site, site / "output", images)
+    own = source_stamp.stamp_identity(str(site), str(site / "output"), None)
+    stores.sources.write(own, stores.sources.read(own))
+    build(site, now=FIXED_NOW, cache_dir=images)
+    assert len(real_builds) == 1
 
 
 def test_clean_makes_a_real_build(site: Path, images: Path, real_builds: list[Path]) -> None:
@@ -273,7 +310,7 @@ def test_a_failed_build_leaves_no_stamp(site: Path, images: Path, real_builds: l
     _replace_line(awards, "  badge", "no-such-badge")
     with pytest.raises(CheckFailed):
         build(site, now=FIXED_NOW, cache_dir=images)
-    assert not source_stamp.stamp_path(site).exists()
+    assert not stamp_path(site, images).exists()
     # Put back as it was, time and all: the stamp it had is gone, so a real build runs.
     awards.write_bytes(before)
     os.utime(awards, ns=(status.st_atime_ns, status.st_mtime_ns))
@@ -286,7 +323,7 @@ def test_a_source_edited_just_before_the_build_is_not_trusted_yet(
 ) -> None:
     _edit_award(site)
     build(site, now=FIXED_NOW, cache_dir=images)
-    assert not source_stamp.stamp_path(site).exists()
+    assert not stamp_path(site, images).exists()
     build(site, now=FIXED_NOW, cache_dir=images)
     assert len(real_builds) == 2
     age(site / "content/awards/ada.yaml")
@@ -309,7 +346,7 @@ def test_a_source_removed_while_the_build_runs_leaves_no_stamp(
 
     monkeypatch.setattr(make, "plan_checked", removing)
     build(site, now=FIXED_NOW, cache_dir=images)
-    assert not source_stamp.stamp_path(site).exists()
+    assert not stamp_path(site, images).exists()
 
 
 def test_a_folder_linked_into_the_site_is_never_stamped(
@@ -317,7 +354,7 @@ def test_a_folder_linked_into_the_site_is_never_stamped(
 ) -> None:
     (site / "content/images/more").symlink_to(site / "content/badges")
     build(site, now=FIXED_NOW, cache_dir=images)
-    assert not source_stamp.stamp_path(site).exists()
+    assert not stamp_path(site, images).exists()
 
 
 def test_the_build_marker_is_the_one_builds_write() -> None:

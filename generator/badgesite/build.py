@@ -50,8 +50,9 @@ def build(
 
     When no file the last build read has changed since (the source stamp, asked once, here),
     it returns that build's report without reading a record. Otherwise the build cache
-    (site_dir/.cache/badgesite/build) says what each output was made from: a rebuild
-    renders only outputs whose sources changed and writes only files whose bytes changed.
+    (in cache_dir, default site_dir/.cache/badgesite; see cache.store) says what each
+    output was made from: a rebuild renders only outputs whose sources changed and writes
+    only files whose bytes changed.
     clean ignores both and builds everything into a fresh folder. Either way, everything
     is rendered before the output folder is touched, so a failed build changes nothing.
     progress, when given, is called with (outputs rendered so far, outputs to render).
@@ -63,7 +64,12 @@ def build(
     options = _options(options, output_dir, fields)
     if not options.clean and not options.drafts:
         unchanged = source_stamp.reuse(
-            options.site_dir, options.output_dir, options.base_url, options.now, started
+            options.site_dir,
+            options.output_dir,
+            options.base_url,
+            options.now,
+            started,
+            options.cache_dir,
         )
         if unchanged is not None:
             if options.strict and unchanged.warnings:

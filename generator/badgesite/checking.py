@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from badgesite.cache.image_cache import ImageCache, default_cache_dir
+from badgesite.cache.image_cache import ImageCache
 from badgesite.cache.parsed_cache import ParsedYamlCache
+from badgesite.cache.store import images_folder
 from badgesite.config import SITE_FIELDS, SiteConfig, load_config, parse_config
 from badgesite.errors import WARNING, ContentError, ContentErrors, Finding
 from badgesite.guards import published
@@ -66,11 +67,11 @@ def plan_checked(options: BuildOptions, parsed: ParsedYamlCache | None = None) -
     records (checked against the settings that are valid when some are not), the theme,
     its translations and templates (which need no records), and the lints.
     Drafts are checked like everything else, and planned only with drafts (a preview).
-    Processed images are kept in cache_dir (default site_dir/.cache/badgesite/images);
+    Processed images are kept in cache_dir/images (default site_dir/.cache/badgesite);
     parsed, when given, keeps the parsed records between builds.
     """
     site_dir = options.absolute_site_dir
-    cache = ImageCache((options.cache_dir or default_cache_dir(site_dir)).absolute())
+    cache = ImageCache(images_folder(site_dir, options.cache_dir))
     findings = lint_files(site_dir)
     errors: list[ContentError] = []
     settings = _settings(site_dir, options.base_url, errors)

@@ -13,6 +13,7 @@ from badgesite.cache import build_cache, source_stamp
 from badgesite.cache.build_cache import BuildCache, BuildIdentity
 from badgesite.cache.fingerprint import fingerprint_outputs
 from badgesite.cache.parsed_cache import ParsedYamlCache
+from badgesite.cache.store import BuildStores
 from badgesite.checking import Planned, failures_returned, plan_checked, succeeded
 from badgesite.guards import published
 from badgesite.options import BuildOptions
@@ -43,9 +44,11 @@ def make(
     site_dir, output_dir = options.absolute_site_dir, options.absolute_output_dir
     check_output_dir(output_dir, site_dir)
     recover(output_dir)  # a build killed while writing: finish its swap, drop its leftovers
-    source_stamp.forget(site_dir)
+    stores = BuildStores.of(site_dir, output_dir, options.cache_dir)
+    stores.check_place(site_dir, output_dir)
+    source_stamp.forget(stores)
     sources = source_stamp.scan(site_dir)  # before anything is read, to stamp it at the end
-    parsed = ParsedYamlCache(site_dir, reuse=not options.clean)
+    parsed = ParsedYamlCache(stores.records, reuse=not options.clean)
     planned = plan_checked(options, parsed)
     if options.strict and planned.warnings:
         raise StrictFailure(planned.warnings)
@@ -56,15 +59,18 @@ def make(
     fingerprints = fingerprint_outputs(planned.site, planned.plan, planned.theme, planned.moment)
     config = planned.site.config
     identity = BuildIdentity.of(site_dir, output_dir, config.base_url, config.theme)
-    work = _work(options, planned, fingerprints, identity)
+    work = _work(options, stores, planned, fingerprints, identity)
     if work.previous is not None and not work.stale and not work.gone:
         _record_published(site_dir, planned.reconciliation, options.frozen)
         write_report = WriteReport(0, 0)  # nothing to render, write or remove
     else:
-        write_report = _render_and_swap(options, planned, work, fingerprints, identity, progress)
+        write_report = _render_and_swap(
+            options, stores, planned, work, fingerprints, identity, progress
+        )
     report = _report(options, planned, work, write_report, started)
     if not options.drafts:
         source_stamp.record(
+            stores,
             site_dir,
             sources,
             identity,
@@ -79,6 +85,7 @@ def make(
 
 def _work(
     options: BuildOptions,
+    stores: BuildStores,
     planned: Planned,
     fingerprints: Mapping[str, str],
     identity: BuildIdentity,
@@ -87,7 +94,7 @@ def _work(
     that are no longer planned; everything, for a clean build or a preview."""
     output_dir = options.absolute_output_dir
     fresh = options.clean or options.drafts or not output_dir.is_dir()
-    previous = None if fresh else build_cache.read(options.absolute_site_dir, identity)
+    previous = None if fresh else build_cache.read(stores, identity)
     outputs = planned.plan.outputs
     if previous is None:
         return _Work(None, outputs, ())
@@ -103,6 +110,7 @@ def _work(
 
 def _render_and_swap(
     options: BuildOptions,
+    stores: BuildStores,
     planned: Planned,
     work: _Work,
     fingerprints: Mapping[str, str],
@@ -128,9 +136,9 @@ def _render_and_swap(
     _record_published(site_dir, planned.reconciliation, options.frozen)
     rendered = {output.path for output in work.stale}
     unchanged = [output.path for output in planned.plan.outputs if output.path not in rendered]
-    report = _write(site_dir, output_dir, identity, fingerprints, work, staging, staged, unchanged)
+    report = _write(stores, output_dir, identity, fingerprints, work, staging, staged, unchanged)
     if options.drafts:
-        build_cache.forget(site_dir)  # a preview's outputs are never reused
+        build_cache.forget(stores)  # a preview's outputs are never reused
     return report
 
 
@@ -179,7 +187,7 @@ def _counting(report: Callable[[int, int], None], total: int) -> Callable[[int],
 
 
 def _write(
-    site_dir: Path,
+    stores: BuildStores,
     output_dir: Path,
     identity: BuildIdentity,
     fingerprints: Mapping[str, str],
@@ -190,12 +198,12 @@ def _write(
 ) -> WriteReport:
     """Swap the new build in whole (the unchanged files of output/ carried over), then
     record the cache."""
-    build_cache.forget(site_dir)  # a write cut short must never be trusted
+    build_cache.forget(stores)  # a write cut short must never be trusted
     removed = sum(os.path.lexists(os.path.join(output_dir, path)) for path in work.gone)
     report = staging.publish(staged, unchanged, removed)
     files = {} if work.previous is None else dict(work.previous.files)
     for item in staged:
         files[item.path] = item.state
     kept = {path: state for path, state in files.items() if path in fingerprints}
-    build_cache.save(site_dir, BuildCache(identity, fingerprints, kept))
+    build_cache.save(stores, BuildCache(identity, fingerprints, kept))
     return report

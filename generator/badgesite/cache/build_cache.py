@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
-import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from badgesite.cache.code_identity import code_fingerprint
-from badgesite.primitives.atomic import write_atomic
+from badgesite.cache import code_identity
+from badgesite.cache.store import BuildStores
 
-CACHE_FILE = Path(".cache") / "badgesite" / "build" / "outputs.json"
-_FORMAT = "badgesite-build-cache-1"
+# Output path -> (fingerprint, size, mtime_ns).
+_SHAPE = {str: (str, int, int)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,9 +36,8 @@ class FileState:
 
 @dataclass(frozen=True)
 class BuildIdentity:
-    """What a cache must have been made for to be trusted."""
+    """What a cache must have been made for to be trusted (and by: badgesite's code)."""
 
-    code: str
     site_dir: str
     output_dir: str
     base_url: str
@@ -49,7 +45,12 @@ class BuildIdentity:
 
     @classmethod
     def of(cls, site_dir: Path, output_dir: Path, base_url: str, theme: str) -> BuildIdentity:
-        return cls(code_fingerprint(), str(site_dir), str(output_dir), base_url, theme)
+        return cls(str(site_dir), str(output_dir), base_url, theme)
+
+    def key(self) -> str:
+        return code_identity.identity(
+            "outputs", self.site_dir, self.output_dir, self.base_url, self.theme
+        )
 
 
 @dataclass(frozen=True)
@@ -68,49 +69,28 @@ class BuildCache:
         )
 
 
-def cache_path(site_dir: Path) -> Path:
-    return site_dir / CACHE_FILE
-
-
-def forget(site_dir: Path) -> None:
+def forget(stores: BuildStores) -> None:
     """Drop the cache before output/ changes, so a build cut short is never trusted."""
-    cache_path(site_dir).unlink(missing_ok=True)
+    stores.outputs.forget()
 
 
-def read(site_dir: Path, identity: BuildIdentity) -> BuildCache | None:
+def read(stores: BuildStores, identity: BuildIdentity) -> BuildCache | None:
     """The cache of the last build, or None when missing, damaged or made for another
     site, output folder, base URL, theme or badgesite."""
-    try:
-        stored = json.loads(cache_path(site_dir).read_bytes())
-        if stored["format"] != _FORMAT or stored["identity"] != dataclasses.asdict(identity):
-            return None
-        fingerprints: dict[str, str] = {}
-        files: dict[str, FileState] = {}
-        for path, (fingerprint, size, mtime_ns) in stored["outputs"].items():
-            if not (
-                isinstance(path, str)
-                and isinstance(fingerprint, str)
-                and isinstance(size, int)
-                and isinstance(mtime_ns, int)
-            ):
-                return None
-            fingerprints[path] = fingerprint
-            files[path] = FileState(size, mtime_ns)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return None  # damaged or of another shape: only ignored
+    stored = stores.outputs.read(identity.key(), _SHAPE)
+    if stored is None:
+        return None
+    fingerprints = {path: fingerprint for path, (fingerprint, _, _) in stored.items()}
+    files = {path: FileState(size, mtime_ns) for path, (_, size, mtime_ns) in stored.items()}
     return BuildCache(identity, fingerprints, files)
 
 
-def save(site_dir: Path, cache: BuildCache) -> None:
-    stored = {
-        "format": _FORMAT,
-        "identity": dataclasses.asdict(cache.identity),
-        "outputs": {
-            path: [fingerprint, cache.files[path].size, cache.files[path].mtime_ns]
+def save(stores: BuildStores, cache: BuildCache) -> None:
+    stores.outputs.write(
+        cache.identity.key(),
+        {
+            path: (fingerprint, cache.files[path].size, cache.files[path].mtime_ns)
             for path, fingerprint in cache.fingerprints.items()
             if path in cache.files
         },
-    }
-    # A cache that cannot be written (read-only checkout, full disk) only costs time.
-    with contextlib.suppress(OSError):
-        write_atomic(cache_path(site_dir), json.dumps(stored, separators=(",", ":")).encode())
+    )

@@ -2,59 +2,44 @@
 
 from __future__ import annotations
 
-import contextlib
-import datetime as dt
-import hashlib
-import io
-import pickle
 from collections.abc import Callable
-from pathlib import Path
+from functools import cache
 from typing import Any
 
-from badgesite.primitives.atomic import write_atomic
+from badgesite.cache.code_identity import hash_bytes, identity
+from badgesite.cache.store import Store
 
-CACHE_FILE = Path(".cache") / "badgesite" / "build" / "records.pickle"
-_FORMAT = "badgesite-parsed-yaml-2"  # 2: the loader refuses more and reads more as text
-# YAML's safe loader makes only plain data; these are its only types pickle has to name.
-_ALLOWED_CLASSES = {
-    ("datetime", "datetime"): dt.datetime,
-    ("datetime", "date"): dt.date,
-    ("datetime", "timezone"): dt.timezone,
-    ("datetime", "timedelta"): dt.timedelta,
-}
+_SHAPE = {str: object}  # text hash -> what the loader made of it (plain data only)
 
 
-class _PlainDataUnpickler(pickle.Unpickler):
-    """Unpickles plain data only: a cache file can never make code run."""
+@cache
+def loader_identity() -> str:
+    """What parsed the texts: badgesite's code (the loader's rules are in it), PyYAML and
+    the libyaml it runs on (libyaml 0.2.5 reads some texts otherwise than 0.2.2 did)."""
+    import yaml  # the loader imported it already: a cache is only used when parsing
 
-    def find_class(self, module: str, name: str) -> Any:
-        try:
-            return _ALLOWED_CLASSES[(module, name)]
-        except KeyError:
-            raise pickle.UnpicklingError(f"{module}.{name} is not plain data") from None
+    try:
+        from yaml import _yaml
+
+        libyaml = _yaml.get_version_string() if yaml.__with_libyaml__ else "none"
+    except ImportError:
+        libyaml = "none"
+    return identity("records", yaml.__version__, libyaml)
 
 
 class ParsedYamlCache:
     """Text hash -> parsed data, read at the start of a build and saved at its end."""
 
-    def __init__(self, site_dir: Path, reuse: bool = True) -> None:
-        self.path = site_dir / CACHE_FILE
-        self._previous = self._read() if reuse else {}
-        self._used: dict[bytes, Any] = {}
-
-    def _read(self) -> dict[bytes, Any]:
-        try:
-            stored = _PlainDataUnpickler(io.BytesIO(self.path.read_bytes())).load()
-        except Exception:  # missing or damaged, in whatever way: parse everything again
-            return {}
-        if not (isinstance(stored, tuple) and len(stored) == 2 and stored[0] == _FORMAT):
-            return {}
-        entries = stored[1]
-        return entries if isinstance(entries, dict) else {}
+    def __init__(self, store: Store | None, reuse: bool = True) -> None:
+        """store None keeps nothing past this build; reuse False ignores what it holds."""
+        self.store = store
+        stored = store.read(loader_identity(), _SHAPE) if store is not None and reuse else None
+        self._previous: dict[str, Any] = stored or {}
+        self._used: dict[str, Any] = {}
 
     @staticmethod
-    def _key(text: str) -> bytes:
-        return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).digest()
+    def _key(text: str) -> str:
+        return hash_bytes(text.encode("utf-8", "surrogatepass"))
 
     def load(self, text: str, parse: Callable[[str], Any]) -> Any:
         key = self._key(text)
@@ -74,8 +59,6 @@ class ParsedYamlCache:
 
     def save(self) -> None:
         """Keep what this build parsed; drop the rest. Unchanged means nothing to write."""
-        if self._used.keys() == self._previous.keys():
+        if self.store is None or self._used.keys() == self._previous.keys():
             return
-        data = pickle.dumps((_FORMAT, self._used), protocol=pickle.HIGHEST_PROTOCOL)
-        with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
-            write_atomic(self.path, data)
+        self.store.write(loader_identity(), self._used)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
-import json
 import os
 import stat
 import time
@@ -15,18 +13,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from badgesite.cache.build_cache import BuildIdentity
-from badgesite.cache.code_identity import code_fingerprint
+from badgesite.cache import code_identity
+from badgesite.cache.store import BuildStores
 from badgesite.errors import ContentError, Finding
-from badgesite.primitives.atomic import write_atomic
 from badgesite.report import BuildReport
 
 if TYPE_CHECKING:  # only annotations: this module must stay quick to import
+    from badgesite.cache.build_cache import BuildIdentity
     from badgesite.model import Site
     from badgesite.templating.themes import ThemeChain
 
-STAMP_FILE = Path(".cache") / "badgesite" / "build" / "sources.json"
-_FORMAT = "badgesite-source-stamp-1"
 # What a build reads in the site folder; everything else it reads is badgesite's own code
 # (the code fingerprint) or a theme folder outside the site (walked as well).
 SITE_FOLDERS = ("content", "themes", "templates")
@@ -40,6 +36,19 @@ RACY_NANOSECONDS = 2_000_000_000
 # Path -> (size, mtime_ns, symlink target or ""): a site folder's files by their path in
 # the site ("content/awards/x.yaml"), a theme folder's outside the site by absolute path.
 Sources = dict[str, tuple[int, int, str]]
+_MOMENT = dt.datetime | None
+# The stored stamp: the fields of Stamp, in order, the warnings as (severity, path, line,
+# field, message).
+_SHAPE = (
+    (str, ...),
+    {str: (int, int, str)},
+    str,
+    str,
+    _MOMENT,
+    _MOMENT,
+    (int, int, int),
+    ((str, str, int, str, str), ...),
+)
 
 
 @dataclass(frozen=True)
@@ -54,8 +63,6 @@ class Scan:
 class Stamp:
     """What a successful build read and made, and until when its output stays right."""
 
-    identity: BuildIdentity
-    base_url_option: str | None  # --base-url; else base_url and theme come from site.yaml
     theme_roots: tuple[str, ...]
     sources: Mapping[str, tuple[int, int, str]]
     zone: str
@@ -69,14 +76,17 @@ class Stamp:
     warnings: tuple[Finding, ...]
 
 
-def stamp_path(site_dir: Path) -> Path:
-    return site_dir / STAMP_FILE
+def stamp_identity(site_dir: str, output_dir: str, base_url_option: str | None) -> str:
+    """What a stamp is for: badgesite's code, the site and output folders and --base-url
+    (without it, base_url and the theme come from site.yaml, which the stamp covers)."""
+    option = "" if base_url_option is None else f"={base_url_option}"
+    return code_identity.identity("sources", site_dir, output_dir, option)
 
 
-def forget(site_dir: Path) -> None:
+def forget(stores: BuildStores) -> None:
     """Drop the stamp before a build reads or writes anything: a build cut short, or one
     that fails, must never leave a stamp saying the output is right."""
-    stamp_path(site_dir).unlink(missing_ok=True)
+    stores.sources.forget()
 
 
 def scan(site_dir: Path, theme_roots: tuple[str, ...] = ()) -> Scan | None:
@@ -130,6 +140,7 @@ def reuse(
     base_url: str | None,
     now: dt.datetime | None,
     started: float | None = None,
+    cache_dir: Path | None = None,
 ) -> BuildReport | None:
     """The last build's report when nothing it read has changed and its output is still
     right at `now`; None when a real build must run. Reads no record and no output file.
@@ -139,17 +150,13 @@ def reuse(
     started = time.perf_counter() if started is None else started
     site_dir = site_dir.absolute()
     output_dir = (output_dir or site_dir / "output").absolute()
-    stamp = read(site_dir)
+    stores = BuildStores.of(site_dir, output_dir, cache_dir)
+    stamp = read(stores, stamp_identity(str(site_dir), str(output_dir), base_url))
     if stamp is None:
         return None
     moment = now or dt.datetime.now(dt.timezone.utc)
-    identity = stamp.identity
     if (
-        identity.code != code_fingerprint()
-        or identity.site_dir != str(site_dir)
-        or identity.output_dir != str(output_dir)
-        or stamp.base_url_option != base_url
-        or moment.astimezone(ZoneInfo(stamp.zone)).date().isoformat() != stamp.build_day
+        moment.astimezone(ZoneInfo(stamp.zone)).date().isoformat() != stamp.build_day
         or (stamp.valid_from is not None and moment < stamp.valid_from)
         or (stamp.valid_until is not None and moment >= stamp.valid_until)
         or not (output_dir / BUILD_MARKER).is_file()
@@ -170,6 +177,7 @@ def reuse(
 
 
 def record(
+    stores: BuildStores,
     site_dir: Path,
     before: Scan | None,
     identity: BuildIdentity,
@@ -203,8 +211,6 @@ def record(
         return
     valid_from, valid_until = _status_window(site, moment)
     stamp = Stamp(
-        identity=identity,
-        base_url_option=base_url_option,
         theme_roots=roots,
         sources=after.files,
         zone=site.config.timezone,
@@ -216,7 +222,22 @@ def record(
         files=report.files,
         warnings=report.warnings,
     )
-    _save(site_dir, stamp)
+    stores.sources.write(
+        stamp_identity(identity.site_dir, identity.output_dir, base_url_option),
+        (
+            stamp.theme_roots,
+            stamp.sources,
+            stamp.zone,
+            stamp.build_day,
+            _in_utc(stamp.valid_from),
+            _in_utc(stamp.valid_until),
+            (stamp.pages, stamp.documents, stamp.files),
+            tuple(
+                (warning.severity, *dataclasses.astuple(warning.problem))
+                for warning in stamp.warnings
+            ),
+        ),
+    )
 
 
 def _read_from_site(files: Sources) -> Sources:
@@ -260,91 +281,38 @@ def _status_window(
     return (max(past) if past else None, min(future) if future else None)
 
 
-def _moment_text(moment: dt.datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat()
+def _in_utc(moment: dt.datetime | None) -> dt.datetime | None:
+    """The moment with a fixed offset: a store keeps no time zone rules (ZoneInfo)."""
+    return None if moment is None else moment.astimezone(dt.timezone.utc)
 
 
-def _save(site_dir: Path, stamp: Stamp) -> None:
-    stored = {
-        "format": _FORMAT,
-        "identity": dataclasses.asdict(stamp.identity),
-        "base_url_option": stamp.base_url_option,
-        "theme_roots": list(stamp.theme_roots),
-        "zone": stamp.zone,
-        "build_day": stamp.build_day,
-        "valid_from": _moment_text(stamp.valid_from),
-        "valid_until": _moment_text(stamp.valid_until),
-        "counts": [stamp.pages, stamp.documents, stamp.files],
-        "warnings": [
-            [warning.severity, *dataclasses.astuple(warning.problem)] for warning in stamp.warnings
-        ],
-        "sources": {key: list(value) for key, value in stamp.sources.items()},
-    }
-    # A stamp that cannot be written (read-only checkout, full disk) only costs time.
-    with contextlib.suppress(OSError):
-        write_atomic(stamp_path(site_dir), json.dumps(stored, separators=(",", ":")).encode())
-
-
-def read(site_dir: Path) -> Stamp | None:
-    """The stamp of the last build, or None when missing, damaged or of another shape."""
+def read(stores: BuildStores, stamp_key: str) -> Stamp | None:
+    """The stamp of the last build for stamp_key (stamp_identity), or None when there is
+    none: missing, damaged, of another shape or made for other folders or code."""
+    stored = stores.sources.read(stamp_key, _SHAPE)
+    if stored is None:
+        return None
+    roots, sources, zone, build_day, valid_from, valid_until, counts, warnings = stored
     try:
-        stored = json.loads(stamp_path(site_dir).read_bytes())
-        if stored["format"] != _FORMAT:
-            return None
-        identity = BuildIdentity(**stored["identity"])
-        if not all(isinstance(value, str) for value in dataclasses.astuple(identity)):
-            return None
-        base_url_option = stored["base_url_option"]
-        roots = stored["theme_roots"]
-        zone, build_day = stored["zone"], stored["build_day"]
-        pages, documents, files = stored["counts"]
-        if not (
-            (base_url_option is None or isinstance(base_url_option, str))
-            and isinstance(roots, list)
-            and all(isinstance(root, str) and os.path.isabs(root) for root in roots)
-            and isinstance(zone, str)
-            and isinstance(build_day, str)
-            and all(type(count) is int for count in (pages, documents, files))
-        ):
-            return None
         ZoneInfo(zone)
-        sources: Sources = {}
-        for key, (size, mtime_ns, target) in stored["sources"].items():
-            if not (type(size) is int and type(mtime_ns) is int and isinstance(target, str)):
-                return None
-            sources[key] = (size, mtime_ns, target)
-        warnings = []
-        for severity, path, line, field, message in stored["warnings"]:
-            if not (
-                all(isinstance(text, str) for text in (severity, path, field, message))
-                and type(line) is int
-            ):
-                return None
-            warnings.append(Finding(severity, ContentError(path, line, field, message)))
-        return Stamp(
-            identity=identity,
-            base_url_option=base_url_option,
-            theme_roots=tuple(roots),
-            sources=sources,
-            zone=zone,
-            build_day=build_day,
-            valid_from=_read_moment(stored["valid_from"]),
-            valid_until=_read_moment(stored["valid_until"]),
-            pages=pages,
-            documents=documents,
-            files=files,
-            warnings=tuple(warnings),
-        )
-    except Exception:  # missing or damaged, in whatever way: never trusted, only ignored
+    except (ValueError, LookupError, OSError):  # a zone this machine does not know (any more)
         return None
-
-
-def _read_moment(text: object) -> dt.datetime | None:
-    if text is None:
+    if not all(os.path.isabs(root) for root in roots) or any(
+        moment is not None and moment.tzinfo is None for moment in (valid_from, valid_until)
+    ):
         return None
-    if not isinstance(text, str):
-        raise TypeError("a moment must be text")
-    moment = dt.datetime.fromisoformat(text)
-    if moment.tzinfo is None:
-        raise ValueError("a moment must name its offset")
-    return moment
+    return Stamp(
+        theme_roots=roots,
+        sources=sources,
+        zone=zone,
+        build_day=build_day,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        pages=counts[0],
+        documents=counts[1],
+        files=counts[2],
+        warnings=tuple(
+            Finding(severity, ContentError(path, line, field, message))
+            for severity, path, line, field, message in warnings
+        ),
+    )

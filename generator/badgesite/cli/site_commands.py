@@ -40,7 +40,8 @@ if TYPE_CHECKING:
     "--cache-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Where processed images are kept [default: SITE/.cache/badgesite/images].",
+    help="Where the caches are kept (images, parsed records, build state) "
+    "[default: SITE/.cache/badgesite].",
 )
 @click.option(
     "--clean",

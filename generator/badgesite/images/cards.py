@@ -14,7 +14,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from badgesite.cache.image_cache import ImageCache, code_fingerprint
+from badgesite.cache.image_cache import ImageCache
 
 # The one card size: the pages' og:image width and height say it too (sharing).
 WIDTH, HEIGHT = 1200, 630
@@ -77,14 +77,9 @@ class CardContent:
     image_height: int
 
     def cache_parts(self, image_digest: str) -> tuple[str, ...]:
-        """Everything the card's bytes depend on, for the image cache's key."""
-        return (code_fingerprint(__file__), fonts_fingerprint(), image_digest, repr(self))
-
-
-@cache
-def fonts_fingerprint() -> str:
-    """Names and sizes of the bundled fonts: other fonts must not reuse cached cards."""
-    return ";".join(f"{path.name}={path.stat().st_size}" for path in sorted(FONT_DIR.iterdir()))
+        """Everything the card's bytes depend on besides badgesite's code and fonts (which
+        the image cache's key holds), for that key."""
+        return (image_digest, repr(self))
 
 
 def can_draw(text: str) -> bool:
@@ -109,8 +104,9 @@ def svg_picture(svg: bytes, digest: str, width: int, height: int, cache: ImageCa
     error), in a child process; RasterizeCrash when that dies or hangs.
     """
     size = picture_size(width, height)
-    parts = (code_fingerprint(__file__), fonts_fingerprint(), digest, f"{size[0]}x{size[1]}")
-    return cache.get_or_make("svg-picture", parts, lambda: rasterize_svg(svg, *size))
+    return cache.get_or_make(
+        "svg-picture", (digest, f"{size[0]}x{size[1]}"), lambda: rasterize_svg(svg, *size)
+    )
 
 
 def rasterize_svg(svg: bytes, width: int, height: int) -> bytes:

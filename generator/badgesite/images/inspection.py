@@ -3,7 +3,6 @@ SVG with svg_checks, as given and as baked."""
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import warnings
@@ -12,7 +11,8 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-from badgesite.cache.image_cache import ImageCache, code_fingerprint
+from badgesite.cache.code_identity import hash_bytes
+from badgesite.cache.image_cache import ImageCache
 from badgesite.images import cards
 from badgesite.images.problems import ImageProblem
 from badgesite.images.svg_checks import check_svg_bytes
@@ -58,7 +58,7 @@ def inspect_image(
         data = path.read_bytes()
     except OSError as exc:
         raise ImageProblem(f"cannot read '{path.name}': {exc.strerror or exc}") from exc
-    digest = hashlib.sha256(data).hexdigest()
+    digest = hash_bytes(data)
     if _looks_like_svg(data):
         width, height = _check_svg(data, path.name, digest, cache)
         image_format = "svg"
@@ -89,7 +89,7 @@ def _check_raster_cached(
         checked.append(_check_raster(path, data))  # raises for a bad image: nothing is stored
         return json.dumps(checked[0]).encode()
 
-    stored = cache.get_or_make("checked", (code_fingerprint(__file__), digest), check)
+    stored = cache.get_or_make("checked", (digest,), check)
     if checked:
         return checked[0]
     try:

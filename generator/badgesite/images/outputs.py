@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from badgesite import urls
-from badgesite.cache.image_cache import ImageCache, code_fingerprint
+from badgesite.cache.image_cache import ImageCache
 from badgesite.errors import BuildError
 from badgesite.images import cards, thumbnails
 from badgesite.images.inspection import ImageFile, ImageProblem
@@ -92,14 +92,14 @@ class ImageMaker:
         image = badge.image
         return self.cache.get_or_make(
             "thumbnail",
-            (code_fingerprint(thumbnails.__file__), image.digest, str(width)),
+            (image.digest, str(width)),
             lambda: thumbnails.resize_png(_read(image.path), width),
         )
 
     def avatar(self, image: ImageFile) -> bytes:
         return self.cache.get_or_make(
             "avatar",
-            (code_fingerprint(thumbnails.__file__), image.digest, image.format),
+            (image.digest, image.format),
             lambda: thumbnails.clean_avatar(_read(image.path), image.format),
         )
 
