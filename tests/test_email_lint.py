@@ -12,7 +12,7 @@ from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
 from badgesite.cli import main
-from conftest import write
+from helpers import write
 
 ADVICE = (
     ": everything in content/ is public once the site or its repository is. Remove it; "

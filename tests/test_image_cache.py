@@ -12,7 +12,7 @@ from PIL import Image
 
 from badgesite.build import build
 from badgesite.cli import main
-from conftest import EXAMPLE_SITE, FIXED_NOW, GOLDEN_SITE, tree_bytes
+from helpers import EXAMPLE_SITE, FIXED_NOW, GOLDEN_SITE, tree_bytes
 
 
 class PillowSpy:

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from badgesite.build import build
 from badgesite.cache import build_cache
 from badgesite.guards.lints import CheckFailed
-from conftest import FIXED_NOW, GOLDEN_SITE, REPO, tree_bytes
+from helpers import FIXED_NOW, GOLDEN_SITE, REPO, tree_bytes
 
 EARLIER = dt.datetime(2025, 1, 1, 12, 0, tzinfo=dt.timezone.utc)  # before an award expires
 AWARD_TEMPLATE = REPO / "themes" / "default" / "templates" / "award.html"

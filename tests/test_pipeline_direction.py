@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from badgesite.load import load_records
-from conftest import write
+from helpers import write
 
 IMPORT_CODE = (
     "badgesite.openbadges.fetch",

@@ -16,7 +16,7 @@ from badgesite.openbadges.hashing import hash_identity, identity_matches
 from badgesite.plan import Kind, Output, check_paths, plan_site
 from badgesite.templating.themes import resolve_theme_chain
 from badgesite.urls import UrlResolver
-from conftest import FIXED_NOW
+from helpers import FIXED_NOW
 
 
 @pytest.mark.parametrize(
