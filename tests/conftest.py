@@ -1,8 +1,8 @@
-"""Shared fixtures: the repository's sites, copied where a test may change them."""
+"""Shared fixtures: the repository's sites, copied where a test may change them, and one
+browser. Plain helpers (paths, FIXED_NOW, write, tree_bytes) live in helpers.py."""
 
 from __future__ import annotations
 
-import datetime as dt
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,26 +10,18 @@ from typing import Any
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-EXAMPLE_SITE = REPO
-GOLDEN_SITE = REPO / "tests" / "golden" / "site"
-# Statuses such as "expired" are judged at this moment in tests, so results never drift.
-FIXED_NOW = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.timezone.utc)
+from helpers import CHROMIUM, CHROMIUM_ARGS, EXAMPLE_SITE, GOLDEN_SITE
+
+# Modules whose every test runs the 1EdTech reference validator in its own environment.
+VALIDATOR_MODULES = {"test_conformance.py", "test_verify_agreement.py"}
 
 
-# Debian's Chromium, never a downloaded browser. The background-networking flags keep it from
-# calling home: this machine's network is closed, and tests must not reach the internet.
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark slow what must be slow, so `-m "not slow"` is the quick lane: every test that
+    drives Chromium (it asks for the `browser` fixture) and every validator run."""
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()) or item.path.name in VALIDATOR_MODULES:
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")
@@ -57,19 +49,3 @@ def example_copy(tmp_path: Path) -> Path:
     target = tmp_path / "example"
     shutil.copytree(EXAMPLE_SITE / "content", target / "content")
     return target
-
-
-def write(site_dir: Path, relative: str, text: str) -> Path:
-    path = site_dir / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def tree_bytes(root: Path) -> dict[str, bytes]:
-    """Every file under root by relative path, for comparing whole builds."""
-    return {
-        path.relative_to(root).as_posix(): path.read_bytes()
-        for path in sorted(root.rglob("*"))
-        if path.is_file()
-    }

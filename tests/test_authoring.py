@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from badgesite.build import build, load_site
 from badgesite.cli import main
 from badgesite.openbadges.hashing import identity_matches
-from conftest import FIXED_NOW, tree_bytes, write
+from helpers import FIXED_NOW, tree_bytes, write
 
 ADDRESS = "Ada.Nkemelu@Mail.Example"
 UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")

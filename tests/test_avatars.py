@@ -7,7 +7,7 @@ from pathlib import Path
 from PIL import Image
 
 from badgesite.build import build
-from conftest import FIXED_NOW
+from helpers import FIXED_NOW
 
 GPS_IFD = 0x8825
 ORIENTATION = 0x0112

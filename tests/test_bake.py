@@ -28,7 +28,7 @@ from badgesite.openbadges.bake import (
 )
 from badgesite.openbadges.unbake import UnbakeProblem, baked_payload
 from badgesite.primitives.png_chunks import make_chunk, walk_png
-from conftest import EXAMPLE_SITE, FIXED_NOW, GOLDEN_SITE, REPO, tree_bytes
+from helpers import EXAMPLE_SITE, FIXED_NOW, GOLDEN_SITE, REPO, tree_bytes
 from loopback import serve_corpus
 from test_conformance import VALIDATOR_PYTHON
 

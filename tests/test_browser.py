@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from badgesite.build import build, load_site
-from conftest import EXAMPLE_SITE, FIXED_NOW, GOLDEN_SITE, REPO
+from helpers import EXAMPLE_SITE, FIXED_NOW, GOLDEN_SITE, REPO
 from loopback import serve_folder
 from test_listings import add_award, add_earner
 

@@ -12,7 +12,7 @@ from badgesite.errors import BuildError, ContentErrors
 from badgesite.guards.lints import CheckFailed
 from badgesite.primitives import parallel
 from badgesite.templating import sharing
-from conftest import EXAMPLE_SITE, FIXED_NOW, tree_bytes, write
+from helpers import EXAMPLE_SITE, FIXED_NOW, tree_bytes, write
 
 PRIVATE_AWARD = "1f2e3d4c-5b6a-4978-8a6b-5c4d3e2f1a06"
 PENDING_AWARD = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c05"

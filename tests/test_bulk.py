@@ -12,13 +12,13 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from badgesite.authoring import bulk
-from badgesite.authoring.bulk import MAX_CSV_ROWS
+from badgesite.authoring.sheet import MAX_CSV_ROWS
 from badgesite.authoring.yamltext import dump_yaml
 from badgesite.build import build, load_site
 from badgesite.cli import main
 from badgesite.load import MAX_RECORD_BYTES, read_yaml
 from badgesite.openbadges.hashing import hash_identity
-from conftest import FIXED_NOW, tree_bytes, write
+from helpers import FIXED_NOW, tree_bytes, write
 
 TODAY = "2025-11-01"  # SOURCE_DATE_EPOCH below
 

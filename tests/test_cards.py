@@ -16,7 +16,7 @@ from badgesite.images.cards import CardContent, can_draw, draw_card
 from badgesite.images.outputs import ImageMaker
 from badgesite.render import Translations
 from badgesite.templating.themes import resolve_theme_chain
-from conftest import EXAMPLE_SITE, FIXED_NOW, GOLDEN_SITE
+from helpers import EXAMPLE_SITE, FIXED_NOW, GOLDEN_SITE
 
 PNG = (GOLDEN_SITE / "content/images/maker.png").read_bytes()
 SVG = (GOLDEN_SITE / "content/images/solder.svg").read_bytes()

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from badgesite.build import build
 from badgesite.cli import main
 from badgesite.guards.lints import CheckFailed
-from conftest import EXAMPLE_SITE, FIXED_NOW, tree_bytes, write
+from helpers import EXAMPLE_SITE, FIXED_NOW, tree_bytes, write
 
 
 def run(*args: str):

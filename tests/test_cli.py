@@ -7,7 +7,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from badgesite.cli import main
-from conftest import tree_bytes, write
+from helpers import tree_bytes, write
 
 
 def run(*args: str, env: dict[str, str] | None = None):
@@ -251,7 +251,7 @@ def test_every_command_takes_dash_h_and_every_option_has_help() -> None:
 
 
 def test_bake_refuses_anything_but_an_absolute_http_url(tmp_path: Path) -> None:
-    from conftest import GOLDEN_SITE
+    from helpers import GOLDEN_SITE
 
     image = GOLDEN_SITE / "content/images/solder.svg"
     for url in ("not a url", "ftp://files.example/a.json", "/assertions/1.json", "https://"):

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from badgesite.build import build, load_site
-from conftest import REPO
+from helpers import REPO
 
 VENV = Path(os.environ.get("BADGESITE_VALIDATOR_VENV", REPO / ".cache" / "validator-venv"))
 VALIDATOR_PYTHON = (VENV if VENV.is_absolute() else REPO / VENV) / "bin" / "python"

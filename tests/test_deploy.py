@@ -27,7 +27,7 @@ import pytest
 import yaml
 
 from badgesite.build import build, load_site
-from conftest import EXAMPLE_SITE, FIXED_NOW, REPO
+from helpers import EXAMPLE_SITE, FIXED_NOW, REPO
 
 try:
     import tomllib

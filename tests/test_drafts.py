@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from badgesite.build import StrictFailure, build, check
 from badgesite.cli import main
 from badgesite.guards.lints import CheckFailed
-from conftest import FIXED_NOW, tree_bytes, write
+from helpers import FIXED_NOW, tree_bytes, write
 
 DRAFT_AWARD = "d0d0d0d0-1111-4222-8333-444455556666"
 DRAFT_BADGE_AWARD = "d1d1d1d1-1111-4222-8333-444455556666"

@@ -13,7 +13,7 @@ from PIL.PngImagePlugin import PngInfo
 
 from badgesite.cli import main
 from badgesite.primitives.png_chunks import make_chunk
-from conftest import write
+from helpers import write
 
 ADVICE = (
     ": everything in content/ is public once the site or its repository is. Remove it; "

@@ -8,7 +8,7 @@ import hashlib
 import yaml
 
 from badgesite.build import load_site
-from conftest import EXAMPLE_SITE, FIXED_NOW, REPO
+from helpers import EXAMPLE_SITE, FIXED_NOW, REPO
 
 
 def test_example_site_has_the_promised_variety() -> None:

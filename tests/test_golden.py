@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 
 from badgesite.build import build
-from conftest import FIXED_NOW, GOLDEN_SITE, REPO, tree_bytes
+from helpers import FIXED_NOW, GOLDEN_SITE, REPO, tree_bytes
 
 EXPECTED = REPO / "tests" / "golden" / "expected"
 

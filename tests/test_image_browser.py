@@ -10,7 +10,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from badgesite.build import build
-from conftest import EXAMPLE_SITE, FIXED_NOW
+from helpers import EXAMPLE_SITE, FIXED_NOW
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):

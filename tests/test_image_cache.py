@@ -14,7 +14,7 @@ from badgesite.build import build
 from badgesite.cache import code_identity
 from badgesite.cli import main
 from badgesite.images import cards
-from conftest import EXAMPLE_SITE, FIXED_NOW, GOLDEN_SITE, tree_bytes
+from helpers import EXAMPLE_SITE, FIXED_NOW, GOLDEN_SITE, tree_bytes
 
 
 class PillowSpy:

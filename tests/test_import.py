@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from badgesite.build import build, load_site
 from badgesite.cli import main
-from conftest import FIXED_NOW, REPO, write
+from helpers import FIXED_NOW, REPO, write
 from loopback import Served, serve_corpus
 
 

@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, Page
 
 from badgesite.build import build
 from badgesite.cli import main
-from conftest import FIXED_NOW, REPO
+from helpers import FIXED_NOW, REPO
 from loopback import Served, serve_corpus, serve_folder
 from test_render import HOSTILE_MARKDOWN, add_imported_badge
 

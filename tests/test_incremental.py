@@ -20,7 +20,7 @@ from badgesite.cache import code_identity
 from badgesite.cache.parsed_cache import loader_identity
 from badgesite.cache.store import TAG, BuildStores, Store
 from badgesite.guards.lints import CheckFailed
-from conftest import FIXED_NOW, GOLDEN_SITE, REPO, tree_bytes
+from helpers import FIXED_NOW, GOLDEN_SITE, REPO, tree_bytes
 
 EARLIER = dt.datetime(2025, 1, 1, 12, 0, tzinfo=dt.timezone.utc)  # before an award expires
 AWARD_TEMPLATE = REPO / "themes" / "default" / "templates" / "award.html"

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from badgesite.build import build
-from conftest import FIXED_NOW, GOLDEN_SITE, REPO, tree_bytes
+from helpers import FIXED_NOW, GOLDEN_SITE, REPO, tree_bytes
 from test_incremental import _replace_line
 
 # Runs `badgesite build` with every call that changes the file system announced on stdout

@@ -14,7 +14,7 @@ import pytest
 from badgesite.build import build, load_site
 from badgesite.errors import ContentErrors
 from badgesite.model import Listings
-from conftest import FIXED_NOW, tree_bytes, write
+from helpers import FIXED_NOW, tree_bytes, write
 
 BASE = "https://badges.harbour-lab.example/pages/"
 ADA_SOLDERING = "2f1c7a52-6a1b-4d7e-9a3e-0c8b5d1e9f01"

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from badgesite.load import LineLocator, load_records, read_yaml
-from conftest import write
+from helpers import write
 
 
 def test_line_locator_finds_nested_keys_and_list_items() -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from badgesite.build import load_site
 from badgesite.errors import ContentErrors
-from conftest import write
+from helpers import write
 
 ADA = "content/awards/ada.yaml"
 

@@ -9,7 +9,7 @@ import pytest
 
 from badgesite.build import build
 from badgesite.options import BuildOptions, EnvironmentProblem, in_ci, pinned_moment
-from conftest import FIXED_NOW
+from helpers import FIXED_NOW
 
 PINNED = {"SOURCE_DATE_EPOCH": "1761998400"}  # 2025-11-01 12:00 UTC
 

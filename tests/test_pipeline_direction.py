@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from badgesite.cache import source_stamp
 from badgesite.cli import main
 from badgesite.load import load_records
-from conftest import write
+from helpers import write
 
 IMPORT_CODE = (
     "badgesite.openbadges.fetch",

@@ -18,7 +18,7 @@ from badgesite.primitives.png_chunks import (
     read_text_chunk,
     walk_png,
 )
-from conftest import GOLDEN_SITE
+from helpers import GOLDEN_SITE
 
 PNG = (GOLDEN_SITE / "content/images/maker.png").read_bytes()
 

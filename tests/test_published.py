@@ -11,7 +11,7 @@ from badgesite.build import build
 from badgesite.cli import main
 from badgesite.guards.lints import CheckFailed
 from badgesite.guards.published import PUBLISHED_HEADER, read_record
-from conftest import EXAMPLE_SITE, FIXED_NOW, tree_bytes, write
+from helpers import EXAMPLE_SITE, FIXED_NOW, tree_bytes, write
 
 ADA_AWARD = "2f1c7a52-6a1b-4d7e-9a3e-0c8b5d1e9f01"
 PRIVATE_AWARD = "1f2e3d4c-5b6a-4978-8a6b-5c4d3e2f1a06"

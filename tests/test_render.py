@@ -14,7 +14,7 @@ from badgesite.errors import BuildError
 from badgesite.render import Translations
 from badgesite.templating.markdown_text import MarkdownRenderer, plain_text
 from badgesite.templating.themes import resolve_theme_chain
-from conftest import EXAMPLE_SITE, FIXED_NOW, write
+from helpers import EXAMPLE_SITE, FIXED_NOW, write
 
 
 def test_markdown_is_rendered_and_sanitized() -> None:

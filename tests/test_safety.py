@@ -16,7 +16,7 @@ from badgesite.cli import main
 from badgesite.errors import ContentErrors
 from badgesite.guards.lints import CheckFailed
 from badgesite.load import load_records
-from conftest import FIXED_NOW, tree_bytes, write
+from helpers import FIXED_NOW, tree_bytes, write
 
 BILLION_LAUGHS = "\n".join(
     ["name: Bo", 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']

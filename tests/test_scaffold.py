@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from badgesite import __version__
 from badgesite.authoring.install_source import SelfRequirement, requirement_of
 from badgesite.cli import main
-from conftest import tree_bytes
+from helpers import tree_bytes
 
 if sys.version_info >= (3, 11):
     import tomllib

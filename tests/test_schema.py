@@ -18,7 +18,7 @@ from badgesite.schema.declare import Schema
 from badgesite.schema.fields import FieldReader
 from badgesite.schema.imported import SNAPSHOT
 from badgesite.schema.reference import SCHEMAS, refreshed, tables_in
-from conftest import REPO, write
+from helpers import REPO, write
 
 CONTENT_DOC = REPO / "docs" / "content.md"
 # The record files of the golden site each schema is tried on, by schema name.

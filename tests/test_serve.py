@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from badgesite.cli import main
 from badgesite.serve import DevAddress, SiteServer, exposure_warning
-from conftest import REPO
+from helpers import REPO
 from test_incremental import _replace_line
 
 

@@ -21,8 +21,8 @@ from badgesite.cache.store import TAG, BuildStores
 from badgesite.cli import main
 from badgesite.guards.lints import CheckFailed
 from badgesite.templating import themes
-from conftest import FIXED_NOW, REPO
-from conftest import write as write_file
+from helpers import FIXED_NOW, REPO
+from helpers import write as write_file
 from test_incremental import AWARD_TEMPLATE, _replace_line
 
 AWARD_PAGE = "output/assertions/7b3e9d14-52c8-4f0a-8e61-2d9c4b7a1e02/index.html"

@@ -25,7 +25,7 @@ from badgesite.render import Renderer, Translations
 from badgesite.templating.sharing import credential_jsonld, linkedin_add_to_profile, share_links
 from badgesite.templating.themes import builtin_themes_dir, resolve_theme_chain
 from badgesite.urls import UrlResolver
-from conftest import FIXED_NOW, write
+from helpers import FIXED_NOW, write
 
 BASE = "https://badges.harbour-lab.example/pages/"
 SOLDERING_AWARD = "2f1c7a52-6a1b-4d7e-9a3e-0c8b5d1e9f01"

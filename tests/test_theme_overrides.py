@@ -12,7 +12,7 @@ from badgesite.build import build, check
 from badgesite.guards.lints import CheckFailed
 from badgesite.templating.theme_options import contrast_ratio
 from badgesite.templating.themes import builtin_themes_dir, resolve_theme_chain
-from conftest import FIXED_NOW, tree_bytes, write
+from helpers import FIXED_NOW, tree_bytes, write
 from loopback import serve_folder
 from test_browser import SCREENSHOTS, VIEWPORTS, _serious_violations
 

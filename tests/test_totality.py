@@ -24,7 +24,7 @@ from badgesite.build import load_site
 from badgesite.cli import main
 from badgesite.errors import ContentErrors
 from badgesite.primitives.moments import read_moment, timestamp
-from conftest import GOLDEN_SITE, write
+from helpers import GOLDEN_SITE, write
 
 EPOCH = "1790000000"  # 2026-09-20: statuses are judged at a fixed moment
 AWARD = "content/awards/ada.yaml"

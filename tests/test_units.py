@@ -22,7 +22,7 @@ from badgesite.plan import Kind, Output, check_paths, plan_site
 from badgesite.publishing import ob2
 from badgesite.templating.themes import resolve_theme_chain
 from badgesite.urls import UrlResolver
-from conftest import FIXED_NOW
+from helpers import FIXED_NOW
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from badgesite.authoring.edits import AuthoringError, accept, revoke
 from badgesite.authoring.yamledit import EditProblem, set_key
 from badgesite.build import load_site
-from conftest import tree_bytes, write
+from helpers import tree_bytes, write
 
 AWARD_ID = "5d6e7f80-1a2b-4c3d-8e9f-0a1b2c3d4e5f"
 OTHER_ID = "6e7f8091-1a2b-4c3d-8e9f-0a1b2c3d4e5f"

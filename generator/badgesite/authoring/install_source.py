@@ -54,26 +54,15 @@ def requirement_of(
     running_module is badgesite's `__init__.py` as imported now: an installed distribution
     whose files are elsewhere is another badgesite than the one running.
     """
-    version = __version__  # the code running now, whatever else is installed
-    pin = f"{DISTRIBUTION}=={version}"
-
-    def unreachable(where: str, why: str = "which a deploy cannot reach") -> SelfRequirement:
-        return SelfRequirement(
-            pin,
-            f"badgesite {version} was installed from {where}, {why}: requirements.txt pins "
-            f"{pin}, so the site deploys only once that version is on the package index. "
-            "Pass --badgesite-requirement (e.g. 'badgesite @ "
-            "git+https://HOST/OWNER/REPO@COMMIT') to name a badgesite the deploy can install.",
-        )
-
+    pin = f"{DISTRIBUTION}=={__version__}"  # the code running now, whatever else is installed
     source_folder = "its source folder (it is not the installed package)"
     if distribution is None or distribution.version != __version__:
-        return unreachable(source_folder)
+        return _unreachable(source_folder)
     text = distribution.read_text("direct_url.json")
     if text is None:  # from an index, which has this version, if it is the code running now
         installed_module = Path(str(distribution.locate_file(f"{DISTRIBUTION}/__init__.py")))
         if installed_module.resolve() != running_module.resolve():
-            return unreachable(source_folder)
+            return _unreachable(source_folder)
         return SelfRequirement(pin)
     try:
         record: Any = json.loads(text)
@@ -81,29 +70,47 @@ def requirement_of(
         record = None
     url = record.get("url", "") if isinstance(record, dict) else ""
     if not isinstance(url, str) or not url:
-        return unreachable("a location pip did not record readably (direct_url.json)")
+        return _unreachable("a location pip did not record readably (direct_url.json)")
+    return _recorded_requirement(record, url)
+
+
+def _recorded_requirement(record: dict[str, Any], url: str) -> SelfRequirement:
+    """The line for an install from url as direct_url.json records it: a repository at a
+    commit (`vcs_info`), an archive (`archive_info`) or a folder (`dir_info`)."""
     password = urlsplit(url).password
     if password and not ENVIRONMENT_REFERENCE.fullmatch(password):
         # pip records no secret but ${VARIABLE} references; never copy one into the site.
-        return unreachable("a URL with credentials", "which are never written into a site")
+        return _unreachable("a URL with credentials", "which are never written into a site")
     remote = url.startswith(REMOTE_SCHEMES)
     vcs = record.get("vcs_info")
     if isinstance(vcs, dict):
         commit = vcs.get("commit_id")
         kind = vcs.get("vcs", "git")
         if not remote or not isinstance(commit, str) or not commit:
-            return unreachable(f"the {kind} repository at {url}")
+            return _unreachable(f"the {kind} repository at {url}")
         subdirectory = record.get("subdirectory")
         fragment = f"#subdirectory={subdirectory}" if isinstance(subdirectory, str) else ""
         return SelfRequirement(f"{DISTRIBUTION} @ {kind}+{url}@{commit}{fragment}")
     archive = record.get("archive_info")
     if isinstance(archive, dict):
         if not remote:
-            return unreachable(f"the file {url}")
+            return _unreachable(f"the file {url}")
         return SelfRequirement(f"{DISTRIBUTION} @ {url}{_hash_fragment(archive)}")
     folder = record.get("dir_info")
     editable = isinstance(folder, dict) and folder.get("editable") is True
-    return unreachable(f"{'an editable install of ' if editable else ''}the folder {url}")
+    return _unreachable(f"{'an editable install of ' if editable else ''}the folder {url}")
+
+
+def _unreachable(where: str, why: str = "which a deploy cannot reach") -> SelfRequirement:
+    """The index pin of the running version, with a warning that where cannot serve it."""
+    pin = f"{DISTRIBUTION}=={__version__}"
+    return SelfRequirement(
+        pin,
+        f"badgesite {__version__} was installed from {where}, {why}: requirements.txt pins "
+        f"{pin}, so the site deploys only once that version is on the package index. "
+        "Pass --badgesite-requirement (e.g. 'badgesite @ "
+        "git+https://HOST/OWNER/REPO@COMMIT') to name a badgesite the deploy can install.",
+    )
 
 
 def _hash_fragment(archive: dict[str, Any]) -> str:

@@ -67,7 +67,23 @@ def new_site(
         raise ScaffoldError(f"--base-url: {problem}")
     if not title.strip():
         raise ScaffoldError("--title must not be empty")
-    base_url = normalize_base_url(base_url)
+    requirement = requirement or requirement_of(installed_distribution())
+    files = _template_files(title, normalize_base_url(base_url), requirement)
+    today = today or dt.date.today()
+    award_id = str(uuid.uuid4())
+    files[f"content/awards/{today.isoformat()}-{SAMPLE_EARNER}-{SAMPLE_BADGE}.yaml"] = (
+        _sample_award(award_id, today)
+    )
+    # Up to date from the start (the sample is not recorded), so a deploy's frozen build passes.
+    files[f"content/{published.PUBLISHED_FILE}"] = published.render_record([]).encode("utf-8")
+    for name, data in files.items():
+        write_atomic(target / name, data)
+    load_site(target)  # a template error shows up here, not in the owner's first build
+    return NewSite(target, tuple(sorted(files)), award_id, requirement)
+
+
+def _template_files(title: str, base_url: str, requirement: SelfRequirement) -> dict[str, bytes]:
+    """The files of site_template/ with their placeholders filled: path -> bytes."""
     issuer = slugify(title)
     quoted = {  # values inside YAML are written as JSON strings, which YAML reads as they are
         "__TITLE__": json.dumps(title.strip(), ensure_ascii=False),
@@ -77,7 +93,6 @@ def new_site(
         "__BASE_URL__": base_url,
         "__ISSUER__": issuer,
     }
-    requirement = requirement or requirement_of(installed_distribution())
     plain = {"__TITLE__": title.strip(), "__REQUIREMENT__": requirement.line}
     files: dict[str, bytes] = {}
     for path in sorted(TEMPLATES.rglob("*")):
@@ -92,8 +107,11 @@ def new_site(
         for placeholder, value in (quoted if name.endswith(".yaml") else plain).items():
             text = text.replace(placeholder, value)
         files[name] = text.encode("utf-8")
-    today = today or dt.date.today()
-    award_id = str(uuid.uuid4())
+    return files
+
+
+def _sample_award(award_id: str, today: dt.date) -> bytes:
+    """The sample award's file, issued today to nobody."""
     record = award_record(
         award_id,
         AwardRequest(SAMPLE_BADGE, SAMPLE_EARNER, "sample-earner@example.org"),
@@ -103,14 +121,8 @@ def new_site(
     # Issued to nobody, so its URL promises nothing: it is never recorded as published and
     # may be deleted at any time without a withdrawal (see published.recorded_awards).
     record["sample"] = True
-    files[f"content/awards/{today.isoformat()}-{SAMPLE_EARNER}-{SAMPLE_BADGE}.yaml"] = (
+    return (
         "# A sample award, made the way `badgesite award` makes them. `sample: true`: issued\n"
         "# to nobody, it is never recorded as published; delete it whenever you like.\n"
         + dump_yaml(record)
     ).encode("utf-8")
-    # Up to date from the start (the sample is not recorded), so a deploy's frozen build passes.
-    files[f"content/{published.PUBLISHED_FILE}"] = published.render_record([]).encode("utf-8")
-    for name, data in files.items():
-        write_atomic(target / name, data)
-    load_site(target)  # a template error shows up here, not in the owner's first build
-    return NewSite(target, tuple(sorted(files)), award_id, requirement)

@@ -1,0 +1,43 @@
+"""Shared test helpers: the repository's paths, the tests' fixed moment, file helpers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE_SITE = REPO
+GOLDEN_SITE = REPO / "tests" / "golden" / "site"
+# Statuses such as "expired" are judged at this moment in tests, so results never drift.
+FIXED_NOW = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.timezone.utc)
+
+
+# Debian's Chromium, never a downloaded browser. The background-networking flags keep it from
+# calling home: this machine's network is closed, and tests must not reach the internet.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def write(site_dir: Path, relative: str, text: str) -> Path:
+    path = site_dir / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def tree_bytes(root: Path) -> dict[str, bytes]:
+    """Every file under root by relative path, for comparing whole builds."""
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
