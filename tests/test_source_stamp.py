@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from badgesite import build as build_module
-from badgesite import load, write
+from badgesite import load
 from badgesite.build import build
 from badgesite.cache import source_stamp
 from badgesite.cli import main
@@ -319,10 +319,6 @@ def test_a_folder_linked_into_the_site_is_never_stamped(
     (site / "content/images/more").symlink_to(site / "content/badges")
     build(site, now=FIXED_NOW, cache_dir=images)
     assert not source_stamp.stamp_path(site).exists()
-
-
-def test_the_build_marker_is_the_one_builds_write() -> None:
-    assert source_stamp.BUILD_MARKER == write.BUILD_MARKER
 
 
 def run(*args: str):

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from badgesite.cache.build_cache import BuildIdentity
 from badgesite.cache.code_identity import code_fingerprint
 from badgesite.errors import ContentError, Finding
+from badgesite.outputs import BUILD_MARKER
 from badgesite.primitives.atomic import write_atomic
 from badgesite.report import BuildReport
 
@@ -31,7 +32,6 @@ _FORMAT = "badgesite-source-stamp-1"
 # (the code fingerprint) or a theme folder outside the site (walked as well).
 SITE_FOLDERS = ("content", "themes", "templates")
 PUBLISHED_RECORD = "content/published-awards.txt"  # the build itself may write it
-BUILD_MARKER = ".nojekyll"  # write.BUILD_MARKER, which imports the renderer
 # A file written twice within one tick of its file system's clock keeps the same size and
 # mtime: only files older than this when the build began are trusted to show a later
 # change (FAT counts time in 2 s steps, ext3 in 1 s).
