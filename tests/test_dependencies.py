@@ -19,7 +19,7 @@ from badgesite.cache.fingerprint import fingerprint_outputs
 from badgesite.images import outputs as image_outputs
 from badgesite.model import Award, BadgeClass, Earner, ImportedBadge, Issuer, Site
 from badgesite.outputs import Dependencies, Kind, Output, Page, RecordKey, RecordType
-from badgesite.plan import Plan, plan_site
+from badgesite.plan import Plan, _Keys, plan_site
 from badgesite.render import Renderer
 from badgesite.templating.themes import ThemeChain, resolve_theme_chain
 from conftest import EXAMPLE_SITE, FIXED_NOW, GOLDEN_SITE, write
@@ -282,3 +282,16 @@ def test_a_record_changes_the_fingerprints_of_the_outputs_that_declare_it(site: 
     declared = _declaring(plan, lambda depends: key in depends.records or depends.every_record)
     assert changed == declared
     assert len(changed) < len(plan.outputs) / 2
+
+
+def test_a_copy_of_a_record_is_declared_by_its_key() -> None:
+    site = load_site(GOLDEN_SITE)
+    award = next(iter(site.awards.values()))
+    copy = dataclasses.replace(award, narrative="A copy.")  # e.g. a model that rebuilds one
+    keys = _Keys(site)
+    expected = (
+        RecordKey(RecordType.AWARD, award.id),
+        RecordKey(RecordType.BADGE, award.badge.slug),
+    )
+    assert keys((award, award.badge, award)) == expected
+    assert keys((copy, award.badge)) == expected

@@ -81,7 +81,11 @@ class _Keys:
 
     def __call__(self, records: Iterable[Subject]) -> tuple[RecordKey, ...]:
         """The records' keys, each once, in order."""
-        return tuple(map(self._by_identity.__getitem__, dict.fromkeys(map(id, records))))
+        records = tuple(records)
+        try:
+            return tuple(map(self._by_identity.__getitem__, dict.fromkeys(map(id, records))))
+        except KeyError:  # a record that is not the site's own object: a copy of one
+            return tuple(dict.fromkeys(map(key_of, records)))
 
 
 def uses_bundled_templates_only(theme: ThemeChain) -> bool:
@@ -132,8 +136,8 @@ class _Planner:
         shows: Iterable[Subject] = (),
         reads: Dependencies = NOTHING_MORE,
     ) -> Output:
-        """A page's output: the records it shows, what else its content reads (reads:
-        records, every_badge, every_record, build_day, outputs), its templates and texts."""
+        """A page's output: the records it shows, what else its content reads (every_badge,
+        every_record, build_day and outputs of reads), its templates and texts."""
         anything = self.read_anything
         depends = Dependencies(
             records=self.keys(shows),
