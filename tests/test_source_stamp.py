@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from badgesite import checking, load, make, write
+from badgesite import checking, load, make
 from badgesite.build import build
 from badgesite.cache import source_stamp
 from badgesite.cache.store import TAG, BuildStores
@@ -355,10 +355,6 @@ def test_a_folder_linked_into_the_site_is_never_stamped(
     (site / "content/images/more").symlink_to(site / "content/badges")
     build(site, now=FIXED_NOW, cache_dir=images)
     assert not stamp_path(site, images).exists()
-
-
-def test_the_build_marker_is_the_one_builds_write() -> None:
-    assert source_stamp.BUILD_MARKER == write.BUILD_MARKER
 
 
 def run(*args: str):

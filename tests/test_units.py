@@ -18,7 +18,8 @@ from badgesite.openbadges.hashing import (
     identity_matches,
     looks_hashed,
 )
-from badgesite.plan import Kind, Output, check_paths, plan_site
+from badgesite.outputs import Document, Output, Page
+from badgesite.plan import check_paths, plan_site
 from badgesite.publishing import ob2
 from badgesite.templating.themes import resolve_theme_chain
 from badgesite.urls import UrlResolver
@@ -143,12 +144,12 @@ def test_revocation_list_holds_exactly_the_published_revoked_awards(site: Path) 
 
 
 def test_plan_refuses_clashing_and_escaping_paths() -> None:
-    page = Output(path="a/index.html", kind=Kind.PAGE, url_path="a/")
+    page = Output(path="a/index.html", url_path="a/", recipe=Page("home.html"))
     with pytest.raises(BuildError, match=r"two outputs at one path 'A/index\.html'"):
-        check_paths([page, Output(path="A/index.html", kind=Kind.JSON, url_path="A/")])
+        check_paths([page, Output(path="A/index.html", url_path="A/", recipe=Document.BADGE)])
     for bad in ("../x.html", "/etc/passwd", "a/../../b", "a//b", "a\\b"):
         with pytest.raises(BuildError, match="not a plain path inside output"):
-            check_paths([Output(path=bad, kind=Kind.JSON, url_path=bad)])
+            check_paths([Output(path=bad, url_path=bad, recipe=Document.BADGE)])
 
 
 def test_plan_lists_every_published_output(site: Path) -> None:

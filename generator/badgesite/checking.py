@@ -27,7 +27,8 @@ from badgesite.guards.translations import lint_translations
 from badgesite.load import LoadResult, RawRecord, display_path, load_records, read_yaml
 from badgesite.model import Site, build_site, without_drafts
 from badgesite.options import BuildOptions
-from badgesite.plan import Output, Plan, plan_site
+from badgesite.outputs import Output
+from badgesite.plan import Plan, plan_site
 from badgesite.primitives.parallel import map_parallel
 from badgesite.render import PageTemplates, Renderer, TemplateFailed
 from badgesite.report import counted

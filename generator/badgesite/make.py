@@ -17,7 +17,7 @@ from badgesite.cache.store import BuildStores
 from badgesite.checking import Planned, failures_returned, plan_checked, succeeded
 from badgesite.guards import published
 from badgesite.options import BuildOptions
-from badgesite.plan import Kind, Output
+from badgesite.outputs import Kind, Output
 from badgesite.primitives.atomic import write_atomic
 from badgesite.primitives.parallel import map_parallel
 from badgesite.report import BuildReport

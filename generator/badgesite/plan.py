@@ -3,42 +3,38 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import posixpath
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from badgesite import urls
 from badgesite.errors import BuildError
 from badgesite.images.variants import variant_widths
-from badgesite.model import Award, BadgeClass, Earner, ImportedBadge, Issuer, Listings, Site
-from badgesite.templating.themes import ThemeChain
+from badgesite.model import Award, BadgeClass, Earner, ImportedBadge, Issuer, Listings, Pager, Site
+from badgesite.outputs import (
+    Copy,
+    Dependencies,
+    Document,
+    Image,
+    ImageRecipe,
+    Kind,
+    Listing,
+    Output,
+    Page,
+    RecordKey,
+    RecordType,
+    TextFile,
+)
+from badgesite.templating.references import TemplateReferences
+from badgesite.templating.sharing import site_image_badge
+from badgesite.templating.themes import ThemeChain, builtin_themes_dir
 
-
-class Kind(enum.Enum):
-    PAGE = "page"  # a Jinja template rendered to HTML
-    JSON = "json"  # an Open Badges document
-    COPY = "copy"  # a file copied as it is (images, theme assets)
-    TEXT = "text"  # a small generated text file (robots.txt, sitemap.xml)
-    IMAGE = "image"  # an image made from a source image: baked, resized or a social card
+if TYPE_CHECKING:
+    from badgesite.outputs import Subject
 
 
 @dataclass(frozen=True, slots=True)
-class Output:
-    """One file of the built site."""
-
-    path: str
-    kind: Kind
-    url_path: str
-    template: str = ""
-    subject: Issuer | BadgeClass | Earner | Award | ImportedBadge | None = None
-    source_file: Path | None = None
-    indexable: bool = True
-    width: int = 0  # for resized images: the width in pixels
-    page_number: int = 0  # for a listing split into pages: which page, from 1
-
-
-@dataclass(frozen=True)
 class Plan:
     outputs: tuple[Output, ...]
 
@@ -54,146 +50,269 @@ class Plan:
         )
 
 
-def _page(
-    url_path: str, template: str, subject=None, indexable: bool = True, page_number: int = 0
-) -> Output:
-    return Output(
-        path=urls.file_path(url_path),
-        kind=Kind.PAGE,
-        url_path=url_path,
-        template=template,
-        subject=subject,
-        indexable=indexable,
-        page_number=page_number,
+_KEY_FIELDS = {
+    Award: (RecordType.AWARD, "id"),
+    ImportedBadge: (RecordType.IMPORTED, "key"),
+    BadgeClass: (RecordType.BADGE, "slug"),
+    Earner: (RecordType.EARNER, "slug"),
+    Issuer: (RecordType.ISSUER, "slug"),
+}
+
+
+def key_of(record: Subject) -> RecordKey:
+    record_type, field = _KEY_FIELDS[type(record)]
+    return RecordKey(record_type, getattr(record, field))
+
+
+class _Keys:
+    """The key of each record of a site, made once: a plan of 10,000 awards names them
+    some 200,000 times."""
+
+    def __init__(self, site: Site) -> None:
+        records = (
+            *site.issuers.values(),
+            *site.badges.values(),
+            *site.earners.values(),
+            *site.awards.values(),
+            *site.imported.values(),
+        )
+        # By identity: the site holds its records for as long as the plan is made.
+        self._by_identity = {id(record): key_of(record) for record in records}
+
+    def __call__(self, records: Iterable[Subject]) -> tuple[RecordKey, ...]:
+        """The records' keys, each once, in order."""
+        records = tuple(records)
+        try:
+            return tuple(map(self._by_identity.__getitem__, dict.fromkeys(map(id, records))))
+        except KeyError:  # a record that is not the site's own object: a copy of one
+            return tuple(dict.fromkeys(map(key_of, records)))
+
+
+def uses_bundled_templates_only(theme: ThemeChain) -> bool:
+    """Whether every template comes with badgesite, whose pages read only what their
+    plan declares; other templates may read anything in the site."""
+    bundled = builtin_themes_dir().resolve()
+    return all(path.resolve().is_relative_to(bundled) for path in theme.template_dirs) and not any(
+        theme.site_templates.rglob("*") if theme.site_templates.is_dir() else ()
     )
 
 
-def _json(url_path: str, document: str, subject) -> Output:
-    return Output(
-        path=url_path, kind=Kind.JSON, url_path=url_path, template=document, subject=subject
-    )
+# What a page's content reads besides the records it shows (a page's templates and texts
+# are added to each).
+NOTHING_MORE = Dependencies()
+EVERY_BADGE = Dependencies(every_badge=True)
+EVERY_RECORD = Dependencies(every_record=True)
+AWARD_PAGE = Page("award.html")
+AWARD_PAGE_READS = Dependencies(
+    every_badge=True,  # its badge and its exams', their issuers, skill links
+    build_day=True,  # "status checked on"
+    outputs=True,  # links to the baked image when it is published
+)
 
 
-def _copy(url_path: str, source: Path) -> Output:
-    return Output(path=url_path, kind=Kind.COPY, url_path=url_path, source_file=source)
+class _Planner:
+    """The outputs of each part of a site, with their dependencies."""
 
+    def __init__(self, site: Site, theme: ThemeChain, as_of: dt.datetime) -> None:
+        self.site = site
+        self.theme = theme
+        self.listings = Listings(site, as_of)
+        self.references = TemplateReferences(theme)
+        self.keys = _Keys(site)
+        self.read_anything = not uses_bundled_templates_only(theme)
+        self.awards_by_badge: dict[str, list[Award]] = {slug: [] for slug in site.badges}
+        for award in site.awards.values():
+            self.awards_by_badge[award.badge.slug].append(award)
+        fallback = site_image_badge(site)
+        # Pages without an image of their own show the site's (sharing.site_image).
+        self.site_image = () if fallback is None else (fallback, fallback.issuer)
 
-def _image(url_path: str, recipe: str, subject, source: Path, width: int = 0) -> Output:
-    return Output(
-        path=url_path,
-        kind=Kind.IMAGE,
-        url_path=url_path,
-        template=recipe,
-        subject=subject,
-        source_file=source,
-        width=width,
-    )
+    def page(
+        self,
+        url_path: str,
+        page: Page,
+        subject: Subject | None = None,
+        indexable: bool = True,
+        shows: Iterable[Subject] = (),
+        reads: Dependencies = NOTHING_MORE,
+    ) -> Output:
+        """A page's output: the records it shows, what else its content reads (every_badge,
+        every_record, build_day and outputs of reads), its templates and texts."""
+        anything = self.read_anything
+        depends = Dependencies(
+            records=self.keys(shows),
+            every_badge=reads.every_badge or anything,
+            every_record=reads.every_record or anything,
+            templates=self.references.closure(page.template),
+            texts=True,
+            build_day=reads.build_day or anything,
+            outputs=reads.outputs or anything,
+        )
+        return Output(urls.file_path(url_path), url_path, page, subject, indexable, depends)
+
+    def listing_pages(
+        self, pagers: Iterable[Pager], template: str, listing: Listing
+    ) -> list[Output]:
+        """The pages of an index: they read across the whole site."""
+        return [
+            self.page(
+                pager.paths[pager.number - 1],
+                Page(template, listing, pager.number),
+                reads=EVERY_RECORD,
+            )
+            for pager in pagers
+        ]
+
+    def issuer(self, issuer: Issuer) -> Iterator[Output]:
+        badges = self.site.badges_by_issuer[issuer.slug]
+        shown = (issuer, *badges, *self.site_image)
+        url_path = urls.issuer_page(issuer.slug)
+        yield self.page(url_path, Page("issuer.html"), issuer, shows=shown, reads=EVERY_BADGE)
+        yield self.json(urls.issuer_json(issuer.slug), Document.ISSUER, issuer, (issuer,))
+        # Its revoked awards, of all its badges, that are published (their earner is).
+        awards = [award for badge in badges for award in self.awards_by_badge[badge.slug]]
+        revocations = (issuer, *awards, *(award.earner for award in awards))
+        yield self.json(
+            urls.revocation_list(issuer.slug), Document.REVOCATIONS, issuer, revocations
+        )
+        if issuer.image is not None:
+            # PUBLISHED: a PNG loses its metadata chunks on the way (images/outputs.py).
+            url_path = urls.issuer_image(issuer.slug, issuer.image.extension)
+            yield self.image(url_path, ImageRecipe.PUBLISHED, issuer, (issuer,))
+
+    def badge(self, badge: BadgeClass) -> Iterator[Output]:
+        # Its page and the further pages of its holders: which holders, on which page,
+        # follows from its awards, their statuses and earners (and `paginate`).
+        awards = self.awards_by_badge[badge.slug]
+        shown = (badge, badge.issuer, *awards, *(award.earner for award in awards))
+        listed = not badge.draft
+        pages = [(urls.badge_page(badge.slug), Page("badge.html", Listing.HOLDERS, 1))]
+        for pager in self.listings.holder_pages(badge.slug)[1:]:
+            page = Page("holders.html", Listing.HOLDERS, pager.number)
+            pages.append((pager.paths[pager.number - 1], page))
+        for url_path, page in pages:
+            # EVERY_BADGE: the badges it requires, skill links (skills pages split by badge).
+            yield self.page(url_path, page, badge, listed, shown, EVERY_BADGE)
+        yield self.json(urls.badge_json(badge.slug), Document.BADGE, badge, (badge, badge.issuer))
+        url_path = urls.badge_image(badge.slug, badge.image.extension)
+        yield self.image(url_path, ImageRecipe.PUBLISHED, badge, (badge,))
+        for width in variant_widths(badge.image):
+            url_path = urls.badge_image_variant(badge.slug, width)
+            yield self.image(url_path, ImageRecipe.THUMBNAIL, badge, (badge,), width)
+        card = (badge, badge.issuer)
+        url_path = urls.badge_card(badge.slug)
+        yield self.image(url_path, ImageRecipe.BADGE_CARD, badge, card, texts=True)
+
+    def earner(self, earner: Earner) -> Iterator[Output]:
+        awards = self.site.awards_by_earner[earner.slug]
+        imported = self.site.imported_for(earner)
+        # EVERY_BADGE: their awards' badges and issuers, certifications in progress.
+        shown = (earner, *awards, *imported, *self.site_image)
+        url_path = urls.earner_page(earner.slug)
+        yield self.page(url_path, Page("earner.html"), earner, earner.is_listed, shown, EVERY_BADGE)
+        if earner.image is not None:
+            url_path = urls.earner_image(earner.slug, earner.image.extension)
+            yield self.image(url_path, ImageRecipe.AVATAR, earner, (earner,))
+
+    def award(self, award: Award) -> Iterator[Output]:
+        badge, earner = award.badge, award.earner
+        # A certification's page lists the earner's awards of its exams (Site.earned_through).
+        required = badge.requires
+        exams = (
+            [
+                other
+                for other in self.site.awards_by_earner[earner.slug]
+                if other.badge.slug in required
+            ]
+            if required
+            else ()
+        )
+        listed = award.is_listed and not award.is_draft
+        url_path = urls.award_page(award.id)
+        shown = (award, earner, *exams)
+        yield self.page(url_path, AWARD_PAGE, award, listed, shown, AWARD_PAGE_READS)
+        # Only its page shows the day, but every output of an award has been made again
+        # each day so far (a test relies on it: the CLI's --cache-dir), kept until the
+        # work on rebuilding less takes it out.
+        own = (award, badge)
+        url_path = urls.award_json(award.id)
+        yield self.json(url_path, Document.ASSERTION, award, own, build_day=True)
+        url_path = urls.award_image(award.id, badge.image.extension)
+        yield self.image(url_path, ImageRecipe.BAKED, award, own, build_day=True)
+        card = (award, badge, badge.issuer, earner)
+        url_path = urls.award_card(award.id)
+        yield self.image(url_path, ImageRecipe.AWARD_CARD, award, card, texts=True, build_day=True)
+
+    def imported(self, imported: ImportedBadge) -> Iterator[Output]:
+        slug = imported.earner.slug
+        shown = (imported, imported.earner, *self.site_image)
+        url_path = urls.imported_page(slug, imported.key)
+        yield self.page(url_path, Page("imported.html"), imported, imported.is_listed, shown)
+        if imported.image is not None:
+            url_path = urls.imported_image(slug, imported.key, imported.image.extension)
+            yield self.image(url_path, ImageRecipe.PUBLISHED, imported, (imported,))
+
+    def json(
+        self,
+        url_path: str,
+        document: Document,
+        subject: Subject,
+        reads: tuple[Subject, ...],
+        build_day: bool = False,
+    ) -> Output:
+        depends = Dependencies(records=self.keys(reads), build_day=build_day)
+        return Output(url_path, url_path, document, subject, depends=depends)
+
+    def image(
+        self,
+        url_path: str,
+        recipe: ImageRecipe,
+        subject: Subject,
+        reads: tuple[Subject, ...],
+        width: int = 0,
+        texts: bool = False,
+        build_day: bool = False,
+    ) -> Output:
+        image = subject.badge.image if isinstance(subject, Award) else subject.image
+        assert image is not None  # planned only for subjects with an image
+        files = (image.path,)
+        depends = Dependencies(self.keys(reads), files=files, texts=texts, build_day=build_day)
+        return Output(
+            url_path, url_path, Image(recipe, image.path, width), subject, depends=depends
+        )
+
+    def site_files(self) -> Iterator[Output]:
+        for name, path in self.theme.static_files().items():
+            url_path = urls.static_file(name)
+            yield Output(url_path, url_path, Copy(path), depends=Dependencies(files=(path,)))
+        for text_file in TextFile:
+            reads = Dependencies(outputs=text_file is TextFile.SITEMAP)
+            yield Output(text_file.value, text_file.value, text_file, depends=reads)
 
 
 def plan_site(site: Site, theme: ThemeChain, as_of: dt.datetime) -> Plan:
     """Every output of the site as of the build's moment (which decides how many pages the
     listings fill), in a stable order; refuses clashes and escaping paths."""
-    listings = Listings(site, as_of)
-    outputs: list[Output] = [_page(urls.HOME, "home.html")]
-    for pager in listings.skill_pages:
-        outputs.append(
-            _page(pager.paths[pager.number - 1], "skills.html", page_number=pager.number)
-        )
-    outputs.append(_page(urls.NOT_FOUND, "404.html", indexable=False))
+    planner = _Planner(site, theme, as_of)
+    listings = planner.listings
+    outputs = [planner.page(urls.HOME, Page("home.html"), reads=EVERY_RECORD)]
+    outputs += planner.listing_pages(listings.skill_pages, "skills.html", Listing.SKILLS)
+    not_found = Page("404.html")
+    outputs.append(planner.page(urls.NOT_FOUND, not_found, None, False, planner.site_image))
     for issuer in site.issuers.values():
-        outputs.append(_page(urls.issuer_page(issuer.slug), "issuer.html", issuer))
-        outputs.append(_json(urls.issuer_json(issuer.slug), "issuer", issuer))
-        outputs.append(_json(urls.revocation_list(issuer.slug), "revocations", issuer))
-        if issuer.image is not None:
-            # "published": a PNG loses its metadata chunks on the way (image_outputs.py).
-            url_path = urls.issuer_image(issuer.slug, issuer.image.extension)
-            outputs.append(_image(url_path, "published", issuer, issuer.image.path))
-    for pager in listings.badge_pages:
-        outputs.append(
-            _page(pager.paths[pager.number - 1], "badges.html", page_number=pager.number)
-        )
+        outputs.extend(planner.issuer(issuer))
+    outputs += planner.listing_pages(listings.badge_pages, "badges.html", Listing.BADGES)
     for badge in site.badges.values():
-        outputs.append(
-            _page(
-                urls.badge_page(badge.slug),
-                "badge.html",
-                badge,
-                indexable=not badge.draft,
-                page_number=1,
-            )
-        )
-        for pager in listings.holder_pages(badge.slug)[1:]:
-            path = pager.paths[pager.number - 1]
-            outputs.append(
-                _page(
-                    path, "holders.html", badge, indexable=not badge.draft, page_number=pager.number
-                )
-            )
-        outputs.append(_json(urls.badge_json(badge.slug), "badge", badge))
-        url_path = urls.badge_image(badge.slug, badge.image.extension)
-        outputs.append(_image(url_path, "published", badge, badge.image.path))
-        for width in variant_widths(badge.image):
-            outputs.append(
-                _image(
-                    urls.badge_image_variant(badge.slug, width),
-                    "thumbnail",
-                    badge,
-                    badge.image.path,
-                    width,
-                )
-            )
-        outputs.append(_image(urls.badge_card(badge.slug), "badge-card", badge, badge.image.path))
-    for pager in listings.earner_pages:
-        outputs.append(
-            _page(pager.paths[pager.number - 1], "earners.html", page_number=pager.number)
-        )
+        outputs.extend(planner.badge(badge))
+    outputs += planner.listing_pages(listings.earner_pages, "earners.html", Listing.EARNERS)
     for earner in site.earners.values():
-        if not earner.is_published:
-            continue
-        outputs.append(
-            _page(urls.earner_page(earner.slug), "earner.html", earner, indexable=earner.is_listed)
-        )
-        if earner.image is not None:
-            outputs.append(
-                _image(
-                    urls.earner_image(earner.slug, earner.image.extension),
-                    "avatar",
-                    earner,
-                    earner.image.path,
-                )
-            )
+        if earner.is_published:
+            outputs.extend(planner.earner(earner))
     for award in site.published_awards:
-        outputs.append(
-            _page(
-                urls.award_page(award.id),
-                "award.html",
-                award,
-                indexable=award.is_listed and not award.is_draft,
-            )
-        )
-        outputs.append(_json(urls.award_json(award.id), "assertion", award))
-        image = award.badge.image
-        outputs.append(
-            _image(urls.award_image(award.id, image.extension), "baked", award, image.path)
-        )
-        outputs.append(_image(urls.award_card(award.id), "award-card", award, image.path))
+        outputs.extend(planner.award(award))
     for imported in site.published_imported:
-        slug = imported.earner.slug
-        outputs.append(
-            _page(
-                urls.imported_page(slug, imported.key),
-                "imported.html",
-                imported,
-                indexable=imported.is_listed,
-            )
-        )
-        if imported.image is not None:
-            url_path = urls.imported_image(slug, imported.key, imported.image.extension)
-            outputs.append(_image(url_path, "published", imported, imported.image.path))
-    for name, path in theme.static_files().items():
-        outputs.append(_copy(urls.static_file(name), path))
-    for name in ("robots.txt", "sitemap.xml", ".nojekyll", "_headers"):
-        outputs.append(Output(path=name, kind=Kind.TEXT, url_path=name, template=name))
+        outputs.extend(planner.imported(imported))
+    outputs.extend(planner.site_files())
     check_paths(outputs)
     return Plan(tuple(outputs))
 
@@ -223,6 +342,11 @@ def check_paths(outputs: list[Output]) -> None:
 def _describe(output: Output) -> str:
     subject = output.subject
     if subject is None:
-        return output.template or str(output.source_file or output.url_path)
+        recipe = output.recipe
+        if isinstance(recipe, Page):
+            return recipe.template
+        if isinstance(recipe, TextFile):
+            return recipe.value
+        return str(output.source_file or output.url_path)
     source = getattr(subject, "source", "")
     return f"{type(subject).__name__} from {source}" if source else type(subject).__name__

@@ -7,7 +7,6 @@ import json
 import os
 import traceback
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus
@@ -26,7 +25,8 @@ from badgesite.errors import BadgesiteError, BuildError, ContentError, ContentEr
 from badgesite.images.outputs import ImageMaker
 from badgesite.images.variants import variant_widths
 from badgesite.model import Award, BadgeClass, Listings, Pager, Site
-from badgesite.plan import Kind, Output, Plan
+from badgesite.outputs import Copy, Document, Image, Listing, Output, Page, Rendered, TextFile
+from badgesite.plan import Plan
 from badgesite.publishing import ob2
 from badgesite.templating import sharing
 from badgesite.templating.jinja_tuning import ConstantTexts, DirectCallContext, call_directly
@@ -41,15 +41,6 @@ from badgesite.templating.themes import (
     translation_codes,
 )
 from badgesite.urls import UrlResolver
-
-
-@dataclass(frozen=True)
-class Rendered:
-    """The content of one output: bytes to write, or a file to copy as it is."""
-
-    path: str
-    data: bytes | None = None
-    source_file: Path | None = None
 
 
 class Translations:
@@ -287,50 +278,52 @@ class Renderer:
         """Where the skills index shows a skill: its page, and its anchor there."""
         return f"{self.listings.skill_paths[skill]}#{skill_anchor(skill)}"
 
-    def pager(self, output: Output) -> Pager | None:
+    def pager(self, output: Output, page: Page) -> Pager | None:
         """The page of its listing that a paginated page shows."""
-        if not output.page_number:
+        if page.listing is None:
             return None
-        if output.template == "earners.html":
+        if page.listing is Listing.EARNERS:
             pages = self.listings.earner_pages
-        elif output.template == "badges.html":
+        elif page.listing is Listing.BADGES:
             pages = self.listings.badge_pages
-        elif output.template == "skills.html":
+        elif page.listing is Listing.SKILLS:
             pages = self.listings.skill_pages
         elif isinstance(output.subject, BadgeClass):
             pages = self.listings.holder_pages(output.subject.slug)
         else:
-            raise BuildError(f"no listing for the pages of '{output.template}'")
-        return pages[output.page_number - 1]
+            raise BuildError(f"no listing for the pages of '{page.template}'")
+        return pages[page.page_number - 1]
 
     def render_all(self) -> Iterator[Rendered]:
         for output in self.plan.outputs:
             yield self.render(output)
 
     def render(self, output: Output) -> Rendered:
-        if output.kind is Kind.COPY:
-            return Rendered(output.path, source_file=output.source_file)
-        if output.kind is Kind.JSON:
-            return Rendered(output.path, data=_json_bytes(self.document(output)))
-        if output.kind is Kind.IMAGE:
-            return Rendered(output.path, data=self.images.make(output))
-        if output.kind is Kind.TEXT:
-            return Rendered(output.path, data=self.text_file(output.template).encode("utf-8"))
+        recipe = output.recipe
+        if isinstance(recipe, Copy):
+            return Rendered(output.path, source_file=recipe.source)
+        if isinstance(recipe, Document):
+            return Rendered(output.path, data=_json_bytes(self.document(output, recipe)))
+        if isinstance(recipe, Image):
+            return Rendered(output.path, data=self.images.make(output, recipe))
+        if isinstance(recipe, TextFile):
+            return Rendered(output.path, data=self.text_file(recipe).encode("utf-8"))
         return Rendered(output.path, data=self.page(output).encode("utf-8"))
 
-    def document(self, output: Output) -> Mapping[str, Any]:
+    def document(self, output: Output, document: Document) -> Mapping[str, Any]:
         subject = output.subject
-        if output.template == "issuer":
+        if document is Document.ISSUER:
             return ob2.issuer_profile(subject, self.resolver)  # type: ignore[arg-type]
-        if output.template == "revocations":
+        if document is Document.REVOCATIONS:
             return ob2.revocation_list(subject, self.site, self.resolver)  # type: ignore[arg-type]
-        if output.template == "badge":
+        if document is Document.BADGE:
             return ob2.badge_class(subject, self.resolver)  # type: ignore[arg-type]
-        if output.template == "assertion":
-            return ob2.assertion(subject, self.resolver)  # type: ignore[arg-type]
-        raise BuildError(f"unknown document type '{output.template}'")
+        return ob2.assertion(subject, self.resolver)  # type: ignore[arg-type]
 
     def page(self, output: Output) -> str:
+        page = output.recipe
+        if not isinstance(page, Page):
+            raise BuildError(f"{output.path} is not a page")
         # The 404 page is served at any missing path, so its links cannot be relative.
         is_404 = output.url_path == urls.NOT_FOUND
 
@@ -347,14 +340,14 @@ class Renderer:
             "urls": urls,
             "canonical_url": self.resolver.absolute(output.url_path),
             "social_image": sharing.social_image(output.subject, self.site_image, self.resolver),
-            "pager": self.pager(output),
+            "pager": self.pager(output, page),
         }
-        return self.templates.render(output.template, context)
+        return self.templates.render(page.template, context)
 
-    def text_file(self, name: str) -> str:
-        if name == "robots.txt":
+    def text_file(self, text_file: TextFile) -> str:
+        if text_file is TextFile.ROBOTS:
             return f"User-agent: *\nAllow: /\n\nSitemap: {self.resolver.absolute('sitemap.xml')}\n"
-        if name == "sitemap.xml":
+        if text_file is TextFile.SITEMAP:
             entries = "".join(
                 f"  <url><loc>{xml_escape(self.resolver.absolute(path))}</loc></url>\n"
                 for path in self.plan.sitemap_urls
@@ -364,11 +357,9 @@ class Renderer:
                 '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
                 f"{entries}</urlset>\n"
             )
-        if name == ".nojekyll":
+        if text_file is TextFile.NOJEKYLL:
             return ""  # GitHub Pages: serve files and folders that start with _ or .
-        if name == "_headers":
-            return headers_file()
-        raise BuildError(f"unknown text file '{name}'")
+        return headers_file()
 
 
 SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'"

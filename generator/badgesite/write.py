@@ -15,8 +15,8 @@ from pathlib import Path
 
 from badgesite.cache.build_cache import FileState
 from badgesite.errors import BuildError
+from badgesite.outputs import BUILD_MARKER, Rendered
 from badgesite.primitives.atomic import write_atomic
-from badgesite.render import Rendered
 
 try:
     import fcntl
@@ -31,8 +31,6 @@ class WriteReport:
     removed: int = 0
 
 
-# Every build writes this file, so a folder holding it is one badgesite may replace.
-BUILD_MARKER = ".nojekyll"
 SOURCE_FOLDERS = ("content", "themes", "templates", ".git")
 
 

@@ -1,24 +1,21 @@
-"""Fingerprints: for each planned output, a hash of everything its bytes are made from."""
+"""Fingerprints: for each planned output, a hash of the inputs its plan says it depends on."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 from collections.abc import Mapping
+from pathlib import Path
 
 from badgesite.cache.code_identity import code_fingerprint
 from badgesite.cache.code_identity import file_hash as _file_hash
 from badgesite.cache.code_identity import hash_parts as _hash
 from badgesite.model import Award, BadgeClass, Earner, ImportedBadge, Issuer, Site
-from badgesite.plan import Kind, Output, Plan
-from badgesite.templating.themes import ThemeChain, builtin_themes_dir
+from badgesite.outputs import Dependencies, Output, RecordKey, RecordType
+from badgesite.plan import Plan, key_of
+from badgesite.templating.themes import ThemeChain
 
 _RECORD_TYPES = (Issuer, BadgeClass, Earner, Award, ImportedBadge)
-
-
-def _reference(record: object) -> str:
-    key = getattr(record, "id", None) or getattr(record, "key", None) or record.slug  # type: ignore[attr-defined]
-    return f"{type(record).__name__}:{key}"
 
 
 def own_digest(record: object) -> str:
@@ -26,144 +23,146 @@ def own_digest(record: object) -> str:
     parts = [type(record).__name__]
     for field in dataclasses.fields(record):  # type: ignore[arg-type]
         value = getattr(record, field.name)
-        parts.append(_reference(value) if isinstance(value, _RECORD_TYPES) else repr(value))
+        parts.append(str(key_of(value)) if isinstance(value, _RECORD_TYPES) else repr(value))
     return _hash(parts)
 
 
-def uses_bundled_templates_only(theme: ThemeChain) -> bool:
-    """Whether every template comes with badgesite, whose pages only read what
-    `fingerprint_outputs` counts; other templates may read anything in the site."""
-    bundled = builtin_themes_dir().resolve()
-    return all(path.resolve().is_relative_to(bundled) for path in theme.template_dirs) and not any(
-        theme.site_templates.rglob("*") if theme.site_templates.is_dir() else ()
-    )
-
-
 def environment_digest(site: Site, theme: ThemeChain) -> str:
-    """What every output depends on: badgesite's code, the config, the theme's files."""
+    """What every output depends on: badgesite's code, the config, which themes make the
+    chain and their settings (a template's or asset's own file counts where it is read)."""
     return _hash(
         [
             code_fingerprint(),
             repr(site.config),
             str(site.root),
-            *(f"{path}:{_file_hash(path)}" for path in theme.files()),
+            *(str(folder) for folder in theme.template_dirs),
+            *(f"{t.settings}:{_hash_if_file(t.settings)}" for t in theme.themes),
         ]
     )
 
 
-class _Digests:
-    """Memoized digests of records and of the neighbourhoods pages show."""
+def _hash_if_file(path: Path) -> str:
+    return _file_hash(path) if path.is_file() else "missing"
 
-    def __init__(self, site: Site, now: dt.datetime) -> None:
+
+class _Inputs:
+    """The digest of each kind of input an output may declare, each made once per build."""
+
+    def __init__(self, site: Site, plan: Plan, theme: ThemeChain, now: dt.datetime) -> None:
         self.site = site
         self.now = now
-        self.awards = {key: own_digest(award) for key, award in site.awards.items()}
-        self.earners = {key: own_digest(earner) for key, earner in site.earners.items()}
-        self.imported = {key: own_digest(badge) for key, badge in site.imported.items()}
-        self.statuses = {key: award.status(now) for key, award in site.awards.items()}
-        self.catalog = _hash(
-            [
-                *(own_digest(issuer) for issuer in site.issuers.values()),
-                *(own_digest(badge) for badge in site.badges.values()),
-            ]
+        self.theme = theme
+        self.environment = environment_digest(site, theme)
+        self.build_day = now.astimezone(site.config.zone).date().isoformat()
+        # Which outputs exist shows in the sitemap and in links to optional outputs.
+        self.outputs = _hash(
+            f"{output.kind.value}:{output.url_path}:{output.indexable}" for output in plan.outputs
         )
-        self._earner_clusters: dict[str, str] = {}
-        self._badge_holders: dict[str, str] = {}
-        self.by_badge: dict[str, list[str]] = {slug: [] for slug in site.badges}
-        for key, award in site.awards.items():
-            self.by_badge[award.badge.slug].append(key)
+        self._records: dict[int, str] = {}
+        self._by_name: dict[RecordKey, str] = {}
+        self._kept: list[RecordKey] = []  # alive while their identities are keys above
+        self._files: dict[Path, str] = {}
+        self._templates: dict[str, str] = {}
+        self._every_badge = ""
+        self._every_record = ""
+        self._texts = ""
 
-    def award(self, key: str) -> str:
-        return f"{key}:{self.awards[key]}:{self.statuses[key]}"
-
-    def earner_cluster(self, slug: str) -> str:
-        """An earner, all their awards (profiles and award pages list them) and imports."""
-        found = self._earner_clusters.get(slug)
+    def record(self, key: RecordKey) -> str:
+        # By the key's identity: the planner makes one key per record, the plan keeps them
+        # all alive, and a RecordKey hashes in Python, some 200,000 times at 10,000 awards.
+        found = self._records.get(id(key))
         if found is None:
-            imported = self.site.imported_for(self.site.earners[slug])
-            found = _hash(
-                [
-                    self.earners[slug],
-                    *(self.award(award.id) for award in self.site.awards_by_earner[slug]),
-                    *(
-                        f"{badge.key}:{self.imported[badge.key]}:{badge.status(self.now)}"
-                        for badge in imported
-                    ),
-                ]
-            )
-            self._earner_clusters[slug] = found
+            found = self._by_name.get(key)
+            if found is None:
+                record = self._find(key)
+                found = f"{key}:{own_digest(record)}"
+                if isinstance(record, (Award, ImportedBadge)):
+                    found += ":" + record.status(self.now)
+                self._by_name[key] = found
+            self._records[id(key)] = found
+            self._kept.append(key)
         return found
 
-    def badge_holders(self, slug: str) -> str:
-        """A badge's awards and their earners, which its page lists and counts."""
-        found = self._badge_holders.get(slug)
-        if found is None:
-            awards = self.site.awards
-            found = _hash(
-                f"{self.award(key)}:{self.earners[awards[key].earner.slug]}"
-                for key in self.by_badge[slug]
+    def _find(self, key: RecordKey) -> object:
+        if key.type is RecordType.AWARD:
+            return self.site.awards[key.key]
+        if key.type is RecordType.IMPORTED:
+            return self.site.imported[key.key]
+        if key.type is RecordType.BADGE:
+            return self.site.badges[key.key]
+        if key.type is RecordType.EARNER:
+            return self.site.earners[key.key]
+        return self.site.issuers[key.key]
+
+    def every_badge(self) -> str:
+        if not self._every_badge:
+            records = (*self.site.issuers.values(), *self.site.badges.values())
+            self._every_badge = _hash(self.record(key_of(record)) for record in records)
+        return self._every_badge
+
+    def every_record(self) -> str:
+        if not self._every_record:
+            site = self.site
+            others = (*site.earners.values(), *site.awards.values(), *site.imported.values())
+            self._every_record = _hash(
+                [self.every_badge(), *(self.record(key_of(record)) for record in others)]
             )
-            self._badge_holders[slug] = found
+        return self._every_record
+
+    def file(self, path: Path) -> str:
+        found = self._files.get(path)
+        if found is None:
+            found = self._files[path] = f"{path}:{_hash_if_file(path)}"
         return found
 
-    def everything(self) -> str:
+    def template(self, name: str) -> str:
+        """A template by name: the file of the chain that wins, or none."""
+        found = self._templates.get(name)
+        if found is None:
+            path = next(
+                (folder / name for folder in self.theme.template_dirs if (folder / name).is_file()),
+                None,
+            )
+            found = f"{name}:{'missing' if path is None else self.file(path)}"
+            self._templates[name] = found
+        return found
+
+    def texts(self) -> str:
+        """Every translation file of the chain (which of them a language reads is the
+        renderer's business; they change together rarely enough)."""
+        if not self._texts:
+            folders = [theme.i18n for theme in self.theme.themes if theme.i18n.is_dir()]
+            files = sorted(path for folder in folders for path in folder.rglob("*"))
+            self._texts = _hash(self.file(path) for path in files if path.is_file())
+        return self._texts
+
+    def digests(self, depends: Dependencies) -> list[str]:
+        parts = [self.record(key) for key in depends.records]
+        if depends.every_record:
+            parts.append("every record:" + self.every_record())
+        elif depends.every_badge:
+            parts.append("every badge:" + self.every_badge())
+        parts.extend(self.file(path) for path in depends.files)
+        parts.extend(self.template(name) for name in depends.templates)
+        if depends.texts:
+            parts.append("texts:" + self.texts())
+        if depends.build_day:
+            parts.append("day:" + self.build_day)
+        if depends.outputs:
+            parts.append("outputs:" + self.outputs)
+        return parts
+
+    def fingerprint(self, output: Output) -> str:
+        recipe = repr(output.recipe)
         return _hash(
-            [
-                self.catalog,
-                *(self.award(key) for key in self.awards),
-                *self.earners.values(),
-                *(f"{key}:{value}" for key, value in self.imported.items()),
-                *(badge.status(self.now) for badge in self.site.imported.values()),
-            ]
+            [self.environment, recipe, str(output.indexable), *self.digests(output.depends)]
         )
 
 
 def fingerprint_outputs(
     site: Site, plan: Plan, theme: ThemeChain, now: dt.datetime
 ) -> Mapping[str, str]:
-    """Output path -> a hash that changes whenever that output's bytes may change."""
-    digests = _Digests(site, now)
-    environment = environment_digest(site, theme)
-    # Award pages show the day of the build; so may any page of a theme not bundled.
-    build_day = now.astimezone(site.config.zone).date().isoformat()
-    # Which outputs exist shows in the sitemap and in links to optional outputs.
-    published = _hash(output.path for output in plan.outputs)
-    whole_site = _hash([environment, digests.everything(), build_day, published])
-    pages_read_anything = not uses_bundled_templates_only(theme)
-    result: dict[str, str] = {}
-    for output in plan.outputs:
-        if output.kind is Kind.PAGE and pages_read_anything:
-            result[output.path] = whole_site
-            continue
-        parts = _output_parts(output, digests, whole_site, build_day)
-        result[output.path] = _hash([environment, output.kind.value, output.template, *parts])
-    return result
-
-
-def _output_parts(output: Output, digests: _Digests, whole_site: str, build_day: str) -> list[str]:
-    subject = output.subject
-    source = [str(output.source_file), str(output.width)] if output.source_file else []
-    if isinstance(subject, Award):
-        return [
-            digests.catalog,
-            digests.earner_cluster(subject.earner.slug),
-            build_day,
-            *source,
-        ]
-    if isinstance(subject, Earner):
-        return [digests.catalog, digests.earner_cluster(subject.slug), *source]
-    if isinstance(subject, ImportedBadge):
-        return [digests.catalog, digests.earner_cluster(subject.earner.slug), *source]
-    if isinstance(subject, BadgeClass):
-        # The badge page and the further pages of its holders: which holders, on which page,
-        # follows from its awards, their statuses and earners (and `paginate`, in the config).
-        holders = digests.badge_holders(subject.slug) if output.kind is Kind.PAGE else ""
-        return [digests.catalog, holders, *source]
-    if isinstance(subject, Issuer) and output.template != "revocations":
-        return [digests.catalog, *source]
-    if output.kind is Kind.COPY and subject is None and output.source_file is not None:
-        # A theme's static file: the theme's files are part of the environment already.
-        return source
-    # Home, the pages of the skills and earner indexes, 404, sitemap, revocation lists: they
-    # read across the whole site.
-    return [whole_site]
+    """Output path -> a hash that changes whenever the inputs its plan declares change,
+    and so whenever its bytes may."""
+    inputs = _Inputs(site, plan, theme, now)
+    return {output.path: inputs.fingerprint(output) for output in plan.outputs}

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from badgesite.cache import code_identity
 from badgesite.cache.store import BuildStores
 from badgesite.errors import ContentError, Finding
+from badgesite.outputs import BUILD_MARKER
 from badgesite.report import BuildReport
 
 if TYPE_CHECKING:  # only annotations: this module must stay quick to import
@@ -27,7 +28,6 @@ if TYPE_CHECKING:  # only annotations: this module must stay quick to import
 # (the code fingerprint) or a theme folder outside the site (walked as well).
 SITE_FOLDERS = ("content", "themes", "templates")
 PUBLISHED_RECORD = "content/published-awards.txt"  # the build itself may write it
-BUILD_MARKER = ".nojekyll"  # write.BUILD_MARKER, which imports the renderer
 # A file written twice within one tick of its file system's clock keeps the same size and
 # mtime: only files older than this when the build began are trusted to show a later
 # change (FAT counts time in 2 s steps, ext3 in 1 s).

@@ -14,13 +14,13 @@ from badgesite.images.inspection import ImageFile, ImageProblem
 from badgesite.images.svg_checks import check_svg_bytes
 from badgesite.model import Award, BadgeClass, Earner, ImportedBadge, Issuer, Site
 from badgesite.openbadges.bake import BakeError, bake
-from badgesite.plan import Output
+from badgesite.outputs import Image, ImageRecipe, Output
 from badgesite.primitives.png_chunks import PngDamaged, strip_png_metadata
 from badgesite.urls import UrlResolver
 
 
 class ImageMaker:
-    """Makes the bytes of every Kind.IMAGE output; Pillow runs only on a cache miss."""
+    """Makes the bytes of every Image output; Pillow runs only on a cache miss."""
 
     def __init__(
         self,
@@ -39,25 +39,26 @@ class ImageMaker:
         # SVG badges drawn for cards, by digest: once per process even without a cache folder.
         self.pictures: dict[str, bytes] = {}
 
-    def make(self, output: Output) -> bytes:
+    def make(self, output: Output, image: Image) -> bytes:
         subject = output.subject
-        if output.template == "baked" and isinstance(subject, Award):
+        recipe = image.recipe
+        if recipe is ImageRecipe.BAKED and isinstance(subject, Award):
             return self.baked(subject)
-        if output.template == "published" and isinstance(
+        if recipe is ImageRecipe.PUBLISHED and isinstance(
             subject, (BadgeClass, Issuer, ImportedBadge)
         ):
             if subject.image is None:
                 raise BuildError(f"{output.path}: {type(subject).__name__} has no image")
             return self.published(subject.image)
-        if output.template == "thumbnail" and isinstance(subject, BadgeClass):
-            return self.thumbnail(subject, output.width)
-        if output.template == "avatar" and isinstance(subject, Earner) and subject.image:
+        if recipe is ImageRecipe.THUMBNAIL and isinstance(subject, BadgeClass):
+            return self.thumbnail(subject, image.width)
+        if recipe is ImageRecipe.AVATAR and isinstance(subject, Earner) and subject.image:
             return self.avatar(subject.image)
-        if output.template == "award-card" and isinstance(subject, Award):
+        if recipe is ImageRecipe.AWARD_CARD and isinstance(subject, Award):
             return self.card(self.award_card(subject), subject.badge)
-        if output.template == "badge-card" and isinstance(subject, BadgeClass):
+        if recipe is ImageRecipe.BADGE_CARD and isinstance(subject, BadgeClass):
             return self.card(self.badge_card(subject), subject)
-        raise BuildError(f"unknown image recipe '{output.template}' for {output.path}")
+        raise BuildError(f"no image recipe '{recipe.value}' for {output.path}")
 
     def baked(self, award: Award) -> bytes:
         # The full-size image, never a resized one: resizing would drop the baked chunk.

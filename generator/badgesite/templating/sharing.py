@@ -81,17 +81,26 @@ class SocialImage:
         return self.width >= 600 and self.width > self.height
 
 
+def site_image_badge(site: Site) -> BadgeClass | None:
+    """The badge class whose image pages that have none of their own show: the first
+    with a raster image."""
+    return next(
+        (badge for badge in site.badges.values() if badge.image.format in SOCIAL_IMAGE_FORMATS),
+        None,
+    )
+
+
 def site_image(site: Site, resolver: UrlResolver) -> SocialImage | None:
-    """The image of pages that have none of their own: the first raster badge image."""
-    for badge in site.badges.values():
-        if badge.image.format in SOCIAL_IMAGE_FORMATS:
-            return SocialImage(
-                resolver.absolute(urls.badge_image(badge.slug, badge.image.extension)),
-                badge.image.width,
-                badge.image.height,
-                badge.image_alt,
-            )
-    return None
+    """The image of pages that have none of their own (see site_image_badge)."""
+    badge = site_image_badge(site)
+    if badge is None:
+        return None
+    return SocialImage(
+        resolver.absolute(urls.badge_image(badge.slug, badge.image.extension)),
+        badge.image.width,
+        badge.image.height,
+        badge.image_alt,
+    )
 
 
 def social_image(

@@ -1,0 +1,56 @@
+"""Which templates of a theme chain a page template pulls in: extends, include, import."""
+
+from __future__ import annotations
+
+import jinja2
+import jinja2.meta
+
+from badgesite.templating.themes import ThemeChain
+
+
+class TemplateReferences:
+    """Read from the templates' sources, without compiling or rendering them; each
+    template is read once. A template that names another by a variable, or that does not
+    parse, may pull in any of them."""
+
+    def __init__(self, theme: ThemeChain) -> None:
+        self.environment = jinja2.Environment(
+            loader=jinja2.FileSystemLoader([str(path) for path in theme.template_dirs])
+        )
+        self._direct: dict[str, tuple[str, ...] | None] = {}
+        self._closures: dict[str, tuple[str, ...]] = {}
+        self._every: tuple[str, ...] | None = None
+
+    def every_template(self) -> tuple[str, ...]:
+        if self._every is None:
+            self._every = tuple(sorted(self.environment.list_templates()))
+        return self._every
+
+    def closure(self, name: str) -> tuple[str, ...]:
+        """name and every template it pulls in, directly or not, sorted; a name that no
+        folder of the chain holds counts too (adding that file changes the page)."""
+        found = self._closures.get(name)
+        if found is None:
+            seen = {name}
+            waiting = [name]
+            while waiting:
+                names = self._references(waiting.pop())
+                if names is None:
+                    seen.update(self.every_template())
+                    break
+                waiting.extend(other for other in names if other not in seen)
+                seen.update(names)
+            found = self._closures[name] = tuple(sorted(seen))
+        return found
+
+    def _references(self, name: str) -> tuple[str, ...] | None:
+        if name not in self._direct:
+            try:
+                source, _, _ = self.environment.loader.get_source(self.environment, name)  # type: ignore[union-attr]
+                names = tuple(jinja2.meta.find_referenced_templates(self.environment.parse(source)))
+            except jinja2.TemplateNotFound:
+                names = ()
+            except (jinja2.TemplateSyntaxError, OSError, UnicodeDecodeError):
+                names = (None,)
+            self._direct[name] = None if None in names else names  # type: ignore[assignment]
+        return self._direct[name]
