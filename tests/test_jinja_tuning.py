@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import jinja2
 import pytest
 
-from badgesite.templating.jinja_tuning import ConstantTexts, DirectCallContext
+from badgesite.build import build
+from badgesite.templating.jinja_tuning import CompiledTemplates, ConstantTexts, DirectCallContext
+from helpers import FIXED_NOW, tree_bytes, write
 
 
 class Texts:
@@ -89,3 +93,46 @@ def test_functions_that_ask_for_the_context_still_get_it() -> None:
     assert env.from_string("{{ page_name() }} {{ marked() }}").render(name="home") == (
         "home via home"
     )
+
+
+def _site_with_theme(site: Path, home_text: str) -> None:
+    write(site, "themes/mine/theme.yaml", "extends: default\n")
+    write(site, "themes/mine/i18n/en.yaml", f"skip_to_content: {home_text}\n")
+    config = site / "content/site.yaml"
+    config.write_text(config.read_text() + "theme: mine\n")
+
+
+def test_a_second_build_in_one_process_compiles_no_template_again(site: Path, monkeypatch) -> None:
+    """serve rebuilds, and test runs build many times: the compiled templates are kept."""
+    CompiledTemplates.forget_all()
+    compiled: list[str] = []
+    real_compile = jinja2.Environment.compile
+
+    def counting(self, source, name=None, filename=None, raw=False, defer_init=False):
+        compiled.append(name)
+        return real_compile(self, source, name, filename, raw, defer_init)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counting)
+    build(site, site / "first", now=FIXED_NOW, processes=1)
+    assert "award.html" in compiled
+    compiled.clear()
+    build(site, site / "second", now=FIXED_NOW, processes=1, clean=True)
+    assert compiled == []
+    assert tree_bytes(site / "first") == tree_bytes(site / "second")
+
+
+def test_kept_templates_are_compiled_again_for_other_texts_or_another_source(
+    site: Path,
+) -> None:
+    """ConstantTexts folds texts in when compiling: a template kept from a build with other
+    translations must not be reused, nor one whose file has changed."""
+    _site_with_theme(site, "Start here")
+    build(site, site / "output", now=FIXED_NOW, processes=1)
+    assert "Start here" in (site / "output/index.html").read_text()
+    write(site, "themes/mine/i18n/en.yaml", "skip_to_content: Begin here\n")
+    build(site, site / "output", now=FIXED_NOW, processes=1, clean=True)
+    page = (site / "output/index.html").read_text()
+    assert "Begin here" in page and "Start here" not in page
+    write(site, "themes/mine/templates/partials/footer.html", "<footer>Made by hand</footer>\n")
+    build(site, site / "output", now=FIXED_NOW, processes=1, clean=True)
+    assert "<footer>Made by hand</footer>" in (site / "output/index.html").read_text()

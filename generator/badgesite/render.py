@@ -29,7 +29,12 @@ from badgesite.outputs import Copy, Document, Image, Listing, Output, Page, Rend
 from badgesite.plan import Plan
 from badgesite.publishing import ob2
 from badgesite.templating import sharing
-from badgesite.templating.jinja_tuning import ConstantTexts, DirectCallContext, call_directly
+from badgesite.templating.jinja_tuning import (
+    CompiledTemplates,
+    ConstantTexts,
+    DirectCallContext,
+    call_directly,
+)
 from badgesite.templating.markdown_text import FOREIGN_LINK_REL, MarkdownRenderer
 from badgesite.templating.themes import (
     FALLBACK_LANGUAGE,
@@ -112,6 +117,7 @@ class PageTemplates:
         self.markdown = MarkdownRenderer()
         self.foreign_markdown = MarkdownRenderer(link_rel=FOREIGN_LINK_REL)
         self.options, self.option_errors = resolve_options(theme, dict(config.theme_options))
+        constant_texts = dict(self.translations.strings)
         self.environment = jinja2.Environment(
             loader=theme_loader(theme),
             autoescape=True,
@@ -121,9 +127,10 @@ class PageTemplates:
             keep_trailing_newline=True,
             auto_reload=False,  # a Renderer lives for one build: no stat per page
             extensions=[ConstantTexts],
+            bytecode_cache=CompiledTemplates(constant_texts),
         )
         self.environment.context_class = DirectCallContext
-        self.environment.constant_texts = dict(self.translations.strings)  # type: ignore[attr-defined]
+        self.environment.constant_texts = constant_texts  # type: ignore[attr-defined]
         self.environment.filters["markdown"] = self.markdown
         # Imported badges' texts: other issuers' markdown, sanitized like ours.
         self.environment.filters["foreign_markdown"] = self.foreign_markdown
