@@ -3,6 +3,7 @@ browser. Plain helpers (paths, FIXED_NOW, write, tree_bytes) live in helpers.py.
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,11 +17,24 @@ from helpers import CHROMIUM, CHROMIUM_ARGS, EXAMPLE_SITE, GOLDEN_SITE
 VALIDATOR_MODULES = {"test_conformance.py", "test_verify_agreement.py"}
 
 
+# How long each test took when last measured (scripts/measure-test-durations writes it).
+DURATIONS = Path(__file__).with_name("durations.json")
+# A test measured to take longer than this is left out of the quick lane (the rest, about
+# 600 tests, take about 30 s on 2 cores); a test not measured yet stays in it.
+QUICK_LANE_LIMIT = 0.25  # seconds
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark slow what must be slow, so `-m "not slow"` is the quick lane: every test that
-    drives Chromium (it asks for the `browser` fixture) and every validator run."""
+    """Mark slow what is slow, so `-m "not slow"` is a quick lane of under a minute: every
+    test that drives Chromium (it asks for the `browser` fixture), every validator run, and
+    every test measured to take longer than QUICK_LANE_LIMIT."""
+    measured = json.loads(DURATIONS.read_text()) if DURATIONS.is_file() else {}
     for item in items:
-        if "browser" in getattr(item, "fixturenames", ()) or item.path.name in VALIDATOR_MODULES:
+        if (
+            "browser" in getattr(item, "fixturenames", ())
+            or item.path.name in VALIDATOR_MODULES
+            or measured.get(item.nodeid, 0) > QUICK_LANE_LIMIT
+        ):
             item.add_marker(pytest.mark.slow)
 
 
@@ -39,7 +53,8 @@ def browser() -> Iterator[Any]:
 def site(tmp_path: Path) -> Path:
     """A private copy of the small golden site, free to edit."""
     target = tmp_path / "site"
-    shutil.copytree(GOLDEN_SITE, target)
+    # Without the caches a check of the repository's golden site leaves in it.
+    shutil.copytree(GOLDEN_SITE, target, ignore=shutil.ignore_patterns(".cache"))
     return target
 
 
