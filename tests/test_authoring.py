@@ -72,7 +72,7 @@ def test_a_second_award_of_the_same_badge_gets_its_own_file(site: Path) -> None:
     assert run(*args, "--site", str(site)).exit_code == 0
     result = run(*args, "--allow-duplicates", "--site", str(site))
     assert result.output.startswith("Wrote content/awards/2025-01-02-bo-soldering-2.yaml")
-    assert len(load_site(site).awards) == 8
+    assert len(load_site(site).awards) == 13
 
 
 def test_a_private_earners_award_is_not_recorded_as_published(site: Path) -> None:
@@ -544,7 +544,7 @@ def test_a_single_award_follows_the_sheets_duplicate_rule(site: Path) -> None:
     assert run(*args[:5], "other@mail.example", *args[6:]).exit_code == 0  # another address
     allowed = run(*args, "--allow-duplicates")
     assert allowed.exit_code == 0, allowed.output
-    assert len(load_site(site).awards) == 6 + 4
+    assert len(load_site(site).awards) == 11 + 4
 
 
 def test_a_revoked_award_is_no_duplicate(site: Path) -> None:

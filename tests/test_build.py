@@ -243,7 +243,7 @@ def test_an_error_in_a_built_in_template_names_it(
     )
     assert _errors_of_check(site) == [
         f"(built-in) default/templates/award.html:{line}: template: RuntimeError: no network "
-        "names today (and 3 more pages)"
+        "names today (and 6 more pages)"
     ]
 
 

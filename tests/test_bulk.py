@@ -56,7 +56,7 @@ def test_the_minimal_three_column_sheet_of_many_rows_issues(site: Path, tmp_path
     records = awards_in(site)
     assert len(records) == 40
     assert {record["issued_on"] for record in records} == {dt.date(2025, 11, 1)}
-    assert len(load_site(site).awards) == 6 + 40
+    assert len(load_site(site).awards) == 11 + 40
     build(site, site / "output", now=FIXED_NOW)
 
 
@@ -527,7 +527,7 @@ def test_awards_files_split_by_dumped_size_and_skip_names_in_use(
         )
         records += yaml.safe_load(text)
     assert [record["earner"] for record in records] == [f"person-{n}" for n in range(30)]
-    assert len(load_site(site).awards) == 6 + 1 + 30
+    assert len(load_site(site).awards) == 11 + 1 + 30
 
 
 def test_one_award_at_a_time_dumps_as_the_whole_list() -> None:

@@ -17,7 +17,7 @@ def run(*args: str, env: dict[str, str] | None = None):
 def test_build_succeeds_and_summarises(site: Path) -> None:
     result = run("build", "--site", str(site))
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("Built 16 pages, 10 Open Badges documents and 26 other files")
+    assert result.output.startswith("Built 21 pages, 14 Open Badges documents and 34 other files")
     assert (site / "output" / "index.html").is_file()
 
 
@@ -230,7 +230,7 @@ def test_a_rebuild_says_what_it_reused_and_clean_builds_everything(site: Path) -
     run("build", "--site", str(site))
     again = run("build", "--site", str(site))
     assert again.exit_code == 0, again.output
-    assert "(52 reused from the last build, 0 written, 0 removed)" in again.output
+    assert "(69 reused from the last build, 0 written, 0 removed)" in again.output
     clean = run("build", "--site", str(site), "--clean", "--jobs", "1")
     assert clean.exit_code == 0, clean.output
     assert "reused" not in clean.output
@@ -291,12 +291,19 @@ def test_the_build_summary_counts_agree_with_their_nouns(tmp_path: Path) -> None
 LISTED = [
     "ID        FULL ID                               ISSUED      EARNER  BADGE            STATUS",
     "2f1c7a52  2f1c7a52-6a1b-4d7e-9a3e-0c8b5d1e9f01  2024-03-02  ada     soldering        valid",
+    "8c9d0e1f  8c9d0e1f-2a3b-4c4d-8e5f-6a7b8c9d0e11  2024-03-15  ulla    soldering        valid, "
+    "unaccepted",
+    "5a6b7c8d  5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c07  2024-03-20  ada     soldering        valid, "
+    "unaccepted",
     "7b3e9d14  7b3e9d14-52c8-4f0a-8e61-2d9c4b7a1e02  2024-04-10  ada     laser-cutting    expired",
     "c4d5e6f7  c4d5e6f7-1a2b-4c3d-9e8f-0a1b2c3d4e03  2024-04-11  ada     certified-maker  valid",
     "9e8d7c6b  9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c04  2024-05-01  bo      soldering        revoked",
     "0a1b2c3d  0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c05  2024-05-20  bo      laser-cutting    valid, "
     "unaccepted",
     "1f2e3d4c  1f2e3d4c-5b6a-4978-8a6b-5c4d3e2f1a06  2024-06-15  cy      soldering        valid",
+    "4d5e6f70  4d5e6f70-8192-4a3b-8c4d-5e6f70819210  2024-06-16  cy      laser-cutting    revoked",
+    "a9b0c1d2  a9b0c1d2-e3f4-4a5b-9c6d-7e8f9a0b1c12  2024-07-10  ulla    certified-maker  valid",
+    "6b7c8d9e  6b7c8d9e-0f1a-4b2c-9d3e-4f5a6b7c8d08  2025-05-01  ada     laser-cutting    revoked",
 ]
 
 
@@ -314,11 +321,21 @@ def _listed(site: Path, *filters: str) -> list[str]:
 
 def test_list_filters_by_earner_badge_and_status(site: Path) -> None:
     assert _listed(site, "--earner", "bo") == ["9e8d7c6b", "0a1b2c3d"]
-    assert _listed(site, "--badge", "soldering") == ["2f1c7a52", "9e8d7c6b", "1f2e3d4c"]
+    assert _listed(site, "--badge", "soldering") == [
+        "2f1c7a52",
+        "8c9d0e1f",
+        "5a6b7c8d",
+        "9e8d7c6b",
+        "1f2e3d4c",
+    ]
     assert _listed(site, "--status", "expired") == ["7b3e9d14"]
     assert _listed(site, "--status", "revoked", "--status", "unaccepted") == [
+        "8c9d0e1f",
+        "5a6b7c8d",
         "9e8d7c6b",
         "0a1b2c3d",
+        "4d5e6f70",
+        "6b7c8d9e",
     ]
     assert _listed(site, "--status", "valid", "--badge", "soldering", "--earner", "cy") == [
         "1f2e3d4c"

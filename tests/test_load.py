@@ -20,7 +20,7 @@ def test_line_locator_finds_nested_keys_and_list_items() -> None:
 def test_award_list_files_become_one_record_per_item(site: Path) -> None:
     result = load_records(site)
     awards = [record for record in result.records if record.kind == "award"]
-    assert len(awards) == 6
+    assert len(awards) == 11
     second = next(r for r in awards if r.source.endswith("ada.yaml") and r.prefix == (1,))
     assert second.line("badge") == 13
 

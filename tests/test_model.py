@@ -28,7 +28,7 @@ def replace_in(site: Path, relative: str, old: str, new: str) -> None:
 
 def test_the_golden_site_is_valid(site: Path) -> None:
     loaded = load_site(site)
-    assert len(loaded.awards) == 6
+    assert len(loaded.awards) == 11
     assert loaded.badges["certified-maker"].requires == ("soldering", "laser-cutting")
 
 

@@ -48,7 +48,7 @@ def test_a_local_build_records_new_awards_sorted_and_keeps_the_header(
     (site / RECORD).unlink()
     result = run("build", "--site", str(site), ci=False)
     assert result.exit_code == 0, result.output
-    assert "Recorded 5 newly published awards in content/published-awards.txt" in result.output
+    assert "Recorded 9 newly published awards in content/published-awards.txt" in result.output
     text = (site / RECORD).read_text()
     assert text.startswith(PUBLISHED_HEADER)
     assert recorded(site) == sorted(recorded(site))
