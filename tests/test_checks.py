@@ -26,11 +26,21 @@ def replace_in(site: Path, relative: str, old: str, new: str) -> None:
     path.write_text(text.replace(old, new))
 
 
-def test_the_repository_sites_are_clean_even_strictly() -> None:
+def test_the_repository_sites_are_clean_even_strictly(tmp_path: Path) -> None:
     for root in (EXAMPLE_SITE, EXAMPLE_SITE / "tests/golden/site"):
-        result = run("check", "--strict", "--frozen", "--site", str(root))
+        cache = tmp_path / root.name
+        arguments = ("--strict", "--frozen", "--site", str(root), "--cache-dir", str(cache))
+        result = run("check", *arguments)
         assert result.exit_code == 0, result.output
         assert result.output == "No problems found.\n"
+        assert (cache / "images").is_dir()  # the images checked, kept where it was told
+
+
+def test_check_keeps_its_cache_where_it_is_told(site: Path, tmp_path: Path) -> None:
+    result = run("check", "--site", str(site), "--cache-dir", str(tmp_path / "cache"))
+    assert result.exit_code == 0, result.output
+    assert not (site / ".cache").exists()
+    assert any((tmp_path / "cache" / "images").rglob("*"))
 
 
 def test_check_writes_nothing(site: Path) -> None:

@@ -24,6 +24,15 @@ if TYPE_CHECKING:
     from badgesite.serve import DevAddress
 
 
+cache_dir_option = click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where the caches are kept (images, parsed records, build state) "
+    "[default: SITE/.cache/badgesite].",
+)
+
+
 @click.command()
 @site_option
 @click.option(
@@ -36,13 +45,7 @@ if TYPE_CHECKING:
 )
 @click.option("--base-url", default=None, help="Publish under this URL instead of base_url.")
 @frozen_option
-@click.option(
-    "--cache-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Where the caches are kept (images, parsed records, build state) "
-    "[default: SITE/.cache/badgesite].",
-)
+@cache_dir_option
 @click.option(
     "--clean",
     is_flag=True,
@@ -195,12 +198,20 @@ def serve(site_dir: Path, address: DevAddress | None, port: int | None, open_bro
 @click.option(
     "--drafts", is_flag=True, help="Also render the drafts' pages (drafts are checked anyway)."
 )
-def check(site_dir: Path, base_url: str | None, strict: bool, frozen: bool, drafts: bool) -> None:
-    """Check everything a build would, and common mistakes; write nothing."""
+@cache_dir_option
+def check(
+    site_dir: Path,
+    base_url: str | None,
+    strict: bool,
+    frozen: bool,
+    drafts: bool,
+    cache_dir: Path | None,
+) -> None:
+    """Check everything a build would, and common mistakes; write nothing but the cache."""
     from badgesite.build import check as check_site
 
     options = with_environment(
-        BuildOptions(site_dir, base_url=base_url, frozen=frozen, drafts=drafts)
+        BuildOptions(site_dir, base_url=base_url, frozen=frozen, drafts=drafts, cache_dir=cache_dir)
     )
     try:
         warnings = check_site(options)
