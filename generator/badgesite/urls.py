@@ -55,6 +55,16 @@ def revocation_list(slug: str) -> str:
     return f"issuers/{slug}/revocations.json"
 
 
+def issuer_did_document(slug: str) -> str:
+    """The issuer's DID document: did:web:HOST[:PATH]:issuers:SLUG resolves to it."""
+    return f"issuers/{slug}/did.json"
+
+
+def issuer_status_list(slug: str) -> str:
+    """The issuer's signed Open Badges 3.0 revocation list (BitstringStatusListCredential)."""
+    return f"issuers/{slug}/status-list.json"
+
+
 def badge_page(slug: str) -> str:
     return f"badges/{slug}/"
 
@@ -91,6 +101,11 @@ def award_page(award_id: str) -> str:
 
 def award_json(award_id: str) -> str:
     return f"assertions/{award_id}.json"
+
+
+def award_credential(award_id: str) -> str:
+    """The award's signed Open Badges 3.0 credential (OpenBadgeCredential)."""
+    return f"assertions/{award_id}/credential.json"
 
 
 def award_image(award_id: str, extension: str) -> str:
