@@ -14,7 +14,8 @@ from badgesite.cache.parsed_cache import ParsedYamlCache
 from badgesite.cache.store import images_folder
 from badgesite.config import SITE_FIELDS, SiteConfig, load_config, parse_config
 from badgesite.errors import WARNING, ContentError, ContentErrors, Finding
-from badgesite.guards import published
+from badgesite.guards import credentials, published
+from badgesite.guards.credentials import Signing
 from badgesite.guards.lints import (
     CheckFailed,
     errors_of,
@@ -26,10 +27,11 @@ from badgesite.guards.lints import (
 from badgesite.guards.translations import lint_translations
 from badgesite.load import LoadResult, RawRecord, display_path, load_records, read_yaml
 from badgesite.model import Site, build_site, without_drafts
-from badgesite.options import BuildOptions
+from badgesite.options import SIGNING_KEY_VARIABLE, BuildOptions
 from badgesite.outputs import Output
 from badgesite.plan import Plan, plan_site
 from badgesite.primitives.parallel import map_parallel
+from badgesite.publishing import ob3
 from badgesite.render import PageTemplates, Renderer, TemplateFailed
 from badgesite.report import counted
 from badgesite.templating.themes import ThemeChain, readable_theme, resolve_theme_chain
@@ -47,6 +49,7 @@ class Planned:
     moment: dt.datetime
     reconciliation: published.Reconciliation
     warnings: tuple[Finding, ...]
+    signing: Signing | None = None  # None: the site publishes no Open Badges 3.0 documents
 
 
 def load_site(
@@ -61,7 +64,9 @@ def load_site(
     return build_site(config, site_dir, load_records(site_dir, parsed, processes), cache)
 
 
-def plan_checked(options: BuildOptions, parsed: ParsedYamlCache | None = None) -> Planned:
+def plan_checked(
+    options: BuildOptions, parsed: ParsedYamlCache | None = None, writes: bool = True
+) -> Planned:
     """Check and plan everything, writing nothing; raise CheckFailed with every error.
 
     Every stage that can still run does, so one run reports them all: the settings, the
@@ -69,7 +74,8 @@ def plan_checked(options: BuildOptions, parsed: ParsedYamlCache | None = None) -
     its translations and templates (which need no records), and the lints.
     Drafts are checked like everything else, and planned only with drafts (a preview).
     Processed images are kept in cache_dir/images (default site_dir/.cache/badgesite);
-    parsed, when given, keeps the parsed records between builds.
+    parsed, when given, keeps the parsed records between builds. writes is False for a
+    check, which makes no signing key (it signs with a throwaway one).
     """
     site_dir = options.absolute_site_dir
     cache = ImageCache(images_folder(site_dir, options.cache_dir))
@@ -79,6 +85,7 @@ def plan_checked(options: BuildOptions, parsed: ParsedYamlCache | None = None) -
     settings_valid = not errors
     site: Site | None = None
     reconciliation = None
+    signing = None
     templates = None
     if settings is not None:
         loaded = load_records(site_dir, parsed, options.processes)
@@ -87,6 +94,8 @@ def plan_checked(options: BuildOptions, parsed: ParsedYamlCache | None = None) -
             reconciliation = published.reconcile(site, options.frozen)
         except ContentErrors as failure:
             errors.extend(failure.errors)
+        if site is not None and settings_valid:
+            signing = _signing(site, options, writes, errors, findings)
         if settings.knows("theme"):
             templates = _theme(settings.config, site_dir, errors, findings)
         if settings_valid:  # (settings in error are at their defaults: no lints of them)
@@ -103,11 +112,45 @@ def plan_checked(options: BuildOptions, parsed: ParsedYamlCache | None = None) -
     theme = templates.theme
     if not options.drafts:
         site = without_drafts(site)
-    moment = options.now or dt.datetime.now(dt.timezone.utc)
-    plan: Plan = plan_site(site, theme, moment)
-    renderer = Renderer(site, plan, theme, moment, cache, templates)
+    moment = _moment(options)
+    plan: Plan = plan_site(site, theme, moment, credentials=signing is not None)
+    renderer = Renderer(site, plan, theme, moment, cache, templates, signing)
     warnings = tuple(sorted(warnings_of(findings)))
-    return Planned(site, plan, theme, renderer, moment, reconciliation, warnings)
+    return Planned(site, plan, theme, renderer, moment, reconciliation, warnings, signing)
+
+
+def _moment(options: BuildOptions) -> dt.datetime:
+    return options.now or dt.datetime.now(dt.timezone.utc)
+
+
+def _signing(
+    site: Site,
+    options: BuildOptions,
+    writes: bool,
+    errors: list[ContentError],
+    findings: list[Finding],
+) -> Signing | None:
+    """The key and records that sign the site's Open Badges 3.0 documents; None when its
+    base_url cannot name a did:web issuer (a warning, unless a preview's URL replaced it)."""
+    why_not = ob3.publishes_credentials(site.config)
+    if why_not:
+        if options.base_url is None:
+            findings.append(
+                Finding.warning(
+                    site.config.source,
+                    0,
+                    "base_url",
+                    f"no Open Badges 3.0 credentials are published: {why_not}",
+                )
+            )
+        return None
+    today = _moment(options).astimezone(site.config.zone).date()
+    environ = {SIGNING_KEY_VARIABLE: options.signing_key} if options.signing_key else {}
+    try:
+        return credentials.prepare_signing(site, environ, today, options.frozen, writes)
+    except ContentErrors as failure:
+        errors.extend(failure.errors)
+        return None
 
 
 @dataclass(frozen=True)
@@ -190,7 +233,7 @@ def check_site(options: BuildOptions) -> tuple[Finding, ...]:
     a frozen (CI) build fails on, a published-awards record out of date,
     is a warning of an unfrozen check: a local build would fix it, the deploy would not.
     """
-    planned = plan_checked(options)
+    planned = plan_checked(options, writes=False)
     problems = planned.renderer.templates.compile_all()  # those no page uses too
     if problems:
         raise CheckFailed(problems, planned.warnings)

@@ -15,7 +15,7 @@ from badgesite.cache.fingerprint import fingerprint_outputs
 from badgesite.cache.parsed_cache import ParsedYamlCache
 from badgesite.cache.store import BuildStores
 from badgesite.checking import Planned, failures_returned, plan_checked, succeeded
-from badgesite.guards import published
+from badgesite.guards import credentials, published
 from badgesite.options import BuildOptions
 from badgesite.outputs import Kind, Output
 from badgesite.primitives.atomic import write_atomic
@@ -56,12 +56,14 @@ def make(
     # and let them go before the workers fork (at 100,000 awards they weigh hundreds of MiB).
     parsed.save()
     del parsed
-    fingerprints = fingerprint_outputs(planned.site, planned.plan, planned.theme, planned.moment)
+    fingerprints = fingerprint_outputs(
+        planned.site, planned.plan, planned.theme, planned.moment, planned.signing
+    )
     config = planned.site.config
     identity = BuildIdentity.of(site_dir, output_dir, config.base_url, config.theme)
     work = _work(options, stores, planned, fingerprints, identity)
     if work.previous is not None and not work.stale and not work.gone:
-        _record_published(site_dir, planned.reconciliation, options.frozen)
+        _record_published(site_dir, planned, options.frozen)
         write_report = WriteReport(0, 0)  # nothing to render, write or remove
     else:
         write_report = _render_and_swap(
@@ -133,7 +135,7 @@ def _render_and_swap(
         raise
     # Recorded before output/ shows them: a build killed right after its swap has
     # still recorded every award it published.
-    _record_published(site_dir, planned.reconciliation, options.frozen)
+    _record_published(site_dir, planned, options.frozen)
     rendered = {output.path for output in work.stale}
     unchanged = [output.path for output in planned.plan.outputs if output.path not in rendered]
     report = _write(stores, output_dir, identity, fingerprints, work, staging, staged, unchanged)
@@ -165,10 +167,15 @@ def _report(
     )
 
 
-def _record_published(
-    site_dir: Path, reconciliation: published.Reconciliation, frozen: bool
-) -> None:
-    if not frozen and reconciliation.changed:
+def _record_published(site_dir: Path, planned: Planned, frozen: bool) -> None:
+    """Record what this build publishes for good: its awards' ids, a new signing key and
+    the public keys and status indices its credentials carry (a frozen build adds none)."""
+    if frozen:
+        return
+    if planned.signing is not None:
+        credentials.record_signing(site_dir, planned.signing)
+    reconciliation = planned.reconciliation
+    if reconciliation.changed:
         write_atomic(
             published.record_path(site_dir),
             published.updated_record_text(site_dir, reconciliation.current).encode("utf-8"),

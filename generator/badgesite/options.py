@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from badgesite.errors import BadgesiteError
@@ -15,6 +15,9 @@ from badgesite.primitives.moments import RANGE_TEXT, moment_from_epoch
 # What CI services (GitHub Actions, Netlify, GitLab, ...) set CI to.
 _CI_TRUE = ("true", "1", "yes")
 _MAX_SHOWN_EPOCH = 40
+# openbadges.signing_keys's name for it, spelled here so that options stays light to import
+# (tests/test_options.py checks that the two agree).
+SIGNING_KEY_VARIABLE = "BADGESITE_SIGNING_KEY"
 
 
 class EnvironmentProblem(BadgesiteError):
@@ -44,6 +47,8 @@ class BuildOptions:
     processes: int | None = None
     strict: bool = False
     drafts: bool = False
+    # The BADGESITE_SIGNING_KEY secret, when the environment gives one (never shown).
+    signing_key: str = field(default="", repr=False)
 
     @property
     def absolute_site_dir(self) -> Path:
@@ -55,11 +60,16 @@ class BuildOptions:
 
     def from_environment(self, environ: Mapping[str, str] | None = None) -> BuildOptions:
         """These options as the environment completes them: CI=true freezes the build, and
-        SOURCE_DATE_EPOCH pins its moment unless one is given. EnvironmentProblem when
-        SOURCE_DATE_EPOCH is not a moment."""
+        SOURCE_DATE_EPOCH pins its moment unless one is given, BADGESITE_SIGNING_KEY gives
+        the signing key. EnvironmentProblem when SOURCE_DATE_EPOCH is not a moment."""
         environ = os.environ if environ is None else environ
         now = self.now if self.now is not None else pinned_moment(environ)
-        return dataclasses.replace(self, now=now, frozen=self.frozen or in_ci(environ))
+        return dataclasses.replace(
+            self,
+            now=now,
+            frozen=self.frozen or in_ci(environ),
+            signing_key=self.signing_key or environ.get(SIGNING_KEY_VARIABLE, ""),
+        )
 
 
 def in_ci(environ: Mapping[str, str] | None = None) -> bool:

@@ -48,12 +48,16 @@ class Page:
 
 
 class Document(enum.Enum):
-    """An Open Badges 2.0 document of the output's subject."""
+    """An Open Badges document of the output's subject."""
 
     ISSUER = "issuer"  # an issuer's Profile
     REVOCATIONS = "revocations"  # an issuer's RevocationList
     BADGE = "badge"  # a BadgeClass
     ASSERTION = "assertion"  # an award's hosted Assertion
+    # Open Badges 3.0:
+    DID_DOCUMENT = "did-document"  # an issuer's did:web document, its keys
+    STATUS_LIST = "status-list"  # an issuer's signed BitstringStatusListCredential
+    CREDENTIAL = "credential"  # an award's signed OpenBadgeCredential
 
     @property
     def kind(self) -> Kind:
@@ -146,6 +150,7 @@ class Dependencies:
     texts: bool = False  # the theme chain's translations
     build_day: bool = False  # the day of the build, in the site's time zone
     outputs: bool = False  # which outputs the plan holds (sitemap, links to optional ones)
+    signing: bool = False  # the signing key, the keys recorded, the awards' status indices
 
 
 @dataclass(frozen=True, slots=True)

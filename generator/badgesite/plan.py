@@ -113,8 +113,11 @@ AWARD_PAGE_READS = Dependencies(
 class _Planner:
     """The outputs of each part of a site, with their dependencies."""
 
-    def __init__(self, site: Site, theme: ThemeChain, as_of: dt.datetime) -> None:
+    def __init__(
+        self, site: Site, theme: ThemeChain, as_of: dt.datetime, credentials: bool
+    ) -> None:
         self.site = site
+        self.credentials = credentials
         self.theme = theme
         self.listings = Listings(site, as_of)
         self.references = TemplateReferences(theme)
@@ -175,6 +178,11 @@ class _Planner:
         yield self.json(
             urls.revocation_list(issuer.slug), Document.REVOCATIONS, issuer, revocations
         )
+        if self.credentials:
+            url_path = urls.issuer_did_document(issuer.slug)
+            yield self.json(url_path, Document.DID_DOCUMENT, issuer, (issuer,), signing=True)
+            url_path = urls.issuer_status_list(issuer.slug)
+            yield self.json(url_path, Document.STATUS_LIST, issuer, revocations, signing=True)
         if issuer.image is not None:
             # PUBLISHED: a PNG loses its metadata chunks on the way (images/outputs.py).
             url_path = urls.issuer_image(issuer.slug, issuer.image.extension)
@@ -237,8 +245,16 @@ class _Planner:
         own = (award, badge)
         url_path = urls.award_json(award.id)
         yield self.json(url_path, Document.ASSERTION, award, own, build_day=True)
+        # The credential holds its badge's and issuer's values, signed with the site's key.
+        signed = (award, badge, badge.issuer)
+        if self.credentials:
+            url_path = urls.award_credential(award.id)
+            yield self.json(url_path, Document.CREDENTIAL, award, signed, signing=True)
         url_path = urls.award_image(award.id, badge.image.extension)
-        yield self.image(url_path, ImageRecipe.BAKED, award, own, build_day=True)
+        baked = signed if self.credentials else own
+        yield self.image(
+            url_path, ImageRecipe.BAKED, award, baked, build_day=True, signing=self.credentials
+        )
         card = (award, badge, badge.issuer, earner)
         url_path = urls.award_card(award.id)
         yield self.image(url_path, ImageRecipe.AWARD_CARD, award, card, texts=True, build_day=True)
@@ -259,8 +275,9 @@ class _Planner:
         subject: Subject,
         reads: tuple[Subject, ...],
         build_day: bool = False,
+        signing: bool = False,
     ) -> Output:
-        depends = Dependencies(records=self.keys(reads), build_day=build_day)
+        depends = Dependencies(records=self.keys(reads), build_day=build_day, signing=signing)
         return Output(url_path, url_path, document, subject, depends=depends)
 
     def image(
@@ -272,11 +289,14 @@ class _Planner:
         width: int = 0,
         texts: bool = False,
         build_day: bool = False,
+        signing: bool = False,
     ) -> Output:
         image = subject.badge.image if isinstance(subject, Award) else subject.image
         assert image is not None  # planned only for subjects with an image
         files = (image.path,)
-        depends = Dependencies(self.keys(reads), files=files, texts=texts, build_day=build_day)
+        depends = Dependencies(
+            self.keys(reads), files=files, texts=texts, build_day=build_day, signing=signing
+        )
         return Output(
             url_path, url_path, Image(recipe, image.path, width), subject, depends=depends
         )
@@ -290,10 +310,12 @@ class _Planner:
             yield Output(text_file.value, text_file.value, text_file, depends=reads)
 
 
-def plan_site(site: Site, theme: ThemeChain, as_of: dt.datetime) -> Plan:
+def plan_site(site: Site, theme: ThemeChain, as_of: dt.datetime, credentials: bool = False) -> Plan:
     """Every output of the site as of the build's moment (which decides how many pages the
-    listings fill), in a stable order; refuses clashes and escaping paths."""
-    planner = _Planner(site, theme, as_of)
+    listings fill), in a stable order; refuses clashes and escaping paths. With
+    credentials, the Open Badges 3.0 documents too (DID documents, status lists, signed
+    credentials)."""
+    planner = _Planner(site, theme, as_of, credentials)
     listings = planner.listings
     outputs = [planner.page(urls.HOME, Page("home.html"), reads=EVERY_RECORD)]
     outputs += planner.listing_pages(listings.skill_pages, "skills.html", Listing.SKILLS)

@@ -22,12 +22,13 @@ from badgesite import urls
 from badgesite.cache.image_cache import ImageCache
 from badgesite.config import SiteConfig
 from badgesite.errors import BadgesiteError, BuildError, ContentError, ContentErrors
+from badgesite.guards.credentials import Signing
 from badgesite.images.outputs import ImageMaker
 from badgesite.images.variants import variant_widths
 from badgesite.model import Award, BadgeClass, Listings, Pager, Site
 from badgesite.outputs import Copy, Document, Image, Listing, Output, Page, Rendered, TextFile
 from badgesite.plan import Plan
-from badgesite.publishing import ob2
+from badgesite.publishing import ob2, ob3
 from badgesite.templating import sharing
 from badgesite.templating.jinja_tuning import (
     CompiledTemplates,
@@ -232,11 +233,16 @@ class Renderer:
         now: dt.datetime,
         cache: ImageCache | None = None,
         templates: PageTemplates | None = None,
+        signing: Signing | None = None,
     ) -> None:
         self.site = site
         self.plan = plan
         self.now = now
         self.resolver = UrlResolver(site.config.base_url)
+        self.signing = signing
+        self.credential_of = (
+            None if signing is None else ob3.CredentialMaker(site, self.resolver, signing)
+        )
         if templates is None:
             templates = PageTemplates(theme, site.config)
             if templates.errors:
@@ -310,22 +316,37 @@ class Renderer:
         if isinstance(recipe, Copy):
             return Rendered(output.path, source_file=recipe.source)
         if isinstance(recipe, Document):
-            return Rendered(output.path, data=_json_bytes(self.document(output, recipe)))
+            return Rendered(output.path, data=self.document(output, recipe))
         if isinstance(recipe, Image):
             return Rendered(output.path, data=self.images.make(output, recipe))
         if isinstance(recipe, TextFile):
             return Rendered(output.path, data=self.text_file(recipe).encode("utf-8"))
         return Rendered(output.path, data=self.page(output).encode("utf-8"))
 
-    def document(self, output: Output, document: Document) -> Mapping[str, Any]:
-        subject = output.subject
+    def document(self, output: Output, document: Document) -> bytes:
+        subject: Any = output.subject
+        signing = self.signing
+        if document in (Document.DID_DOCUMENT, Document.STATUS_LIST, Document.CREDENTIAL):
+            if signing is None or self.credential_of is None:
+                raise BuildError(f"{output.path}: an Open Badges 3.0 document needs a signing key")
+            if document is Document.CREDENTIAL:
+                return self.credential_of(subject)
+            if document is Document.STATUS_LIST:
+                return ob3.status_list_credential(subject, self.site, self.resolver, signing)
+            return _json_bytes(ob3.did_document(subject, self.site, self.resolver, signing))
         if document is Document.ISSUER:
-            return ob2.issuer_profile(subject, self.resolver)  # type: ignore[arg-type]
+            profile = ob2.issuer_profile(subject, self.resolver)
+            if signing is not None:
+                profile["related"] = [ob3.ob2_profile_link(subject, self.site.config)]
+            return _json_bytes(profile)
         if document is Document.REVOCATIONS:
-            return ob2.revocation_list(subject, self.site, self.resolver)  # type: ignore[arg-type]
+            return _json_bytes(ob2.revocation_list(subject, self.site, self.resolver))
         if document is Document.BADGE:
-            return ob2.badge_class(subject, self.resolver)  # type: ignore[arg-type]
-        return ob2.assertion(subject, self.resolver)  # type: ignore[arg-type]
+            return _json_bytes(ob2.badge_class(subject, self.resolver))
+        assertion = ob2.assertion(subject, self.resolver)
+        if signing is not None:
+            assertion["related"] = [ob3.ob2_assertion_link(subject, self.resolver)]
+        return _json_bytes(assertion)
 
     def page(self, output: Output) -> str:
         page = output.recipe

@@ -10,6 +10,7 @@ from pathlib import Path
 from badgesite.cache.code_identity import code_fingerprint
 from badgesite.cache.code_identity import file_hash as _file_hash
 from badgesite.cache.code_identity import hash_parts as _hash
+from badgesite.guards.credentials import Signing
 from badgesite.model import Award, BadgeClass, Earner, ImportedBadge, Issuer, Site
 from badgesite.outputs import Dependencies, Output, RecordKey, RecordType
 from badgesite.plan import Plan, key_of
@@ -48,8 +49,19 @@ def _hash_if_file(path: Path) -> str:
 class _Inputs:
     """The digest of each kind of input an output may declare, each made once per build."""
 
-    def __init__(self, site: Site, plan: Plan, theme: ThemeChain, now: dt.datetime) -> None:
+    def __init__(
+        self,
+        site: Site,
+        plan: Plan,
+        theme: ThemeChain,
+        now: dt.datetime,
+        signing: Signing | None,
+    ) -> None:
         self.site = site
+        self.signing = signing
+        self._signing = (
+            "" if signing is None else _hash([*signing.digest_parts(), str(signing.list_bits)])
+        )
         self.now = now
         self.theme = theme
         self.environment = environment_digest(site, theme)
@@ -78,6 +90,8 @@ class _Inputs:
                 found = f"{key}:{own_digest(record)}"
                 if isinstance(record, (Award, ImportedBadge)):
                     found += ":" + record.status(self.now)
+                if isinstance(record, Award) and self.signing is not None:
+                    found += f":index={self.signing.index_of(record.id)}"
                 self._by_name[key] = found
             self._records[id(key)] = found
             self._kept.append(key)
@@ -150,6 +164,8 @@ class _Inputs:
             parts.append("day:" + self.build_day)
         if depends.outputs:
             parts.append("outputs:" + self.outputs)
+        if depends.signing:
+            parts.append("signing:" + self._signing)
         return parts
 
     def fingerprint(self, output: Output) -> str:
@@ -160,9 +176,13 @@ class _Inputs:
 
 
 def fingerprint_outputs(
-    site: Site, plan: Plan, theme: ThemeChain, now: dt.datetime
+    site: Site,
+    plan: Plan,
+    theme: ThemeChain,
+    now: dt.datetime,
+    signing: Signing | None = None,
 ) -> Mapping[str, str]:
     """Output path -> a hash that changes whenever the inputs its plan declares change,
     and so whenever its bytes may."""
-    inputs = _Inputs(site, plan, theme, now)
+    inputs = _Inputs(site, plan, theme, now, signing)
     return {output.path: inputs.fingerprint(output) for output in plan.outputs}

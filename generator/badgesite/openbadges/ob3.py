@@ -60,6 +60,15 @@ class HashedEmail:
 
 
 @dataclass(frozen=True)
+class HashedIdentity:
+    """The recipient as an issuer already holds it: a `sha256$<hex>` hash and its salt."""
+
+    identity_hash: str
+    salt: str
+    identity_type: str = "emailAddress"
+
+
+@dataclass(frozen=True)
 class Evidence:
     id: str = ""
     name: str = ""
@@ -80,7 +89,7 @@ class CredentialData:
     name: str
     issuer: IssuerProfile
     achievement: Achievement
-    recipient: HashedEmail
+    recipient: HashedEmail | HashedIdentity
     valid_from: str  # XML Schema dateTime with a time zone; keep it stable across builds
     valid_until: str = ""
     awarded_date: str = ""
@@ -150,13 +159,18 @@ def achievement(badge: Achievement) -> dict[str, Any]:
     return document
 
 
-def identity_object(recipient: HashedEmail) -> dict[str, Any]:
+def identity_object(recipient: HashedEmail | HashedIdentity) -> dict[str, Any]:
     # "emailAddress" is the OB 3.0 enumeration value (the getting-started guide's "email" is not).
+    if isinstance(recipient, HashedIdentity):
+        identity_hash, identity_type = recipient.identity_hash, recipient.identity_type
+    else:
+        identity_hash = hash_identity(recipient.email, recipient.salt)
+        identity_type = "emailAddress"
     return {
         "type": "IdentityObject",
         "hashed": True,
-        "identityHash": hash_identity(recipient.email, recipient.salt),
-        "identityType": "emailAddress",
+        "identityHash": identity_hash,
+        "identityType": identity_type,
         "salt": recipient.salt,
     }
 
