@@ -70,6 +70,7 @@ def build(
             options.now,
             started,
             options.cache_dir,
+            options.signing_key,
         )
         if unchanged is not None:
             if options.strict and unchanged.warnings:

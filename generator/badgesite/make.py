@@ -81,6 +81,7 @@ def make(
             planned.theme,
             planned.moment,
             report,
+            options.signing_key,
         )
     return report
 

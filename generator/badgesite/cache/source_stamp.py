@@ -26,8 +26,19 @@ if TYPE_CHECKING:  # only annotations: this module must stay quick to import
 
 # What a build reads in the site folder; everything else it reads is badgesite's own code
 # (the code fingerprint) or a theme folder outside the site (walked as well).
-SITE_FOLDERS = ("content", "themes", "templates")
-PUBLISHED_RECORD = "content/published-awards.txt"  # the build itself may write it
+# .badgesite holds the signing key, which the credentials depend on (guards/credentials.py).
+SITE_FOLDERS = ("content", "themes", "templates", ".badgesite")
+PUBLISHED_RECORD = "content/published-awards.txt"
+# What the build itself may write: the records of what it published for good.
+WRITTEN_BY_BUILD = frozenset(
+    (
+        PUBLISHED_RECORD,
+        "content/signing-keys.txt",
+        "content/credential-status.txt",
+        ".badgesite/signing-key",
+        ".badgesite/.gitignore",
+    )
+)
 # A file written twice within one tick of its file system's clock keeps the same size and
 # mtime: only files older than this when the build began are trusted to show a later
 # change (FAT counts time in 2 s steps, ext3 in 1 s).
@@ -76,11 +87,14 @@ class Stamp:
     warnings: tuple[Finding, ...]
 
 
-def stamp_identity(site_dir: str, output_dir: str, base_url_option: str | None) -> str:
-    """What a stamp is for: badgesite's code, the site and output folders and --base-url
-    (without it, base_url and the theme come from site.yaml, which the stamp covers)."""
+def stamp_identity(
+    site_dir: str, output_dir: str, base_url_option: str | None, signing_key: str = ""
+) -> str:
+    """What a stamp is for: badgesite's code, the site and output folders, --base-url
+    (without it, base_url and the theme come from site.yaml, which the stamp covers) and the
+    signing key the environment gives (only its hash is kept; a key file is a source)."""
     option = "" if base_url_option is None else f"={base_url_option}"
-    return code_identity.identity("sources", site_dir, output_dir, option)
+    return code_identity.identity("sources", site_dir, output_dir, option, signing_key.strip())
 
 
 def forget(stores: BuildStores) -> None:
@@ -141,6 +155,7 @@ def reuse(
     now: dt.datetime | None,
     started: float | None = None,
     cache_dir: Path | None = None,
+    signing_key: str = "",
 ) -> BuildReport | None:
     """The last build's report when nothing it read has changed and its output is still
     right at `now`; None when a real build must run. Reads no record and no output file.
@@ -151,7 +166,7 @@ def reuse(
     site_dir = site_dir.absolute()
     output_dir = (output_dir or site_dir / "output").absolute()
     stores = BuildStores.of(site_dir, output_dir, cache_dir)
-    stamp = read(stores, stamp_identity(str(site_dir), str(output_dir), base_url))
+    stamp = read(stores, stamp_identity(str(site_dir), str(output_dir), base_url, signing_key))
     if stamp is None:
         return None
     moment = now or dt.datetime.now(dt.timezone.utc)
@@ -186,6 +201,7 @@ def record(
     theme: ThemeChain,
     moment: dt.datetime,
     report: BuildReport,
+    signing_key: str = "",
 ) -> None:
     """Stamp a successful build, unless a source changed while it ran (or so recently that
     a change could hide in the same tick of the clock): then the next build is a real one.
@@ -206,7 +222,7 @@ def record(
     if any(
         mtime_ns >= trusted_before
         for key, (_, mtime_ns, _) in after.files.items()
-        if key != PUBLISHED_RECORD
+        if key not in WRITTEN_BY_BUILD
     ):
         return
     valid_from, valid_until = _status_window(site, moment)
@@ -223,7 +239,7 @@ def record(
         warnings=report.warnings,
     )
     stores.sources.write(
-        stamp_identity(identity.site_dir, identity.output_dir, base_url_option),
+        stamp_identity(identity.site_dir, identity.output_dir, base_url_option, signing_key),
         (
             stamp.theme_roots,
             stamp.sources,
@@ -245,7 +261,7 @@ def _read_from_site(files: Sources) -> Sources:
     return {
         key: value
         for key, value in files.items()
-        if key != PUBLISHED_RECORD and not os.path.isabs(key)
+        if key not in WRITTEN_BY_BUILD and not os.path.isabs(key)
     }
 
 
