@@ -153,6 +153,7 @@ def _report(
     started: float,
 ) -> BuildReport:
     plan = planned.plan
+    signing, frozen = planned.signing, options.frozen
     return BuildReport(
         output_dir=options.absolute_output_dir,
         pages=len(plan.by_kind(Kind.PAGE)),
@@ -165,6 +166,10 @@ def _report(
         written=write_report.files,
         removed=write_report.removed,
         incremental=work.previous is not None,
+        made_signing_key=(
+            signing.key_file if signing is not None and signing.new_key and not frozen else None
+        ),
+        new_status_indices=0 if signing is None or frozen else len(signing.new_indices),
     )
 
 

@@ -27,6 +27,8 @@ class BuildReport:
     written: int = 0  # files whose bytes changed
     removed: int = 0
     incremental: bool = False
+    made_signing_key: Path | None = None  # the key file this build made (a site's first)
+    new_status_indices: int = 0  # awards given their permanent status index
 
     @property
     def reused(self) -> int:
@@ -50,4 +52,17 @@ class BuildReport:
 
             newly = counted(len(self.newly_recorded), "newly published award")
             text += f"\nRecorded {newly} in content/{PUBLISHED_FILE}: commit it."
+        if self.made_signing_key is not None:
+            text += (
+                f"\nMade a signing key for the Open Badges 3.0 credentials: "
+                f"{self.made_signing_key} (private: keep it out of git and back it up; a CI "
+                "build needs it as the BADGESITE_SIGNING_KEY secret, see the README). Its "
+                "public key is in content/signing-keys.txt: commit it."
+            )
+        if self.new_status_indices:
+            awards = counted(self.new_status_indices, "award")
+            text += (
+                f"\nGave {awards} a permanent status index in content/credential-status.txt:"
+                " commit it."
+            )
         return text

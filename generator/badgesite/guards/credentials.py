@@ -316,10 +316,10 @@ def _no_key(site_dir: Path) -> ContentError:
         SIGNING_KEY_VARIABLE,
         0,
         "",
-        "no signing key: a CI build signs the Open Badges 3.0 credentials with the key in "
-        f"the {SIGNING_KEY_VARIABLE} secret; set it to the one line of "
-        f"{KEY_FOLDER}/{KEY_FILE_NAME} on the machine that made the key "
-        "(see the README, 'Signing keys')",
+        f"not set, and no {KEY_FOLDER}/{KEY_FILE_NAME}: a CI build signs the Open Badges "
+        "3.0 credentials with the key this secret holds. Set the secret to the one line of "
+        f"{KEY_FOLDER}/{KEY_FILE_NAME} on the machine that made the key (README: 'Signing "
+        "keys').",
     )
 
 
