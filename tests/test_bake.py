@@ -1,9 +1,11 @@
-"""Baking: the assertion URL inside each award's image, read back by openbadges-bakery too."""
+"""Baking: the assertion URL inside each award's image, read back by openbadges-bakery too,
+and the Open Badges 3.0 credential beside it, read back by openbadgeslib and Pillow."""
 
 from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -19,17 +21,22 @@ from badgesite.cli import main
 from badgesite.errors import BuildError
 from badgesite.images.svg_checks import check_svg_bytes
 from badgesite.openbadges.bake import (
+    MAX_CREDENTIAL_BYTES,
     BakeError,
     bake,
+    bake_file,
     bake_png,
     bake_svg,
     unbake,
+    unbake_credential,
     unbake_png,
 )
+from badgesite.openbadges.ob3 import credential_bytes
 from badgesite.openbadges.unbake import UnbakeProblem, baked_payload
 from badgesite.primitives.png_chunks import make_chunk, walk_png
 from helpers import EXAMPLE_SITE, FIXED_NOW, GOLDEN_SITE, REPO, tree_bytes
 from loopback import serve_corpus
+from ob3_verifiers import OPENBADGESLIB_VENV
 from test_conformance import VALIDATOR_PYTHON
 
 URL = "https://badges.example.org/assertions/1234.json"
@@ -489,3 +496,241 @@ def test_each_baked_svg_is_checked_before_it_is_written(site: Path, monkeypatch)
     ):
         build(site, site / "output", now=FIXED_NOW, clean=True)
     assert tree_bytes(site / "output") == published
+
+
+# Open Badges 3.0: the credential beside the assertion URL.
+
+V3 = "https://purl.imsglobal.org/ob/v3p0"
+CREDENTIAL_DOCUMENT = {
+    "@context": [
+        "https://www.w3.org/ns/credentials/v2",
+        "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+    ],
+    "id": "https://badges.example.org/credentials/1234.json",
+    "type": ["VerifiableCredential", "OpenBadgeCredential"],
+    # What would break CDATA or markup, and text beyond ASCII, must come back as it was.
+    "name": "Soldering ]]> <script>alert(1)</script> & Lötkolben ✓",
+    "issuer": {"id": "did:web:badges.example.org", "type": ["Profile"], "name": "Harbour Lab"},
+    "validFrom": "2024-05-01T00:00:00Z",
+    "credentialSubject": {"type": ["AchievementSubject"]},
+    "proof": [{"type": "DataIntegrityProof", "proofValue": "z3FXQjecWufY46yg"}],
+}
+CREDENTIAL = credential_bytes(CREDENTIAL_DOCUMENT)
+FOREIGN = json.dumps({"id": "https://evil.example/c.json", "type": ["OpenBadgeCredential"]})
+
+
+def test_png_gets_the_credential_in_its_own_uncompressed_itxt_chunk_after_the_url() -> None:
+    baked = bake_png(PNG, URL, CREDENTIAL)
+    found = chunks(baked)
+    assert [kind for kind, _ in found][-3:] == [b"iTXt", b"iTXt", b"IEND"]
+    assert found[-3][1] == b"openbadges\x00\x00\x00\x00\x00" + URL.encode()
+    assert found[-2][1] == b"openbadgecredential\x00\x00\x00\x00\x00" + CREDENTIAL
+    assert unbake(baked) == URL
+    assert unbake_credential(baked) == CREDENTIAL.decode().strip()
+    # Without a credential, baking writes what it always wrote.
+    assert baked.replace(make_chunk(b"iTXt", found[-2][1]), b"") == bake_png(PNG, URL)
+    with Image.open(io.BytesIO(baked)) as image, Image.open(io.BytesIO(PNG)) as original:
+        assert image.tobytes() == original.tobytes()
+        # Pillow, an independent reader of iTXt, sees the same JSON under that keyword.
+        assert json.loads(image.text["openbadgecredential"]) == CREDENTIAL_DOCUMENT
+        assert image.text["openbadges"] == URL
+
+
+def test_svg_gets_the_credential_as_cdata_in_the_v3_namespace_after_the_assertion() -> None:
+    baked = bake_svg(SVG, URL, CREDENTIAL)
+    root = ET.fromstring(baked)
+    assert root[0].tag == "{http://openbadges.org}assertion"
+    assert root[0].get("verify") == URL
+    assert root[1].tag == f"{{{V3}}}credential" and root[1].attrib == {}
+    assert json.loads(root[1].text) == CREDENTIAL_DOCUMENT
+    assert len(list(root.iter(f"{{{V3}}}credential"))) == 1
+    # The spelling verifiers look for: the literal prefix, its namespace, the JSON in CDATA.
+    assert b'xmlns:openbadges="http://openbadges.org"' in baked
+    assert (
+        b'<openbadges:credential xmlns:openbadges="https://purl.imsglobal.org/ob/v3p0">'
+        b"<![CDATA[{" in baked
+    )
+    assert b"<script>alert(1)</script> & L" in baked  # as it is, inside CDATA
+    assert "script" not in markup(baked)
+    assert unbake(baked) == URL
+    assert json.loads(unbake_credential(baked)) == CREDENTIAL_DOCUMENT
+    assert check_svg_bytes(baked, "baked") == (200, 200)
+    assert bake_svg(baked, URL, CREDENTIAL) == baked  # baking again changes nothing
+    root.remove(root[1])
+    root.remove(root[0])
+    assert tree(root) == tree(ET.fromstring(SVG))
+    # Without a credential, baking writes what it always wrote.
+    start = baked.index(b"<openbadges:credential")
+    end = baked.index(b"</openbadges:credential>") + len(b"</openbadges:credential>")
+    assert baked[:start] + baked[end:] == bake_svg(SVG, URL) == bake(SVG, URL, None)
+
+
+def test_credential_text_xml_cannot_carry_is_written_as_json_escapes_in_svg() -> None:
+    document = {"type": ["OpenBadgeCredential"], "name": "a\ufffeb\uffff"}
+    raw = json.dumps(document, ensure_ascii=False).encode()
+    baked = bake_svg(SVG, URL, raw)
+    assert b"a\\ufffeb\\uffff" in baked
+    assert json.loads(unbake_credential(baked)) == document
+    assert unbake_credential(bake_png(PNG, URL, raw)) == raw.decode()  # PNG: as given
+
+
+def test_a_foreign_credential_in_the_input_is_never_kept() -> None:
+    png_inputs = [
+        png_with((b"iTXt", b"openbadgecredential\x00\x00\x00\x00\x00" + FOREIGN.encode())),
+        png_with((b"iTXt", b"openbadgecredential\x00\x01\x00\x00\x00" + zlib.compress(b"{}"))),
+        bake_png(png_with((b"tEXt", b"openbadgecredential\x00" + FOREIGN.encode())), URL),
+        bake_png(PNG, "https://evil.example/a.json", FOREIGN.encode()),
+    ]
+    svg_inputs = [
+        bake_svg(SVG, "https://evil.example/a.json", FOREIGN.encode()),
+        # declared on the root under the prefix verifiers look for, deep in a group, as a
+        # verify attribute, and as attributes of drawn elements
+        SVG.replace(b"<svg ", b'<svg xmlns:openbadges="%s" ' % V3.encode(), 1).replace(
+            b"</svg>",
+            b"<g><openbadges:credential><![CDATA[%s]]></openbadges:credential>"
+            b'<openbadges:credential verify="a.b.c"/><circle openbadges:credential="x" r="1"/>'
+            b"</g></svg>" % FOREIGN.encode(),
+        ),
+    ]
+    for data in png_inputs + svg_inputs:
+        baked = bake(data, URL, CREDENTIAL)
+        assert unbake(baked) == URL
+        assert unbake_credential(baked) == CREDENTIAL.decode().strip()
+        assert b"evil.example" not in baked and b"a.b.c" not in baked
+        marker = b"openbadgecredential" if is_png(data) else b"<openbadges:credential"
+        assert baked.count(marker) == 1
+        # Baked without a credential, the image carries none: not even the old one.
+        plain = bake(data, URL)
+        assert unbake_credential(plain) is None
+        assert b"evil.example" not in plain and b"openbadgecredential" not in plain
+        assert b":credential" not in plain
+    assert b"purl.imsglobal.org" not in bake(svg_inputs[1], URL)  # the namespace went too
+
+
+def is_png(data: bytes) -> bool:
+    return data.startswith(b"\x89PNG")
+
+
+def test_a_credential_over_the_cap_or_not_a_json_object_is_refused() -> None:
+    padding = MAX_CREDENTIAL_BYTES - len(b'{"name": ""}')
+    at_cap = json.dumps({"name": "x" * padding}).encode()
+    assert len(at_cap) == MAX_CREDENTIAL_BYTES == 1024 * 1024
+    assert unbake_credential(bake_png(PNG, URL, at_cap)) == at_cap.decode()
+    over = json.dumps({"name": "x" * (padding + 1)}).encode()
+    refused = [
+        (over, r"the credential is 1048577 bytes; the limit is 1048576"),
+        (b"\xff{}", "not UTF-8"),
+        (b"\xef\xbb\xbf{}", "byte order mark"),
+        (b"[1, 2]", "not a JSON object"),
+        (b'{"a": ', "not JSON"),
+        (b"[" * 40 + b"]" * 40, "nested 40 levels deep"),
+    ]
+    for credential, reason in refused:
+        for image in (PNG, SVG):
+            with pytest.raises(BakeError, match=reason):
+                bake(image, URL, credential)
+
+
+def test_bake_file_bakes_the_credential_too(tmp_path: Path) -> None:
+    for name, data in (("maker.png", PNG), ("solder.svg", SVG)):
+        source = tmp_path / name
+        source.write_bytes(data)
+        target = tmp_path / "out" / name
+        bake_file(source, URL, target, CREDENTIAL)
+        assert json.loads(unbake_credential(target.read_bytes())) == CREDENTIAL_DOCUMENT
+        with pytest.raises(BakeError, match=rf"{name}: the credential is not a JSON object"):
+            bake_file(source, URL, target, b"null")
+
+
+def test_reading_a_credential_is_capped_and_damaged_chunks_are_bake_errors() -> None:
+    keyword = b"openbadgecredential\x00"
+    cases = [
+        (b"\x01\x00\x00\x00" + zlib.compress(b" " * 50_000_000), "too large"),
+        (b"\x00\x00\x00\x00" + b"x" * (MAX_CREDENTIAL_BYTES + 1), "too large"),
+        (b"\x07\x00\x00\x00{}", "openbadgecredential chunk is damaged"),
+        (b"\x00\x00{}", "openbadgecredential chunk is damaged"),
+        (b"\x01\x00\x00\x00" + zlib.compress(b"{}")[:-3], "openbadgecredential chunk is damaged"),
+        (b"\x00\x00\x00\x00\xff{}", "not UTF-8"),
+    ]
+    for body, reason in cases:
+        data = png_with((b"iTXt", keyword + body))
+        with pytest.raises(BakeError, match=reason):
+            unbake_credential(data)
+        assert unbake(data) is None  # the 2.0 reader never looks at that chunk
+    huge = SVG.replace(
+        b"</svg>",
+        b'<c:credential xmlns:c="%s">%s</c:credential></svg>'
+        % (V3.encode(), b"x" * (MAX_CREDENTIAL_BYTES + 1)),
+    )
+    with pytest.raises(BakeError, match="too large"):
+        unbake_credential(huge)
+    with pytest.raises(BakeError, match="truncated"):
+        unbake_credential(PNG[:-20])
+
+
+def test_what_is_and_is_not_read_as_a_credential() -> None:
+    assert unbake_credential(PNG) is None and unbake_credential(SVG) is None
+    assert unbake_credential(bake(PNG, URL)) is None and unbake_credential(bake(SVG, URL)) is None
+    # OB 3.0 bakes iTXt only; an empty chunk is skipped for the next.
+    latin = png_with((b"tEXt", b"openbadgecredential\x00{}"))
+    empty_then_real = png_with(
+        (b"iTXt", b"openbadgecredential\x00\x00\x00\x00\x00 "),
+        (b"iTXt", b"openbadgecredential\x00\x00\x00\x00\x00" + FOREIGN.encode()),
+    )
+    compressed = png_with(
+        (b"iTXt", b"openbadgecredential\x00\x01\x00\x00\x00" + zlib.compress(FOREIGN.encode()))
+    )
+    assert unbake_credential(latin) is None
+    assert unbake_credential(empty_then_real) == FOREIGN == unbake_credential(compressed)
+    # SVG: the 3.0 namespace under any prefix, as text or as a VC-JWT; 2.0's is not it.
+    elsewhere = b"<g><ob:credential xmlns:ob='%s'>%s</ob:credential></g></svg>"
+    jwt = b"<openbadges:credential xmlns:openbadges='%s' verify=' a.b.c '/></svg>"
+    old = b"<openbadges:credential xmlns:openbadges='http://openbadges.org'>{}</openbadges:credential>"
+    escaped = FOREIGN.replace('"', "&quot;").encode()
+    assert unbake_credential(SVG.replace(b"</svg>", elsewhere % (V3.encode(), escaped))) == FOREIGN
+    assert unbake_credential(SVG.replace(b"</svg>", jwt % V3.encode())) == "a.b.c"
+    assert unbake_credential(SVG.replace(b"</svg>", old + b"</svg>")) is None
+
+
+def test_openbadgeslib_and_openbadges_bakery_read_both_payloads(tmp_path: Path) -> None:
+    """Independent readers: openbadgeslib finds the credential (PNG iTXt chunk, SVG element
+    by its literal name), openbadges-bakery still finds the assertion URL."""
+    python = OPENBADGESLIB_VENV / "bin" / "python"
+    if not python.exists():
+        pytest.fail("openbadgeslib is not set up: run scripts/setup-openbadgeslib-venv")
+    if not VALIDATOR_PYTHON.exists():
+        pytest.fail("the validator venv is not set up: run scripts/setup-validator-venv")
+    png, svg = tmp_path / "baked.png", tmp_path / "baked.svg"
+    png.write_bytes(bake_png(PNG, URL, CREDENTIAL))
+    svg.write_bytes(bake_svg(SVG, URL, CREDENTIAL))
+    reader = (
+        "import json, sys\n"
+        "from openbadgeslib import baking\n"
+        "png, svg = (open(path, 'rb').read() for path in sys.argv[1:])\n"
+        "json.dump({\n"
+        "    'png': baking.extract_png(png, keyword=baking.ITXT_KEYWORD_OB3),\n"
+        "    'png2': baking.extract_png(png),\n"
+        "    'svg': baking.extract_svg(svg, element=baking.SVG_ELEMENT_OB3, text_fallback=True),\n"
+        "    'svg2': baking.extract_svg(svg),\n"
+        "}, sys.stdout)\n"
+    )
+    environment = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    completed = subprocess.run(
+        [str(python), "-c", reader, str(png), str(svg)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        env=environment,
+    )
+    found = json.loads(completed.stdout)
+    assert json.loads(found["png"]) == json.loads(found["svg"]) == CREDENTIAL_DOCUMENT
+    assert found["png2"] == found["svg2"] == URL
+    bakery = subprocess.run(
+        [str(VALIDATOR_PYTHON), str(REPO / "tests/conformance/unbake_all.py"), str(png), str(svg)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert json.loads(bakery.stdout) == {str(png): URL, str(svg): URL}

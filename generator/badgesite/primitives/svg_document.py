@@ -12,6 +12,11 @@ from xml.parsers import expat
 SVG_URI = "http://www.w3.org/2000/svg"
 XML_URI = "http://www.w3.org/XML/1998/namespace"
 OPENBADGES_URI = "http://openbadges.org"
+# Open Badges 3.0 bakes its credential under the same literal prefix, openbadges, bound to
+# another namespace: written on the element itself, so both can sit in one document.
+OPENBADGES_V3_URI = "https://purl.imsglobal.org/ob/v3p0"
+# Elements whose text is written as CDATA: the OB 3.0 baking section asks for it there.
+CDATA_ELEMENTS = frozenset({f"{{{OPENBADGES_V3_URI}}}credential"})
 # Checked badges are far shallower. resvg (the card renderer) crashes with SIGSEGV from
 # 250 nested groups on an 8 MB stack, so badges stop well below that.
 MAX_BADGE_DEPTH = 64
@@ -158,8 +163,12 @@ def elements(root: ET.Element) -> Iterator[tuple[ET.Element, ET.Element | None]]
 def write_svg(document: SvgDocument) -> bytes:
     """The tree as UTF-8 XML, without comments or processing instructions: the root first
     and unprefixed (`<svg`, where bakers and verifiers look for it), every other namespace
-    under the prefix it was declared with, every text and attribute escaped. Written
-    without recursion, so depth costs no stack.
+    under the prefix it was declared with, every text and attribute escaped (the text of
+    CDATA_ELEMENTS as CDATA). Written without recursion, so depth costs no stack.
+
+    An Open Badges 3.0 element without children or Open Badges 2.0 attributes is written
+    `<openbadges:name xmlns:openbadges="...v3p0">`: verifiers look for that literal prefix,
+    which the root binds to Open Badges 2.0.
 
     ElementTree's own writer cannot do this: it renames prefixes to ns0, ns1 ... unless they
     are registered process-wide.
@@ -176,21 +185,28 @@ def write_svg(document: SvgDocument) -> bytes:
     def open_tag(element: ET.Element, parent_default: str) -> tuple[str, str, bool]:
         uri, local = split_name(element.tag)
         attributes = []
+        prefix_here = prefix_of
         if uri in (SVG_URI, ""):
             name, default = local, uri
             if default != parent_default or element is root:
                 attributes.append(f' xmlns="{_escape_attribute(uri)}"')
+        elif _declares_v3_itself(element, root):
+            prefix_here = {**prefix_of, OPENBADGES_V3_URI: "openbadges"}
+            name, default = f"openbadges:{local}", parent_default
+            attributes.append(f' xmlns:openbadges="{_escape_attribute(uri)}"')
         else:
             name, default = f"{prefix_of[uri]}:{local}", parent_default
         if element is root:
             attributes.append(declarations)
         for key, value in element.attrib.items():
             key_uri, key_local = split_name(key)
-            key_name = f"{prefix_of[key_uri]}:{key_local}" if key_uri else key_local
+            key_name = f"{prefix_here[key_uri]}:{key_local}" if key_uri else key_local
             attributes.append(f' {key_name}="{_escape_attribute(value)}"')
         empty = len(element) == 0 and not element.text
         parts.append(f"<{name}{''.join(attributes)}{'/>' if empty else '>'}")
-        if not empty:
+        if not empty and element.tag in CDATA_ELEMENTS:
+            parts.append(_cdata(element.text or ""))
+        elif not empty:
             parts.append(_escape_text(element.text or ""))
         return name, default, empty
 
@@ -213,24 +229,39 @@ def write_svg(document: SvgDocument) -> bytes:
     return "".join(parts).encode("utf-8")
 
 
+def _declares_v3_itself(element: ET.Element, root: ET.Element) -> bool:
+    """Whether element is written with its own Open Badges 3.0 declaration: only where no
+    child or attribute could need the root's openbadges prefix (Open Badges 2.0) inside it."""
+    return (
+        element is not root
+        and split_name(element.tag)[0] == OPENBADGES_V3_URI
+        and len(element) == 0
+        and all(split_name(key)[0] != OPENBADGES_URI for key in element.attrib)
+    )
+
+
 def _prefixes(document: SvgDocument) -> dict[str, str]:
-    """A prefix for every namespace to declare but SVG's (the default): the one it was
-    declared with where that is free, openbadges for Open Badges (verifiers look for that
-    literal prefix), else ns0, ns1 ... Namespaces declared but unused (an editor's, say) stay
-    declared, as attribute values can name them; Open Badges' only where it is used."""
+    """A prefix for every namespace to declare on the root but SVG's (the default): the one
+    it was declared with where that is free, openbadges for Open Badges 2.0 (verifiers look
+    for that literal prefix), else ns0, ns1 ... Namespaces declared but unused (an editor's,
+    say) stay declared, as attribute values can name them; Open Badges' only where used,
+    and 3.0's not for the elements that declare it themselves (_declares_v3_itself)."""
     prefix_of = {XML_URI: "xml", OPENBADGES_URI: "openbadges"}
     taken = {"xml", "xmlns", "openbadges"}
     for prefix, uri in document.prefixes:
         if prefix and uri not in prefix_of and uri != SVG_URI and prefix not in taken:
             prefix_of[uri] = prefix
             taken.add(prefix)
-    declared = {uri for _, uri in document.prefixes if uri and uri != OPENBADGES_URI}
+    open_badges = (OPENBADGES_URI, OPENBADGES_V3_URI)
+    declared = {uri for _, uri in document.prefixes if uri and uri not in open_badges}
     declared.discard(SVG_URI)
     counter = 0
     for element, _ in elements(document.root):
         uris = [split_name(key)[0] for key in element.attrib]
         element_uri = split_name(element.tag)[0]
-        if element_uri != SVG_URI:
+        if _declares_v3_itself(element, document.root):
+            uris = [uri for uri in uris if uri != OPENBADGES_V3_URI]
+        elif element_uri != SVG_URI:
             uris.append(element_uri)
         for uri in uris:
             if not uri or uri == XML_URI:
@@ -242,6 +273,16 @@ def _prefixes(document: SvgDocument) -> dict[str, str]:
                 taken.add(prefix_of[uri])
             declared.add(uri)
     return {uri: prefix for uri, prefix in prefix_of.items() if uri in declared or uri == XML_URI}
+
+
+def _cdata(text: str) -> str:
+    """text as CDATA sections: `]]>` split across two, and carriage returns (which parsers
+    would read back as line feeds) written as references between sections."""
+    sections = []
+    for line in text.split("\r"):
+        body = line.replace("]]>", "]]]]><![CDATA[>")
+        sections.append(f"<![CDATA[{body}]]>" if line else "")
+    return "&#13;".join(sections)
 
 
 def _escape_text(text: str) -> str:
