@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from pathlib import Path
+
+from badgesite.openbadges.multikey import SigningKey, format_signing_key
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE_SITE = REPO
 GOLDEN_SITE = REPO / "tests" / "golden" / "site"
 # Statuses such as "expired" are judged at this moment in tests, so results never drift.
 FIXED_NOW = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.timezone.utc)
+# The golden site's signing key, made from a fixed seed so that its credentials reproduce
+# byte for byte; a test key, never a site's (its public key is in the golden site's
+# content/signing-keys.txt, as a real site's would be).
+GOLDEN_SIGNING_KEY = format_signing_key(
+    SigningKey(hashlib.sha256(b"badgesite golden site test key").digest())
+)
 
 
 # Debian's Chromium, never a downloaded browser. The background-networking flags keep it from

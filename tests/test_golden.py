@@ -14,16 +14,24 @@ import shutil
 from pathlib import Path
 
 from badgesite.build import build
-from helpers import FIXED_NOW, GOLDEN_SITE, REPO, tree_bytes
+from helpers import FIXED_NOW, GOLDEN_SIGNING_KEY, GOLDEN_SITE, REPO, tree_bytes
 
 EXPECTED = REPO / "tests" / "golden" / "expected"
 
 
 def test_golden_site_matches_expected_files(tmp_path: Path) -> None:
     output = tmp_path / "output"
-    # Made afresh (an empty cache), and frozen: content/published-awards.txt must be up to
-    # date (samples, drafts and private earners' awards left out), never rewritten.
-    build(GOLDEN_SITE, output, now=FIXED_NOW, frozen=True, cache_dir=tmp_path / "cache")
+    # Made afresh (an empty cache), and frozen: content/published-awards.txt, the status
+    # indices and public keys must be up to date (samples, drafts and private earners'
+    # awards left out), never rewritten; signed with the golden test key, as CI would.
+    build(
+        GOLDEN_SITE,
+        output,
+        now=FIXED_NOW,
+        frozen=True,
+        cache_dir=tmp_path / "cache",
+        signing_key=GOLDEN_SIGNING_KEY,
+    )
     if os.environ.get("BADGESITE_REFRESH_GOLDEN"):
         shutil.rmtree(EXPECTED, ignore_errors=True)
         shutil.copytree(output, EXPECTED)

@@ -253,7 +253,12 @@ class Renderer:
         self.environment = self.templates.environment
         self.listings = Listings(site, now)
         self.images = ImageMaker(
-            site, cache or ImageCache(None), self.translations, self.format_date, now
+            site,
+            cache or ImageCache(None),
+            self.translations,
+            self.format_date,
+            now,
+            self.credential_of,
         )
         self.environment.globals.update(
             t=self.translations,

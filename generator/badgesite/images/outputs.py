@@ -29,8 +29,11 @@ class ImageMaker:
         translate: Callable[..., str],
         format_date: Callable[[dt.datetime | None], str],
         now: dt.datetime,
+        credential_of: Callable[[Award], bytes] | None = None,
     ) -> None:
         self.site = site
+        # The award's signed Open Badges 3.0 credential, baked beside the 2.0 assertion URL.
+        self.credential_of = credential_of
         self.cache = cache
         self.translate = translate
         self.format_date = format_date
@@ -64,8 +67,9 @@ class ImageMaker:
         # The full-size image, never a resized one: resizing would drop the baked chunk.
         image = award.badge.image
         assertion_url = self.resolver.absolute(urls.award_json(award.id))
+        credential = None if self.credential_of is None else self.credential_of(award)
         try:
-            baked = bake(_read(image.path), assertion_url)
+            baked = bake(_read(image.path), assertion_url, credential)
         except BakeError as exc:
             raise BuildError(f"cannot bake {image.path.name}: {exc}") from exc
         if image.format == "svg":
