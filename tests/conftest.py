@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from helpers import CHROMIUM, CHROMIUM_ARGS, EXAMPLE_SITE, GOLDEN_SITE
+from helpers import CHROMIUM, CHROMIUM_ARGS, EXAMPLE_SITE, GOLDEN_SITE, install_golden_key
 
 # Modules whose every test runs the 1EdTech reference validator in its own environment.
 VALIDATOR_MODULES = {"test_conformance.py", "test_verify_agreement.py"}
@@ -55,6 +55,7 @@ def site(tmp_path: Path) -> Path:
     target = tmp_path / "site"
     # Without the caches a check of the repository's golden site leaves in it.
     shutil.copytree(GOLDEN_SITE, target, ignore=shutil.ignore_patterns(".cache"))
+    install_golden_key(target)
     return target
 
 
@@ -62,5 +63,7 @@ def site(tmp_path: Path) -> Path:
 def example_copy(tmp_path: Path) -> Path:
     """A private copy of the example site's content/."""
     target = tmp_path / "example"
-    shutil.copytree(EXAMPLE_SITE / "content", target / "content")
+    # Without the public key a build in place made (each clone makes its own key).
+    ignored = shutil.ignore_patterns("signing-keys.txt")
+    shutil.copytree(EXAMPLE_SITE / "content", target / "content", ignore=ignored)
     return target

@@ -50,3 +50,14 @@ def tree_bytes(root: Path) -> dict[str, bytes]:
         for path in sorted(root.rglob("*"))
         if path.is_file()
     }
+
+
+def install_golden_key(site_dir: Path) -> None:
+    """Give a copy of the golden site its signing key, where a local build looks for it, as
+    on the machine of whoever keeps the site: its builds, frozen or not, sign as CI would."""
+    folder = site_dir / ".badgesite"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    (folder / ".gitignore").write_text("*\n")
+    key_file = folder / "signing-key"
+    key_file.write_text(GOLDEN_SIGNING_KEY + "\n")
+    key_file.chmod(0o600)
