@@ -38,6 +38,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.slow)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def golden_site_key() -> None:
+    """The golden site's key where its keeper's builds find it: a test that builds the
+    repository's golden site in place signs with the key its records hold, never makes one.
+    (.badgesite/ is git-ignored.)"""
+    install_golden_key(GOLDEN_SITE)
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     """One headless Chromium for every browser test of the run (starting one is slow)."""

@@ -57,7 +57,9 @@ def install_golden_key(site_dir: Path) -> None:
     on the machine of whoever keeps the site: its builds, frozen or not, sign as CI would."""
     folder = site_dir / ".badgesite"
     folder.mkdir(mode=0o700, exist_ok=True)
-    (folder / ".gitignore").write_text("*\n")
     key_file = folder / "signing-key"
+    if key_file.is_file() and key_file.read_text().strip() == GOLDEN_SIGNING_KEY:
+        return  # left as it is: a file written again would look like a changed source
+    (folder / ".gitignore").write_text("*\n")
     key_file.write_text(GOLDEN_SIGNING_KEY + "\n")
     key_file.chmod(0o600)

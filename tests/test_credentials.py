@@ -382,3 +382,71 @@ def test_check_writes_no_key(example_copy: Path) -> None:
     assert not key_file_path(example_copy).exists()
     assert not keys_path(example_copy).exists()
     assert not os.path.exists(example_copy / ".badgesite")
+
+
+def test_a_url_no_verifier_would_accept_is_refused_where_it_is_written(
+    site: Path, tmp_path: Path
+) -> None:
+    badge = site / "content/badges/laser-cutting.yaml"
+    badge.write_text(
+        badge.read_text().replace(
+            "criteria_url: https://harbour-lab.example/exams/laser",
+            "criteria_url: https://harbour-lab.example/exams/laser|cutter",
+        )
+    )
+    with pytest.raises(ContentErrors) as failure:
+        _built(site, tmp_path)
+    (problem,) = failure.value.errors
+    assert (problem.path, problem.line, problem.field) == (
+        "content/badges/laser-cutting.yaml",
+        7,
+        "criteria_url",
+    )
+    assert "percent-encode (%7C)" in problem.message
+    assert not (tmp_path / "output").exists()
+
+
+def test_a_tab_in_markdown_is_published_as_spaces(site: Path, tmp_path: Path) -> None:
+    badge = site / "content/badges/laser-cutting.yaml"
+    badge.write_text(
+        badge.read_text().replace(
+            "criteria: Operate the laser cutter alone, including a fire drill.",
+            'criteria: "Operate the laser cutter:\\n\\n\\t- alone\\n\\t- with a fire drill"',
+        )
+    )
+    output = _built(site, tmp_path)
+    award_id = "7b3e9d14-52c8-4f0a-8e61-2d9c4b7a1e02"
+    credential = json.loads((output / f"assertions/{award_id}/credential.json").read_text())
+    narrative = credential["credentialSubject"]["achievement"]["criteria"]["narrative"]
+    assert narrative == "Operate the laser cutter:\n\n    - alone\n    - with a fire drill"
+    assert proof_is_valid(credential, parse_signing_key(GOLDEN_SIGNING_KEY).public_key_multibase)
+
+
+def test_what_the_safe_mode_check_refuses_fails_the_build_at_its_record(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The last line of defence: a value no record check caught is refused before signing,
+    located at the record it came from, and nothing is written."""
+    import dataclasses
+
+    from badgesite.guards.lints import CheckFailed
+    from badgesite.publishing import ob3 as publishing
+
+    original = publishing.credential_data
+
+    def with_bad_criteria(*arguments: Any) -> Any:
+        data = original(*arguments)
+        if data.achievement.criteria_url != "https://harbour-lab.example/exams/laser":
+            return data
+        achievement = dataclasses.replace(data.achievement, criteria_url="https://x.example/a b")
+        return dataclasses.replace(data, achievement=achievement)
+
+    monkeypatch.setattr(publishing, "credential_data", with_bad_criteria)
+    with pytest.raises(CheckFailed) as failure:
+        _built(site, tmp_path, processes=1)
+    (problem,) = failure.value.errors
+    assert problem.path == "content/badges/laser-cutting.yaml"
+    assert problem.field == "criteria_url"
+    assert "would not verify in independent verifiers" in problem.message
+    assert "criteria.id" in problem.message and "more page" in problem.message  # one line
+    assert not (tmp_path / "output").exists()

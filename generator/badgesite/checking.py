@@ -263,6 +263,8 @@ def failures_returned(work: Callable[[Output], Done]) -> Callable[[Output], Done
             return work(output)
         except TemplateFailed as failure:
             return failure.problem
+        except ob3.CredentialRefused as refused:
+            return refused.problems[0]
 
     return attempt
 

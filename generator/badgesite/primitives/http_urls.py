@@ -36,6 +36,34 @@ def http_url_problem(value: str) -> str | None:
     return None
 
 
+# What RFC 3987 allows in no part of an IRI (JSON-LD processors drop such an IRI, and an
+# Open Badges 3.0 credential holding one fails to verify), and a '%' that escapes nothing.
+_NOT_IN_IRIS = re.compile(r'[<>"{}|\\^`]')
+_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+def published_url_problem(value: str) -> str | None:
+    """Why value cannot be a URL badgesite publishes (a record's, a setting's), or None.
+
+    Stricter than http_url_problem, which also judges the URLs of others' badges: a URL
+    the site publishes must be a valid IRI too (RFC 3987), since JSON-LD processors drop an
+    invalid one and an Open Badges 3.0 credential holding it then fails to verify.
+    """
+    problem = http_url_problem(value)
+    if problem:
+        return problem
+    not_iri = _NOT_IN_IRIS.search(value)
+    if not_iri:
+        character = not_iri.group()
+        return (
+            f"'{shown(value)}' holds '{character}', which a URL must percent-encode "
+            f"(%{ord(character):02X}): Open Badges verifiers refuse it"
+        )
+    if _BAD_PERCENT.search(value):
+        return f"'{shown(value)}' has a '%' not followed by two hex digits: write %25 for '%'"
+    if value.count("#") > 1:
+        return f"'{shown(value)}' has two '#': encode the second as %23"
+    return None
+
+
 _HOST_LABEL = re.compile(r"\A(?!-)[a-z0-9_-]{1,63}(?<!-)\Z")
 
 
@@ -59,4 +87,5 @@ def _readable_host(hostname: str, bracketed: bool) -> bool:
 
 
 def is_http_url(value: str) -> bool:
-    return http_url_problem(value) is None
+    """Whether value may be published as a link (the authoring commands' check)."""
+    return published_url_problem(value) is None

@@ -16,9 +16,11 @@ from typing import Any
 
 from badgesite import urls
 from badgesite.config import SiteConfig
+from badgesite.errors import ContentError, ContentErrors
 from badgesite.guards.credentials import Signing
 from badgesite.model import Award, Issuer, Site
 from badgesite.openbadges import data_integrity, did_web, ob3, status_list
+from badgesite.openbadges.rdf_canon import UnsafeDocument
 from badgesite.primitives.moments import timestamp
 from badgesite.templating.markdown_text import plain_text
 from badgesite.urls import UrlResolver
@@ -47,6 +49,13 @@ def issuer_did(issuer: Issuer, config: SiteConfig) -> str:
     )
 
 
+def _text(value: str) -> str:
+    # A tab is the one control character content may hold (in markdown), and canonicalizers
+    # disagree on control characters: the safe-mode check refuses them all. In markdown and
+    # plain text four spaces say the same.
+    return value.expandtabs(4)
+
+
 def _midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tzinfo=dt.timezone.utc)
 
@@ -69,7 +78,7 @@ def _issuer_profile(issuer: Issuer, site: Site, resolver: UrlResolver) -> ob3.Is
         name=issuer.name,
         url=issuer.url,
         email=issuer.email,
-        description=plain_text(issuer.description) if issuer.description else "",
+        description=_text(plain_text(issuer.description)) if issuer.description else "",
         image_url=image,
         other_identifiers=(resolver.absolute(urls.issuer_json(issuer.slug)),),
     )
@@ -82,8 +91,8 @@ def credential_data(
     achievement = ob3.Achievement(
         id=resolver.absolute(urls.badge_page(badge.slug)),
         name=badge.name,
-        description=plain_text(badge.description),
-        criteria_narrative=badge.criteria,
+        description=_text(plain_text(badge.description)),
+        criteria_narrative=_text(badge.criteria),
         criteria_url=badge.criteria_url,
         image_url=resolver.absolute(urls.badge_image(badge.slug, badge.image.extension)),
         achievement_type=ACHIEVEMENT_TYPES.get(badge.kind, "Badge"),
@@ -113,7 +122,7 @@ def credential_data(
         valid_until=_utc(award.expires) if award.expires is not None else "",
         awarded_date=_utc(award.issued_on),
         evidence=tuple(
-            ob3.Evidence(item.url, item.name, item.description, item.narrative)
+            ob3.Evidence(item.url, item.name, _text(item.description), _text(item.narrative))
             for item in award.evidence
         ),
         status=status,
@@ -126,11 +135,58 @@ def _sign(document: dict[str, Any], did: str, signing: Signing, issued: dt.datet
     return ob3.credential_bytes(data_integrity.sign(document, signing.key, method, created))
 
 
+class CredentialRefused(ContentErrors):
+    """A credential the safe-mode check refused: it would not verify elsewhere. Raised
+    while rendering, located at the record each refused value comes from."""
+
+    def __init__(self, problems: list[ContentError]) -> None:
+        super().__init__(problems)
+        self.problems = problems
+
+    def __reduce__(self) -> tuple[type, tuple[list[ContentError]]]:
+        return (CredentialRefused, (self.problems,))  # crosses back from a rendering worker
+
+
+# Where each part of a credential comes from: (path prefix, record, field it is read from).
+_SOURCES = (
+    ("issuer.", "issuer", ""),
+    ("credentialSubject.achievement.criteria.narrative", "badge", "criteria"),
+    ("credentialSubject.achievement.criteria.id", "badge", "criteria_url"),
+    ("credentialSubject.achievement.alignment", "badge", "alignment"),
+    ("credentialSubject.achievement.tag", "badge", "skills"),
+    ("credentialSubject.achievement.", "badge", ""),
+    ("name", "badge", "name"),
+    ("evidence", "award", "evidence"),
+)
+
+
+def _located(award: Award, refused: UnsafeDocument) -> list[ContentError]:
+    """Each problem at the record it comes from: the issuer's, the badge's or the award's."""
+    located = []
+    for problem in refused.problems:
+        record, field = "award", ""
+        for prefix, source, name in _SOURCES:
+            if problem.path.startswith(prefix):
+                record, field = source, name or problem.path.removeprefix(prefix).split(".")[0]
+                break
+        owner = {"issuer": award.badge.issuer, "badge": award.badge, "award": award}[record]
+        message = (
+            f"the Open Badges 3.0 credential of award {award.id} would not verify in "
+            f"independent verifiers ({problem})"
+        )
+        located.append(ContentError(owner.source, 0, field, message))
+    return located
+
+
 def signed_credential(award: Award, site: Site, resolver: UrlResolver, signing: Signing) -> bytes:
-    """The award's signed OpenBadgeCredential, as published (UnsafeDocument if refused)."""
+    """The award's signed OpenBadgeCredential, as published; CredentialRefused when the
+    safe-mode check refuses it."""
     data = credential_data(award, site, resolver, signing)
     document = ob3.open_badge_credential(data)
-    return _sign(document, data.issuer.id, signing, award.issued_on)
+    try:
+        return _sign(document, data.issuer.id, signing, award.issued_on)
+    except UnsafeDocument as refused:
+        raise CredentialRefused(_located(award, refused)) from None
 
 
 def did_document(

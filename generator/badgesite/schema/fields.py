@@ -13,6 +13,7 @@ from badgesite.load import RawRecord
 from badgesite.primitives.http_urls import MAX_URL as MAX_URL
 from badgesite.primitives.http_urls import http_url_problem as http_url_problem
 from badgesite.primitives.http_urls import is_http_url as is_http_url
+from badgesite.primitives.http_urls import published_url_problem
 from badgesite.primitives.moments import read_moment
 from badgesite.primitives.shown_text import CONTROL_CHARACTERS, shown
 
@@ -214,7 +215,7 @@ class FieldReader:
 
     def url(self, key: str, required: bool = False) -> str:
         value = self.text(key, required=required, limit=MAX_URL)
-        problem = http_url_problem(value) if value else None
+        problem = published_url_problem(value) if value else None
         if problem:
             self.error((key,), problem)
             return ""

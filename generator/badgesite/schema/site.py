@@ -23,7 +23,7 @@ from badgesite.schema.declare import (
     choice,
     text,
 )
-from badgesite.schema.fields import MAX_URL, FieldReader, http_url_problem, shown
+from badgesite.schema.fields import MAX_URL, FieldReader, published_url_problem, shown
 from badgesite.templating.themes import NOT_A_THEME_NAME, available_themes
 
 # public: listed everywhere; unlisted: at its own URL only; private: nothing published.
@@ -44,7 +44,7 @@ class SiteReading:
 
 def base_url_problem(value: str) -> str | None:
     """Why value cannot be a base URL, or None when it can."""
-    problem = http_url_problem(value)
+    problem = published_url_problem(value)
     if problem:
         return problem
     parts = urlsplit(value)  # http_url_problem has split it already: this cannot fail
@@ -55,7 +55,7 @@ def base_url_problem(value: str) -> str | None:
 
 def job_search_url_problem(value: str) -> str | None:
     """Why value cannot be a job search URL template, or None when it can."""
-    problem = http_url_problem(value)
+    problem = published_url_problem(value.replace("{skill}", "skill"))
     if problem:
         return problem
     if value.count("{skill}") != 1 or value.replace("{skill}", "").count("{"):
