@@ -106,7 +106,7 @@ AWARD_PAGE = Page("award.html")
 AWARD_PAGE_READS = Dependencies(
     every_badge=True,  # its badge and its exams', their issuers, skill links
     build_day=True,  # "status checked on"
-    outputs=True,  # links to the baked image when it is published
+    outputs=True,  # links to the baked image and the credential when they are published
 )
 
 
@@ -239,6 +239,12 @@ class _Planner:
         yield self.json(url_path, Document.ASSERTION, award, own, build_day=True)
         url_path = urls.award_image(award.id, badge.image.extension)
         yield self.image(url_path, ImageRecipe.BAKED, award, own, build_day=True)
+        # STAND-IN until the OB 3.0 wiring lands: a placeholder at the credential's path (it
+        # holds the OB 2.0 assertion) so that the award page's credential offer can be built
+        # and tested. The lead drops this block when the signed credential is planned.
+        url_path = urls.award_credential(award.id)
+        yield self.json(url_path, Document.ASSERTION, award, own, build_day=True)
+        # END STAND-IN
         card = (award, badge, badge.issuer, earner)
         url_path = urls.award_card(award.id)
         yield self.image(url_path, ImageRecipe.AWARD_CARD, award, card, texts=True, build_day=True)
