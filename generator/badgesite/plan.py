@@ -106,7 +106,7 @@ AWARD_PAGE = Page("award.html")
 AWARD_PAGE_READS = Dependencies(
     every_badge=True,  # its badge and its exams', their issuers, skill links
     build_day=True,  # "status checked on"
-    outputs=True,  # links to the baked image when it is published
+    outputs=True,  # links to the baked image and the credential when they are published
 )
 
 

@@ -37,6 +37,7 @@ from badgesite.templating.jinja_tuning import (
     call_directly,
 )
 from badgesite.templating.markdown_text import FOREIGN_LINK_REL, MarkdownRenderer
+from badgesite.templating.qr_codes import qr_svg
 from badgesite.templating.themes import (
     FALLBACK_LANGUAGE,
     THEME_PREFIX,
@@ -269,6 +270,8 @@ class Renderer:
             built_at=now,
             linkedin_add_url=self.linkedin_add_url,
             share_links=sharing.share_links,
+            verifierplus_url=sharing.verifierplus_url,
+            qr_svg=qr_svg,
             credential_jsonld=self.credential_jsonld,
             is_published=self.is_published,
             badge_image_variants=badge_image_variants,

@@ -24,6 +24,7 @@ LIBRARIES = (
     "python_slugify",
     "pyyaml",
     "resvg_py",
+    "segno",
     "text_unidecode",
 )
 

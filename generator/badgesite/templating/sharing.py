@@ -20,6 +20,9 @@ LINKEDIN_ADD_TO_PROFILE = "https://www.linkedin.com/profile/add"
 LINKEDIN_SHARE = "https://www.linkedin.com/sharing/share-offsite/"
 FACEBOOK_SHARE = "https://www.facebook.com/sharer/sharer.php"
 X_SHARE = "https://twitter.com/intent/tweet"
+# The Digital Credentials Consortium's verifier: it verifies the Open Badges 3.0 credential
+# at the URL given as `vc` in its fragment.
+VERIFIER_PLUS = "https://verifierplus.org/#verify"
 # Formats that every social network shows as a preview; SVG is not one of them.
 SOCIAL_IMAGE_FORMATS = ("png", "jpeg")
 
@@ -79,6 +82,11 @@ class SocialImage:
     def is_large(self) -> bool:
         """Wide enough for a large preview card rather than a thumbnail."""
         return self.width >= 600 and self.width > self.height
+
+
+def verifierplus_url(credential_url: str) -> str:
+    """VerifierPlus checking the credential at credential_url (fully percent-encoded)."""
+    return f"{VERIFIER_PLUS}?vc={quote(credential_url, safe='')}"
 
 
 def site_image_badge(site: Site) -> BadgeClass | None:
