@@ -134,7 +134,8 @@ def _signing(
     base_url cannot name a did:web issuer (a warning, unless a preview's URL replaced it)."""
     why_not = ob3.publishes_credentials(site.config)
     if why_not:
-        if options.base_url is None:
+        # An http base_url has its own warning; a preview's URL replaced the real one.
+        if options.base_url is None and site.config.base_url.startswith("https:"):
             findings.append(
                 Finding.warning(
                     site.config.source,

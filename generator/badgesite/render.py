@@ -345,7 +345,7 @@ class Renderer:
         if document is Document.ISSUER:
             profile = ob2.issuer_profile(subject, self.resolver)
             if signing is not None:
-                profile["related"] = [ob3.ob2_profile_link(subject, self.site.config)]
+                profile["related"] = [ob3.ob2_profile_link(subject, self.resolver)]
             return _json_bytes(profile)
         if document is Document.REVOCATIONS:
             return _json_bytes(ob2.revocation_list(subject, self.site, self.resolver))

@@ -22,7 +22,7 @@ from badgesite.authoring.sheet import REQUIRED_COLUMNS, SheetRow, read_sheet
 from badgesite.authoring.yamltext import dump_yaml
 from badgesite.config import VISIBILITIES
 from badgesite.errors import WARNING, ContentError, ContentErrors, Finding, did_you_mean
-from badgesite.guards import published
+from badgesite.guards import credentials, published
 from badgesite.load import MAX_RECORD_BYTES, SLUG_PATTERN
 from badgesite.model import Site
 from badgesite.primitives.slugs import slugify
@@ -209,6 +209,9 @@ def award_from_csv(
     issued_ids = [one.award_id for one in issued if one.is_published]
     if issued_ids:
         changes[f"content/{published.PUBLISHED_FILE}"] = published.updated_record_text(
+            site_dir, issued_ids
+        )
+        changes[f"content/{credentials.STATUS_FILE}"] = credentials.updated_status_text(
             site_dir, issued_ids
         )
     apply_changes(site_dir, changes)

@@ -29,7 +29,7 @@ from badgesite.authoring.yamledit import EditProblem, set_key
 from badgesite.authoring.yamltext import dump_yaml
 from badgesite.build import load_site
 from badgesite.errors import BadgesiteError, did_you_mean
-from badgesite.guards import published
+from badgesite.guards import credentials, published
 from badgesite.model import Award, Site
 from badgesite.openbadges.hashing import hash_identity, new_salt
 from badgesite.primitives.atomic import write_atomic
@@ -149,6 +149,9 @@ def award(
     is_published = site.earners[request.earner].is_published and not draft
     if is_published:
         changes[f"content/{published.PUBLISHED_FILE}"] = published.updated_record_text(
+            site_dir, [award_id]
+        )
+        changes[f"content/{credentials.STATUS_FILE}"] = credentials.updated_status_text(
             site_dir, [award_id]
         )
     apply_changes(site_dir, changes)

@@ -205,10 +205,15 @@ def read_credential_record(site_dir: Path) -> CredentialRecord:
     return CredentialRecord(tuple(keys), indices, key_lines is not None, status_lines is not None)
 
 
-def signed_awards(site: Site) -> tuple[Award, ...]:
+def indexed_awards(site: Site, record: CredentialRecord) -> tuple[Award, ...]:
     """The awards whose credentials carry a status index: every published award but drafts
-    (a preview's), which are never recorded."""
-    return tuple(award for award in site.published_awards if not award.is_draft)
+    (a preview's) and the samples of `badgesite new`, issued to nobody, which are never
+    recorded (as in published.recorded_awards) unless they already are."""
+    return tuple(
+        award
+        for award in site.published_awards
+        if not award.is_draft and (not award.sample or award.id in record.indices)
+    )
 
 
 def assign_indices(taken: Mapping[str, int], award_ids: Iterable[str]) -> dict[str, int]:
@@ -274,7 +279,7 @@ def prepare_signing(
                 "and commit the file.",
             )
         )
-    awards = signed_awards(site)
+    awards = indexed_awards(site, record)
     missing = [award.id for award in awards if award.id not in record.indices]
     if missing and frozen:
         listed = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
@@ -361,9 +366,18 @@ def _keys_text(site_dir: Path, signing: Signing) -> str:
 
 
 def _status_text(site_dir: Path, signing: Signing) -> str:
-    record = read_credential_record(site_dir)
-    indices = {**record.indices}
-    for award_id in signing.new_indices:
-        indices.setdefault(award_id, signing.indices[award_id])
+    new = {award_id: signing.indices[award_id] for award_id in signing.new_indices}
+    return _status_text_with(site_dir, new)
+
+
+def _status_text_with(site_dir: Path, new: Mapping[str, int]) -> str:
+    indices = {**new, **read_credential_record(site_dir).indices}
     body = "".join(f"{award_id} {indices[award_id]}\n" for award_id in sorted(indices))
     return _header(status_path(site_dir), STATUS_HEADER) + body
+
+
+def updated_status_text(site_dir: Path, award_ids: Iterable[str]) -> str:
+    """The status record's text with a new index for each of award_ids that has none, for
+    the commands that publish awards (they record them as a build would)."""
+    record = read_credential_record(site_dir)
+    return _status_text_with(site_dir, assign_indices(record.indices, award_ids))

@@ -40,6 +40,8 @@ def http_url_problem(value: str) -> str | None:
 # Open Badges 3.0 credential holding one fails to verify), and a '%' that escapes nothing.
 _NOT_IN_IRIS = re.compile(r'[<>"{}|\\^`]')
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
 def published_url_problem(value: str) -> str | None:
     """Why value cannot be a URL badgesite publishes (a record's, a setting's), or None.
 

@@ -229,12 +229,13 @@ def status_list_credential(
     return _sign(document, did, signing, valid_from)
 
 
-def ob2_profile_link(issuer: Issuer, config: SiteConfig) -> dict[str, Any]:
+def ob2_profile_link(issuer: Issuer, resolver: UrlResolver) -> dict[str, Any]:
     """The OB 2.0 Profile's `related` entry naming the issuer's OB 3.0 identity (1EdTech's
-    migration guide: the OB 3.0 type IRI in full, as the OB 2.0 context lacks it)."""
+    migration guide: the OB 3.0 type IRI in full, as the OB 2.0 context lacks it). It names
+    the DID document by its https URL: the 1EdTech validator refuses a `did:` IRI there."""
     return {
         "type": [OB3_PROFILE_TYPE],
-        "id": issuer_did(issuer, config),
+        "id": resolver.absolute(urls.issuer_did_document(issuer.slug)),
         "version": "Open Badges v3p0",
     }
 
