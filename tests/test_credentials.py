@@ -453,3 +453,25 @@ def test_what_the_safe_mode_check_refuses_fails_the_build_at_its_record(
     assert "would not verify in independent verifiers" in problem.message
     assert "criteria.id" in problem.message and "more page" in problem.message  # one line
     assert not (tmp_path / "output").exists()
+
+
+def test_a_clean_build_with_the_cache_signs_nothing_again(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from badgesite.publishing import ob3 as publishing
+
+    first = _built(site, tmp_path / "first", processes=1)
+    signed: list[str] = []
+    original = publishing._sign
+
+    def counting(document: dict[str, Any], *arguments: Any) -> bytes:
+        signed.append(document["id"])
+        return original(document, *arguments)
+
+    monkeypatch.setattr(publishing, "_sign", counting)
+    output = tmp_path / "second"
+    cache = tmp_path / "first" / "cache"
+    build(site, output, now=FIXED_NOW, cache_dir=cache, processes=1, clean=True)
+    # Only the status lists, one per issuer, are signed again; no award's credential is.
+    assert signed and all(url.endswith("status-list.json") for url in signed)
+    assert tree_bytes(output) == tree_bytes(first)

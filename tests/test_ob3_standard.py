@@ -586,3 +586,29 @@ def test_a_leaked_signing_key_is_found_in_text() -> None:
     assert not contains_signing_key(KEY.public_key_multibase)
     assert not contains_signing_key(secret[:-1])
     assert not contains_signing_key(f"x{secret}")  # part of a longer base58 word
+
+
+@pytest.mark.parametrize(
+    ("created", "method"),
+    [
+        ("2026-01-02T03:04:05Z", "did:web:example.org:issuers:acme#z6MkhivfA4F7rDUrx3Wp"),
+        ("2024-04-10T18:30:00+02:00", "did:web:example.org%3A8443:a:b#key-1"),
+        ("2024-04-10T18:30:00.250Z", "did:key:z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi"),
+        ("not a date", "did:web:example.org#key"),  # the full way
+        ("2026-01-02T03:04:05Z", 'did:web:example.org#a"b'),  # the full way
+    ],
+)
+def test_proof_options_filled_in_canonicalize_as_the_full_way(created: str, method: str) -> None:
+    from badgesite.openbadges.rdf_canon import canonical_nquads
+
+    configuration = {
+        **data_integrity.proof_options(method, created, "assertionMethod"),
+        "@context": [ob3_contexts.CREDENTIALS_V2, ob3_contexts.OPEN_BADGES_V3],
+    }
+    try:
+        full = canonical_nquads(configuration)
+    except Exception as error:  # an IRI the canonicalizer refuses: refused either way
+        with pytest.raises(type(error)):
+            data_integrity.canonical_options(configuration)
+        return
+    assert data_integrity.canonical_options(configuration) == full

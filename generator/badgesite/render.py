@@ -242,7 +242,7 @@ class Renderer:
         self.resolver = UrlResolver(site.config.base_url)
         self.signing = signing
         self.credential_of = (
-            None if signing is None else ob3.CredentialMaker(site, self.resolver, signing)
+            None if signing is None else ob3.CredentialMaker(site, self.resolver, signing, cache)
         )
         if templates is None:
             templates = PageTemplates(theme, site.config)

@@ -10,7 +10,10 @@ the same document, key and `created` give the same bytes.
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
 from badgesite.openbadges.multikey import (
@@ -36,6 +39,54 @@ def proof_options(verification_method: str, created: str, purpose: str) -> dict[
     }
 
 
+# The proof options differ from one proof to the next only in `created` and
+# `verificationMethod`; their canonical form is one blank node with one line per option,
+# ordered by predicate, so it is made once with stand-in values and filled in (a full
+# canonicalization costs as much as the document's). Values outside these shapes, which
+# would need escaping, take the full way.
+_STAND_IN_CREATED = "1970-01-01T00:00:00Z"
+_STAND_IN_METHOD = "did:web:stand-in.invalid#key"
+_PLAIN_DATETIME = re.compile(r"\A\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})\Z")
+_PLAIN_IRI = re.compile(r"\A[A-Za-z][A-Za-z0-9+.-]*:[A-Za-z0-9:%._~#/@!$&'()*+,;=?-]+\Z")
+_OPTION_KEYS = frozenset(("type", "cryptosuite", "created", "verificationMethod", "proofPurpose"))
+
+
+@cache
+def _options_template(contexts: str, proof_type: str, cryptosuite: str, purpose: str) -> str:
+    stand_in = {
+        **proof_options(_STAND_IN_METHOD, _STAND_IN_CREATED, purpose),
+        "type": proof_type,
+        "cryptosuite": cryptosuite,
+        "@context": json.loads(contexts),
+    }
+    return canonical_nquads(stand_in)
+
+
+def canonical_options(
+    configuration: Mapping[str, Any], extra_contexts: Mapping[str, Any] | None = None
+) -> str:
+    """The canonical N-Quads of a proof configuration (the options with `@context`)."""
+    created = configuration.get("created")
+    method = configuration.get("verificationMethod")
+    if (
+        extra_contexts is None
+        and set(configuration) == _OPTION_KEYS | {"@context"}
+        and all(isinstance(configuration[key], str) for key in _OPTION_KEYS)
+        and _PLAIN_DATETIME.match(str(created))
+        and _PLAIN_IRI.match(str(method))
+    ):
+        template = _options_template(
+            json.dumps(configuration["@context"]),
+            configuration["type"],
+            configuration["cryptosuite"],
+            configuration["proofPurpose"],
+        )
+        return template.replace(f'"{_STAND_IN_CREATED}"', f'"{created}"', 1).replace(
+            f"<{_STAND_IN_METHOD}>", f"<{method}>", 1
+        )
+    return canonical_nquads(dict(configuration), extra_contexts)
+
+
 def hash_data(
     document: Mapping[str, Any],
     options: Mapping[str, Any],
@@ -47,7 +98,7 @@ def hash_data(
         **{key: value for key, value in options.items() if key != "proofValue"},
         "@context": document.get("@context"),
     }
-    proof_hash = hashlib.sha256(canonical_nquads(configuration, extra_contexts).encode("utf-8"))
+    proof_hash = hashlib.sha256(canonical_options(configuration, extra_contexts).encode("utf-8"))
     document_hash = hashlib.sha256(canonical_nquads(unsecured, extra_contexts).encode("utf-8"))
     return proof_hash.digest() + document_hash.digest()
 

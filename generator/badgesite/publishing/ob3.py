@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from badgesite import urls
+from badgesite.cache.image_cache import ImageCache
 from badgesite.config import SiteConfig
 from badgesite.errors import ContentError, ContentErrors
 from badgesite.guards.credentials import Signing
@@ -178,15 +179,30 @@ def _located(award: Award, refused: UnsafeDocument) -> list[ContentError]:
     return located
 
 
-def signed_credential(award: Award, site: Site, resolver: UrlResolver, signing: Signing) -> bytes:
+def signed_credential(
+    award: Award,
+    site: Site,
+    resolver: UrlResolver,
+    signing: Signing,
+    cache: ImageCache | None = None,
+) -> bytes:
     """The award's signed OpenBadgeCredential, as published; CredentialRefused when the
-    safe-mode check refuses it."""
+    safe-mode check refuses it. With a cache, a credential already signed (the same
+    document, key and `created`: Ed25519 gives the same bytes) is not signed again."""
     data = credential_data(award, site, resolver, signing)
     document = ob3.open_badge_credential(data)
-    try:
-        return _sign(document, data.issuer.id, signing, award.issued_on)
-    except UnsafeDocument as refused:
-        raise CredentialRefused(_located(award, refused)) from None
+
+    def sign() -> bytes:
+        try:
+            return _sign(document, data.issuer.id, signing, award.issued_on)
+        except UnsafeDocument as refused:
+            raise CredentialRefused(_located(award, refused)) from None
+
+    if cache is None or cache.folder is None:
+        return sign()
+    unsigned = ob3.credential_bytes(document).decode("utf-8")
+    created = proof_created(signing, award.issued_on)
+    return cache.get_or_make("credential", (unsigned, signing.public_key, created), sign)
 
 
 def did_document(
@@ -257,6 +273,7 @@ class CredentialMaker:
     site: Site
     resolver: UrlResolver
     signing: Signing
+    cache: ImageCache | None = None  # signed credentials by what made them, with the images
     _made: dict[str, bytes] = field(default_factory=dict, repr=False)
 
     def __call__(self, award: Award) -> bytes:
@@ -265,7 +282,7 @@ class CredentialMaker:
             if len(self._made) > 64:  # an award's outputs are planned side by side
                 self._made.clear()
             found = self._made[award.id] = signed_credential(
-                award, self.site, self.resolver, self.signing
+                award, self.site, self.resolver, self.signing, self.cache
             )
         return found
 
