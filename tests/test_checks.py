@@ -205,3 +205,120 @@ def test_builds_print_warnings_and_fail_on_lint_errors(site: Path) -> None:
     with pytest.raises(CheckFailed, match="not a LinkedIn organization id"):
         build(site, site / "output", now=FIXED_NOW)
     assert tree_bytes(site / "output") == before
+
+
+LEAK = "private signing key: an Ed25519 signing key (z3u2…) is written here."
+
+
+def planted_key() -> str:
+    from badgesite.openbadges.multikey import format_signing_key, generate_signing_key
+
+    return format_signing_key(generate_signing_key())
+
+
+def png_with_text(png: bytes, text: str) -> bytes:
+    """png with a tEXt chunk holding text, just before its IEND chunk."""
+    from badgesite.primitives.png_chunks import make_chunk
+
+    end = png.rindex(b"IEND") - 4
+    return png[:end] + make_chunk(b"tEXt", b"Comment\0" + text.encode()) + png[end:]
+
+
+def test_check_fails_on_a_private_key_anywhere_a_build_reads_or_publishes(site: Path) -> None:
+    secret = planted_key()
+    replace_in(site, "content/earners/ada.yaml", "bio: Builds", f"# {secret}\nbio: Builds")
+    write(site, "themes/plain/templates/extra.html", f"<p>\n\n{secret}</p>\n")
+    write(site, "content/images/extra.svg", f'<svg xmlns="http://www.w3.org/2000/svg">\n'
+          f"<desc>{secret}</desc></svg>\n")  # fmt: skip
+    png = (site / "content/images/maker.png").read_bytes()
+    (site / "content/images/maker-copy.png").write_bytes(png_with_text(png, f"k={secret}"))
+    write(site, "netlify.toml", f'[build.environment]\n  BADGESITE_SIGNING_KEY = "{secret}"\n')
+    write(site, ".github/workflows/pages.yml", f"env:\n  BADGESITE_SIGNING_KEY: {secret}\n")
+    write(site, "templates/page.html", "-----BEGIN PRIVATE KEY-----\nMC4CAQAw\n")
+    result = run("check", "--site", str(site))
+    assert result.exit_code == 1
+    errors = [line for line in result.stderr.splitlines() if "private signing key" in line]
+    assert [line.split(": ")[0] for line in errors] == [
+        ".github/workflows/pages.yml:2",
+        "content/earners/ada.yaml:3",
+        "content/images/extra.svg:2",
+        "content/images/maker-copy.png",  # a binary file: no line
+        "netlify.toml:2",
+        "templates/page.html:1",
+        "themes/plain/templates/extra.html:3",
+    ]
+    assert all(f": {LEAK} " in line for line in errors if "page.html" not in line)
+    assert "templates/page.html:1: private signing key: a PEM private key" in result.stderr
+    assert secret not in result.output
+    built = run("build", "--site", str(site))  # a build refuses as well, writing nothing
+    assert built.exit_code == 1
+    assert "content/earners/ada.yaml:3: private signing key" in built.stderr
+    assert not (site / "output").exists()
+
+
+def test_the_key_in_its_own_folder_is_not_a_leak_nor_a_public_key(site: Path) -> None:
+    assert (site / ".badgesite/signing-key").is_file()  # the golden site's copies have it
+    (site / ".badgesite/signing-key.retired-2025-11-01").write_text("kept\n")
+    write(site, ".cache/badgesite/x.txt", (site / ".badgesite/signing-key").read_text())
+    assert run("check", "--site", str(site)).exit_code == 0
+    (site / "content/signing-keys.txt").read_text().index("z6Mk")  # public keys are fine
+
+
+def test_check_scans_output_and_a_build_what_it_would_leave_there(site: Path) -> None:
+    assert run("build", "--site", str(site)).exit_code == 0
+    secret = planted_key()
+    index = site / "output/index.html"
+    index.write_text(index.read_text().replace("</body>", f"{secret}</body>"))
+    write(site, "output/leftover.json", f'{{"key": "{secret}"}}\n')
+    checked = run("check", "--site", str(site))
+    assert checked.exit_code == 1
+    assert f"output/leftover.json:1: {LEAK}" in checked.stderr
+    assert "output/index.html:" in checked.stderr
+    assert secret not in checked.output
+    # A build makes index.html anew, but would leave the file put there by hand. (A build
+    # with nothing to do, no source changed, touches nothing: it is not asked here.)
+    replace_in(site, "content/site.yaml", "title: ", "title: New ")
+    built = run("build", "--site", str(site))
+    assert built.exit_code == 1
+    assert built.stderr.splitlines()[0].startswith(f"output/leftover.json:1: {LEAK}")
+    assert "index.html" not in built.stderr
+    assert secret not in built.output
+    (site / "output/leftover.json").unlink()
+    assert run("build", "--site", str(site)).exit_code == 0
+    assert secret not in index.read_text()
+    assert run("check", "--site", str(site)).exit_code == 0
+
+
+def git(site: Path, *args: str) -> None:
+    import subprocess
+
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@t.example", *args],
+        cwd=site, check=True, capture_output=True,
+    )  # fmt: skip
+
+
+def test_a_key_file_tracked_by_git_fails_check_and_ignored_root_files_are_not_scanned(
+    site: Path,
+) -> None:
+    secret = (site / ".badgesite/signing-key").read_text().strip()
+    write(site, ".env", f"BADGESITE_SIGNING_KEY={secret}\n")  # a local secret, git-ignored
+    write(site, ".gitignore", ".env\n/output/\n")
+    git(site, "init", "-q")
+    git(site, "add", "-A")
+    assert run("check", "--site", str(site)).exit_code == 0
+    git(site, "add", "-f", ".badgesite/signing-key")
+    tracked = run("check", "--site", str(site))
+    assert tracked.exit_code == 1
+    assert tracked.stderr.splitlines()[0] == (
+        ".badgesite/signing-key: private signing key: the key file is tracked by git, so the "
+        "key is in the repository: run `git rm --cached .badgesite/signing-key`, then make a "
+        "new key with `badgesite keys rotate` and delete the old key's line from "
+        "content/signing-keys.txt (anyone who can read the repository can sign with it)"
+    )
+    git(site, "rm", "-q", "--cached", ".badgesite/signing-key")
+    (site / ".gitignore").write_text("/output/\n")  # .env could be committed now
+    untracked = run("check", "--site", str(site))
+    assert untracked.exit_code == 1
+    assert f".env:1: {LEAK}" in untracked.stderr
+    assert secret not in untracked.output + tracked.output

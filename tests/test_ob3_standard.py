@@ -586,6 +586,7 @@ def test_a_leaked_signing_key_is_found_in_text() -> None:
     assert not contains_signing_key(KEY.public_key_multibase)
     assert not contains_signing_key(secret[:-1])
     assert not contains_signing_key(f"x{secret}")  # part of a longer base58 word
+    assert contains_signing_key(f"{secret}Qx")  # in a binary file a letter may follow it
 
 
 @pytest.mark.parametrize(

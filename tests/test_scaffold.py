@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import stat
+import subprocess
 import sys
 from importlib import metadata
 from pathlib import Path
@@ -23,10 +25,16 @@ else:  # the same parser, before it joined the standard library
 
 
 RECORD = "content/published-awards.txt"
+RECORDS = (RECORD, "content/signing-keys.txt", "content/credential-status.txt")
+KEY_FILE = ".badgesite/signing-key"
 
 
-def run(*args: str, ci: bool = False):
-    env = {"SOURCE_DATE_EPOCH": "1761998400", "CI": "true" if ci else None}
+def run(*args: str, ci: bool = False, key: str | None = None):
+    env = {
+        "SOURCE_DATE_EPOCH": "1761998400",
+        "CI": "true" if ci else None,
+        "BADGESITE_SIGNING_KEY": key,
+    }
     return CliRunner().invoke(main, list(args), env=env)
 
 
@@ -34,27 +42,53 @@ def test_a_new_site_builds_at_once(tmp_path: Path) -> None:
     target = tmp_path / "mysite"
     result = run("new", str(target))
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith(f"Created a site in {target} (12 files).")
+    assert result.stdout.startswith(f"Created a site in {target} (16 files).")
     built = run("build", "--site", str(target))
     assert built.exit_code == 0, built.output
-    assert "Built 9 pages, 4 Open Badges documents" in built.output
+    assert "Built 9 pages, 7 Open Badges documents" in built.output
     assert (target / "output/index.html").is_file()
     assert len(list((target / "output/assertions").glob("*.json"))) == 1
 
 
 def test_a_new_site_passes_its_own_ci_before_any_local_build(tmp_path: Path) -> None:
     target = tmp_path / "mysite"
-    run("new", str(target), "--base-url", "https://acme.github.io/badges/")
-    record = (target / RECORD).read_bytes()
+    made = run("new", str(target), "--base-url", "https://acme.github.io/badges/")
+    assert "Its signing key is " in made.stdout
+    assert "give it to CI as the secret BADGESITE_SIGNING_KEY" in made.stdout
+    records = {name: (target / name).read_bytes() for name in RECORDS}
+    key = (target / KEY_FILE).read_text().strip()
+    assert key not in made.output
     checked = run("check", "--strict", "--site", str(target))
     assert checked.exit_code == 0, checked.output
     assert checked.stdout == "No problems found.\n"
-    deployed = run("build", "--site", str(target), ci=True)
+    # What CI checks out: the repository, where git never let the key in.
+    clone = tmp_path / "clone"
+    git(target, "init", "-q")
+    git(target, "add", "-A")
+    git(target, "commit", "-q", "-m", "new site")
+    git(tmp_path, "clone", "-q", str(target), str(clone))
+    assert not (clone / ".badgesite").exists()
+    assert (clone / "content/signing-keys.txt").is_file()
+    unset = run("build", "--site", str(clone), ci=True)
+    assert unset.exit_code == 1
+    (problem, summary) = unset.stderr.splitlines()
+    assert problem.startswith("BADGESITE_SIGNING_KEY: not set, and no .badgesite/signing-key: ")
+    assert "Set the secret to the one line of .badgesite/signing-key" in problem
+    assert summary == "1 error in the content; nothing was written."
+    deployed = run("build", "--site", str(clone), ci=True, key=key)
     assert deployed.exit_code == 0, deployed.output
-    assert len(list((target / "output/assertions").glob("*.json"))) == 1
-    # A local build does not record the sample either: the record stays as `new` wrote it.
+    assert len(list((clone / "output/assertions").glob("*.json"))) == 1
+    assert len(list((clone / "output/assertions").glob("*/credential.json"))) == 1
+    # A local build does not record the sample either: the records stay as `new` wrote them.
     assert run("build", "--site", str(target)).exit_code == 0
-    assert (target / RECORD).read_bytes() == record
+    assert {name: (target / name).read_bytes() for name in RECORDS} == records
+
+
+def git(folder: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@t.example", *args],
+        cwd=folder, check=True, capture_output=True,
+    )  # fmt: skip
 
 
 def test_deleting_the_sample_award_before_the_first_deploy_needs_no_withdrawal(
@@ -109,19 +143,33 @@ def test_a_new_site_has_one_of_each_record_and_the_hosting_files(tmp_path: Path)
     assert run("new", str(target), "--title", "Acme: Training").exit_code == 0
     files = sorted(tree_bytes(target))
     assert files == [
+        ".badgesite/.gitignore",
+        ".badgesite/signing-key",
         ".github/workflows/pages.yml",
         ".gitignore",
         "README.md",
         "content/awards/2025-11-01-sample-earner-first-badge.yaml",
         "content/badges/first-badge.yaml",
+        "content/credential-status.txt",
         "content/earners/sample-earner.yaml",
         "content/images/first-badge.svg",
         "content/issuers/acme-training.yaml",
         "content/published-awards.txt",
+        "content/signing-keys.txt",
         "content/site.yaml",
         "netlify.toml",
         "requirements.txt",
     ]
+    assert stat.S_IMODE((target / KEY_FILE).stat().st_mode) == 0o600
+    assert stat.S_IMODE((target / ".badgesite").stat().st_mode) == 0o700
+    (sample,) = (target / "content/awards").glob("*.yaml")
+    status = (target / "content/credential-status.txt").read_text().splitlines()[-1]
+    assert status.split()[0] == yaml.safe_load(sample.read_text())["id"]
+    (public_key,) = [
+        line for line in (target / "content/signing-keys.txt").read_text().splitlines()
+        if not line.startswith("#")
+    ]  # fmt: skip
+    assert public_key.endswith(" 2025-11-01")
     site = yaml.safe_load((target / "content/site.yaml").read_text())
     assert site["title"] == "Acme: Training"  # quoted where YAML needs it
     assert site["default_issuer"] == "acme-training"
@@ -130,9 +178,13 @@ def test_a_new_site_has_one_of_each_record_and_the_hosting_files(tmp_path: Path)
     assert [name for name, data in texts.items() if not data.endswith(b"\n")] == []
     assert "/output/" in (target / ".gitignore").read_text().splitlines()
     assert "*.csv" in (target / ".gitignore").read_text().splitlines()
+    assert ".badgesite/" in (target / ".gitignore").read_text().splitlines()
     readme = (target / "README.md").read_text()
     assert readme.startswith("# Acme: Training\n")
     assert "badgesite withdraw" in readme
+    assert "## Signing key" in readme
+    for command in ("keys export-secret", "keys rotate", "keys list", "BADGESITE_SIGNING_KEY"):
+        assert command in readme
 
 
 # The current major version of each action (checked against their releases, December 2026).
@@ -159,6 +211,10 @@ def test_the_github_pages_workflow(tmp_path: Path) -> None:
         "python -m pip install -r requirements.txt",
         'badgesite build --frozen --base-url "${{ steps.pages.outputs.base_url }}"',
     ]
+    build = next(step for step in steps if step.get("run", "").startswith("badgesite build"))
+    # The signing key from the repository secret, for the build step alone.
+    assert build["env"] == {"BADGESITE_SIGNING_KEY": "${{ secrets.BADGESITE_SIGNING_KEY }}"}
+    assert [step for step in steps if "env" in step] == [build]
     configure = next(s for s in steps if s.get("uses", "").startswith("actions/configure-pages"))
     assert configure["id"] == "pages"
     # The base URL is known only once configure-pages has run.
@@ -192,6 +248,10 @@ def test_the_netlify_configuration(tmp_path: Path) -> None:
     for context in ("deploy-preview", "branch-deploy"):
         command = config["context"][context]["command"]
         assert command == 'badgesite build --frozen --base-url "$DEPLOY_PRIME_URL"'
+    # Netlify has no secrets in netlify.toml (it is committed): the key is set in its UI.
+    assert "BADGESITE_SIGNING_KEY" not in config["build"]["environment"]
+    text = (target / "netlify.toml").read_text()
+    assert "BADGESITE_SIGNING_KEY" in text and "Site configuration > Environment" in text
 
 
 def requirement_lines(site: Path) -> list[str]:
@@ -388,3 +448,14 @@ def test_new_refuses_a_folder_in_use_and_bad_addresses(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "--base-url: 'ftp://nope' is not an absolute http(s) URL" in result.output
     assert not (tmp_path / "x").exists()
+
+
+def test_new_makes_the_sites_own_key_even_with_one_in_the_environment(tmp_path: Path) -> None:
+    from badgesite.openbadges.multikey import format_signing_key, generate_signing_key
+
+    other = format_signing_key(generate_signing_key())
+    result = run("new", str(tmp_path / "s"), key=other)
+    assert result.exit_code == 0, result.output
+    assert "warning: BADGESITE_SIGNING_KEY is set here, and builds sign with it" in result.stderr
+    assert (tmp_path / "s" / KEY_FILE).read_text().strip() != other
+    assert other not in result.output

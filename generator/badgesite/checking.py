@@ -16,6 +16,7 @@ from badgesite.config import SITE_FIELDS, SiteConfig, load_config, parse_config
 from badgesite.errors import WARNING, ContentError, ContentErrors, Finding
 from badgesite.guards import credentials, published
 from badgesite.guards.credentials import Signing
+from badgesite.guards.leaked_keys import output_key_findings, private_key_findings
 from badgesite.guards.lints import (
     CheckFailed,
     errors_of,
@@ -75,11 +76,17 @@ def plan_checked(
     Drafts are checked like everything else, and planned only with drafts (a preview).
     Processed images are kept in cache_dir/images (default site_dir/.cache/badgesite);
     parsed, when given, keeps the parsed records between builds. writes is False for a
-    check, which makes no signing key (it signs with a throwaway one).
+    check, which makes no signing key (it signs with a throwaway one). A private key where
+    it could be committed or published is an error (guards/leaked_keys.py).
     """
     site_dir = options.absolute_site_dir
     cache = ImageCache(images_folder(site_dir, options.cache_dir))
     findings = lint_files(site_dir)
+    # A build must never publish a private key (nor leave one in output/, checked once
+    # it is planned); a check looks at output/ as it stands, which a deploy may upload.
+    findings.extend(private_key_findings(site_dir))
+    if not writes:
+        findings.extend(output_key_findings(site_dir, options.absolute_output_dir))
     errors: list[ContentError] = []
     settings = _settings(site_dir, options.base_url, errors)
     settings_valid = not errors
@@ -114,6 +121,11 @@ def plan_checked(
         site = without_drafts(site)
     moment = _moment(options)
     plan: Plan = plan_site(site, theme, moment, credentials=signing is not None)
+    if writes:
+        made = {output.path for output in plan.outputs}
+        leaked = output_key_findings(site_dir, options.absolute_output_dir, made)
+        if leaked:
+            raise CheckFailed(errors_of(leaked), warnings_of(findings))
     renderer = Renderer(site, plan, theme, moment, cache, templates, signing)
     warnings = tuple(sorted(warnings_of(findings)))
     return Planned(site, plan, theme, renderer, moment, reconciliation, warnings, signing)

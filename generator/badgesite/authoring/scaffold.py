@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,11 +15,14 @@ from badgesite.authoring.install_source import (
     installed_distribution,
     requirement_of,
 )
+from badgesite.authoring.keys import make_signing_key
 from badgesite.authoring.yamltext import dump_yaml
 from badgesite.build import load_site
 from badgesite.config import base_url_problem, normalize_base_url
 from badgesite.errors import BadgesiteError
-from badgesite.guards import published
+from badgesite.guards import credentials, published
+from badgesite.model import Site
+from badgesite.options import SIGNING_KEY_VARIABLE
 from badgesite.primitives.atomic import write_atomic
 from badgesite.primitives.slugs import slugify
 from badgesite.urls import PLACEHOLDER_BASE_URL
@@ -37,9 +41,11 @@ class ScaffoldError(BadgesiteError):
 @dataclass(frozen=True)
 class NewSite:
     root: Path
-    files: tuple[str, ...]
+    files: tuple[str, ...]  # every file written, the signing key's too
     sample_award: str
     requirement: SelfRequirement
+    key_file: Path  # the site's signing key (.badgesite/signing-key)
+    key_warning: str = ""  # when builds here would not sign with the new site's key
 
 
 def _target_name(relative: str, issuer: str) -> str:
@@ -78,8 +84,29 @@ def new_site(
     files[f"content/{published.PUBLISHED_FILE}"] = published.render_record([]).encode("utf-8")
     for name, data in files.items():
         write_atomic(target / name, data)
-    load_site(target)  # a template error shows up here, not in the owner's first build
-    return NewSite(target, tuple(sorted(files)), award_id, requirement)
+    site = load_site(target)  # a template error shows up here, not in the owner's first build
+    made = _signing_key(site, today)
+    written = (*files, *(path.relative_to(target).as_posix() for path in made))
+    warning = ""
+    if os.environ.get(SIGNING_KEY_VARIABLE, "").strip():
+        warning = (
+            f"{SIGNING_KEY_VARIABLE} is set here, and builds sign with it rather than with "
+            "the new site's key: unset it to build the new site."
+        )
+    return NewSite(target, tuple(sorted(written)), award_id, requirement, made[0], warning)
+
+
+def _signing_key(site: Site, today: dt.date) -> tuple[Path, ...]:
+    """Make the site's signing key (as `badgesite keys new`) and record the sample award's
+    status index, so that a CI build given the key as its secret passes before any local
+    build. The key is the site's own: one in BADGESITE_SIGNING_KEY is not used."""
+    made = make_signing_key(site.root, today, environ={})
+    # A sample needs no index (it is issued to nobody), but one makes its credential show
+    # what a real award's carries: revocation through the status list.
+    samples = [award.id for award in site.published_awards]
+    credentials.record_indices(site.root, credentials.assign_indices({}, samples))
+    records = (credentials.keys_path(site.root), credentials.status_path(site.root))
+    return (made.key_file, made.key_file.parent / ".gitignore", *records)
 
 
 def _template_files(title: str, base_url: str, requirement: SelfRequirement) -> dict[str, bytes]:

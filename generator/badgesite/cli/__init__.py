@@ -10,7 +10,7 @@ from __future__ import annotations
 import click
 
 from badgesite import __version__
-from badgesite.cli import authoring_commands, badge_commands, site_commands
+from badgesite.cli import authoring_commands, badge_commands, key_commands, site_commands
 
 
 # -h beside --help on every command: the context settings are inherited by subcommands.
@@ -20,6 +20,6 @@ def main() -> None:
     """badgesite: Open Badges sites on URLs you own."""
 
 
-for group in (site_commands, authoring_commands, badge_commands):
+for group in (site_commands, authoring_commands, key_commands, badge_commands):
     for command in group.COMMANDS:
         main.add_command(command)

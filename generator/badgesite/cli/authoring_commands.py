@@ -71,6 +71,13 @@ def new(directory: Path, title: str, base_url: str, requirement: str | None) -> 
     if created.requirement.warning:
         click.echo(f"warning: {created.requirement.warning}", err=True)
     click.echo(f"Created a site in {created.root} ({counted(len(created.files), 'file')}).")
+    click.echo(
+        f"Its signing key is {created.key_file} (never commit it): "
+        "before the first deploy, give it to CI as the secret BADGESITE_SIGNING_KEY "
+        "(`badgesite keys export-secret` prints it; README.md says how)."
+    )
+    if created.key_warning:
+        click.echo(f"warning: {created.key_warning}", err=True)
     click.echo(f"Next: cd {created.root} && badgesite build   (then read README.md)")
 
 

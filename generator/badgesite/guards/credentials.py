@@ -48,6 +48,7 @@ STATUS_FILE = "credential-status.txt"
 KEY_FOLDER = ".badgesite"
 KEY_FILE_NAME = "signing-key"
 MAX_RECORD_FILE_BYTES = 16 * 1024 * 1024
+GITIGNORE_TEXT = b"# Written by badgesite: nothing here belongs in git.\n*\n"
 
 KEYS_HEADER = """\
 # The public key of every key this site has signed Open Badges 3.0 credentials with, oldest
@@ -334,16 +335,42 @@ def record_signing(site_dir: Path, signing: Signing) -> None:
     if signing.throwaway or not signing.changed:
         return
     if signing.new_key:
-        folder = signing.key_file.parent
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        ignore = folder / ".gitignore"
-        if not ignore.exists():
-            write_atomic(ignore, b"# Written by badgesite: nothing here belongs in git.\n*\n")
-        write_key_file(signing.key_file, signing.key)
+        keep_key_file(signing.key_file, signing.key)
     if signing.new_public_key:
-        write_atomic(keys_path(site_dir), _keys_text(site_dir, signing).encode("utf-8"))
+        record_public_key(site_dir, signing.public_key, signing.key_added)
     if signing.new_indices:
-        write_atomic(status_path(site_dir), _status_text(site_dir, signing).encode("utf-8"))
+        record_indices(site_dir, {i: signing.indices[i] for i in signing.new_indices})
+
+
+def keep_key_file(key_file: Path, key: SigningKey) -> None:
+    """Write a new key file (mode 0600) in its folder (mode 0700), which holds a .gitignore
+    of its own; KeyProblem when a key file is already there (a key is never overwritten)."""
+    folder = key_file.parent
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    ignore = folder / ".gitignore"
+    if not ignore.exists():
+        write_atomic(ignore, GITIGNORE_TEXT)
+    write_key_file(key_file, key)
+
+
+def record_public_key(site_dir: Path, public_key: str, added: dt.date) -> bool:
+    """Add the public key to content/signing-keys.txt after the others, first used on
+    `added`; False when it is already there. The lines already there are kept as they are."""
+    record = read_credential_record(site_dir)
+    if public_key in {entry.multibase for entry in record.keys}:
+        return False
+    keys = (*record.keys, PublicKeyEntry(public_key, added))
+    lines = "".join(f"{entry.multibase} {entry.added.isoformat()}\n" for entry in keys)
+    text = _header(keys_path(site_dir), KEYS_HEADER) + lines
+    write_atomic(keys_path(site_dir), text.encode("utf-8"))
+    return True
+
+
+def record_indices(site_dir: Path, new_indices: Mapping[str, int]) -> None:
+    """Add these awards' status indices to content/credential-status.txt; an award already
+    there keeps the index it has (an index is never changed)."""
+    text = _status_text_with(site_dir, new_indices)
+    write_atomic(status_path(site_dir), text.encode("utf-8"))
 
 
 def _header(path: Path, default: str) -> str:
@@ -355,19 +382,6 @@ def _header(path: Path, default: str) -> str:
         if line.lstrip().startswith("#")
     )
     return kept or default
-
-
-def _keys_text(site_dir: Path, signing: Signing) -> str:
-    record = read_credential_record(site_dir)
-    lines = [f"{entry.multibase} {entry.added.isoformat()}\n" for entry in record.keys]
-    if signing.public_key not in {entry.multibase for entry in record.keys}:
-        lines.append(f"{signing.public_key} {signing.key_added.isoformat()}\n")
-    return _header(keys_path(site_dir), KEYS_HEADER) + "".join(lines)
-
-
-def _status_text(site_dir: Path, signing: Signing) -> str:
-    new = {award_id: signing.indices[award_id] for award_id in signing.new_indices}
-    return _status_text_with(site_dir, new)
 
 
 def _status_text_with(site_dir: Path, new: Mapping[str, int]) -> str:

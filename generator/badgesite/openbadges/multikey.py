@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from cryptography.exceptions import InvalidSignature
@@ -32,10 +33,11 @@ KEY_BYTES = 32
 _MAX_MULTIBASE_CHARACTERS = 100
 
 
-# A signing key as format_signing_key writes it, for scanning content for leaked keys.
-_SIGNING_KEY_TEXT = re.compile(
-    r"(?<![1-9A-HJ-NP-Za-km-z])z3u2[1-9A-HJ-NP-Za-km-z]{44}(?![1-9A-HJ-NP-Za-km-z])"
-)
+# A signing key as format_signing_key writes it, for scanning files for leaked keys. The
+# pattern starts with its literal prefix (no lookbehind), which lets `re` skip ahead to each
+# "z3u2" at memchr speed: a hundred times faster on a large file than a lookbehind first.
+_SIGNING_KEY_BYTES = re.compile(rb"z3u2[1-9A-HJ-NP-Za-km-z]{44}")
+_BASE58_BYTES = frozenset(BASE58_ALPHABET.encode("ascii"))
 
 
 class KeyProblem(ValueError):
@@ -142,15 +144,27 @@ def parse_signing_key(text: str) -> SigningKey:
     return SigningKey(data[2:])
 
 
-def contains_signing_key(text: str) -> bool:
-    """Whether `text` holds an Ed25519 signing key in its `z3u2…` form (a leaked secret)."""
-    for match in _SIGNING_KEY_TEXT.finditer(text):
+def signing_key_offsets(data: bytes) -> Iterator[int]:
+    """Where `data` holds an Ed25519 signing key in its `z3u2…` form (a leaked secret): the
+    offset of each that starts a base58 word (is not inside a longer one) and decodes as a
+    key. What follows it does not count: a key is 48 characters, and in a binary file the
+    next byte (a PNG chunk's checksum) may well be a letter."""
+    for match in _SIGNING_KEY_BYTES.finditer(data):
+        start = match.start()
+        if start and data[start - 1] in _BASE58_BYTES:
+            continue
         try:
-            parse_signing_key(match.group())
+            parse_signing_key(match.group().decode("ascii"))
         except KeyProblem:
             continue
-        return True
-    return False
+        yield start
+
+
+def contains_signing_key(text: str) -> bool:
+    """Whether `text` holds an Ed25519 signing key in its `z3u2…` form (a leaked secret)."""
+    # Any character outside ASCII is outside base58 in its UTF-8 bytes too.
+    found = signing_key_offsets(text.encode("utf-8", "surrogatepass"))
+    return next(found, None) is not None
 
 
 def signature_is_valid(public_key_multibase_value: str, data: bytes, signature: bytes) -> bool:
