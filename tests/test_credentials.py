@@ -475,3 +475,37 @@ def test_a_clean_build_with_the_cache_signs_nothing_again(
     # Only the status lists, one per issuer, are signed again; no award's credential is.
     assert signed and all(url.endswith("status-list.json") for url in signed)
     assert tree_bytes(output) == tree_bytes(first)
+
+
+def test_after_the_quick_start_every_example_award_has_a_verifying_credential(
+    example_copy: Path,
+) -> None:
+    """The README's `badgesite build` on a fresh clone (no key made by hand): every award of
+    the example site has a credential both verifiers accept, or report expired or revoked."""
+    env = {"CI": None, "BADGESITE_SIGNING_KEY": None, "SOURCE_DATE_EPOCH": None}
+    result = CliRunner().invoke(main, ["build", "--site", str(example_copy)], env=env)
+    assert result.exit_code == 0, result.output
+    site = load_site(example_copy)
+    output = example_copy / "output"
+    credentials = _credentials(output)
+    assert set(credentials) == {award.id for award in site.published_awards}
+    paths = list(credentials.values())
+    sites = {site.config.base_url: output}
+    bazaar = run_digital_bazaar(example_copy, sites, paths)["credentials"]
+    library = run_openbadgeslib(example_copy, sites, paths)["credentials"]
+    now = dt.datetime.now(dt.timezone.utc)
+    outcomes = set()
+    for award_id, by_bazaar, by_library in zip(credentials, bazaar, library, strict=True):
+        award = site.awards[award_id]
+        if award.expires is not None and award.expires <= now:
+            assert _expired(by_bazaar) and _expired(by_library), award_id
+            outcomes.add("expired")
+        elif award.revocation is not None:
+            assert by_bazaar["verified"] and by_bazaar["status"] == [True], award_id
+            assert by_library["revoked"], award_id
+            outcomes.add("revoked")
+        else:
+            assert by_bazaar["verified"] and by_bazaar["status"] == [False], by_bazaar
+            assert by_library["verified"], by_library
+            outcomes.add("valid")
+    assert outcomes == {"valid", "expired", "revoked"}
