@@ -166,9 +166,34 @@ def value_span(text: str, key: str) -> tuple[int, int] | None:
     return None
 
 
+@pytest.fixture(scope="module")
+def checked_images(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The golden site's images as its checks leave them in a site's cache, made once: these
+    tests are about the text of edits, not about checking images again for each of them."""
+    from badgesite.cache.image_cache import ImageCache
+    from badgesite.cache.store import images_folder
+    from helpers import GOLDEN_SITE
+
+    folder = images_folder(tmp_path_factory.mktemp("checked-images"))
+    load_site(GOLDEN_SITE, cache=ImageCache(folder))
+    return folder
+
+
+def _load(site: Path) -> Any:
+    from badgesite.cache.image_cache import ImageCache
+    from badgesite.cache.store import images_folder
+
+    return load_site(site, cache=ImageCache(images_folder(site)))
+
+
 @pytest.fixture
-def pat_site(site: Path) -> Path:
+def pat_site(site: Path, checked_images: Path) -> Path:
+    import shutil
+
+    from badgesite.cache.store import images_folder
+
     write(site, "content/earners/pat.yaml", "name: Pat Doe\nauto_accept: false\n")
+    shutil.copytree(checked_images, images_folder(site))  # the edits' own checks use it
     return site
 
 
@@ -178,7 +203,7 @@ def test_an_edit_changes_only_its_own_key(pat_site: Path, form: str, command: st
     original = FORMS[form]
     path = pat_site / "content/awards/form.yaml"
     path.write_bytes(original.encode("utf-8"))
-    before_award = load_site(pat_site).awards[AWARD_ID]
+    before_award = _load(pat_site).awards[AWARD_ID]
     assert before_award.revocation is None and not before_award.accepted
     key, value = ("revoked", revocation()) if command == "revoke" else ("accepted", True)
     existing = value_span(original, key)
@@ -204,7 +229,7 @@ def test_an_edit_changes_only_its_own_key(pat_site: Path, form: str, command: st
         assert "\n" not in edited.replace("\r\n", "")
     assert edited.endswith("\n") == original.endswith("\n")
     # The loader takes the result, with the change made.
-    after_award = load_site(pat_site).awards[AWARD_ID]
+    after_award = _load(pat_site).awards[AWARD_ID]
     if command == "revoke":
         assert after_award.revocation is not None
         assert after_award.revocation.reason == REASON
@@ -247,7 +272,7 @@ def test_a_form_that_cannot_be_edited_safely_is_refused(pat_site: Path) -> None:
     with pytest.raises(EditProblem, match="edit it by hand: set `accepted: true`"):
         set_key(text, AWARD_ID, "accepted", True)
     path = write(pat_site, "content/awards/explicit.yaml", text)
-    assert not load_site(pat_site).awards[AWARD_ID].accepted
+    assert not _load(pat_site).awards[AWARD_ID].accepted
     before = tree_bytes(pat_site)
     with pytest.raises(AuthoringError) as refused:
         revoke(pat_site, AWARD_ID, "Duplicate", REVOKED_ON)

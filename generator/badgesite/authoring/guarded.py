@@ -13,6 +13,8 @@ from pathlib import Path
 
 from badgesite import urls
 from badgesite.build import load_site
+from badgesite.cache.image_cache import ImageCache
+from badgesite.cache.store import images_folder
 from badgesite.errors import BadgesiteError, ContentErrors
 from badgesite.guards import published
 from badgesite.guards.addresses import addresses_in
@@ -70,7 +72,7 @@ def current_site(site_dir: Path) -> Site:
     """The site as it is, which must be valid before anything is added to it."""
     file_errors = errors_of(lint_files(site_dir))
     try:
-        site = load_site(site_dir)
+        site = load_site(site_dir, cache=_image_cache(site_dir))
     except ContentErrors as failure:
         raise ContentErrors([*failure.errors, *file_errors]) from None
     if file_errors:
@@ -190,10 +192,16 @@ def apply_changes(site_dir: Path, changes: Mapping[str, str]) -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.unlink(missing_ok=True)  # never write through a hard link into the site
             path.write_text(text, encoding="utf-8")
-        staged_site = load_site(staged)
+        staged_site = load_site(staged, cache=_image_cache(site_dir))
         published.reconcile(staged_site, frozen=False)
     for relative, text in changes.items():
         write_atomic(site_dir / relative, text.encode("utf-8"))
+
+
+def _image_cache(site_dir: Path) -> ImageCache:
+    """The site's image cache, which a build fills: the checks of its images (an SVG's
+    rasterization above all) are not run again for each command."""
+    return ImageCache(images_folder(site_dir))
 
 
 def _link_or_copy(source: str, destination: str) -> None:
