@@ -480,8 +480,8 @@ def test_each_baked_svg_is_checked_before_it_is_written(site: Path, monkeypatch)
     published = tree_bytes(site / "output")
     real = image_outputs.bake
 
-    def leaky(data: bytes, payload: str) -> bytes:
-        baked = real(data, payload)
+    def leaky(data: bytes, payload: str, credential: bytes | None = None) -> bytes:
+        baked = real(data, payload, credential)
         return (
             baked.replace(b"</svg>", b"<script>alert(1)</script></svg>")
             if b"<svg" in baked

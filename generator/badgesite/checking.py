@@ -82,9 +82,11 @@ def plan_checked(
     site_dir = options.absolute_site_dir
     cache = ImageCache(images_folder(site_dir, options.cache_dir))
     findings = lint_files(site_dir)
-    # A build must never publish a private key (nor leave one in output/, checked once
-    # it is planned); a check looks at output/ as it stands, which a deploy may upload.
-    findings.extend(private_key_findings(site_dir))
+    # A build must never publish a private key: it scans what it reads. A check also
+    # scans what could be committed (the root files git does not ignore, .github/, a key
+    # file git tracks) and output/ as it stands, which a deploy may upload; a build leaves
+    # those to it, so that it starts no git and walks no output folder.
+    findings.extend(private_key_findings(site_dir, everything=not writes))
     if not writes:
         findings.extend(output_key_findings(site_dir, options.absolute_output_dir))
     errors: list[ContentError] = []
@@ -121,11 +123,6 @@ def plan_checked(
         site = without_drafts(site)
     moment = _moment(options)
     plan: Plan = plan_site(site, theme, moment, credentials=signing is not None)
-    if writes:
-        made = {output.path for output in plan.outputs}
-        leaked = output_key_findings(site_dir, options.absolute_output_dir, made)
-        if leaked:
-            raise CheckFailed(errors_of(leaked), warnings_of(findings))
     renderer = Renderer(site, plan, theme, moment, cache, templates, signing)
     warnings = tuple(sorted(warnings_of(findings)))
     return Planned(site, plan, theme, renderer, moment, reconciliation, warnings, signing)

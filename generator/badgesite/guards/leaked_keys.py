@@ -57,13 +57,15 @@ TRACKED = (
 )
 
 
-def private_key_findings(site_dir: Path) -> list[Finding]:
+def private_key_findings(site_dir: Path, everything: bool = True) -> list[Finding]:
     """An error for each private key in a file of the site that could be committed or
-    published (never showing the key), and for each key file git tracks."""
+    published (never showing the key), and for each key file git tracks. Without
+    everything (a build), only the folders a build reads: no root file, no git."""
     findings: list[Finding] = []
-    for path in _scanned_files(site_dir):
+    for path in _scanned_files(site_dir) if everything else _read_by_builds(site_dir):
         findings.extend(_keys_in(path, site_dir))
-    findings.extend(_tracked_key_files(site_dir))
+    if everything:
+        findings.extend(_tracked_key_files(site_dir))
     return sorted(findings)
 
 
@@ -84,6 +86,12 @@ def output_key_findings(
     return sorted(findings)
 
 
+def _read_by_builds(site_dir: Path) -> Iterator[Path]:
+    root = site_dir.resolve()
+    for folder in BUILD_FOLDERS:
+        yield from _walk(site_dir / folder, root)
+
+
 def _scanned_files(site_dir: Path) -> Iterator[Path]:
     committed: list[Path] = []
     with os.scandir(site_dir) as entries:
@@ -93,9 +101,7 @@ def _scanned_files(site_dir: Path) -> Iterator[Path]:
     for folder in CI_FOLDERS:
         committed.extend(_walk(site_dir / folder))
     yield from _not_ignored(site_dir, committed)
-    root = site_dir.resolve()
-    for folder in BUILD_FOLDERS:
-        yield from _walk(site_dir / folder, root)
+    yield from _read_by_builds(site_dir)
 
 
 def _walk(folder: Path, root: Path | None = None) -> Iterator[Path]:

@@ -23,7 +23,13 @@ from badgesite.schema.declare import (
     choice,
     text,
 )
-from badgesite.schema.fields import MAX_URL, FieldReader, published_url_problem, shown
+from badgesite.schema.fields import (
+    MAX_URL,
+    FieldReader,
+    http_url_problem,
+    published_url_problem,
+    shown,
+)
 from badgesite.templating.themes import NOT_A_THEME_NAME, available_themes
 
 # public: listed everywhere; unlisted: at its own URL only; private: nothing published.
@@ -55,12 +61,13 @@ def base_url_problem(value: str) -> str | None:
 
 def job_search_url_problem(value: str) -> str | None:
     """Why value cannot be a job search URL template, or None when it can."""
-    problem = published_url_problem(value.replace("{skill}", "skill"))
-    if problem:
-        return problem
     if value.count("{skill}") != 1 or value.replace("{skill}", "").count("{"):
-        return "must hold '{skill}' exactly once, e.g. https://jobs.example/search?q={skill}"
-    return None
+        problem = http_url_problem(value)  # a URL that is no URL at all says so first
+        return (
+            problem
+            or "must hold '{skill}' exactly once, e.g. https://jobs.example/search?q={skill}"
+        )
+    return published_url_problem(value.replace("{skill}", "skill"))
 
 
 def _base_url(reader: FieldReader, value: str, context: SiteReading) -> str:
