@@ -129,7 +129,7 @@ class _PinnedHTTPSHandler(urllib.request.HTTPSHandler):
 
     def https_open(self, req: urllib.request.Request) -> Any:
         connection = functools.partial(_PinnedHTTPSConnection, addresses=self._addresses)
-        return self.do_open(connection, req)
+        return self.do_open(connection, req, context=self._context)
 
 
 @dataclass(frozen=True)
