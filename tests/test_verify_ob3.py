@@ -697,7 +697,8 @@ def test_the_verify_command_still_verifies_ob2_assertions(web: Web, cli_fetcher:
 def test_format_report_lists_what_was_established(web: Web, tmp_path: Path) -> None:
     report = web.check(_write(tmp_path, "ours.json", _ours(status=None)))
     text = format_report(report)
-    assert f"  verificationMethod: {_method(ISSUER_DID, OURS)}" in text
+    assert f"  Open Badges 3.0, verified at {_method(ISSUER_DID, OURS)}\n" in text
+    assert "verificationMethod" not in text  # said once, on the line above
     assert f"  didDocument: {ISSUER}.well-known/did.json" in text
 
 

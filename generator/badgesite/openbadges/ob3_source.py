@@ -127,6 +127,6 @@ def read_credential_source(source: str, fetcher: Fetcher) -> CredentialSource | 
     if _is_http_url(source):
         fetched = fetcher.fetch(source, MAX_IMAGE_BYTES, CREDENTIAL_ACCEPT)
         return _from_bytes(fetched.body, source, fetched.final_url, fetcher)
-    if "://" in source:
-        check_http_url(source)  # refuses file:, ftp: and the rest with the fetcher's message
+    if "://" in source or source.startswith("data:"):
+        return None  # not fetched here: the 2.0 reader refuses it with its own message
     return _from_bytes(read_local(Path(source), MAX_IMAGE_BYTES), source, "", fetcher)

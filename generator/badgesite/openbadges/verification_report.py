@@ -101,7 +101,9 @@ def format_report(report: VerificationReport) -> str:
         f"{badge.name or '(no name)'} from {badge.issuer.name or '(unknown issuer)'}",
         f"  Open Badges {report.version}, verified at {report.verification_url or '(nowhere)'}",
     ]
-    lines += [f"  {name}: {value}" for name, value in report.details]
+    lines += [  # the verification method is the "verified at" line already
+        f"  {name}: {value}" for name, value in report.details if value != report.verification_url
+    ]
     lines += [f"  error   [{f.check}] {f.message}" for f in report.errors]
     lines += [f"  warning [{f.check}] {f.message}" for f in report.warnings]
     return "\n".join(_printable(line) for line in lines)
