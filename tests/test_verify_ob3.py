@@ -641,6 +641,14 @@ def test_a_blank_node_bomb_is_refused_within_the_time_budget(web: Web, tmp_path:
     report = web.check(path, budget=1.0)
     assert time.monotonic() - started < 10
     assert "canonicalization bomb" in _errors(report)["proof"]
+    # Three proofs over the same bomb cost one budget, not three: each document is
+    # canonicalized (or given up on) once.
+    document["proof"] = [document["proof"]] * 3
+    path = _write(tmp_path, "bomb-3.json", document)
+    started = time.monotonic()
+    report = web.check(path, budget=1.0)
+    assert time.monotonic() - started < 2.8
+    assert "canonicalization bomb" in _errors(report)["proof"]
 
 
 # The command

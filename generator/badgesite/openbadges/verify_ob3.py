@@ -23,9 +23,10 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-import functools
 import gzip
 import io
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -128,6 +129,7 @@ class _Checker:
         self.resolver = DidResolver(fetcher)
         self.now = now
         self.budget = budget
+        self._canonical: dict[str, str | UnsafeDocument | CanonicalizationRefused] = {}
         self.findings: list[CheckResult] = []
         self.details: list[tuple[str, str]] = []
         self.revoked = False
@@ -138,6 +140,20 @@ class _Checker:
         if not issuer and found.jws is not None:
             issuer = str(found.jws.payload.get("iss") or "")
         self.issuer_id = issuer
+
+    def canonicalize(self, document: dict[str, Any], extra: Mapping[str, Any] | None) -> str:
+        """foreign_nquads, each document once: with several proofs the credential would
+        otherwise be canonicalized (or a bomb timed out) once per proof."""
+        key = json.dumps(document, ensure_ascii=False)
+        if key not in self._canonical:
+            try:
+                self._canonical[key] = foreign_nquads(document, extra, self.budget)
+            except (UnsafeDocument, CanonicalizationRefused) as problem:
+                self._canonical[key] = problem
+        found = self._canonical[key]
+        if isinstance(found, Exception):
+            raise found
+        return found
 
     def error(self, check: str, message: str) -> None:
         self.findings.append(CheckResult(ERROR, check, message))
@@ -315,10 +331,9 @@ class _Checker:
         if not contexts_pinned:
             proven.problems.append(("proof", "not checked: the credential names unpinned contexts"))
             return
-        canonicalize = functools.partial(foreign_nquads, budget=self.budget)
         try:
             data = data_integrity.hash_data(
-                document, proof, verifying_contexts(), canonicalize=canonicalize
+                document, proof, verifying_contexts(), canonicalize=self.canonicalize
             )
         except UnsafeDocument as unsafe:
             proven.problems.append(
