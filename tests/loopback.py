@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 from badgesite.openbadges.fetch import Fetcher
 
@@ -172,6 +173,51 @@ def serve_tls() -> Iterator[int]:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(TLS_CERTIFICATE, TLS / "badges.test.key")
     handler = functools.partial(_Handler, directory=str(HOSTED))
+    server = _QuietServer(("127.0.0.1", 0), handler)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class _HostsHandler(SimpleHTTPRequestHandler):
+    """Files by URL: https://HOST/PATH is looked up under the longest site prefix that holds it."""
+
+    # Set per server by serve_https_sites, on a subclass of its own.
+    sites: ClassVar[dict[str, Path]] = {}
+    requested: ClassVar[list[str]] = []
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def translate_path(self, path: str) -> str:
+        host = self.headers.get("Host", "").split(":", 1)[0]
+        url = f"https://{host}{path.split('?', 1)[0]}"
+        self.requested.append(url)
+        for prefix in sorted(self.sites, key=len, reverse=True):
+            if url.startswith(prefix):
+                relative = url[len(prefix) :]
+                target = (self.sites[prefix] / relative).resolve()
+                if target.is_relative_to(self.sites[prefix].resolve()):
+                    return str(target)
+        return "/nonexistent"
+
+
+@contextmanager
+def serve_https_sites(
+    sites: dict[str, Path], certificate: Path, key: Path, requested: list[str] | None = None
+) -> Iterator[int]:
+    """An HTTPS server on 127.0.0.1 answering for several host names at once: each site is
+    `https://host/prefix/` -> folder (the certificate must name every host; sites may be
+    added while it runs). Every URL asked for is appended to `requested`. Yields the port."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(certificate, key)
+    log = requested if requested is not None else []
+    handler = type("Handler", (_HostsHandler,), {"sites": sites, "requested": log})
     server = _QuietServer(("127.0.0.1", 0), handler)
     server.socket = context.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)

@@ -1,4 +1,5 @@
-"""Runs the two independent Open Badges 3.0 verifiers of the tests, offline.
+"""Runs the two independent Open Badges 3.0 verifiers of the tests, and the independent
+signer (Digital Bazaar's, tests/ob3-verifier/sign.mjs), offline.
 
 Digital Bazaar's `@digitalbazaar/vc` stack runs under node from tests/ob3-verifier (installed
 from its lockfile by `npm ci`, which scripts/test runs when node_modules is missing), and
@@ -59,6 +60,27 @@ def run_digital_bazaar(
     assert result.returncode == 0, result.stderr
     output: dict[str, Any] = json.loads(result.stdout)
     return output
+
+
+def run_digital_bazaar_signer(tmp: Path, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Credentials signed by Digital Bazaar's stack (tests/ob3-verifier/sign.mjs): each item
+    {credential, suite, seed (hex), did, created} gives {signed, publicKeyMultibase,
+    verificationMethod}, or {error}."""
+    node = shutil.which("node")
+    if node is None or not (NODE_VERIFIER / "node_modules").is_dir():
+        pytest.fail("the node signer is not installed: run scripts/test (it runs npm ci)")
+    job = tmp / "sign-job.json"
+    job.write_text(json.dumps({"contexts": str(CONTEXTS), "items": items}))
+    result = subprocess.run(
+        [node, str(NODE_VERIFIER / "sign.mjs"), str(job)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=NODE_VERIFIER,
+    )
+    assert result.returncode == 0, result.stderr
+    signed: list[dict[str, Any]] = json.loads(result.stdout)["items"]
+    return signed
 
 
 def run_openbadgeslib(tmp: Path, sites: dict[str, Path], credentials: list[Path]) -> dict[str, Any]:

@@ -77,14 +77,22 @@ def import_command(
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @allow_private_hosts_option
 def verify(source: str, email: str | None, as_json: bool, allow_private_hosts: bool) -> None:
-    """Verify a hosted Open Badges assertion (URL, JSON file or baked image); exit 0 if valid."""
+    """Verify an Open Badges credential or assertion; exit 0 if valid.
+
+    SOURCE is a URL, a JSON file or a baked PNG or SVG: an Open Badges 3.0 credential (JSON
+    with a proof, or a VC-JWT) is checked by its signature, an Open Badges 2.0 hosted
+    assertion at its host. An image baked with both is checked as 3.0.
+    """
     from badgesite.openbadges.fetch import Fetcher, FetchProblem
     from badgesite.openbadges.verification_report import format_report, unreachable_json
     from badgesite.openbadges.verify import verify_source
+    from badgesite.openbadges.verify_ob3 import verify_ob3_source
 
     fetcher = Fetcher(allow_private_hosts=allow_private_hosts)
     try:
-        report = verify_source(source, fetcher, now=pinned_now(), email=email)
+        report = verify_ob3_source(source, fetcher, now=pinned_now(), email=email)
+        if report is None:
+            report = verify_source(source, fetcher, now=pinned_now(), email=email)
     except FetchProblem as problem:
         if as_json:
             click.echo(json.dumps(unreachable_json(source, str(problem), pinned_now()), indent=2))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
 
@@ -87,19 +87,36 @@ def canonical_options(
     return canonical_nquads(dict(configuration), extra_contexts)
 
 
+# Canonical N-Quads of a document given the extra contexts: rdf_canon's for what is signed
+# here, foreign_canon's (bounded) for a credential being verified.
+Canonicalizer = Callable[[dict[str, Any], Mapping[str, Any] | None], str]
+
+
 def hash_data(
     document: Mapping[str, Any],
     options: Mapping[str, Any],
     extra_contexts: Mapping[str, Any] | None = None,
+    canonicalize: Canonicalizer | None = None,
 ) -> bytes:
-    """The 64 bytes an eddsa-rdfc-2022 proof signs (UnsafeDocument for a refused document)."""
+    """The 64 bytes an eddsa-rdfc-2022 proof signs (UnsafeDocument for a refused document).
+
+    Ed25519Signature2020 signs the same construction (with URDNA2015, which RDFC-1.0 only
+    renamed): the proof without `proofValue` given the document's `@context`, and the
+    document without `proof`, each canonicalized and hashed, the proof's hash first.
+    """
     unsecured = {key: value for key, value in document.items() if key != "proof"}
     configuration = {
         **{key: value for key, value in options.items() if key != "proofValue"},
         "@context": document.get("@context"),
     }
-    proof_hash = hashlib.sha256(canonical_options(configuration, extra_contexts).encode("utf-8"))
-    document_hash = hashlib.sha256(canonical_nquads(unsecured, extra_contexts).encode("utf-8"))
+    if canonicalize is None:
+        canonical_configuration = canonical_options(configuration, extra_contexts)
+        canonical_document = canonical_nquads(unsecured, extra_contexts)
+    else:
+        canonical_configuration = canonicalize(configuration, extra_contexts)
+        canonical_document = canonicalize(unsecured, extra_contexts)
+    proof_hash = hashlib.sha256(canonical_configuration.encode("utf-8"))
+    document_hash = hashlib.sha256(canonical_document.encode("utf-8"))
     return proof_hash.digest() + document_hash.digest()
 
 

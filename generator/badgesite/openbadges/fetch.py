@@ -7,6 +7,7 @@ import functools
 import http.client
 import ipaddress
 import socket
+import ssl
 import time
 import urllib.error
 import urllib.request
@@ -122,13 +123,13 @@ class _PinnedHTTPHandler(urllib.request.HTTPHandler):
 
 
 class _PinnedHTTPSHandler(urllib.request.HTTPSHandler):
-    def __init__(self, addresses: tuple[str, ...]) -> None:
-        super().__init__()
+    def __init__(self, addresses: tuple[str, ...], context: ssl.SSLContext | None) -> None:
+        super().__init__(context=context)
         self._addresses = addresses
 
     def https_open(self, req: urllib.request.Request) -> Any:
         connection = functools.partial(_PinnedHTTPSConnection, addresses=self._addresses)
-        return self.do_open(connection, req)
+        return self.do_open(connection, req, context=self._context)
 
 
 @dataclass(frozen=True)
@@ -138,13 +139,15 @@ class Fetcher:
     Every hop's host is resolved and, unless allow_private_hosts, refused when any of its
     addresses is not public: a hostile assertion must not make us fetch (and publish) the
     cloud metadata service or an intranet page. The connection then goes to the addresses
-    checked, so a second DNS answer cannot swap in another.
+    checked, so a second DNS answer cannot swap in another. `ssl_context` replaces the
+    system's trust store (the tests' certificate authority); None keeps it.
     """
 
     timeout: float = TIMEOUT_SECONDS
     max_redirects: int = MAX_REDIRECTS
     allow_private_hosts: bool = False
     resolve: Resolver = field(default=resolve_host, repr=False)
+    ssl_context: ssl.SSLContext | None = field(default=None, repr=False, compare=False)
 
     def fetch(self, url: str, max_bytes: int, accept: str = "*/*") -> Fetched:
         deadline = time.monotonic() + self.timeout
@@ -215,14 +218,13 @@ class Fetcher:
                     )
         return addresses
 
-    @staticmethod
-    def _opener(addresses: tuple[str, ...]) -> urllib.request.OpenerDirector:
+    def _opener(self, addresses: tuple[str, ...]) -> urllib.request.OpenerDirector:
         # No proxies from the environment: the connection must go to the addresses checked.
         return urllib.request.build_opener(
             urllib.request.ProxyHandler({}),
             _NoRedirects(),
             _PinnedHTTPHandler(addresses),
-            _PinnedHTTPSHandler(addresses),
+            _PinnedHTTPSHandler(addresses, self.ssl_context),
         )
 
     def _read(self, response: Any, url: str, max_bytes: int, deadline: float) -> bytes:

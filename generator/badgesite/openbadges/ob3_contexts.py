@@ -8,6 +8,12 @@ Credentials Consortium verifiers bundle, without the `jti` and `endorsementJwt` 
 later added in place, so a credential never leans on a term those verifiers do not know),
 `@digitalbazaar/data-integrity-context` 2.0.1, `@digitalbazaar/multikey-context` 2.0.1 and
 `did-context` 3.1.1.
+
+VERIFYING_ONLY lists the contexts a foreign credential may also name, read only when
+verifying one (never used to sign): VC 1.1 (`credentials-context` 3.2.0), the
+Ed25519Signature2020 suite (`ed25519-signature-2020-context` 1.1.0), and the earlier OB 3.0
+contexts 3.0.0 (`context.json`), 3.0.1 and 3.0.2 (`open-badges-context` 3.0.0, written out as
+JSON the way the 3.0.3 copy was).
 """
 
 from __future__ import annotations
@@ -53,6 +59,33 @@ PINNED: dict[str, tuple[str, str]] = {
     ),
 }
 
+CREDENTIALS_V1 = "https://www.w3.org/2018/credentials/v1"
+ED25519_SIGNATURE_2020_V1 = "https://w3id.org/security/suites/ed25519-2020/v1"
+
+# Accepted in a credential being verified, beside PINNED; URL -> (file, SHA-256).
+VERIFYING_ONLY: dict[str, tuple[str, str]] = {
+    CREDENTIALS_V1: (
+        "credentials-v1.jsonld",
+        "00d7dd6d3ad8b920e3e550dd3a3d9090bffcac84cdbf943da6924b3e0a5c8bb8",
+    ),
+    ED25519_SIGNATURE_2020_V1: (
+        "ed25519-signature-2020-v1.jsonld",
+        "b9e1ab971fd8bf2c7553e0c4a9438e0b9450afde1ea1ca5b2492368b9f549588",
+    ),
+    "https://purl.imsglobal.org/spec/ob/v3p0/context.json": (
+        "ob-v3p0-context.json",
+        "9f1c8f9f361ba2994b9b50701f41149919542c50c7b7455b2846d87959295d72",
+    ),
+    "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.1.json": (
+        "ob-v3p0-context-3.0.1.json",
+        "af095468326d3449160509b26ca71576e6321d13c85b0369cfe3b654c9a48fba",
+    ),
+    "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.2.json": (
+        "ob-v3p0-context-3.0.2.json",
+        "00666ad080ba407687ed1846b7f5e7495f5019042b202a727de47c48a1755c53",
+    ),
+}
+
 
 class ContextProblem(Exception):
     """A context that is not pinned, or whose shipped bytes do not match their pin."""
@@ -60,9 +93,10 @@ class ContextProblem(Exception):
 
 def context_bytes(url: str) -> bytes:
     """The pinned bytes of the context published at `url`, checked against its SHA-256."""
-    if url not in PINNED:
+    pinned = PINNED.get(url) or VERIFYING_ONLY.get(url)
+    if pinned is None:
         raise ContextProblem(f"{url}: not one of the pinned contexts")
-    filename, expected = PINNED[url]
+    filename, expected = pinned
     data = resources.files(__package__).joinpath("contexts", filename).read_bytes()
     actual = hashlib.sha256(data).hexdigest()
     if actual != expected:
@@ -80,3 +114,8 @@ def context_document(url: str) -> dict[str, Any]:
     """The pinned context document (`{"@context": ...}`) of `url`, a fresh copy per call."""
     document: dict[str, Any] = json.loads(_parsed(url))
     return document
+
+
+def verifying_contexts() -> dict[str, dict[str, Any]]:
+    """The VERIFYING_ONLY contexts as `extra_contexts` for rdf_canon (URL -> document)."""
+    return {url: context_document(url) for url in VERIFYING_ONLY}

@@ -22,6 +22,11 @@ error at build time. So before signing, `safe_mode_problems` lists, by field pat
   differently).
 A document with no problem parses to the same quads with or without the sentinels, so the
 quads of the checking parse are the ones canonicalized.
+
+A foreign document being verified (`foreign=True`) is spared the last group's control
+characters and numbers: those are refused before signing because implementations disagree on
+them, but for a signature someone else made, the signature itself says whether our canonical
+form is the signer's.
 """
 
 from __future__ import annotations
@@ -137,11 +142,11 @@ def _iri_problems(path: str, key: str | None, prop: str | None, value: Any) -> l
     return problems
 
 
-def _json_problems(document: dict[str, Any]) -> list[Problem]:
+def _json_problems(document: dict[str, Any], foreign: bool = False) -> list[Problem]:
     problems: list[Problem] = []
     for path, key, prop, value in _walk(document):
         problems += _iri_problems(path, key, prop, value)
-        if key is not None and _UNSAFE_CHARACTERS.search(key):
+        if not foreign and key is not None and _UNSAFE_CHARACTERS.search(key):
             problems.append(Problem(path, _control_message(key, "key")))
         if key in ("type", "@type") and (
             value in ("", [], None) or (isinstance(value, list) and "" in value)
@@ -151,19 +156,24 @@ def _json_problems(document: dict[str, Any]) -> list[Problem]:
             problems.append(Problem(path, f'"{key}" belongs in a presentation, not a credential'))
         if key == "@context" and path != "@context":
             problems.append(Problem(path, "a nested @context: only the top-level one is read"))
-        if isinstance(value, str) and _UNSAFE_CHARACTERS.search(value):
-            problems.append(Problem(path, _control_message(value, "text")))
-        elif isinstance(value, float) or (
-            isinstance(value, int)
-            and not isinstance(value, bool)
-            and abs(value) > _LARGEST_EXACT_INTEGER
-        ):
+        if isinstance(value, str):
+            if not foreign and _UNSAFE_CHARACTERS.search(value):
+                problems.append(Problem(path, _control_message(value, "text")))
+        elif isinstance(value, (int, float)) and _number_refused(value, foreign):
             problems.append(Problem(path, _number_message(value)))
         elif value is None and key != "@context":
             problems.append(Problem(path, "a null value, which JSON-LD drops: leave it out"))
         elif value is not None and not isinstance(value, (str, int, float, list, dict)):
             problems.append(Problem(path, f"a {type(value).__name__}, which JSON cannot hold"))
     return problems
+
+
+def _number_refused(value: float | int, foreign: bool) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, float) and not math.isfinite(value):
+        return True
+    return not foreign and (isinstance(value, float) or abs(value) > _LARGEST_EXACT_INTEGER)
 
 
 def _control_message(text: str, what: str) -> str:
@@ -253,14 +263,17 @@ def _sentinel_problems(document: dict[str, Any], quads: list[pyoxigraph.Quad]) -
 
 
 def checked_quads(
-    document: dict[str, Any], extra_contexts: Mapping[str, Any] | None = None
+    document: dict[str, Any],
+    extra_contexts: Mapping[str, Any] | None = None,
+    foreign: bool = False,
 ) -> list[pyoxigraph.Quad]:
     """The RDF quads of `document`, or UnsafeDocument listing every safe-mode problem.
 
     `extra_contexts` (URL -> context document) adds contexts beyond the pinned ones, for
-    test vectors that use the W3C examples context.
+    test vectors that use the W3C examples context. `foreign`: a document being verified,
+    not signed (see the module's docstring).
     """
-    problems = _json_problems(document)
+    problems = _json_problems(document, foreign)
     context, context_problems = _embedded_context(document, extra_contexts or {})
     if context_problems:
         raise UnsafeDocument(problems + context_problems)

@@ -31,6 +31,8 @@ class VerificationReport:
     checked_at: dt.datetime
     findings: tuple[CheckResult, ...]
     assertion: ForeignAssertion
+    # What an Open Badges 3.0 verification established (proof, key, status...), in order.
+    details: tuple[tuple[str, str], ...] = ()
 
     @property
     def errors(self) -> tuple[CheckResult, ...]:
@@ -57,7 +59,7 @@ class VerificationReport:
         return "invalid"
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        report: dict[str, Any] = {
             "source": self.source,
             "valid": self.valid,
             "status": self.status,
@@ -69,6 +71,9 @@ class VerificationReport:
             "errors": [{"check": f.check, "message": f.message} for f in self.errors],
             "warnings": [{"check": f.check, "message": f.message} for f in self.warnings],
         }
+        if self.details:
+            report["details"] = dict(self.details)
+        return report
 
 
 def unreachable_json(source: str, problem: str, now: dt.datetime | None = None) -> dict[str, Any]:
@@ -95,6 +100,9 @@ def format_report(report: VerificationReport) -> str:
         f"{'VALID' if report.valid else 'INVALID'} ({report.status}): "
         f"{badge.name or '(no name)'} from {badge.issuer.name or '(unknown issuer)'}",
         f"  Open Badges {report.version}, verified at {report.verification_url or '(nowhere)'}",
+    ]
+    lines += [  # the verification method is the "verified at" line already
+        f"  {name}: {value}" for name, value in report.details if value != report.verification_url
     ]
     lines += [f"  error   [{f.check}] {f.message}" for f in report.errors]
     lines += [f"  warning [{f.check}] {f.message}" for f in report.warnings]
