@@ -444,6 +444,7 @@ def test_an_imported_badge_png_is_published_without_metadata(site: Path, tmp_pat
     with serve_corpus(tmp_path / "www") as corpus:
         url = corpus.base + "assertions/valid-iri.json"
         arguments = ["import", url, "--earner", "ada", "--site", str(site)]
+        arguments += ["--email", "ada@learner.example"]
         result = CliRunner().invoke(main, [*arguments, "--allow-private-hosts"])
     assert result.exit_code == 0, result.output
     (image,) = (site / "content/imported").glob("*/badge.png")

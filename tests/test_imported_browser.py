@@ -35,9 +35,8 @@ def corpus(tmp_path: Path) -> Iterator[Served]:
 
 
 def _import(site: Path, url: str) -> str:
-    result = CliRunner().invoke(
-        main, ["import", url, "--earner", "ada", "--site", str(site), "--allow-private-hosts"]
-    )
+    arguments = ["import", url, "--earner", "ada", "--site", str(site), "--allow-private-hosts"]
+    result = CliRunner().invoke(main, [*arguments, "--email", "ada@learner.example"])
     assert result.exit_code == 0, result.output
     path = Path(result.output.rsplit(" into ", 1)[1].strip())
     return path.stem

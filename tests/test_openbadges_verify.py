@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from badgesite.cli import main
+from badgesite.openbadges.recipient_check import RecipientProfile
 from badgesite.openbadges.verify import VerificationReport, verify_source
 from loopback import HOSTED, Served, loopback_fetcher, serve_corpus
 
@@ -24,8 +25,9 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         yield served
 
 
-def check(corpus: Served, path: str, email: str | None = None) -> VerificationReport:
-    return verify_source(corpus.base + path, loopback_fetcher(), email=email)
+def check(corpus: Served, path: str, *emails: str) -> VerificationReport:
+    profile = RecipientProfile(emails=emails) if emails else None
+    return verify_source(corpus.base + path, loopback_fetcher(), recipient=profile)
 
 
 @pytest.mark.parametrize(
@@ -85,13 +87,38 @@ def test_revocation_reasons_are_reported(corpus: Served) -> None:
 
 
 def test_recipient_hash_is_checked_when_an_email_is_given(corpus: Served) -> None:
-    assert check(corpus, "assertions/valid-iri.json", email=EMAIL).valid
-    assert check(corpus, "assertions/valid-iri.json", email=" ADA@learner.example ").valid
-    wrong = check(corpus, "assertions/valid-iri.json", email="eve@learner.example")
+    matched = check(corpus, "assertions/valid-iri.json", EMAIL)
+    assert matched.valid and matched.recipient.as_json() == {
+        "result": "matched",
+        "type": "email",
+        "hash": "sha256",
+    }
+    wrong = check(corpus, "assertions/valid-iri.json", "eve@learner.example")
     assert [f.check for f in wrong.errors] == ["recipient"]
-    assert check(corpus, "assertions/plain-recipient.json", email=EMAIL).valid
-    assert not check(corpus, "assertions/plain-recipient.json", email="eve@x.example").valid
-    assert check(corpus, "v1/assertion-1.0.json", email=EMAIL).valid
+    assert wrong.recipient.result == "not matched" and wrong.status == "invalid"
+    # Several addresses: one matching is enough.
+    assert check(corpus, "assertions/valid-iri.json", "eve@learner.example", EMAIL).valid
+    assert check(corpus, "assertions/plain-recipient.json", EMAIL).recipient.hash == "plain"
+    assert not check(corpus, "assertions/plain-recipient.json", "eve@x.example").valid
+    assert check(corpus, "v1/assertion-1.0.json", EMAIL).valid
+    unchecked = check(corpus, "assertions/valid-iri.json")
+    assert unchecked.valid and unchecked.recipient.result == "not checked"
+
+
+def test_addresses_are_compared_exactly_as_the_reference_validator_does(corpus) -> None:
+    """Not trimmed, not lowercased (tests/test_recipient_agreement.py holds the validator to
+    it); the message says which form would match, and never names the address otherwise."""
+    for given in (" ADA@learner.example ", "Ada@Learner.example", EMAIL + " "):
+        for path in ("assertions/valid-iri.json", "assertions/plain-recipient.json"):
+            report = check(corpus, path, given)
+            assert report.recipient.result == "not matched", (given, path)
+            assert report.errors[0].message == (
+                "issued to someone else: none of the given addresses matches the recipient "
+                f"('{EMAIL}' would match: identifiers are compared exactly as given, as the "
+                "1EdTech reference validator compares them)"
+            )
+    far = check(corpus, "assertions/valid-iri.json", "eve@learner.example")
+    assert "eve@" not in far.errors[0].message
 
 
 def test_a_missing_badge_class_or_image_is_an_error(corpus: Served, tmp_path: Path) -> None:
@@ -159,8 +186,12 @@ def test_cli_json_report_and_email(corpus: Served) -> None:
     report = json.loads(result.output)
     assert report["valid"] is False
     assert report["errors"] == [
-        {"check": "recipient", "message": "the badge was not issued to eve@x.example"}
+        {
+            "check": "recipient",
+            "message": "issued to someone else: none of the given addresses matches the recipient",
+        }
     ]
+    assert report["recipient"] == {"result": "not matched", "type": "email", "hash": "sha256"}
     assert report["verificationUrl"] == corpus.base + "assertions/valid-iri.json"
     missing = verify_cli(corpus.base + "nothing.json", "--json")
     assert missing.exit_code == 1
@@ -190,6 +221,7 @@ def test_cli_verifies_baked_png_and_svg(corpus: Served, tmp_path: Path) -> None:
     for source in (png, svg):
         result = verify_cli(str(source), "--email", EMAIL)
         assert result.exit_code == 0, result.output
+        assert "  recipient: matched (email, sha256)\n" in result.output
 
 
 def test_cli_report_strips_terminal_escapes(corpus: Served) -> None:
@@ -203,3 +235,31 @@ def test_cli_report_strips_terminal_escapes(corpus: Served) -> None:
     (corpus.root / "assertions/escape.json").write_text(json.dumps(assertion))
     result = verify_cli(assertion["id"])
     assert "\x1b" not in result.output and "\x07" not in result.output
+
+
+def test_cli_reports_the_recipient_result_in_text_and_json(corpus: Served) -> None:
+    url = corpus.base + "assertions/valid-iri.json"
+    unchecked = verify_cli(url)
+    assert unchecked.exit_code == 0
+    assert unchecked.output.splitlines()[2] == (
+        "  recipient: not checked (identified by email, sha256; give --email to check it)"
+    )
+    assert json.loads(verify_cli(url, "--json").output)["recipient"] == {
+        "result": "not checked",
+        "type": "email",
+        "hash": "sha256",
+    }
+    several = verify_cli(url, "--email", "eve@x.example", "--email", EMAIL, "--json")
+    assert several.exit_code == 0
+    assert json.loads(several.output)["recipient"]["result"] == "matched"
+    wrong = verify_cli(url, "--email", "eve@x.example")
+    assert wrong.exit_code == 1
+    assert "  recipient: not matched (email, sha256)" in wrong.output.splitlines()
+    assert "eve@x.example" not in wrong.output
+    plain = verify_cli(corpus.base + "assertions/plain-recipient.json", "--email", EMAIL)
+    assert "  recipient: matched (email, plain)" in plain.output.splitlines()
+    telephone = verify_cli(url, "--telephone", "+15555550123")
+    assert telephone.exit_code == 1
+    assert "no email was given: give it with --email" in telephone.output
+    bad_url = verify_cli(url, "--recipient-url", "ada.example")
+    assert bad_url.exit_code == 2 and "not an absolute http(s) URL" in bad_url.output

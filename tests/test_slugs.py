@@ -64,6 +64,7 @@ def test_a_reimport_keeps_the_key_an_earlier_slugifier_made(site: Path, corpus: 
     """Keys name published URLs: a snapshot saved under an older key is refreshed in place."""
     url = corpus.base + "assertions/valid-iri.json"
     args = ["import", url, "--earner", "ada", "--site", str(site), "--allow-private-hosts"]
+    args += ["--email", "ada@learner.example"]
     first = CliRunner().invoke(main, args)
     assert first.exit_code == 0, first.output
     folder = site / "content/imported"

@@ -27,7 +27,9 @@ way (e.g. urllib) are refused too, and recorded in ``refused``.
 
 Output on stdout: a JSON array, one object per URL:
     {"url", "valid", "errors", "warnings", "refused"}
-(``errors``/``warnings`` are the report messages of level ERROR/WARNING).
+(``errors``/``warnings`` are the report messages of level ERROR/WARNING), and with
+--recipient a "recipient" verdict: "matched" (the validator confirmed a profile
+identifier), "not matched" (its recipient check failed) or "not checked" (it never ran).
 Exit status is 0 whenever it ran, whatever the validity; non-zero on a crash.
 """
 
@@ -328,6 +330,14 @@ def main(argv=None):
             "warnings": messages_of_level(report, "WARNING"),
             "refused": list(dict.fromkeys(adapter.refused)),
         }
+        if profile:
+            checks = {m.get("name") for m in report.get("messages", [])}
+            if report.get("recipientProfile"):
+                entry["recipient"] = "matched"
+            elif "VERIFY_RECIPIENT_IDENTIFIER" in checks:
+                entry["recipient"] = "not matched"
+            else:
+                entry["recipient"] = "not checked"
         if args.messages:
             entry["messages"] = report.get("messages", [])
             entry["requested"] = list(adapter.requested)

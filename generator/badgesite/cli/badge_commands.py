@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from badgesite.cli.common import pinned_now, site_option
 from badgesite.report import counted
+
+if TYPE_CHECKING:
+    from badgesite.openbadges.recipient_check import RecipientProfile
 
 allow_private_hosts_option = click.option(
     "--allow-private-hosts",
@@ -18,14 +22,64 @@ allow_private_hosts_option = click.option(
 )
 
 
+def _http_urls_argument(
+    _context: click.Context, _parameter: click.Parameter, values: tuple[str, ...]
+) -> tuple[str, ...]:
+    from badgesite.primitives.http_urls import is_http_url
+
+    for value in values:
+        if not is_http_url(value):
+            raise click.BadParameter(f"'{value}' is not an absolute http(s) URL")
+    return values
+
+
+# The earner's identifiers, for `import` and `verify`: compared, never saved or shown.
+email_option = click.option(
+    "--email",
+    "emails",
+    multiple=True,
+    metavar="ADDRESS",
+    help="An address of the earner's: check the badge was issued to it (repeatable; "
+    "compared exactly as given, never saved).",
+)
+telephone_option = click.option(
+    "--telephone",
+    "telephones",
+    multiple=True,
+    metavar="NUMBER",
+    help="A telephone number the recipient is identified by (repeatable).",
+)
+recipient_url_option = click.option(
+    "--recipient-url",
+    "recipient_urls",
+    multiple=True,
+    callback=_http_urls_argument,
+    metavar="URL",
+    help="A URL the recipient is identified by (repeatable).",
+)
+
+
+def _profile(
+    emails: tuple[str, ...], telephones: tuple[str, ...], urls: tuple[str, ...]
+) -> RecipientProfile:
+    from badgesite.openbadges.recipient_check import RecipientProfile
+
+    return RecipientProfile(emails=emails, urls=urls, telephones=telephones)
+
+
 @click.command("import")
 @click.argument("source", required=False)
 @click.option("--earner", default=None, help="Slug of the earner the badge belongs to.")
 @site_option
 @click.option("--refresh", is_flag=True, help="Re-fetch every snapshot and report changes.")
 @click.option(
-    "--unverified", is_flag=True, help="Keep a badge that does not verify, marked unverified."
+    "--unverified",
+    is_flag=True,
+    help="Keep a badge that does not verify, or whose recipient is not confirmed, labelled so.",
 )
+@email_option
+@telephone_option
+@recipient_url_option
 @allow_private_hosts_option
 def import_command(
     source: str | None,
@@ -33,6 +87,9 @@ def import_command(
     site_dir: Path,
     refresh: bool,
     unverified: bool,
+    emails: tuple[str, ...],
+    telephones: tuple[str, ...],
+    recipient_urls: tuple[str, ...],
     allow_private_hosts: bool,
 ) -> None:
     """Import a badge from another issuer: a hosted assertion URL, a JSON file or a baked image."""
@@ -40,15 +97,27 @@ def import_command(
     from badgesite.openbadges.fetch import Fetcher
 
     fetcher = Fetcher(allow_private_hosts=allow_private_hosts)
+    profile = _profile(emails, telephones, recipient_urls)
     if refresh:
         if source or earner:
             raise click.UsageError("--refresh takes no SOURCE or --earner")
+        if profile.given:
+            raise click.UsageError(
+                "--refresh keeps each badge's recipient confirmation as imported; to check a "
+                "recipient, import that badge again with --email"
+            )
         results = refresh_all(site_dir, fetcher, now=pinned_now())
         for result in results:
-            change = f"{result.before} -> {result.after}" if result.changed else result.after
+            moved = result.before != result.after
+            change = f"{result.before} -> {result.after}" if moved else result.after
             click.echo(f"{result.key}: {change} ({result.detail})")
         changed = sum(result.changed for result in results)
         click.echo(f"Refreshed {counted(len(results), 'imported badge')}; {changed} changed.")
+        if results:
+            click.echo(
+                "Recipients were not checked again (their addresses are not kept): each badge "
+                "keeps the confirmation its import made."
+            )
         return
     if not source or not earner:
         raise click.UsageError("give a SOURCE and --earner SLUG (or --refresh)")
@@ -60,23 +129,34 @@ def import_command(
             fetcher,
             now=pinned_now(),
             allow_unverified=unverified,
+            recipient=profile,
         )
     except ImportProblem as problem:
         click.echo(f"error: {problem}", err=True)
         sys.exit(1)
     assertion = result.report.assertion
+    recipient = "recipient confirmed" if result.recipient.matched else "recipient not confirmed"
     click.echo(
         f"Imported '{assertion.badge.name}' from {assertion.badge.issuer.name} for {earner} "
-        f"({result.status}) into {result.path}"
+        f"({result.status}, {recipient}) into {result.path}"
     )
 
 
 @click.command()
 @click.argument("source")
-@click.option("--email", default=None, help="Also check the badge was issued to this address.")
+@email_option
+@telephone_option
+@recipient_url_option
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @allow_private_hosts_option
-def verify(source: str, email: str | None, as_json: bool, allow_private_hosts: bool) -> None:
+def verify(
+    source: str,
+    emails: tuple[str, ...],
+    telephones: tuple[str, ...],
+    recipient_urls: tuple[str, ...],
+    as_json: bool,
+    allow_private_hosts: bool,
+) -> None:
     """Verify an Open Badges credential or assertion; exit 0 if valid.
 
     SOURCE is a URL, a JSON file or a baked PNG or SVG: an Open Badges 3.0 credential (JSON
@@ -90,9 +170,12 @@ def verify(source: str, email: str | None, as_json: bool, allow_private_hosts: b
 
     fetcher = Fetcher(allow_private_hosts=allow_private_hosts)
     try:
-        report = verify_ob3_source(source, fetcher, now=pinned_now(), email=email)
+        report = verify_ob3_source(source, fetcher, now=pinned_now(), email=emails)
         if report is None:
-            report = verify_source(source, fetcher, now=pinned_now(), email=email)
+            profile = _profile(emails, telephones, recipient_urls)
+            report = verify_source(
+                source, fetcher, now=pinned_now(), recipient=profile if profile.given else None
+            )
     except FetchProblem as problem:
         if as_json:
             click.echo(json.dumps(unreachable_json(source, str(problem), pinned_now()), indent=2))

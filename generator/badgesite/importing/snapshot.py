@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import json
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,17 @@ from badgesite.importing.snapshot_format import (
 )
 from badgesite.load import SLUG_PATTERN
 from badgesite.openbadges.fetch import Fetcher, FetchProblem, parse_json, read_local
+from badgesite.openbadges.recipient_check import (
+    MATCHED,
+    NOT_CHECKED,
+    NOT_MATCHED,
+    RecipientProfile,
+    RecipientResult,
+    check_recipient,
+    near_miss,
+    recipient_fingerprint,
+    without_plain_identity,
+)
 from badgesite.openbadges.retrieve import Retrieved, RetrievedDocument, RetrievedImage, retrieve
 from badgesite.openbadges.verify import VerificationReport, verify
 from badgesite.primitives.atomic import write_atomic
@@ -36,6 +48,7 @@ class ImportResult:
     path: Path
     report: VerificationReport
     status: str
+    recipient: RecipientResult
 
 
 @dataclass(frozen=True)
@@ -44,10 +57,14 @@ class RefreshResult:
     before: str
     after: str
     detail: str
+    # The recipient confirmation is kept, as imported; it is lost only when the assertion
+    # names another recipient now (it cannot be checked again: the addresses are not kept).
+    recipient: str = NOT_CHECKED
+    recipient_lost: bool = False
 
     @property
     def changed(self) -> bool:
-        return self.before != self.after
+        return self.before != self.after or self.recipient_lost
 
 
 def snapshot_key(name: str, verification_url: str) -> str:
@@ -81,8 +98,13 @@ def import_badge(
     fetcher: Fetcher,
     now: dt.datetime | None = None,
     allow_unverified: bool = False,
+    recipient: RecipientProfile | None = None,
 ) -> ImportResult:
-    """Retrieve, verify and save one foreign badge for an earner of the site."""
+    """Retrieve, verify and save one foreign badge for an earner of the site.
+
+    The recipient is checked against the earner's identifiers in `recipient`: a badge that
+    names no one of them is refused, or with allow_unverified kept as not confirmed.
+    """
     # Checked before anything is fetched: the snapshot keeps the slug, and every build reads it.
     if not SLUG_PATTERN.fullmatch(earner):
         raise ImportProblem(
@@ -98,6 +120,10 @@ def import_badge(
     status = report.status
     if status == "revoked":
         raise ImportProblem(f"not imported: {_first_error(report)}")
+    # Checked apart from the report: the badge's own status stays what its issuer says.
+    recipient_result = check_recipient(retrieved.assertion.mapping, recipient)
+    if not recipient_result.matched and not allow_unverified:
+        raise ImportProblem(_recipient_refusal(retrieved, recipient_result, recipient))
     if status == "invalid":
         if not allow_unverified:
             raise ImportProblem(
@@ -118,12 +144,44 @@ def import_badge(
         existing = _read_json(path)
         if existing.get("earner") != earner:
             raise ImportProblem(f"{path.name} already holds this badge for another earner")
-    _save(path, key, earner, source, retrieved, report, status)
-    return ImportResult(key, path, report, status)
+    confirmation = _confirmation(retrieved, recipient_result, report.checked_at, key)
+    _save(path, key, earner, source, retrieved, report, status, confirmation)
+    return ImportResult(key, path, report, status, recipient_result)
 
 
 def _first_error(report: VerificationReport) -> str:
     return report.errors[0].message if report.errors else "no reason given"
+
+
+KEEP_ANYWAY = 'or use --unverified to keep it, labelled "recipient not confirmed"'
+
+
+def _recipient_refusal(
+    retrieved: Retrieved, result: RecipientResult, recipient: RecipientProfile | None
+) -> str:
+    if result.result == NOT_CHECKED:
+        return (
+            "not imported: the recipient is not confirmed: give the earner's address with "
+            "--email ADDRESS (repeatable; it is only compared, never saved), "
+            f"{KEEP_ANYWAY}"
+        )
+    hint = near_miss(retrieved.assertion.mapping, recipient)
+    return f"not imported: {result.message}{hint}; {KEEP_ANYWAY}"
+
+
+def _confirmation(
+    retrieved: Retrieved, result: RecipientResult, moment: dt.datetime, key: str
+) -> dict[str, str]:
+    """What the snapshot keeps of the recipient check: its result, when, and how the
+    assertion names its recipient; never an identifier that was given. The fingerprint,
+    salted by the snapshot's key, lets a refresh see whether the recipient changed."""
+    return {
+        "result": result.result,
+        "checked": utc_timestamp(moment),
+        "type": result.type,
+        "hash": result.hash,
+        "fingerprint": recipient_fingerprint(retrieved.assertion.mapping, key),
+    }
 
 
 def _save(
@@ -134,6 +192,7 @@ def _save(
     retrieved: Retrieved,
     report: VerificationReport,
     status: str,
+    recipient: dict[str, str],
 ) -> None:
     image_entry = None
     if retrieved.badge_image is not None:
@@ -146,7 +205,8 @@ def _save(
         "verified": utc_timestamp(report.checked_at),
         "status": status,
         "problems": [finding.message for finding in report.errors],
-        "assertion": _document(retrieved.assertion, False),
+        "recipient": recipient,
+        "assertion": _document(retrieved.assertion, False, without_plain_identity),
         "badge": _document(retrieved.badge, retrieved.badge_embedded),
         "issuer": _document(retrieved.issuer, retrieved.issuer_embedded),
         "revocationList": _document(retrieved.revocation_list, False),
@@ -156,10 +216,12 @@ def _save(
     write_atomic(path, data)
 
 
-def _document(document: RetrievedDocument | None, embedded: bool) -> dict[str, Any] | None:
+def _document(
+    document: RetrievedDocument | None, embedded: bool, kept: Callable[[Any], Any] = lambda x: x
+) -> dict[str, Any] | None:
     if document is None:
         return None
-    return {"url": document.url, "embedded": embedded, "json": document.json}
+    return {"url": document.url, "embedded": embedded, "json": kept(document.json)}
 
 
 def _save_image(folder: Path, key: str, image: RetrievedImage) -> dict[str, str]:
@@ -203,10 +265,11 @@ def _refresh(path: Path, fetcher: Fetcher, now: dt.datetime | None) -> RefreshRe
     key = path.stem
     snapshot = _read_json(path)
     before = str(snapshot.get("status", "unknown"))
+    kept = _kept_confirmation(snapshot)
     assertion = snapshot.get("assertion") if isinstance(snapshot.get("assertion"), dict) else {}
     url = assertion.get("url") if isinstance(assertion.get("url"), str) else ""
     if not url:
-        return RefreshResult(key, before, before, "no verification URL to re-fetch")
+        return RefreshResult(key, before, before, "no verification URL to re-fetch", kept)
     try:
         retrieved = retrieve(url, fetcher, now)
     except FetchProblem as problem:
@@ -215,15 +278,42 @@ def _refresh(path: Path, fetcher: Fetcher, now: dt.datetime | None) -> RefreshRe
         snapshot["problems"] = [str(problem)]
         data = (json.dumps(snapshot, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
         write_atomic(path, data)
-        return RefreshResult(key, before, "gone", str(problem))
+        return RefreshResult(key, before, "gone", str(problem), kept)
     report = verify(retrieved, now)
     after = report.status
     if after == "invalid" and before == "unverified":
         after = "unverified"
     earner = str(snapshot.get("earner", ""))
+    confirmation = _refreshed_confirmation(snapshot, retrieved, report.checked_at, key)
+    lost = kept == MATCHED and confirmation["result"] != MATCHED
+    source = str(snapshot.get("source", url))
     try:
-        _save(path, key, earner, str(snapshot.get("source", url)), retrieved, report, after)
+        _save(path, key, earner, source, retrieved, report, after, confirmation)
     except ImportProblem as problem:
-        return RefreshResult(key, before, before, f"kept the old snapshot: {problem}")
+        return RefreshResult(key, before, before, f"kept the old snapshot: {problem}", kept)
     detail = _first_error(report) if report.errors else "verified"
-    return RefreshResult(key, before, after, detail)
+    if lost:
+        detail += (
+            "; the assertion names another recipient now: import it again with --email "
+            "to confirm it"
+        )
+    return RefreshResult(key, before, after, detail, confirmation["result"], lost)
+
+
+def _kept_confirmation(snapshot: dict[str, Any]) -> str:
+    recipient = snapshot.get("recipient")
+    result = recipient.get("result") if isinstance(recipient, dict) else None
+    return result if result in (MATCHED, NOT_MATCHED) else NOT_CHECKED
+
+
+def _refreshed_confirmation(
+    snapshot: dict[str, Any], retrieved: Retrieved, moment: dt.datetime, key: str
+) -> dict[str, str]:
+    """The snapshot's recipient confirmation, kept while the assertion names the same
+    recipient; `not checked` from now on when it names another, or was never checked."""
+    recipient = snapshot.get("recipient")
+    fingerprint = recipient_fingerprint(retrieved.assertion.mapping, key)
+    if isinstance(recipient, dict) and recipient.get("fingerprint") == fingerprint:
+        return {**recipient, "result": _kept_confirmation(snapshot)}
+    unchecked = check_recipient(retrieved.assertion.mapping, None)
+    return _confirmation(retrieved, unchecked, moment, key)

@@ -21,6 +21,7 @@ SNAPSHOT_FIELDS = (
     "verified",
     "status",
     "problems",
+    "recipient",
     "assertion",
     "badge",
     "issuer",

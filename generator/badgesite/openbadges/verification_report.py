@@ -7,6 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from badgesite.openbadges.reader import ForeignAssertion
+from badgesite.openbadges.recipient_check import (
+    MATCHED,
+    NOT_CHECKED,
+    OPTION_OF_TYPE,
+    UNCHECKED,
+    RecipientResult,
+)
 from badgesite.primitives.moments import timestamp
 
 # The same words as badgesite.errors' severities, which the standard's code may not import.
@@ -33,6 +40,7 @@ class VerificationReport:
     assertion: ForeignAssertion
     # What an Open Badges 3.0 verification established (proof, key, status...), in order.
     details: tuple[tuple[str, str], ...] = ()
+    recipient: RecipientResult = UNCHECKED
 
     @property
     def errors(self) -> tuple[CheckResult, ...]:
@@ -68,6 +76,7 @@ class VerificationReport:
             "checkedAt": timestamp(self.checked_at),
             "badge": self.assertion.badge.name,
             "issuer": self.assertion.badge.issuer.name,
+            "recipient": self.recipient.as_json(),
             "errors": [{"check": f.check, "message": f.message} for f in self.errors],
             "warnings": [{"check": f.check, "message": f.message} for f in self.warnings],
         }
@@ -88,6 +97,7 @@ def unreachable_json(source: str, problem: str, now: dt.datetime | None = None) 
         "checkedAt": timestamp(moment),
         "badge": "",
         "issuer": "",
+        "recipient": UNCHECKED.as_json(),
         "errors": [{"check": "fetch", "message": problem}],
         "warnings": [],
     }
@@ -100,6 +110,7 @@ def format_report(report: VerificationReport) -> str:
         f"{'VALID' if report.valid else 'INVALID'} ({report.status}): "
         f"{badge.name or '(no name)'} from {badge.issuer.name or '(unknown issuer)'}",
         f"  Open Badges {report.version}, verified at {report.verification_url or '(nowhere)'}",
+        f"  recipient: {_recipient_line(report.recipient)}",
     ]
     lines += [  # the verification method is the "verified at" line already
         f"  {name}: {value}" for name, value in report.details if value != report.verification_url
@@ -107,6 +118,19 @@ def format_report(report: VerificationReport) -> str:
     lines += [f"  error   [{f.check}] {f.message}" for f in report.errors]
     lines += [f"  warning [{f.check}] {f.message}" for f in report.warnings]
     return "\n".join(_printable(line) for line in lines)
+
+
+def _recipient_line(result: RecipientResult) -> str:
+    """matched (email, sha256), not matched (...) or not checked, with the option to use."""
+    kind = result.type[:40] or "no type"
+    how = f"{kind}, {result.hash or 'unknown hash'}"
+    if result.result == NOT_CHECKED:
+        option = OPTION_OF_TYPE.get(result.type or "email")
+        then = f"give {option} to check it" if option else "which badgesite cannot check"
+        return f"{NOT_CHECKED} (identified by {how}; {then})"
+    if result.result == MATCHED:
+        return f"{MATCHED} ({how})"
+    return f"{result.result} ({how})"
 
 
 def _printable(line: str) -> str:

@@ -8,18 +8,20 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from badgesite.openbadges.fetch import Fetcher
-from badgesite.openbadges.hashing import (
-    HASHED_IDENTITY,
-    RECIPIENT_TYPES,
-    identity_matches,
-    looks_hashed,
-)
+from badgesite.openbadges.hashing import HASHED_IDENTITY, RECIPIENT_TYPES
 from badgesite.openbadges.reader import (
     detect_version,
     link,
     parse_date,
     read_assertion,
     type_names,
+)
+from badgesite.openbadges.recipient_check import (
+    NOT_MATCHED,
+    RecipientProfile,
+    RecipientResult,
+    check_recipient,
+    near_miss,
 )
 from badgesite.openbadges.retrieve import Retrieved, RetrievedDocument, hosted_url, retrieve
 from badgesite.openbadges.verification_report import (
@@ -33,12 +35,16 @@ from badgesite.primitives.svg_document import is_svg
 
 
 def verify(
-    retrieved: Retrieved, now: dt.datetime | None = None, email: str | None = None
+    retrieved: Retrieved,
+    now: dt.datetime | None = None,
+    recipient: RecipientProfile | None = None,
 ) -> VerificationReport:
-    """Judge a retrieved assertion by the rules of hosted verification (Open Badges 2.0)."""
+    """Judge a retrieved assertion by the rules of hosted verification (Open Badges 2.0);
+    with a recipient profile, also whether it was issued to one of its identifiers."""
     moment = now or dt.datetime.now(dt.timezone.utc)
     checker = _Checker(retrieved, moment)
-    checker.run(email)
+    checker.run()
+    recipient_result = checker.check_recipient(recipient)
     assertion = read_assertion(retrieved)
     return VerificationReport(
         source=retrieved.source,
@@ -47,6 +53,7 @@ def verify(
         checked_at=moment,
         findings=tuple(checker.findings),
         assertion=assertion,
+        recipient=recipient_result,
     )
 
 
@@ -74,7 +81,7 @@ class _Checker:
     def warning(self, check: str, message: str) -> None:
         self.findings.append(CheckResult(WARNING, check, message))
 
-    def run(self, email: str | None) -> None:
+    def run(self) -> None:
         if not isinstance(self.retrieved.assertion.json, dict):
             self.error("document", "the assertion is not a JSON object")
             return
@@ -93,8 +100,6 @@ class _Checker:
         self.check_origin(modern)
         self.check_revocation()
         self.check_image()
-        if email is not None:
-            self.check_recipient(email)
 
     def check_hosted(self) -> None:
         if self.version == "0.5":
@@ -279,28 +284,13 @@ class _Checker:
         if not (is_png(image.data) or is_svg(image.data)):
             self.error("image", "the badge image is neither PNG nor SVG")
 
-    def check_recipient(self, email: str) -> None:
-        recipient = self.document.get("recipient")
-        salt = ""
-        if isinstance(recipient, str):
-            identity, hashed, salt = (
-                recipient,
-                looks_hashed(recipient),
-                str(self.document.get("salt") or ""),
-            )
-            kind = "email"
-        elif isinstance(recipient, dict):
-            identity = str(recipient.get("identity") or "")
-            hashed = recipient.get("hashed") is True
-            salt = str(recipient.get("salt") or "")
-            kind = str(recipient.get("type") or "")
-        else:
-            return
-        if kind != "email":
-            self.error("recipient", f"the recipient is identified by {kind!r}, not by email")
-            return
-        if not identity_matches(email, salt, identity, hashed):
-            self.error("recipient", f"the badge was not issued to {email}")
+    def check_recipient(self, profile: RecipientProfile | None) -> RecipientResult:
+        """The recipient checked as the reference validator checks it; an error when given
+        identifiers do not match (the message names none of them)."""
+        result = check_recipient(self.document, profile)
+        if result.result == NOT_MATCHED:
+            self.error("recipient", result.message + near_miss(self.document, profile))
+        return result
 
 
 def _is_iri(value: str) -> bool:
@@ -316,7 +306,10 @@ def _strings(value: Any) -> tuple[str, ...]:
 
 
 def verify_source(
-    source: str, fetcher: Fetcher, now: dt.datetime | None = None, email: str | None = None
+    source: str,
+    fetcher: Fetcher,
+    now: dt.datetime | None = None,
+    recipient: RecipientProfile | None = None,
 ) -> VerificationReport:
     """Retrieve and verify; FetchProblem when the assertion itself cannot be had."""
-    return verify(retrieve(source, fetcher, now), now, email)
+    return verify(retrieve(source, fetcher, now), now, recipient)

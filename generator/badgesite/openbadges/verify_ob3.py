@@ -26,7 +26,7 @@ import datetime as dt
 import gzip
 import io
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,6 +75,12 @@ from badgesite.openbadges.reader import (
     link,
     parse_date,
     text,
+)
+from badgesite.openbadges.recipient_check import (
+    MATCHED,
+    NOT_MATCHED,
+    UNCHECKED,
+    RecipientResult,
 )
 from badgesite.openbadges.status_list import MAXIMUM_LIST_BYTES
 from badgesite.openbadges.verification_report import (
@@ -132,6 +138,7 @@ class _Checker:
         self._canonical: dict[str, str | UnsafeDocument | CanonicalizationRefused] = {}
         self.findings: list[CheckResult] = []
         self.details: list[tuple[str, str]] = []
+        self.recipient: RecipientResult = UNCHECKED
         self.revoked = False
         self.revocation_reason = ""
         self.method_id = ""
@@ -161,7 +168,7 @@ class _Checker:
     def warning(self, check: str, message: str) -> None:
         self.findings.append(CheckResult(WARNING, check, message))
 
-    def run(self, email: str | None) -> None:
+    def run(self, emails: tuple[str, ...]) -> None:
         self.check_document()
         contexts_pinned = self.check_contexts(self.document)
         if self.issuer_id:
@@ -182,8 +189,8 @@ class _Checker:
             self.details.append(("proof", self.suite))
         self.check_dates()
         self.check_status()
-        if email is not None:
-            self.check_recipient(email)
+        if emails:
+            self.check_recipient(emails)
 
     # The credential's shape
 
@@ -597,7 +604,7 @@ class _Checker:
             if isinstance(item, dict) and item.get("identityType") in EMAIL_IDENTITY_TYPES
         ]
 
-    def check_recipient(self, email: str) -> None:
+    def check_recipient(self, emails: tuple[str, ...]) -> None:
         subject = self.document.get("credentialSubject")
         subject_id = subject.get("id") if isinstance(subject, dict) else None
         identities = self._email_identities()
@@ -606,14 +613,26 @@ class _Checker:
         if not identities:
             self.error("recipient", "the credential does not identify its recipient by email")
             return
-        for identity in identities:
-            hashed = identity.get("hashed") is True
-            value = str(identity.get("identityHash") or "")
-            salt = str(identity.get("salt") or "")
-            if identity_matches(email, salt, value, hashed):
-                self.details.append(("recipient", f"issued to {email}"))
-                return
-        self.error("recipient", f"the badge was not issued to {email}")
+        hashes = sorted(
+            {
+                str(identity.get("identityHash") or "").split("$")[0]
+                if identity.get("hashed") is True
+                else "plain"
+                for identity in identities
+            }
+        )
+        for email in emails:
+            for identity in identities:
+                hashed = identity.get("hashed") is True
+                value = str(identity.get("identityHash") or "")
+                salt = str(identity.get("salt") or "")
+                if identity_matches(email, salt, value, hashed):
+                    self.details.append(("recipient", "issued to one of the given addresses"))
+                    self.recipient = RecipientResult(MATCHED, "email", ", ".join(hashes), "")
+                    return
+        message = "issued to someone else: no given address matches the recipient"
+        self.recipient = RecipientResult(NOT_MATCHED, "email", ", ".join(hashes), message)
+        self.error("recipient", message)
 
 
 def _bit(encoded: str, index: int) -> bool:
@@ -702,13 +721,14 @@ def verify_credential(
     found: CredentialSource,
     fetcher: Fetcher,
     now: dt.datetime | None = None,
-    email: str | None = None,
+    email: str | Sequence[str] | None = None,
     budget: float = TIME_BUDGET_SECONDS,
 ) -> VerificationReport:
-    """Judge an OB 3.0 credential; `budget` bounds each canonicalization, in seconds."""
+    """Judge an OB 3.0 credential; `budget` bounds each canonicalization, in seconds. With
+    `email` (one address or several), the recipient must be one of them."""
     moment = now or dt.datetime.now(dt.timezone.utc)
     checker = _Checker(found, fetcher, moment, budget)
-    checker.run(email)
+    checker.run((email,) if isinstance(email, str) else tuple(email or ()))
     container = {"json": "JSON", "jwt": "VC-JWT", "png": "baked PNG", "svg": "baked SVG"}
     details = [("format", container.get(found.container, found.container))]
     if found.url:
@@ -721,6 +741,7 @@ def verify_credential(
         findings=tuple(checker.findings),
         assertion=_assertion(checker),
         details=tuple(details + checker.details),
+        recipient=checker.recipient,
     )
 
 
@@ -728,7 +749,7 @@ def verify_ob3_source(
     source: str,
     fetcher: Fetcher,
     now: dt.datetime | None = None,
-    email: str | None = None,
+    email: str | Sequence[str] | None = None,
     budget: float = TIME_BUDGET_SECONDS,
 ) -> VerificationReport | None:
     """Read and verify an OB 3.0 credential; None when `source` holds none (an OB 2.0

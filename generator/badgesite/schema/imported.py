@@ -18,9 +18,29 @@ from badgesite.importing.snapshot_format import FORMAT, STATUSES, imported_dir
 from badgesite.importing.snapshot_read import retrieved_from_snapshot, snapshot_image
 from badgesite.load import RawRecord
 from badgesite.openbadges.reader import ForeignAssertion, parse_date, read_assertion
+from badgesite.openbadges.recipient_check import MATCHED, NOT_CHECKED, RECIPIENT_RESULTS
 from badgesite.schema.declare import Field, FieldType, Schema
 from badgesite.schema.earners import Earner
 from badgesite.schema.fields import MAX_LINE, FieldReader, quoted
+
+RECIPIENT_KEYS = ("result", "checked", "type", "hash", "fingerprint")
+
+
+@dataclass(frozen=True)
+class RecipientConfirmation:
+    """Whether `badgesite import` found the badge issued to the earner, and when; a
+    snapshot made before imports checked recipients has none: `not checked`."""
+
+    result: str  # matched, not matched or not checked
+    checked_at: dt.datetime | None
+    hash: str  # how the assertion names its recipient: sha256, md5 or plain
+
+    @property
+    def confirmed(self) -> bool:
+        return self.result == MATCHED
+
+
+UNCONFIRMED = RecipientConfirmation(NOT_CHECKED, None, "")
 
 
 @dataclass(frozen=True)
@@ -35,6 +55,7 @@ class ImportedBadge:
     verified_at: dt.datetime
     verified_status: str
     source: str
+    recipient: RecipientConfirmation = UNCONFIRMED
 
     @property
     def is_published(self) -> bool:
@@ -45,10 +66,13 @@ class ImportedBadge:
         return self.earner.is_listed
 
     def status(self, as_of: dt.datetime) -> str:
-        """The status found when last verified, aged to `as_of` for expiry."""
+        """The status found when last verified, aged to `as_of` for expiry; `unconfirmed`
+        for a valid badge whose recipient was not confirmed: never shown as verified."""
         expires = self.assertion.expires
         if self.verified_status == "valid" and expires is not None and expires.moment <= as_of:
             return "expired"
+        if self.verified_status == "valid" and not self.recipient.confirmed:
+            return "unconfirmed"
         return self.verified_status
 
 
@@ -87,6 +111,32 @@ def _document(reader: FieldReader, field: Field, context: Any) -> Any:
         reader.error((field.name,), "expected the retrieved assertion as {url, json}")
         return None
     return value
+
+
+def _recipient(reader: FieldReader, field: Field, context: Any) -> RecipientConfirmation:
+    """`{result, checked, type, hash, fingerprint}`, as `badgesite import` wrote it."""
+    value = reader.value(field.name)
+    if value is None:
+        return UNCONFIRMED
+    if not isinstance(value, dict):
+        reader.error((field.name,), "expected {result, checked, type, hash, fingerprint}")
+        return UNCONFIRMED
+    unknown = sorted(str(key) for key in value if key not in RECIPIENT_KEYS)
+    if unknown:
+        reader.error((field.name, unknown[0]), "unknown field")
+    result = value.get("result")
+    if result not in RECIPIENT_RESULTS:
+        reader.error(
+            (field.name, "result"),
+            f"{quoted(result)} is not one of: {', '.join(RECIPIENT_RESULTS)}",
+        )
+        return UNCONFIRMED
+    checked = parse_date(value.get("checked"))
+    if checked is None or not checked.has_time_zone:
+        reader.error((field.name, "checked"), "expected a timestamp with a time zone")
+        return UNCONFIRMED
+    kind = value.get("hash")
+    return RecipientConfirmation(result, checked.moment, kind if isinstance(kind, str) else "")
 
 
 DOCUMENT = FieldType("`{url, embedded, json}`", _document)
@@ -139,9 +189,16 @@ SNAPSHOT = Schema(
             "problems", FieldType("list of text", _as_written), "the verification errors found then"
         ),
         Field(
+            "recipient",
+            FieldType("`{result, checked, type, hash, fingerprint}`", _recipient),
+            "whether `--email` found it issued to the earner (`result`: `matched`, "
+            "`not matched`, `not checked`) and when; never the address. Missing: not checked",
+        ),
+        Field(
             "assertion",
             DOCUMENT,
-            "the JSON as retrieved (`url` empty when embedded)",
+            "the JSON as retrieved (`url` empty when embedded; a plain-text recipient "
+            "identity blanked)",
             required=True,
         ),
         Field("badge", DOCUMENT, "the badge class as retrieved, or `null`"),
@@ -190,4 +247,5 @@ def read_imported_badge(
         verified_at=values["verified"],
         verified_status=str(values["status"]),
         source=record.source,
+        recipient=values["recipient"],
     )
