@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from badgesite.errors import ContentError, ContentErrors
-from badgesite.load import SLUG_PATTERN, display_path, escapes_site, read_capped_text
+from badgesite.guards.published import read_record_lines
+from badgesite.load import SLUG_PATTERN, display_path
 from badgesite.model import Award, Site
 from badgesite.openbadges import status_list
 from badgesite.openbadges.multikey import (
@@ -47,7 +48,6 @@ STATUS_FILE = "credential-status.txt"
 # .gitignore of its own, so git never picks it up whatever the site's .gitignore says.
 KEY_FOLDER = ".badgesite"
 KEY_FILE_NAME = "signing-key"
-MAX_RECORD_FILE_BYTES = 16 * 1024 * 1024
 GITIGNORE_TEXT = b"# Written by badgesite: nothing here belongs in git.\n*\n"
 
 KEYS_HEADER = """\
@@ -138,21 +138,13 @@ def key_file_path(site_dir: Path) -> Path:
 
 
 def _lines(path: Path, site_dir: Path, errors: list[ContentError]) -> list[tuple[int, str]] | None:
-    shown = display_path(path, site_dir)
-    if not path.exists():
-        return None
-    if escapes_site(path, site_dir):
-        errors.append(ContentError(shown, 0, "", "is a symlink to a file outside the site"))
+    """The record file's lines that are neither blank nor comments (with their numbers),
+    None when it is absent; what cannot be read goes to errors."""
+    lines = read_record_lines(path, site_dir)
+    if isinstance(lines, ContentError):
+        errors.append(lines)
         return []
-    text = read_capped_text(path, shown, MAX_RECORD_FILE_BYTES)
-    if isinstance(text, ContentError):
-        errors.append(text)
-        return []
-    return [
-        (number, line.strip())
-        for number, line in enumerate(text.splitlines(), start=1)
-        if line.strip() and not line.lstrip().startswith("#")
-    ]
+    return lines
 
 
 def read_credential_record(site_dir: Path) -> CredentialRecord:

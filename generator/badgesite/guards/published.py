@@ -100,7 +100,7 @@ def withdrawn_path(site_dir: Path) -> Path:
     return site_dir / "content" / WITHDRAWN_FILE
 
 
-def _read_lines(path: Path, site_dir: Path) -> list[tuple[int, str]] | ContentError | None:
+def read_record_lines(path: Path, site_dir: Path) -> list[tuple[int, str]] | ContentError | None:
     """The non-comment, non-blank lines of a record file with their numbers; None if absent."""
     shown = display_path(path, site_dir)
     if not path.exists():
@@ -121,7 +121,7 @@ def read_record(site_dir: Path) -> PublishedRecord:
     """Read both record files; raise ContentErrors naming every malformed line."""
     errors: list[ContentError] = []
     published: dict[str, int] = {}
-    lines = _read_lines(record_path(site_dir), site_dir)
+    lines = read_record_lines(record_path(site_dir), site_dir)
     shown = display_path(record_path(site_dir), site_dir)
     if isinstance(lines, ContentError):
         errors.append(lines)
@@ -131,7 +131,7 @@ def read_record(site_dir: Path) -> PublishedRecord:
         else:
             published.setdefault(line, number)
     withdrawn: list[Withdrawal] = []
-    withdrawn_lines = _read_lines(withdrawn_path(site_dir), site_dir)
+    withdrawn_lines = read_record_lines(withdrawn_path(site_dir), site_dir)
     withdrawn_shown = display_path(withdrawn_path(site_dir), site_dir)
     if isinstance(withdrawn_lines, ContentError):
         errors.append(withdrawn_lines)

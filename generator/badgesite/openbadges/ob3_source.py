@@ -14,11 +14,11 @@ from badgesite.openbadges.fetch import (
     MAX_IMAGE_BYTES,
     Fetcher,
     FetchProblem,
-    check_http_url,
     parse_json,
     read_local,
 )
 from badgesite.openbadges.jws import CompactJws, JwsProblem, looks_like_jws, parse_compact_jws
+from badgesite.openbadges.retrieve import is_url
 from badgesite.primitives.png_chunks import is_png
 from badgesite.primitives.svg_document import is_svg
 
@@ -80,7 +80,7 @@ def _from_text(
         return CredentialSource(
             source, url, "jwt" if container == "json" else container, credential, jws
         )
-    if depth == 0 and container in ("png", "svg") and _is_http_url(stripped):
+    if depth == 0 and container in ("png", "svg") and is_url(stripped):
         # A baked URL to the credential (as a QR code carries one): fetched once, not further.
         return _from_bytes(
             fetcher.fetch(stripped, MAX_IMAGE_BYTES, CREDENTIAL_ACCEPT).body,
@@ -90,14 +90,6 @@ def _from_text(
             depth + 1,
         )
     return None
-
-
-def _is_http_url(text: str) -> bool:
-    try:
-        check_http_url(text)
-    except FetchProblem:
-        return False
-    return True
 
 
 def _from_bytes(
@@ -124,7 +116,7 @@ def read_credential_source(source: str, fetcher: Fetcher) -> CredentialSource | 
 
     FetchProblem when the source cannot be read at all (or its baked credential is damaged).
     """
-    if _is_http_url(source):
+    if is_url(source):
         fetched = fetcher.fetch(source, MAX_IMAGE_BYTES, CREDENTIAL_ACCEPT)
         return _from_bytes(fetched.body, source, fetched.final_url, fetcher)
     if "://" in source or source.startswith("data:"):

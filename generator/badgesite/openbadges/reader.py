@@ -163,7 +163,7 @@ def read_assertion(retrieved: Retrieved) -> ForeignAssertion:
         revoked=document.get("revoked") is True,
         revocation_reason=text(document.get("revocationReason"), MAX_SHORT_TEXT),
         narrative=text(document.get("narrative")),
-        evidence=_evidence(document.get("evidence")),
+        evidence=read_evidence(document.get("evidence")),
         extensions=tuple(sorted(key for key in document if key.startswith("extensions:"))),
     )
 
@@ -222,7 +222,8 @@ def _issuer(document: dict[str, Any], url: str) -> ForeignIssuer:
     )
 
 
-def _evidence(value: Any) -> tuple[ForeignEvidence, ...]:
+def read_evidence(value: Any) -> tuple[ForeignEvidence, ...]:
+    """The evidence of a foreign document (one item or a list; URLs, texts or objects)."""
     items = value if isinstance(value, list) else [value]
     evidence = []
     for item in items[:MAX_LIST_ITEMS]:

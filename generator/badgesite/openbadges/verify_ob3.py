@@ -69,11 +69,11 @@ from badgesite.openbadges.reader import (
     MAX_SHORT_TEXT,
     ForeignAssertion,
     ForeignBadgeClass,
-    ForeignEvidence,
     ForeignIssuer,
     ForeignRecipient,
     link,
     parse_date,
+    read_evidence,
     text,
 )
 from badgesite.openbadges.recipient_check import (
@@ -674,17 +674,7 @@ def _assertion(checker: _Checker) -> ForeignAssertion:
             salt=text(first.get("salt"), 200),
         )
     tags = [text(tag, 80) for tag in _listed(achievement.get("tag"))]
-    evidence = []
-    for item in _listed(document.get("evidence")):
-        if isinstance(item, dict):
-            entry = ForeignEvidence(
-                url=link(item.get("id")),
-                name=text(item.get("name"), MAX_SHORT_TEXT),
-                description=text(item.get("description")),
-                narrative=text(item.get("narrative")),
-            )
-            if entry.url or entry.name or entry.description or entry.narrative:
-                evidence.append(entry)
+    evidence = read_evidence(document.get("evidence"))
     start = document.get("validFrom", document.get("issuanceDate"))
     end = document.get("validUntil", document.get("expirationDate"))
     return ForeignAssertion(
