@@ -44,11 +44,13 @@ def write(site_dir: Path, relative: str, text: str) -> Path:
 
 
 def tree_bytes(root: Path) -> dict[str, bytes]:
-    """Every file under root by relative path, for comparing whole builds."""
+    """Every file under root by relative path, for comparing whole builds and sites; a
+    site's `.cache/` (what builds and commands keep to save time) is left out."""
     return {
-        path.relative_to(root).as_posix(): path.read_bytes()
+        relative: path.read_bytes()
         for path in sorted(root.rglob("*"))
         if path.is_file()
+        and not (relative := path.relative_to(root).as_posix()).startswith(".cache/")
     }
 
 
