@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from badgesite.errors import ContentError, ContentErrors
-from badgesite.guards.published import read_record_lines
+from badgesite.guards.published import read_record_lines, record_header
 from badgesite.load import SLUG_PATTERN, display_path
 from badgesite.model import Award, Site
 from badgesite.openbadges import status_list
@@ -353,7 +353,7 @@ def record_public_key(site_dir: Path, public_key: str, added: dt.date) -> bool:
         return False
     keys = (*record.keys, PublicKeyEntry(public_key, added))
     lines = "".join(f"{entry.multibase} {entry.added.isoformat()}\n" for entry in keys)
-    text = _header(keys_path(site_dir), KEYS_HEADER) + lines
+    text = record_header(keys_path(site_dir), KEYS_HEADER) + lines
     write_atomic(keys_path(site_dir), text.encode("utf-8"))
     return True
 
@@ -365,21 +365,10 @@ def record_indices(site_dir: Path, new_indices: Mapping[str, int]) -> None:
     write_atomic(status_path(site_dir), text.encode("utf-8"))
 
 
-def _header(path: Path, default: str) -> str:
-    if not path.exists():
-        return default
-    kept = "".join(
-        line
-        for line in path.read_text(encoding="utf-8").splitlines(keepends=True)
-        if line.lstrip().startswith("#")
-    )
-    return kept or default
-
-
 def _status_text_with(site_dir: Path, new: Mapping[str, int]) -> str:
     indices = {**new, **read_credential_record(site_dir).indices}
     body = "".join(f"{award_id} {indices[award_id]}\n" for award_id in sorted(indices))
-    return _header(status_path(site_dir), STATUS_HEADER) + body
+    return record_header(status_path(site_dir), STATUS_HEADER) + body
 
 
 def updated_status_text(site_dir: Path, award_ids: Iterable[str]) -> str:

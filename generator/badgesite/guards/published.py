@@ -227,19 +227,23 @@ def render_record(ids: Iterable[str]) -> str:
     return PUBLISHED_HEADER + "".join(f"{award_id}\n" for award_id in sorted(set(ids)))
 
 
-def updated_record_text(site_dir: Path, ids: Iterable[str]) -> str:
-    """The record file's text with ids added (existing lines kept, header as it was)."""
-    path = record_path(site_dir)
-    current = read_record(site_dir).published
+def record_header(path: Path, default: str) -> str:
+    """The comment lines of a record file as they are, or default for a new or bare file."""
     if not path.exists():
-        return render_record(ids)
-    header = "".join(
+        return default
+    kept = "".join(
         line
         for line in path.read_text(encoding="utf-8").splitlines(keepends=True)
         if line.lstrip().startswith("#")
     )
-    all_ids = sorted(current | set(ids))
-    return (header or PUBLISHED_HEADER) + "".join(f"{award_id}\n" for award_id in all_ids)
+    return kept or default
+
+
+def updated_record_text(site_dir: Path, ids: Iterable[str]) -> str:
+    """The record file's text with ids added (existing lines kept, header as it was)."""
+    all_ids = sorted(read_record(site_dir).published | set(ids))
+    header = record_header(record_path(site_dir), PUBLISHED_HEADER)
+    return header + "".join(f"{award_id}\n" for award_id in all_ids)
 
 
 def withdrawal_line(award_id: str, date: dt.date, reason: str) -> str:
