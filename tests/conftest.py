@@ -3,6 +3,7 @@ browser. Plain helpers (paths, FIXED_NOW, write, tree_bytes) live in helpers.py.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import shutil
 from collections.abc import Iterator
@@ -11,7 +12,16 @@ from typing import Any
 
 import pytest
 
-from helpers import CHROMIUM, CHROMIUM_ARGS, EXAMPLE_SITE, GOLDEN_SITE, install_golden_key
+from badgesite.authoring.keys import key_day, make_signing_key
+from badgesite.guards.credentials import key_file_path
+from helpers import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    EXAMPLE_SITE,
+    FIXED_NOW,
+    GOLDEN_SITE,
+    install_golden_key,
+)
 
 # Modules whose every test runs the 1EdTech reference validator in its own environment.
 VALIDATOR_MODULES = {"test_conformance.py", "test_verify_agreement.py"}
@@ -44,6 +54,17 @@ def golden_site_key() -> None:
     repository's golden site in place signs with the key its records hold, never makes one.
     (.badgesite/ is git-ignored.)"""
     install_golden_key(GOLDEN_SITE)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def example_site_key(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The example site's key, made once before any test builds the site in place: with
+    several workers (pytest-xdist), two first builds at once would each make a key."""
+    lock_file = tmp_path_factory.getbasetemp().parent / "example-site-key.lock"
+    with lock_file.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not key_file_path(EXAMPLE_SITE).exists():
+            make_signing_key(EXAMPLE_SITE, key_day(EXAMPLE_SITE, FIXED_NOW), environ={})
 
 
 @pytest.fixture(scope="session")
