@@ -305,7 +305,7 @@ def test_status_without_javascript_shows_the_build_time_status(browser, served) 
         assert (
             page.locator("section.status [data-state]:visible").inner_text().startswith("Expired")
         )
-        assert "when this page was published" in page.locator("[data-checked]").inner_text()
+        assert "last publication" in page.locator("[data-checked]").inner_text()
         assert page.locator("[data-recipient-check]").is_hidden()
         assert page.locator("button[data-copy]").first.is_hidden()
     finally:

@@ -191,17 +191,41 @@ def test_another_output_folder_or_base_url_makes_a_real_build(
     assert "https://other.example/" in (tmp_path / "elsewhere/index.html").read_text()
 
 
-def test_the_next_day_in_the_sites_time_zone_makes_a_real_build(
+def test_the_next_day_changes_nothing_when_no_status_changes(
     site: Path, images: Path, real_builds: list[Path]
 ) -> None:
     build(site, now=FIXED_NOW, cache_dir=images)
-    # 23:30 in Berlin, the site's zone: still the day of the build.
+    first = {path: path.read_bytes() for path in (site / "output").rglob("*") if path.is_file()}
+    # 00:30 on 2 November in Berlin, the site's zone: no page shows the day, so the daily
+    # build of a site whose records did not change stops at the stamp.
+    next_day = dt.datetime(2026, 11, 1, 23, 30, tzinfo=dt.timezone.utc)
+    build(site, now=next_day, cache_dir=images)
+    assert len(real_builds) == 1
+    # A real build that day (a record touched, its text unchanged) renders and writes nothing.
+    age(site / "content/site.yaml", seconds=60)
+    report = build(site, now=next_day, cache_dir=images)
+    assert len(real_builds) == 2
+    assert (report.rendered, report.written, report.removed) == (0, 0, 0)
+    after = {path: path.read_bytes() for path in (site / "output").rglob("*") if path.is_file()}
+    assert after == first
+
+
+def test_a_template_of_the_sites_own_that_shows_the_day_makes_a_real_build_the_next_day(
+    site: Path, images: Path, real_builds: list[Path]
+) -> None:
+    template = AWARD_TEMPLATE.read_text(encoding="utf-8").replace(
+        "{{ t('status_checked_at_build') }}", "Built on {{ built_at | date }}."
+    )
+    write_file(site, "templates/award.html", template)
+    age(site / "templates/award.html")
+    build(site, now=FIXED_NOW, cache_dir=images)
+    # 23:30 in Berlin: still the day of the build.
     build(site, now=dt.datetime(2026, 11, 1, 22, 30, tzinfo=dt.timezone.utc), cache_dir=images)
     assert len(real_builds) == 1
     # 00:30 on 2 November in Berlin, though still 1 November in UTC.
     build(site, now=dt.datetime(2026, 11, 1, 23, 30, tzinfo=dt.timezone.utc), cache_dir=images)
     assert len(real_builds) == 2
-    assert "November 2, 2026" in (site / AWARD_PAGE).read_text()
+    assert "Built on November 2, 2026." in (site / AWARD_PAGE).read_text()
 
 
 def test_an_award_expiring_after_the_build_makes_a_real_build(

@@ -82,6 +82,7 @@ def make(
             planned.moment,
             report,
             options.signing_key,
+            planned.plan.shows_the_day,
         )
     return report
 

@@ -42,6 +42,12 @@ class Plan:
         return tuple(output for output in self.outputs if output.kind is kind)
 
     @property
+    def shows_the_day(self) -> bool:
+        """Whether an output shows the day of the build (only templates of the site's own
+        can: the bundled ones leave the day to the browser, which judges status itself)."""
+        return any(output.depends.build_day for output in self.outputs)
+
+    @property
     def sitemap_urls(self) -> tuple[str, ...]:
         return tuple(
             output.url_path
@@ -105,7 +111,6 @@ EVERY_RECORD = Dependencies(every_record=True)
 AWARD_PAGE = Page("award.html")
 AWARD_PAGE_READS = Dependencies(
     every_badge=True,  # its badge and its exams', their issuers, skill links
-    build_day=True,  # "status checked on"
     outputs=True,  # links to the baked image and the credential when they are published
 )
 
@@ -239,12 +244,9 @@ class _Planner:
         url_path = urls.award_page(award.id)
         shown = (award, earner, *exams)
         yield self.page(url_path, AWARD_PAGE, award, listed, shown, AWARD_PAGE_READS)
-        # Only its page shows the day, but every output of an award has been made again
-        # each day so far (a test relies on it: the CLI's --cache-dir), kept until the
-        # work on rebuilding less takes it out.
         own = (award, badge)
         url_path = urls.award_json(award.id)
-        yield self.json(url_path, Document.ASSERTION, award, own, build_day=True)
+        yield self.json(url_path, Document.ASSERTION, award, own)
         # The credential holds its badge's and issuer's values, signed with the site's key.
         signed = (award, badge, badge.issuer)
         if self.credentials:
@@ -252,12 +254,10 @@ class _Planner:
             yield self.json(url_path, Document.CREDENTIAL, award, signed, signing=True)
         url_path = urls.award_image(award.id, badge.image.extension)
         baked = signed if self.credentials else own
-        yield self.image(
-            url_path, ImageRecipe.BAKED, award, baked, build_day=True, signing=self.credentials
-        )
+        yield self.image(url_path, ImageRecipe.BAKED, award, baked, signing=self.credentials)
         card = (award, badge, badge.issuer, earner)
         url_path = urls.award_card(award.id)
-        yield self.image(url_path, ImageRecipe.AWARD_CARD, award, card, texts=True, build_day=True)
+        yield self.image(url_path, ImageRecipe.AWARD_CARD, award, card, texts=True)
 
     def imported(self, imported: ImportedBadge) -> Iterator[Output]:
         slug = imported.earner.slug

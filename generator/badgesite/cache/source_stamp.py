@@ -77,7 +77,9 @@ class Stamp:
     theme_roots: tuple[str, ...]
     sources: Mapping[str, tuple[int, int, str]]
     zone: str
-    build_day: str  # award pages show the day of the build, in the site's time zone
+    # The day of the build, in the site's time zone, when an output shows it (templates of
+    # the site's own may); empty when none does, and the output stays right on any day.
+    build_day: str
     # No award or imported badge changes status between these moments (None: ever).
     valid_from: dt.datetime | None
     valid_until: dt.datetime | None
@@ -171,7 +173,10 @@ def reuse(
         return None
     moment = now or dt.datetime.now(dt.timezone.utc)
     if (
-        moment.astimezone(ZoneInfo(stamp.zone)).date().isoformat() != stamp.build_day
+        (
+            stamp.build_day
+            and moment.astimezone(ZoneInfo(stamp.zone)).date().isoformat() != stamp.build_day
+        )
         or (stamp.valid_from is not None and moment < stamp.valid_from)
         or (stamp.valid_until is not None and moment >= stamp.valid_until)
         or not (output_dir / BUILD_MARKER).is_file()
@@ -202,6 +207,7 @@ def record(
     moment: dt.datetime,
     report: BuildReport,
     signing_key: str = "",
+    shows_the_day: bool = False,
 ) -> None:
     """Stamp a successful build, unless a source changed while it ran (or so recently that
     a change could hide in the same tick of the clock): then the next build is a real one.
@@ -230,7 +236,7 @@ def record(
         theme_roots=roots,
         sources=after.files,
         zone=site.config.timezone,
-        build_day=moment.astimezone(site.config.zone).date().isoformat(),
+        build_day=moment.astimezone(site.config.zone).date().isoformat() if shows_the_day else "",
         valid_from=valid_from,
         valid_until=valid_until,
         pages=report.pages,
