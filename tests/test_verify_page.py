@@ -312,6 +312,7 @@ def test_the_page_passes_axe_in_english_and_german(
 # --- Without a browser ---------------------------------------------------------------------
 
 
+@pytest.mark.slow  # shares the browser tests' build of the example site
 def test_every_page_links_the_verifier_and_it_serves_the_pinned_contexts(example: Site) -> None:
     award_page = (example.output / urls.file_path(urls.award_page(VALID_SVG_AWARD))).read_text()
     assert 'href="../../verify/"' in award_page
@@ -334,6 +335,7 @@ def test_the_vendored_canonicalizer_is_the_one_the_lockfile_pins() -> None:
     assert (VENDORED / "canon.min.js").stat().st_size < 200_000
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("node") is None, reason="needs node")
 def test_the_vendored_canonicalizer_agrees_with_badgesites(example: Site) -> None:
     baked = example.output / urls.award_image(example.valid_png, "png")
