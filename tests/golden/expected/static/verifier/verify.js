@@ -656,6 +656,24 @@
     return result;
   }
 
+  // Why a hosted assertion could not be read, as its result.
+  function unreadable(result, url, failure) {
+    var host = hostOf(url);
+    result.unknown = true;
+    if (failure.kind === "foreign") {
+      result.checks.push(["unknown", text("check_hosted_foreign", { host: host })]);
+      result.actions.push({ label: text("fetch_button", { host: host }), url: url });
+    } else if (failure.kind === "gone") {
+      result.invalid = true;
+      result.checks.push(["bad", text("check_hosted_gone", { host: host })]);
+    } else if (failure.kind === "cors") {
+      result.checks.push(["unknown", text("check_hosted_cors", { host: host, url: url })]);
+    } else {
+      result.checks.push(["unknown", text("check_hosted_failed", { host: host, url: url, problem: failure.problem })]);
+    }
+    return result;
+  }
+
   // An Open Badges 2.0 hosted assertion at url (document: when already read from it).
   async function verifyHosted(url, allowForeign, document) {
     var result = newResult("ob2");
@@ -665,19 +683,7 @@
       try {
         assertion = await fetchJson(url, allowForeign);
       } catch (failure) {
-        result.unknown = true;
-        if (failure.kind === "foreign") {
-          result.checks.push(["unknown", text("check_hosted_foreign", { host: host })]);
-          result.actions.push({ label: text("fetch_button", { host: host }), url: url });
-        } else if (failure.kind === "gone") {
-          result.invalid = true;
-          result.checks.push(["bad", text("check_hosted_gone", { host: host })]);
-        } else if (failure.kind === "cors") {
-          result.checks.push(["unknown", text("check_hosted_cors", { host: host, url: url })]);
-        } else {
-          result.checks.push(["unknown", text("check_hosted_failed", { host: host, url: url, problem: failure.problem })]);
-        }
-        return result;
+        return unreadable(result, url, failure);
       }
     }
     var declared = (assertion.verify && assertion.verify.url) || assertion.id;
@@ -808,7 +814,7 @@
     try {
       body = await fetchText(url, true, LIMITS.file);
     } catch (failure) {
-      return verifyHosted(url, true); // says why it cannot be read, as a 2.0 assertion would
+      return unreadable(newResult("ob2"), url, failure); // as a 2.0 assertion would say
     }
     var trimmed = body.trim();
     if (looksLikeJwt(trimmed)) {
