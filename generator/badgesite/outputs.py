@@ -58,6 +58,7 @@ class Document(enum.Enum):
     DID_DOCUMENT = "did-document"  # an issuer's did:web document, its keys
     STATUS_LIST = "status-list"  # an issuer's signed BitstringStatusListCredential
     CREDENTIAL = "credential"  # an award's signed OpenBadgeCredential
+    CONTEXTS = "contexts"  # the pinned JSON-LD contexts, by URL, for the verifier page
 
     @property
     def kind(self) -> Kind:

@@ -113,6 +113,10 @@ AWARD_PAGE_READS = Dependencies(
     every_badge=True,  # its badge and its exams', their issuers, skill links
     outputs=True,  # links to the baked image and the credential when they are published
 )
+VERIFY_PAGE_READS = Dependencies(
+    every_record=True,  # every issuer, and every published award's revocation and reason
+    signing=True,  # the issuers' public keys, which the page checks credentials with
+)
 
 
 class _Planner:
@@ -155,6 +159,7 @@ class _Planner:
             texts=True,
             build_day=reads.build_day or anything,
             outputs=reads.outputs or anything,
+            signing=reads.signing,
         )
         return Output(urls.file_path(url_path), url_path, page, subject, indexable, depends)
 
@@ -321,6 +326,9 @@ def plan_site(site: Site, theme: ThemeChain, as_of: dt.datetime, credentials: bo
     outputs += planner.listing_pages(listings.skill_pages, "skills.html", Listing.SKILLS)
     not_found = Page("404.html")
     outputs.append(planner.page(urls.NOT_FOUND, not_found, None, False, planner.site_image))
+    outputs.append(planner.page(urls.VERIFY, Page("verify.html"), reads=VERIFY_PAGE_READS))
+    contexts = urls.VERIFY_CONTEXTS  # made from badgesite's own pinned files: code only
+    outputs.append(Output(contexts, contexts, Document.CONTEXTS))
     for issuer in site.issuers.values():
         outputs.extend(planner.issuer(issuer))
     outputs += planner.listing_pages(listings.badge_pages, "badges.html", Listing.BADGES)

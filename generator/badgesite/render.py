@@ -26,8 +26,17 @@ from badgesite.guards.credentials import Signing
 from badgesite.images.outputs import ImageMaker
 from badgesite.images.variants import variant_widths
 from badgesite.model import Award, BadgeClass, Listings, Pager, Site
+from badgesite.openbadges import ob3_contexts
+from badgesite.openbadges.bake import (
+    CREDENTIAL_KEYWORD,
+    KEYWORD,
+    MAX_CREDENTIAL_BYTES,
+    MAX_FILE_BYTES,
+)
+from badgesite.openbadges.json_text import MAX_JSON_BYTES, MAX_JSON_DEPTH
 from badgesite.outputs import Copy, Document, Image, Listing, Output, Page, Rendered, TextFile
 from badgesite.plan import Plan
+from badgesite.primitives.svg_document import OPENBADGES_URI, OPENBADGES_V3_URI
 from badgesite.publishing import ob2, ob3
 from badgesite.templating import sharing
 from badgesite.templating.jinja_tuning import (
@@ -277,6 +286,8 @@ class Renderer:
             badge_image_variants=badge_image_variants,
             listings=self.listings,
             skill_path=self.skill_path,
+            verifier_data=self.verifier_data,
+            verifier_texts=self.verifier_texts,
         )
         self.published_paths = frozenset(output.url_path for output in plan.outputs)
         self.site_image = sharing.site_image(site, self.resolver)
@@ -294,6 +305,75 @@ class Renderer:
     def is_published(self, url_path: str) -> bool:
         """Whether this build writes url_path, for links to optional outputs."""
         return url_path in self.published_paths
+
+    def verifier_data(self) -> Markup:
+        """What the verifier page knows of this site, as JSON safe inside a <script>: each
+        issuer's did:web and every key its DID document lists, every published revoked award
+        with its reason, where an award's documents are, and the limits on what it reads.
+        With it a file from this site verifies with no request at all (offline too)."""
+        site, resolver = self.site, self.resolver
+        issuers = []
+        for issuer in site.issuers.values():
+            entry: dict[str, Any] = {
+                "name": issuer.name,
+                "profile": resolver.absolute(urls.issuer_json(issuer.slug)),
+            }
+            if self.signing is not None:
+                document = ob3.did_document(issuer, site, resolver, self.signing)
+                entry["did"] = document["id"]
+                entry["keys"] = {
+                    method["id"]: method["publicKeyMultibase"]
+                    for method in document["verificationMethod"]
+                    if method["id"] in document["assertionMethod"]
+                }
+                entry["statusList"] = resolver.absolute(urls.issuer_status_list(issuer.slug))
+            issuers.append(entry)
+        revoked = [
+            {
+                "assertion": resolver.absolute(urls.award_json(award.id)),
+                "credential": resolver.absolute(urls.award_credential(award.id)),
+                "reason": award.revocation.reason,
+                "date": ob2.timestamp(award.revocation.date) if award.revocation.date else "",
+            }
+            for awards in site.revoked_awards_by_issuer.values()
+            for award in awards
+            if award.revocation is not None
+        ]
+        data = {
+            "baseUrl": site.config.base_url,
+            "timeZone": site.config.timezone,  # dates are shown as the award pages show them
+            "issuers": issuers,
+            "revoked": revoked,
+            # An award's documents and page, "{id}" standing for its id.
+            "award": {
+                "assertion": urls.award_json("{id}"),
+                "credential": urls.award_credential("{id}"),
+                "page": urls.award_page("{id}"),
+            },
+            # Where a baked image holds the 2.0 assertion and the 3.0 credential.
+            "baking": {
+                "png": [KEYWORD.decode(), CREDENTIAL_KEYWORD.decode()],
+                "svg": [OPENBADGES_URI, OPENBADGES_V3_URI],
+            },
+            "limits": {
+                "file": MAX_FILE_BYTES,
+                "json": MAX_JSON_BYTES,
+                "credential": MAX_CREDENTIAL_BYTES,
+                "depth": MAX_JSON_DEPTH,
+            },
+        }
+        return Markup(_script_json(data))
+
+    def verifier_texts(self) -> Markup:
+        """The verifier script's texts (the theme's `verifier_js_*` keys, without the
+        prefix) in the site's language, as JSON safe inside a <script>."""
+        prefix = "verifier_js_"
+        texts = {
+            key[len(prefix) :]: text
+            for key, text in sorted(self.translations.strings.items())
+            if key.startswith(prefix)
+        }
+        return Markup(_script_json(texts))
 
     def skill_path(self, skill: str) -> str:
         """Where the skills index shows a skill: its page, and its anchor there."""
@@ -334,6 +414,8 @@ class Renderer:
     def document(self, output: Output, document: Document) -> bytes:
         subject: Any = output.subject
         signing = self.signing
+        if document is Document.CONTEXTS:
+            return _json_bytes(ob3_contexts.every_context())
         if document in (Document.DID_DOCUMENT, Document.STATUS_LIST, Document.CREDENTIAL):
             if signing is None or self.credential_of is None:
                 raise BuildError(f"{output.path}: an Open Badges 3.0 document needs a signing key")
@@ -445,6 +527,12 @@ def badge_image_variants(badge: BadgeClass) -> tuple[tuple[str, int], ...]:
         (urls.badge_image_variant(badge.slug, width), width)
         for width in variant_widths(badge.image)
     )
+
+
+def _script_json(data: Any) -> str:
+    """JSON that cannot end or comment out the <script> element holding it."""
+    text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def _json_bytes(document: Mapping[str, Any]) -> bytes:

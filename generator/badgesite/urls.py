@@ -14,6 +14,8 @@ NOT_FOUND = "404.html"
 STATIC = "static/"
 EARNERS = "earners/"  # the index of every public earner
 BADGES = "badges/"  # the index of every badge class
+VERIFY = "verify/"  # the verifier page: any baked image, JSON or URL, checked in the browser
+VERIFY_CONTEXTS = "verify/contexts.json"  # the pinned JSON-LD contexts the verifier page reads
 
 
 def listing_page(first_page: str, number: int) -> str:

@@ -119,3 +119,9 @@ def context_document(url: str) -> dict[str, Any]:
 def verifying_contexts() -> dict[str, dict[str, Any]]:
     """The VERIFYING_ONLY contexts as `extra_contexts` for rdf_canon (URL -> document)."""
     return {url: context_document(url) for url in VERIFYING_ONLY}
+
+
+def every_context() -> dict[str, dict[str, Any]]:
+    """Every pinned context, PINNED and VERIFYING_ONLY (URL -> document): what the verifier
+    page's document loader serves, refusing any other."""
+    return {url: context_document(url) for url in (*PINNED, *VERIFYING_ONLY)}
