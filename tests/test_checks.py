@@ -198,7 +198,7 @@ def test_builds_print_warnings_and_fail_on_lint_errors(site: Path) -> None:
     assert result.output.splitlines()[0].startswith(
         "content/notes.txt:1: warning: plain email address"
     )
-    assert result.output.splitlines()[1].startswith("Built 21 pages")
+    assert result.output.splitlines()[1].startswith("Built 22 pages")
     before = tree_bytes(site / "output")
     path = site / "content/issuers/harbour-lab.yaml"
     path.write_text(path.read_text() + "linkedin_organization_id: -5\n")

@@ -17,7 +17,7 @@ def run(*args: str, env: dict[str, str] | None = None):
 def test_build_succeeds_and_summarises(site: Path) -> None:
     result = run("build", "--site", str(site))
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("Built 21 pages, 25 Open Badges documents and 34 other files")
+    assert result.output.startswith("Built 22 pages, 26 Open Badges documents and 37 other files")
     assert (site / "output" / "index.html").is_file()
 
 
@@ -230,7 +230,7 @@ def test_a_rebuild_says_what_it_reused_and_clean_builds_everything(site: Path) -
     run("build", "--site", str(site))
     again = run("build", "--site", str(site))
     assert again.exit_code == 0, again.output
-    assert "(80 reused from the last build, 0 written, 0 removed)" in again.output
+    assert "(85 reused from the last build, 0 written, 0 removed)" in again.output
     clean = run("build", "--site", str(site), "--clean", "--jobs", "1")
     assert clean.exit_code == 0, clean.output
     assert "reused" not in clean.output

@@ -45,7 +45,7 @@ def test_a_new_site_builds_at_once(tmp_path: Path) -> None:
     assert result.stdout.startswith(f"Created a site in {target} (16 files).")
     built = run("build", "--site", str(target))
     assert built.exit_code == 0, built.output
-    assert "Built 9 pages, 7 Open Badges documents" in built.output
+    assert "Built 10 pages, 8 Open Badges documents" in built.output
     assert (target / "output/index.html").is_file()
     assert len(list((target / "output/assertions").glob("*.json"))) == 1
 
