@@ -11,6 +11,7 @@ and from the tests themselves (VC-JWTs signed with `cryptography`).
 from __future__ import annotations
 
 import base64
+import contextlib
 import copy
 import functools
 import hashlib
@@ -236,20 +237,36 @@ def _node_items(did_key: str) -> dict[str, dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Web]:
-    tmp = tmp_path_factory.mktemp("verify-ob3")
+    with serve_web(tmp_path_factory.mktemp("verify-ob3")) as served:
+        yield served
+
+
+@contextlib.contextmanager
+def serve_web(
+    tmp: Path,
+    golden_site: Path = GOLDEN_SITE,
+    frozen: bool = True,
+    also_sign: dict[str, dict[str, Any]] | None = None,
+) -> Iterator[Web]:
+    """The web these tests verify against: `golden_site` built and served at GOLDEN_BASE,
+    issuer.test with its DID documents and status list, what Digital Bazaar signed (and
+    the credentials of `also_sign`, signed eddsa-rdfc-2022 by issuer.test's key)."""
     golden = tmp / "golden"
     build(
-        GOLDEN_SITE,
+        golden_site,
         golden,
         now=FIXED_NOW,
-        frozen=True,
+        frozen=frozen,
         cache_dir=tmp / "cache",
         signing_key=GOLDEN_SIGNING_KEY,
     )
     issuer = tmp / "issuer"
     did_key = f"did:key:{NODE.public_key_multibase}"
-    names = list(_node_items(did_key))
-    signed = run_digital_bazaar_signer(tmp, list(_node_items(did_key).values()))
+    items = _node_items(did_key)
+    for name, credential in (also_sign or {}).items():
+        items[name] = {**items["eddsa"], "credential": credential}
+    names = list(items)
+    signed = run_digital_bazaar_signer(tmp, list(items.values()))
     node = dict(zip(names, signed, strict=True))
     for name, item in node.items():
         assert "signed" in item, (name, item.get("error"))

@@ -92,7 +92,11 @@ def import_command(
     recipient_urls: tuple[str, ...],
     allow_private_hosts: bool,
 ) -> None:
-    """Import a badge from another issuer: a hosted assertion URL, a JSON file or a baked image."""
+    """Import a badge from another issuer: a hosted assertion URL, a JSON file or a baked image.
+
+    An Open Badges 3.0 credential (JSON, VC-JWT, baked PNG or SVG, or a URL to any of them)
+    is verified by its proof and kept whole in the snapshot.
+    """
     from badgesite.importing.snapshot import ImportProblem, import_badge, refresh_all
     from badgesite.openbadges.fetch import Fetcher
 
@@ -136,9 +140,10 @@ def import_command(
         sys.exit(1)
     assertion = result.report.assertion
     recipient = "recipient confirmed" if result.recipient.matched else "recipient not confirmed"
+    standard = "Open Badges 3.0, " if result.report.version == "3.0" else ""
     click.echo(
         f"Imported '{assertion.badge.name}' from {assertion.badge.issuer.name} for {earner} "
-        f"({result.status}, {recipient}) into {result.path}"
+        f"({standard}{result.status}, {recipient}) into {result.path}"
     )
 
 

@@ -20,6 +20,7 @@ from badgesite.importing.snapshot_format import (
 )
 from badgesite.load import SLUG_PATTERN
 from badgesite.openbadges.fetch import Fetcher, FetchProblem, parse_json, read_local
+from badgesite.openbadges.ob3_source import CredentialSource, read_credential_source
 from badgesite.openbadges.recipient_check import (
     MATCHED,
     NOT_CHECKED,
@@ -112,6 +113,13 @@ def import_badge(
         )
     if not (site_dir / "content" / "earners" / f"{earner}.yaml").is_file():
         raise ImportProblem(f"no earner '{earner}' in content/earners/")
+    credential = _credential_in(source, fetcher)
+    if credential is not None:
+        from badgesite.importing.credential_import import import_credential  # builds on this
+
+        return import_credential(
+            site_dir, credential, earner, fetcher, now, allow_unverified, recipient
+        )
     try:
         retrieved = retrieve(source, fetcher, now)
     except FetchProblem as problem:
@@ -147,6 +155,15 @@ def import_badge(
     confirmation = _confirmation(retrieved, recipient_result, report.checked_at, key)
     _save(path, key, earner, source, retrieved, report, status, confirmation)
     return ImportResult(key, path, report, status, recipient_result)
+
+
+def _credential_in(source: str, fetcher: Fetcher) -> CredentialSource | None:
+    """The Open Badges 3.0 credential `source` holds, or None: for anything else, and for a
+    source that cannot be read, the 2.0 path below says what it found."""
+    try:
+        return read_credential_source(source, fetcher)
+    except FetchProblem:
+        return None
 
 
 def _first_error(report: VerificationReport) -> str:
@@ -255,9 +272,12 @@ def refresh_all(
     site_dir: Path, fetcher: Fetcher, now: dt.datetime | None = None
 ) -> tuple[RefreshResult, ...]:
     """Re-fetch every snapshot; rewrite those still retrievable, mark the others gone."""
+    from badgesite.importing.credential_import import is_credential_snapshot, refresh_credential
+
     results = []
     for path in sorted(imported_dir(site_dir).glob("*.json")):
-        results.append(_refresh(path, fetcher, now))
+        refresh = refresh_credential if is_credential_snapshot(path) else _refresh
+        results.append(refresh(path, fetcher, now))
     return tuple(results)
 
 

@@ -27,7 +27,16 @@ SNAPSHOT_FIELDS = (
     "issuer",
     "revocationList",
     "image",
+    "standard",
+    "credential",
 )
+# The standard a badge was verified by: 2.0's hosted verification (0.5 to 2.0 assertions),
+# or 3.0's proof; a snapshot made before snapshots said so is 2.0's.
+OPEN_BADGES_2 = "Open Badges 2.0"
+OPEN_BADGES_3 = "Open Badges 3.0"
+STANDARDS = (OPEN_BADGES_2, OPEN_BADGES_3)
+# How an Open Badges 3.0 credential was found (ob3_source's containers).
+CREDENTIAL_FORMATS = ("json", "jwt", "png", "svg")
 
 
 def imported_dir(site_dir: Path) -> Path:

@@ -213,6 +213,19 @@ def bake_svg(data: bytes, payload: str, credential: bytes | None = None) -> byte
     return write_svg(SvgDocument(root, document.prefixes, has_processing_instruction=False))
 
 
+def unbaked(data: bytes) -> bytes:
+    """data (PNG or SVG bytes) with everything baked in it removed: a PNG without its text,
+    EXIF and time chunks, an SVG without its Open Badges elements and attributes (written
+    out again from the tree). For keeping another issuer's baked image as a picture only."""
+    if image_kind(data) == "png":
+        return strip_png_metadata(data, _walk(data))
+    document = _parse(data)
+    _remove_openbadges(document.root)
+    return write_svg(
+        SvgDocument(document.root, document.prefixes, has_processing_instruction=False)
+    )
+
+
 def _remove_openbadges(root: ET.Element) -> None:
     """Each element's children rebuilt once, so removing many elements stays linear."""
     for element, _ in elements(root):

@@ -45,6 +45,12 @@ class CompactJws:
     def algorithm(self) -> str:
         return str(self.header.get("alg", ""))
 
+    @property
+    def compact(self) -> str:
+        """The compact form again (`header.payload.signature`), as kept to verify it later."""
+        signature = base64.urlsafe_b64encode(self.signature).decode("ascii").rstrip("=")
+        return f"{self.signing_input.decode('ascii')}.{signature}"
+
 
 def base64url_decode(text: str) -> bytes:
     try:

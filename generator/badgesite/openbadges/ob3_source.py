@@ -5,7 +5,7 @@ with 2.0 only) is left to the 2.0 verifier: the readers here answer None for it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,7 @@ class CredentialSource:
     container: str  # "json", "jwt", "png" or "svg"
     credential: dict[str, Any]  # for a VC-JWT, the credential its payload carries
     jws: CompactJws | None  # the VC-JWT, when the credential came as one
+    image: bytes = b""  # the baked PNG or SVG the credential came in, as it was
 
 
 def is_credential(document: Any) -> bool:
@@ -61,7 +62,7 @@ def jwt_credential(jws: CompactJws) -> dict[str, Any] | None:
 
 
 def _from_text(
-    text: str, source: str, url: str, container: str, fetcher: Fetcher, depth: int = 0
+    text: str, source: str, url: str, container: str, fetcher: Fetcher | None, depth: int = 0
 ) -> CredentialSource | None:
     stripped = text.strip()
     if stripped.startswith("{"):
@@ -80,7 +81,7 @@ def _from_text(
         return CredentialSource(
             source, url, "jwt" if container == "json" else container, credential, jws
         )
-    if depth == 0 and container in ("png", "svg") and is_url(stripped):
+    if depth == 0 and fetcher is not None and container in ("png", "svg") and is_url(stripped):
         # A baked URL to the credential (as a QR code carries one): fetched once, not further.
         return _from_bytes(
             fetcher.fetch(stripped, MAX_IMAGE_BYTES, CREDENTIAL_ACCEPT).body,
@@ -103,7 +104,8 @@ def _from_bytes(
             raise FetchProblem(f"{url or source}: {problem}") from None
         if baked is None:
             return None
-        return _from_text(baked, source, url, container, fetcher, depth)
+        found = _from_text(baked, source, url, container, fetcher, depth)
+        return replace(found, image=data) if found is not None else None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -122,3 +124,14 @@ def read_credential_source(source: str, fetcher: Fetcher) -> CredentialSource | 
     if "://" in source or source.startswith("data:"):
         return None  # not fetched here: the 2.0 reader refuses it with its own message
     return _from_bytes(read_local(Path(source), MAX_IMAGE_BYTES), source, "", fetcher)
+
+
+def read_kept_credential(
+    text: str, source: str, url: str, container: str
+) -> CredentialSource | None:
+    """A credential kept as text (its JSON, or a VC-JWT's compact form), read as it was
+    found in `container`, with nothing fetched; None when the text holds none.
+
+    FetchProblem when the text is damaged (JSON too deep or large, a broken VC-JWT).
+    """
+    return _from_text(text, source, url, container, None, depth=1)

@@ -20,6 +20,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from badgesite.openbadges.ob3_reader import subject_identities
+
 MATCHED = "matched"
 NOT_MATCHED = "not matched"
 NOT_CHECKED = "not checked"
@@ -218,3 +220,105 @@ def without_plain_identity(document: Any) -> Any:
     if isinstance(recipient, str):
         return {**document, "recipient": ""}
     return {**document, "recipient": {**recipient, "identity": ""}}
+
+
+# Open Badges 3.0: a credential names its recipient by the IdentityObjects of its
+# `credentialSubject.identifier` (and, rarely, a `mailto:` subject id); each is checked by
+# the rules above, as the 2.0 recipient it would be. Its identityType, as a type here:
+CREDENTIAL_IDENTITY_TYPES = {
+    "emailAddress": "email",
+    "email": "email",  # the getting-started guide's error
+    "url": "url",
+    "phoneNumber": "telephone",
+    "telephone": "telephone",
+}
+
+
+def credential_recipients(credential: dict[str, Any]) -> list[dict[str, Any]]:
+    """A 3.0 credential's recipients, each as the 2.0 assertion the checks above read:
+    `{"recipient": {type, identity, hashed, salt}}` (what is not a string stays as given,
+    for read_identity to refuse)."""
+    found = []
+    for item in subject_identities(credential):
+        kind = item.get("identityType")
+        found.append(
+            {
+                "recipient": {
+                    "type": CREDENTIAL_IDENTITY_TYPES.get(kind, kind)
+                    if isinstance(kind, str)
+                    else kind,
+                    "identity": item.get("identityHash"),
+                    "hashed": item.get("hashed"),
+                    "salt": item.get("salt"),
+                }
+            }
+        )
+    subject = credential.get("credentialSubject")
+    subject_id = subject.get("id") if isinstance(subject, dict) else None
+    if isinstance(subject_id, str) and subject_id.lower().startswith("mailto:"):
+        address = subject_id[len("mailto:") :]
+        found.append({"recipient": {"type": "email", "identity": address, "hashed": False}})
+    return found
+
+
+def check_credential_recipient(
+    credential: dict[str, Any], profile: RecipientProfile | None
+) -> RecipientResult:
+    """Whether a 3.0 credential was issued to one of the profile's identifiers: matched when
+    any of its recipients matches one."""
+    recipients = credential_recipients(credential)
+    if not recipients:
+        if profile is None or not profile.given:
+            return RecipientResult(NOT_CHECKED, "", "", NO_IDENTIFIER_GIVEN)
+        return RecipientResult(
+            NOT_MATCHED, "", "", "the credential names no recipient that can be checked"
+        )
+    results = [check_recipient(document, profile) for document in recipients]
+    matched = [result for result in results if result.matched]
+    # Refused, the most telling reason: an identifier of the recipient's type did not match.
+    telling = [result for result in results if result.message == NOT_ISSUED_TO_THEM]
+    return (matched or telling or results)[0]
+
+
+def credential_near_miss(credential: dict[str, Any], profile: RecipientProfile | None) -> str:
+    """near_miss for a 3.0 credential: the first of its recipients another form would match."""
+    hints = (near_miss(document, profile) for document in credential_recipients(credential))
+    return next((hint for hint in hints if hint), "")
+
+
+def credential_fingerprint(credential: dict[str, Any], key: str) -> str:
+    """recipient_fingerprint for a 3.0 credential: of all its recipients, salted by `key`."""
+    parts = [recipient_fingerprint(document, key) for document in credential_recipients(credential)]
+    return "sha256$" + hashlib.sha256(json.dumps(parts).encode("ascii")).hexdigest()
+
+
+def credential_without_plain_identity(credential: dict[str, Any]) -> dict[str, Any]:
+    """The credential with each plain-text recipient identity (an address) blanked, else the
+    same object: as without_plain_identity does for 2.0. Its proof no longer holds then."""
+    subject = credential.get("credentialSubject")
+    if not isinstance(subject, dict):
+        return credential
+    changed = False
+    identifiers = subject.get("identifier")
+    if isinstance(identifiers, (dict, list)):
+        kept = []
+        for item in identifiers if isinstance(identifiers, list) else [identifiers]:
+            if (
+                isinstance(item, dict)
+                and item.get("hashed") is not True
+                and item.get("identityHash")
+            ):
+                item = {**item, "identityHash": ""}
+                changed = True
+            kept.append(item)
+        identifiers = kept if isinstance(subject.get("identifier"), list) else kept[0]
+    subject_id = subject.get("id")
+    if isinstance(subject_id, str) and subject_id.lower().startswith("mailto:"):
+        subject_id = "mailto:"
+        changed = True
+    if not changed:
+        return credential
+    blanked = {**subject, "id": subject_id} if "id" in subject else dict(subject)
+    if "identifier" in subject:
+        blanked["identifier"] = identifiers
+    return {**credential, "credentialSubject": blanked}

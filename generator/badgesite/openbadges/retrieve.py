@@ -159,3 +159,10 @@ def decode_data_uri(uri: str) -> bytes:
         except binascii.Error as error:
             raise ValueError(f"data URI is not base64: {error}") from None
     return unquote_to_bytes(payload)
+
+
+def fetch_badge_image(value: Any, fetcher: Fetcher) -> tuple[RetrievedImage | None, list[str]]:
+    """The image an `image` value names (a URL, a data: URI, an `{id}` object), fetched as a
+    badge class's is; None and why, when it cannot be had."""
+    problems: list[str] = []
+    return _image(value, fetcher, problems), problems

@@ -57,6 +57,7 @@ from badgesite.openbadges.ob3_contexts import (
     VERIFYING_ONLY,
     verifying_contexts,
 )
+from badgesite.openbadges.ob3_reader import email_identities, listed, read_credential
 from badgesite.openbadges.ob3_source import (
     CREDENTIAL_ACCEPT,
     CredentialSource,
@@ -65,15 +66,9 @@ from badgesite.openbadges.ob3_source import (
 )
 from badgesite.openbadges.rdf_canon import UnsafeDocument
 from badgesite.openbadges.reader import (
-    MAX_LIST_ITEMS,
     MAX_SHORT_TEXT,
     ForeignAssertion,
-    ForeignBadgeClass,
-    ForeignIssuer,
-    ForeignRecipient,
-    link,
     parse_date,
-    read_evidence,
     text,
 )
 from badgesite.openbadges.recipient_check import (
@@ -94,20 +89,15 @@ OPEN_BADGE_TYPES = ("OpenBadgeCredential", "AchievementCredential")
 EDDSA_RDFC_2022 = "eddsa-rdfc-2022"
 ED25519_SIGNATURE_2020 = "Ed25519Signature2020"
 JWT_TYPES = ("JWT", "vc+jwt", "vc+ld+json+jwt", "vc+ld+jwt")
-EMAIL_IDENTITY_TYPES = ("emailAddress", "email")  # "email": the getting-started guide's error
 MAX_PROOFS = 5
 MAX_STATUS_ENTRIES = 5
 CLOCK_SKEW = dt.timedelta(minutes=5)
 
 
-def _listed(value: Any, limit: int = MAX_LIST_ITEMS) -> list[Any]:
-    return (value if isinstance(value, list) else [] if value is None else [value])[:limit]
-
-
 def _types(document: Any) -> list[str]:
     if not isinstance(document, dict):
         return []
-    return [item for item in _listed(document.get("type")) if isinstance(item, str)]
+    return [item for item in listed(document.get("type")) if isinstance(item, str)]
 
 
 def _id_of(value: Any) -> str:
@@ -215,8 +205,8 @@ class _Checker:
 
     def check_contexts(self, document: dict[str, Any]) -> bool:
         """Whether every context is pinned; each one that is not is an error."""
-        listed = document.get("@context")
-        entries = listed if isinstance(listed, list) else [listed]
+        declared = document.get("@context")
+        entries = declared if isinstance(declared, list) else [declared]
         pinned = True
         if not entries or entries[0] not in (CREDENTIALS_V2, CREDENTIALS_V1):
             self.error("context", "the first @context is not the Verifiable Credentials context")
@@ -261,7 +251,7 @@ class _Checker:
         self, document: dict[str, Any], issuer: str, contexts_pinned: bool
     ) -> _Proven:
         proven = _Proven()
-        proofs = _listed(document.get("proof"), MAX_PROOFS + 1)
+        proofs = listed(document.get("proof"), MAX_PROOFS + 1)
         if not proofs:
             proven.problems.append(("proof", "the credential carries no proof and is no VC-JWT"))
             return proven
@@ -288,7 +278,7 @@ class _Checker:
             suite = EDDSA_RDFC_2022
         elif kind == ED25519_SIGNATURE_2020:
             suite = ED25519_SIGNATURE_2020
-            if ED25519_SIGNATURE_2020_V1 not in _listed(document.get("@context")):
+            if ED25519_SIGNATURE_2020_V1 not in listed(document.get("@context")):
                 proven.problems.append(
                     (
                         "proof",
@@ -414,7 +404,7 @@ class _Checker:
             return None
 
     def check_dates(self) -> None:
-        modern = CREDENTIALS_V2 in _listed(self.document.get("@context"))
+        modern = CREDENTIALS_V2 in listed(self.document.get("@context"))
         start_name, end_name = (
             ("validFrom", "validUntil")
             if modern
@@ -453,7 +443,7 @@ class _Checker:
     # Status
 
     def check_status(self) -> None:
-        entries = _listed(self.document.get("credentialStatus"), MAX_STATUS_ENTRIES)
+        entries = listed(self.document.get("credentialStatus"), MAX_STATUS_ENTRIES)
         for entry in entries:
             kind = entry.get("type") if isinstance(entry, dict) else None
             if kind == "BitstringStatusListEntry":
@@ -530,7 +520,7 @@ class _Checker:
             self.warning("status", f"the status list at {url} expired on {until.text}")
         subject = status_list.get("credentialSubject")
         subject = subject if isinstance(subject, dict) else {}
-        purposes = [item for item in _listed(subject.get("statusPurpose")) if isinstance(item, str)]
+        purposes = [item for item in listed(subject.get("statusPurpose")) if isinstance(item, str)]
         if purpose not in purposes:
             self.error("status", f"the status list at {url} is not for {purpose!r}")
             return
@@ -549,7 +539,7 @@ class _Checker:
                 self.error("revocation", f"{purpose} set by its issuer (bit {index} of {url})")
 
     def _contexts_pinned_quietly(self, document: dict[str, Any]) -> bool:
-        entries = _listed(document.get("@context"))
+        entries = listed(document.get("@context"))
         return bool(entries) and all(
             isinstance(entry, str) and (entry in PINNED or entry in VERIFYING_ONLY)
             for entry in entries
@@ -567,16 +557,16 @@ class _Checker:
         fetched = self._fetch_status_document(url.split("#", 1)[0], "revocation list")
         if fetched is None:
             return
-        listed, _jws = fetched
-        if not isinstance(listed, dict):
+        revocations, _jws = fetched
+        if not isinstance(revocations, dict):
             self.error("status", f"the revocation list at {url} is not a JSON object")
             return
-        list_issuer = _id_of(listed.get("issuer"))
+        list_issuer = _id_of(revocations.get("issuer"))
         if list_issuer and list_issuer != self.issuer_id:
             self.error("status", f"the revocation list at {url} is not the credential issuer's")
             return
-        revoked = _listed(
-            listed.get("revokedCredential", listed.get("revokedCredentials")), 100_000
+        revoked = listed(
+            revocations.get("revokedCredential", revocations.get("revokedCredentials")), 100_000
         )
         self.details.append(("status", f"{len(revoked)} revoked in {url}"))
         for item in revoked:
@@ -594,20 +584,10 @@ class _Checker:
 
     # Recipient
 
-    def _email_identities(self) -> list[dict[str, Any]]:
-        subject = self.document.get("credentialSubject")
-        if not isinstance(subject, dict):
-            return []
-        return [
-            item
-            for item in _listed(subject.get("identifier"))
-            if isinstance(item, dict) and item.get("identityType") in EMAIL_IDENTITY_TYPES
-        ]
-
     def check_recipient(self, emails: tuple[str, ...]) -> None:
         subject = self.document.get("credentialSubject")
         subject_id = subject.get("id") if isinstance(subject, dict) else None
-        identities = self._email_identities()
+        identities = email_identities(self.document)
         if isinstance(subject_id, str) and subject_id.lower().startswith("mailto:"):
             identities.append({"hashed": False, "identityHash": subject_id[len("mailto:") :]})
         if not identities:
@@ -654,56 +634,12 @@ def _bit(encoded: str, index: int) -> bool:
 
 
 def _assertion(checker: _Checker) -> ForeignAssertion:
-    document = checker.document
-    issuer = document.get("issuer")
-    issuer = issuer if isinstance(issuer, dict) else {}
-    subject = document.get("credentialSubject")
-    subject = subject if isinstance(subject, dict) else {}
-    achievement = subject.get("achievement")
-    achievement = achievement if isinstance(achievement, dict) else {}
-    criteria = achievement.get("criteria")
-    criteria = criteria if isinstance(criteria, dict) else {}
-    identities = checker._email_identities()
-    recipient = None
-    if identities:
-        first = identities[0]
-        recipient = ForeignRecipient(
-            type="email",
-            hashed=first.get("hashed") is True,
-            identity=text(first.get("identityHash"), 200),
-            salt=text(first.get("salt"), 200),
-        )
-    tags = [text(tag, 80) for tag in _listed(achievement.get("tag"))]
-    evidence = read_evidence(document.get("evidence"))
-    start = document.get("validFrom", document.get("issuanceDate"))
-    end = document.get("validUntil", document.get("expirationDate"))
-    return ForeignAssertion(
-        version="3.0",
-        verification_url=checker.method_id,
-        verification_type=checker.suite,
-        recipient=recipient,
-        badge=ForeignBadgeClass(
-            id=link(achievement.get("id")),
-            name=text(achievement.get("name") or document.get("name"), MAX_SHORT_TEXT),
-            description=text(achievement.get("description")),
-            criteria_url=link(criteria.get("id")),
-            criteria_narrative=text(criteria.get("narrative")),
-            tags=tuple(tag for tag in tags if tag),
-            issuer=ForeignIssuer(
-                id=link(issuer.get("id")),
-                name=text(issuer.get("name"), MAX_SHORT_TEXT),
-                url=link(issuer.get("url")),
-                email=text(issuer.get("email"), 200),
-                description=text(issuer.get("description")),
-            ),
-        ),
-        issued_on=parse_date(start) if isinstance(start, str) else None,
-        expires=parse_date(end) if isinstance(end, str) else None,
-        revoked=checker.revoked,
-        revocation_reason=checker.revocation_reason,
-        narrative=text(subject.get("narrative")),
-        evidence=tuple(evidence),
-        extensions=(),
+    return read_credential(
+        checker.document,
+        checker.method_id,
+        checker.suite,
+        checker.revoked,
+        checker.revocation_reason,
     )
 
 

@@ -14,16 +14,33 @@ from typing import Any
 
 from badgesite.errors import ContentError, did_you_mean
 from badgesite.images.inspection import ImageFile, ImageProblem
-from badgesite.importing.snapshot_format import FORMAT, STATUSES, imported_dir
+from badgesite.importing.snapshot_format import (
+    CREDENTIAL_FORMATS,
+    FORMAT,
+    OPEN_BADGES_2,
+    OPEN_BADGES_3,
+    STANDARDS,
+    STATUSES,
+    imported_dir,
+)
 from badgesite.importing.snapshot_read import retrieved_from_snapshot, snapshot_image
 from badgesite.load import RawRecord
-from badgesite.openbadges.reader import ForeignAssertion, parse_date, read_assertion
+from badgesite.openbadges.ob3_reader import read_credential
+from badgesite.openbadges.reader import (
+    MAX_SHORT_TEXT,
+    ForeignAssertion,
+    link,
+    parse_date,
+    read_assertion,
+    text,
+)
 from badgesite.openbadges.recipient_check import MATCHED, NOT_CHECKED, RECIPIENT_RESULTS
 from badgesite.schema.declare import Field, FieldType, Schema
 from badgesite.schema.earners import Earner
 from badgesite.schema.fields import MAX_LINE, FieldReader, quoted
 
 RECIPIENT_KEYS = ("result", "checked", "type", "hash", "fingerprint")
+CREDENTIAL_KEYS = ("url", "format", "complete", "verificationMethod", "proof", "jwt", "json")
 
 
 @dataclass(frozen=True)
@@ -56,6 +73,17 @@ class ImportedBadge:
     verified_status: str
     source: str
     recipient: RecipientConfirmation = UNCONFIRMED
+    # The standard it was verified by (OPEN_BADGES_2 or OPEN_BADGES_3); for a 3.0 credential,
+    # the http(s) URL it was read from ('' for a file) and the key its proof names.
+    standard: str = OPEN_BADGES_2
+    credential_url: str = ""
+    signed_by: str = ""
+
+    @property
+    def verified_as_of(self) -> bool:
+        """Whether its last verification passed, the recipient confirmed: only then does
+        the page say "Verified as <standard>" (else "Checked as")."""
+        return self.verified_status == "valid" and self.recipient.confirmed
 
     @property
     def is_published(self) -> bool:
@@ -105,12 +133,9 @@ def _status(reader: FieldReader, field: Field, context: Any) -> Any:
 
 
 def _document(reader: FieldReader, field: Field, context: Any) -> Any:
-    """A retrieved document, `{url, embedded, json}`; only the assertion must be there."""
-    value = reader.value(field.name)
-    if field.required and not (isinstance(value, dict) and isinstance(value.get("json"), dict)):
-        reader.error((field.name,), "expected the retrieved assertion as {url, json}")
-        return None
-    return value
+    """A retrieved document, `{url, embedded, json}`; the assertion's is checked with the
+    snapshot (a 3.0 snapshot has a credential instead)."""
+    return reader.value(field.name)
 
 
 def _recipient(reader: FieldReader, field: Field, context: Any) -> RecipientConfirmation:
@@ -139,17 +164,60 @@ def _recipient(reader: FieldReader, field: Field, context: Any) -> RecipientConf
     return RecipientConfirmation(result, checked.moment, kind if isinstance(kind, str) else "")
 
 
+def _standard(reader: FieldReader, field: Field, context: Any) -> Any:
+    value = reader.value(field.name)
+    if value is not None and value not in STANDARDS:
+        reader.error((field.name,), f"{quoted(value)} is not one of: {', '.join(STANDARDS)}")
+    return value
+
+
+def _credential(reader: FieldReader, field: Field, context: Any) -> dict[str, Any] | None:
+    """`{url, format, complete, verificationMethod, proof, jwt, json}`, as written."""
+    value = reader.value(field.name)
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not isinstance(value.get("json"), dict):
+        reader.error((field.name,), "expected the Open Badges 3.0 credential as {url, json, ...}")
+        return None
+    unknown = sorted(str(key) for key in value if key not in CREDENTIAL_KEYS)
+    if unknown:
+        reader.error((field.name, unknown[0]), "unknown field")
+    if value.get("format") not in CREDENTIAL_FORMATS:
+        reader.error(
+            (field.name, "format"),
+            f"{quoted(value.get('format'))} is not one of: {', '.join(CREDENTIAL_FORMATS)}",
+        )
+    return value
+
+
 DOCUMENT = FieldType("`{url, embedded, json}`", _document)
 MOMENT = FieldType("timestamp with a time zone", _moment)
 
 
 def _snapshot(reader: FieldReader, values: dict[str, Any], context: Any) -> dict[str, Any] | None:
     """The foreign documents normalized and the image checked again; None without an
-    assertion to read."""
-    if values["assertion"] is None:
-        return None
+    assertion or credential to read."""
     record = reader.record
-    values["assertion"] = assertion = read_assertion(retrieved_from_snapshot(record.data))
+    credential = values["credential"]
+    standard = values["standard"] or (OPEN_BADGES_3 if credential is not None else OPEN_BADGES_2)
+    values["standard"] = standard
+    if standard == OPEN_BADGES_3:
+        if credential is None:
+            reader.error(("credential",), "an Open Badges 3.0 snapshot keeps its credential")
+            return None
+        # How it was verified is the snapshot's to say: read here, nothing is checked again.
+        values["assertion"] = assertion = read_credential(
+            credential["json"],
+            verification_type=text(credential.get("proof"), MAX_SHORT_TEXT),
+            revoked=values["status"] == "revoked",
+        )
+    elif not (
+        isinstance(values["assertion"], dict) and isinstance(values["assertion"].get("json"), dict)
+    ):
+        reader.error(("assertion",), "expected the retrieved assertion as {url, json}")
+        return None
+    else:
+        values["assertion"] = assertion = read_assertion(retrieved_from_snapshot(record.data))
     if not assertion.badge.name:
         reader.error(("badge",), "the badge class has no name")
     if not assertion.badge.issuer.name:
@@ -198,8 +266,8 @@ SNAPSHOT = Schema(
             "assertion",
             DOCUMENT,
             "the JSON as retrieved (`url` empty when embedded; a plain-text recipient "
-            "identity blanked)",
-            required=True,
+            "identity blanked); Open Badges 2.0 and earlier",
+            required_doc="yes*",
         ),
         Field("badge", DOCUMENT, "the badge class as retrieved, or `null`"),
         Field("issuer", DOCUMENT, "the issuer profile as retrieved, or `null`"),
@@ -208,6 +276,21 @@ SNAPSHOT = Schema(
             "image",
             FieldType("`{url, file}`", _as_written),
             "where the badge image came from, and the checked copy under `content/imported/`",
+        ),
+        Field(
+            "standard",
+            FieldType("one of " + ", ".join(f"`{name}`" for name in STANDARDS), _standard),
+            "the standard it was verified by; missing: `Open Badges 2.0`",
+        ),
+        Field(
+            "credential",
+            FieldType(
+                "`{url, format, complete, verificationMethod, proof, jwt, json}`", _credential
+            ),
+            "an Open Badges 3.0 credential as signed, for `--refresh` to verify again: its "
+            "JSON, and a VC-JWT's compact form (`complete` false: a plain-text recipient "
+            "blanked, so its proof no longer holds) (*`assertion` or this)",
+            required_doc="yes*",
         ),
     ),
     make=_snapshot,
@@ -238,6 +321,7 @@ def read_imported_badge(
         reader.error(("earner",), f"no earner {quoted(earner_slug)} in content/earners/{hint}")
     if values is None or len(errors) > before or earner is None:
         return None
+    credential = values["credential"]
     return ImportedBadge(
         key=str(record.slug),
         earner=earner,
@@ -248,4 +332,7 @@ def read_imported_badge(
         verified_status=str(values["status"]),
         source=record.source,
         recipient=values["recipient"],
+        standard=values["standard"],
+        credential_url=link(credential.get("url")) if credential else "",
+        signed_by=text(credential.get("verificationMethod"), MAX_SHORT_TEXT) if credential else "",
     )
