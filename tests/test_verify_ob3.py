@@ -37,6 +37,7 @@ from badgesite.openbadges import data_integrity, fetch, ob3, status_list
 from badgesite.openbadges.fetch import Fetcher, FetchProblem
 from badgesite.openbadges.multikey import SigningKey
 from badgesite.openbadges.ob3_contexts import OPEN_BADGES_V3_EXTENSIONS
+from badgesite.openbadges.recipient_check import NOT_ISSUED_TO_THEM
 from badgesite.openbadges.verification_report import VerificationReport, format_report
 from badgesite.openbadges.verify_ob3 import verify_ob3_source
 from helpers import FIXED_NOW, GOLDEN_SIGNING_KEY, GOLDEN_SITE
@@ -571,16 +572,17 @@ def test_expired_and_not_yet_valid_credentials(web: Web, tmp_path: Path) -> None
 
 def test_the_recipient_is_checked_when_an_email_is_given(web: Web, tmp_path: Path) -> None:
     path = _write(tmp_path, "ours.json", _ours(status=None))
-    matched = web.check(path, email=" Ada@Example.com")  # trimmed and lowercased, as in 2.0
+    matched = web.check(path, email="ada@example.com")
     assert (
         matched.valid
         and dict(matched.details)["recipient"] == "issued to one of the given addresses"
     )
+    # Compared exactly as given, as import and the 1EdTech validator compare it.
+    near = web.check(path, email=" Ada@Example.com")
+    assert not near.valid and near.recipient.result == "not matched"
+    assert "'ada@example.com' would match" in _errors(near)["recipient"]
     other = web.check(path, email="bob@example.com")
-    assert (
-        _errors(other)["recipient"]
-        == "issued to someone else: no given address matches the recipient"
-    )
+    assert _errors(other)["recipient"] == NOT_ISSUED_TO_THEM
     assert other.recipient.result == "not matched" and matched.recipient.matched
     assert "recipient" not in _errors(web.check(path))
 
@@ -711,7 +713,7 @@ def test_the_verify_command_reports_ob3_as_text_and_json(web: Web, cli_fetcher: 
     assert report["errors"] == [
         {
             "check": "recipient",
-            "message": "issued to someone else: no given address matches the recipient",
+            "message": NOT_ISSUED_TO_THEM,
         }
     ]
     assert report["details"]["format"] == "baked PNG"

@@ -12,8 +12,9 @@ Checked, in the report's words:
   a VC-JWT's `nbf`/`exp`) judged at the given moment;
 - `revocation` and `status`: a `BitstringStatusListEntry` (the list fetched, its own proof
   verified, its issuer the credential's, the bit read) or a `1EdTechRevocationList`;
-- `recipient`, when an email address is given: an `emailAddress` identity, hashed
-  (`sha256$…` with its salt) or plain, with OB 2.0's normalisation (hashing.identity_matches).
+- `recipient`, when an email address is given: the credential's IdentityObjects, hashed
+  (`sha256$…` with its salt) or plain, compared exactly as `import` and the 1EdTech
+  validator compare a 2.0 recipient (recipient_check.check_credential_recipient).
 A status list that cannot be fetched is a warning, as an unreachable OB 2.0 revocation list
 is; a list that answers but does not verify is an error.
 """
@@ -46,7 +47,6 @@ from badgesite.openbadges.foreign_canon import (
     CanonicalizationRefused,
     foreign_nquads,
 )
-from badgesite.openbadges.hashing import identity_matches
 from badgesite.openbadges.jws import CompactJws, JwsProblem, parse_compact_jws, signature_problem
 from badgesite.openbadges.multikey import KeyProblem, decode_multibase_base58btc
 from badgesite.openbadges.ob3_contexts import (
@@ -57,7 +57,7 @@ from badgesite.openbadges.ob3_contexts import (
     VERIFYING_ONLY,
     verifying_contexts,
 )
-from badgesite.openbadges.ob3_reader import email_identities, listed, read_credential
+from badgesite.openbadges.ob3_reader import listed, read_credential
 from badgesite.openbadges.ob3_source import (
     CREDENTIAL_ACCEPT,
     CredentialSource,
@@ -72,10 +72,11 @@ from badgesite.openbadges.reader import (
     text,
 )
 from badgesite.openbadges.recipient_check import (
-    MATCHED,
-    NOT_MATCHED,
     UNCHECKED,
+    RecipientProfile,
     RecipientResult,
+    check_credential_recipient,
+    credential_near_miss,
 )
 from badgesite.openbadges.status_list import MAXIMUM_LIST_BYTES
 from badgesite.openbadges.verification_report import (
@@ -585,34 +586,15 @@ class _Checker:
     # Recipient
 
     def check_recipient(self, emails: tuple[str, ...]) -> None:
-        subject = self.document.get("credentialSubject")
-        subject_id = subject.get("id") if isinstance(subject, dict) else None
-        identities = email_identities(self.document)
-        if isinstance(subject_id, str) and subject_id.lower().startswith("mailto:"):
-            identities.append({"hashed": False, "identityHash": subject_id[len("mailto:") :]})
-        if not identities:
-            self.error("recipient", "the credential does not identify its recipient by email")
+        # Exactly as import checks it (and the 1EdTech validator a 2.0 recipient): the
+        # address as given, a near miss only named in the message.
+        profile = RecipientProfile(emails=emails)
+        self.recipient = check_credential_recipient(self.document, profile)
+        if self.recipient.matched:
+            self.details.append(("recipient", "issued to one of the given addresses"))
             return
-        hashes = sorted(
-            {
-                str(identity.get("identityHash") or "").split("$")[0]
-                if identity.get("hashed") is True
-                else "plain"
-                for identity in identities
-            }
-        )
-        for email in emails:
-            for identity in identities:
-                hashed = identity.get("hashed") is True
-                value = str(identity.get("identityHash") or "")
-                salt = str(identity.get("salt") or "")
-                if identity_matches(email, salt, value, hashed):
-                    self.details.append(("recipient", "issued to one of the given addresses"))
-                    self.recipient = RecipientResult(MATCHED, "email", ", ".join(hashes), "")
-                    return
-        message = "issued to someone else: no given address matches the recipient"
-        self.recipient = RecipientResult(NOT_MATCHED, "email", ", ".join(hashes), message)
-        self.error("recipient", message)
+        hint = credential_near_miss(self.document, profile)
+        self.error("recipient", self.recipient.message + hint)
 
 
 def _bit(encoded: str, index: int) -> bool:
