@@ -27,7 +27,10 @@ SNAPSHOT_FIELDS = (
     "issuer",
     "revocationList",
     "image",
+    "unchecked",
 )
+# Why a copy was kept unchecked (its host's answer), as long as the snapshot keeps it.
+MAX_UNCHECKED_WHY = 300
 
 
 def imported_dir(site_dir: Path) -> Path:

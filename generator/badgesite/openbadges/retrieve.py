@@ -66,6 +66,37 @@ def retrieve(source: str, fetcher: Fetcher, now: dt.datetime | None = None) -> R
             moment,
             gone=str(gone),
         )
+    return _with_links(source, assertion, fetcher, moment)
+
+
+def retrieve_copy(source: str, fetcher: Fetcher, now: dt.datetime | None = None) -> Retrieved:
+    """A local JSON file or baked image as it is, its hosted original not fetched (its host
+    no longer answers: it is all the earner has left); linked documents are fetched when
+    they answer. FetchProblem when there is no copy to keep (a URL, or a baked URL)."""
+    moment = now or dt.datetime.now(dt.timezone.utc)
+    if "://" in source or source.startswith("data:"):
+        raise FetchProblem(f"{source[:120]}: a URL that does not answer leaves nothing to keep")
+    path = Path(source)
+    raw = read_local(path, MAX_IMAGE_BYTES)
+    if is_png(raw) or is_svg(raw):
+        try:
+            payload = baked_payload(raw)
+        except UnbakeProblem as problem:
+            raise FetchProblem(f"{path}: {problem}") from None
+        if not payload.lstrip().startswith("{"):
+            raise FetchProblem(
+                f"{path}: the image holds only the URL {payload[:120]}, no assertion to keep"
+            )
+        raw = payload.encode("utf-8")
+    if len(raw) > MAX_JSON_BYTES:
+        raise FetchProblem(f"{path}: {len(raw)} bytes of JSON; the limit is {MAX_JSON_BYTES}")
+    copy = RetrievedDocument("", parse_json(raw, str(path)))
+    return _with_links(source, copy, fetcher, moment)
+
+
+def _with_links(
+    source: str, assertion: RetrievedDocument, fetcher: Fetcher, moment: dt.datetime
+) -> Retrieved:
     problems: list[str] = []
     document = assertion.mapping
     badge, badge_embedded = _linked(document.get("badge"), fetcher, problems, "badge class")

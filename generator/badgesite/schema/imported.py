@@ -14,10 +14,15 @@ from typing import Any
 
 from badgesite.errors import ContentError, did_you_mean
 from badgesite.images.inspection import ImageFile, ImageProblem
-from badgesite.importing.snapshot_format import FORMAT, STATUSES, imported_dir
+from badgesite.importing.snapshot_format import (
+    FORMAT,
+    MAX_UNCHECKED_WHY,
+    STATUSES,
+    imported_dir,
+)
 from badgesite.importing.snapshot_read import retrieved_from_snapshot, snapshot_image
 from badgesite.load import RawRecord
-from badgesite.openbadges.reader import ForeignAssertion, parse_date, read_assertion
+from badgesite.openbadges.reader import ForeignAssertion, parse_date, read_assertion, text
 from badgesite.openbadges.recipient_check import MATCHED, NOT_CHECKED, RECIPIENT_RESULTS
 from badgesite.schema.declare import Field, FieldType, Schema
 from badgesite.schema.earners import Earner
@@ -41,6 +46,16 @@ class RecipientConfirmation:
 
 
 UNCONFIRMED = RecipientConfirmation(NOT_CHECKED, None, "")
+UNCHECKED_KEYS = ("at", "why")
+
+
+@dataclass(frozen=True)
+class Unchecked:
+    """A copy kept with `import --unverified` when its issuer's host did not answer: when,
+    and why (the answer, or its absence). Such a badge is never shown as verified."""
+
+    at: dt.datetime
+    why: str
 
 
 @dataclass(frozen=True)
@@ -56,6 +71,7 @@ class ImportedBadge:
     verified_status: str
     source: str
     recipient: RecipientConfirmation = UNCONFIRMED
+    unchecked: Unchecked | None = None
 
     @property
     def is_published(self) -> bool:
@@ -68,6 +84,8 @@ class ImportedBadge:
     def status(self, as_of: dt.datetime) -> str:
         """The status found when last verified, aged to `as_of` for expiry; `unconfirmed`
         for a valid badge whose recipient was not confirmed: never shown as verified."""
+        if self.unchecked is not None:
+            return "unchecked"
         expires = self.assertion.expires
         if self.verified_status == "valid" and expires is not None and expires.moment <= as_of:
             return "expired"
@@ -137,6 +155,24 @@ def _recipient(reader: FieldReader, field: Field, context: Any) -> RecipientConf
         return UNCONFIRMED
     kind = value.get("hash")
     return RecipientConfirmation(result, checked.moment, kind if isinstance(kind, str) else "")
+
+
+def _unchecked(reader: FieldReader, field: Field, context: Any) -> Unchecked | None:
+    """`{at, why}`, as `badgesite import --unverified` wrote it for a host that did not answer."""
+    value = reader.value(field.name)
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        reader.error((field.name,), "expected {at, why}")
+        return None
+    unknown = sorted(str(key) for key in value if key not in UNCHECKED_KEYS)
+    if unknown:
+        reader.error((field.name, unknown[0]), "unknown field")
+    at = parse_date(value.get("at"))
+    if at is None or not at.has_time_zone:
+        reader.error((field.name, "at"), "expected a timestamp with a time zone")
+        return None
+    return Unchecked(at.moment, text(value.get("why"), MAX_UNCHECKED_WHY) or "no reason recorded")
 
 
 DOCUMENT = FieldType("`{url, embedded, json}`", _document)
@@ -209,6 +245,12 @@ SNAPSHOT = Schema(
             FieldType("`{url, file}`", _as_written),
             "where the badge image came from, and the checked copy under `content/imported/`",
         ),
+        Field(
+            "unchecked",
+            FieldType("`{at, why}`", _unchecked),
+            "kept with `--unverified` from a copy whose issuer's host did not answer: when, "
+            "and why; its page says it was not checked with its issuer",
+        ),
     ),
     make=_snapshot,
 )
@@ -248,4 +290,5 @@ def read_imported_badge(
         verified_status=str(values["status"]),
         source=record.source,
         recipient=values["recipient"],
+        unchecked=values["unchecked"],
     )
