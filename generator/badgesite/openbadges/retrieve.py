@@ -79,17 +79,13 @@ def retrieve_copy(source: str, fetcher: Fetcher, now: dt.datetime | None = None)
     path = Path(source)
     raw = read_local(path, MAX_IMAGE_BYTES)
     if is_png(raw) or is_svg(raw):
-        try:
-            payload = baked_payload(raw)
-        except UnbakeProblem as problem:
-            raise FetchProblem(f"{path}: {problem}") from None
+        payload = _payload(raw, str(path))
         if not payload.lstrip().startswith("{"):
             raise FetchProblem(
                 f"{path}: the image holds only the URL {payload[:120]}, no assertion to keep"
             )
         raw = payload.encode("utf-8")
-    if len(raw) > MAX_JSON_BYTES:
-        raise FetchProblem(f"{path}: {len(raw)} bytes of JSON; the limit is {MAX_JSON_BYTES}")
+    _check_json_size(raw, str(path))
     copy = RetrievedDocument("", parse_json(raw, str(path)))
     return _with_links(source, copy, fetcher, moment)
 
@@ -142,11 +138,21 @@ def _assertion(source: str, fetcher: Fetcher) -> RetrievedDocument:
     return _from_json(raw, str(path), fetcher)
 
 
-def _from_baked(raw: bytes, where: str, fetcher: Fetcher) -> RetrievedDocument:
+def _payload(raw: bytes, where: str) -> str:
+    """What a baked image holds: an assertion URL or its JSON text."""
     try:
-        payload = baked_payload(raw)
+        return baked_payload(raw)
     except UnbakeProblem as problem:
         raise FetchProblem(f"{where}: {problem}") from None
+
+
+def _check_json_size(raw: bytes, where: str) -> None:
+    if len(raw) > MAX_JSON_BYTES:
+        raise FetchProblem(f"{where}: {len(raw)} bytes of JSON; the limit is {MAX_JSON_BYTES}")
+
+
+def _from_baked(raw: bytes, where: str, fetcher: Fetcher) -> RetrievedDocument:
+    payload = _payload(raw, where)
     if not payload.lstrip().startswith("{"):
         _, data = fetcher.fetch_json(payload)
         return _hosted(payload, data, fetcher)
@@ -154,8 +160,7 @@ def _from_baked(raw: bytes, where: str, fetcher: Fetcher) -> RetrievedDocument:
 
 
 def _from_json(raw: bytes, where: str, fetcher: Fetcher) -> RetrievedDocument:
-    if len(raw) > MAX_JSON_BYTES:
-        raise FetchProblem(f"{where}: {len(raw)} bytes of JSON; the limit is {MAX_JSON_BYTES}")
+    _check_json_size(raw, where)
     data = parse_json(raw, where)
     # A hosted assertion counts as its issuer hosts it, not as a copy on disk says.
     url = hosted_url(data) if isinstance(data, dict) else ""
