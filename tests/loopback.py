@@ -61,8 +61,29 @@ class _Handler(SimpleHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def _route(self, path: str) -> bool:
+        """Answer a path the served folder's _routes.json lists (a redirect, a 410 Gone...),
+        as tests/conformance/validate_offline.py answers it for the reference validator."""
+        table = Path(self.directory) / "_routes.json"
+        route = json.loads(table.read_text(encoding="utf-8")).get(path) if table.is_file() else None
+        if route is None:
+            return False
+        body = json.dumps(route["json"]).encode() if "json" in route else b""
+        self.send_response(route["status"])
+        if "location" in route:
+            self.send_header("Location", route["location"])
+        self.send_header("Content-Type", "application/ld+json" if body else "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+        return True
+
     def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]
+        if self._route(path):
+            return None
+        if path == "/to-plain-http":  # from the TLS server: https -> http
+            return self._redirect(f"http://127.0.0.1:{self.server.server_address[1]}/")
         if path == "/loop-a":
             return self._redirect("/loop-b")
         if path == "/loop-b":
@@ -115,6 +136,7 @@ class _QuietServer(ThreadingHTTPServer):
 
 
 def _render(source: Path, target: Path, replacements: dict[str, str]) -> None:
+    target.mkdir(parents=True, exist_ok=True)
     for path in sorted(source.rglob("*")):
         destination = target / path.relative_to(source)
         if path.is_dir():

@@ -88,7 +88,7 @@ def test_import_from_a_baked_image(site: Path, corpus: Served, tmp_path: Path) -
     [
         ("assertions/valid-iri.json", "nobody", "no earner 'nobody' in content/earners/"),
         ("assertions/revoked-flag.json", "ada", "not imported: revoked by its issuer"),
-        ("assertions/revoked-by-list.json", "ada", "listed in the issuer's revocation list"),
+        ("assertions/revoked-by-list.json", "ada", "revoked: in its issuer's revocation list"),
         ("assertions/wrong-origin.json", "ada", "use --unverified"),
         ("assertions/svg-script.json", "ada", "contains a <script> element"),
         ("assertions/missing.json", "ada", "HTTP 404"),
@@ -158,7 +158,7 @@ def test_refresh_reports_what_changed(site: Path, corpus: Served) -> None:
         "valid (verified)",
         "valid -> expired (the badge expired on 2025-07-01T00:00:00Z)",
         f"valid -> gone ({missing}: HTTP 404)",
-        "valid -> revoked (revoked by its issuer: Cheating)",
+        "valid -> revoked (revoked by its issuer (revocationReason: Cheating))",
     ]
     statuses = sorted(
         json.loads(path.read_text())["status"]

@@ -18,7 +18,9 @@ cached or not, gets ONE shared transport adapter mounted for ``http://`` and
 ``https://``. The adapter
   * answers URLs under --base-url from files under --root
     (``base/x/y.json`` -> ``ROOT/x/y.json``, ``base/x/`` -> ``ROOT/x/index.html``,
-    404 when missing),
+    404 when missing), except the paths ROOT/_routes.json lists, answered as it says
+    (``{"/path": {"status": 301, "location": URL}}`` or ``{"status": 410, "json": ...}``:
+    tests/loopback.py serves the same table),
   * answers the JSON-LD context URLs listed in contexts/index.json from the
     local copies in contexts/,
   * refuses everything else with ``requests.ConnectionError`` and records it.
@@ -94,6 +96,11 @@ class OfflineAdapter(requests.adapters.HTTPAdapter):
         self.contexts = {
             _norm_url(u): os.path.join(contexts_dir, name) for u, name in index.items()
         }
+        routes_file = os.path.join(self.root, "_routes.json")
+        self.routes = {}
+        if os.path.isfile(routes_file):
+            with open(routes_file, encoding="utf-8") as f:
+                self.routes = json.load(f)
         self.refused = []  # URLs refused since the last reset
         self.requested = []  # every URL asked for since the last reset
 
@@ -113,7 +120,10 @@ class OfflineAdapter(requests.adapters.HTTPAdapter):
         reason = {
             200: "OK",
             301: "Moved Permanently",
+            302: "Found",
+            308: "Permanent Redirect",
             404: "Not Found",
+            410: "Gone",
             405: "Method Not Allowed",
         }.get(status, "")
         headers = {"Content-Type": content_type, "Content-Length": str(len(body))}
@@ -172,6 +182,12 @@ class OfflineAdapter(requests.adapters.HTTPAdapter):
             if request.method not in ("GET", "HEAD"):
                 return self._response(request, 405, b"Method Not Allowed")
             path = parts.path
+            route = self.routes.get("/" + path[len(self.base_path) :])
+            if route is not None:
+                headers = {"Location": route["location"]} if "location" in route else {}
+                body = json.dumps(route["json"]).encode() if "json" in route else b""
+                kind = "application/ld+json" if "json" in route else "text/plain; charset=utf-8"
+                return self._response(request, route["status"], body, kind, headers)
             if path + "/" == self.base_path:  # base URL without its trailing slash
                 return self._response(request, 301, extra_headers={"Location": self.base_path})
             full = self._site_path(path)

@@ -168,14 +168,17 @@ def verify(
     with a proof, or a VC-JWT) is checked by its signature, an Open Badges 2.0 hosted
     assertion at its host. An image baked with both is checked as 3.0.
     """
-    from badgesite.openbadges.fetch import Fetcher, FetchProblem
+    from badgesite.openbadges.fetch import Fetcher, FetchProblem, Gone
     from badgesite.openbadges.verification_report import format_report, unreachable_json
     from badgesite.openbadges.verify import verify_source
     from badgesite.openbadges.verify_ob3 import verify_ob3_source
 
     fetcher = Fetcher(allow_private_hosts=allow_private_hosts)
     try:
-        report = verify_ob3_source(source, fetcher, now=pinned_now(), email=emails)
+        try:
+            report = verify_ob3_source(source, fetcher, now=pinned_now(), email=emails)
+        except Gone:  # withdrawn: the Open Badges 2.0 verification says revoked, and why
+            report = None
         if report is None:
             profile = _profile(emails, telephones, recipient_urls)
             report = verify_source(

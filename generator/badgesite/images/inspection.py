@@ -43,11 +43,15 @@ class ImageFile:
 
 
 def inspect_image(
-    path: Path, allowed: tuple[str, ...], cache: ImageCache | None = None
+    path: Path,
+    allowed: tuple[str, ...],
+    cache: ImageCache | None = None,
+    min_side: int = MIN_BADGE_SIDE,
 ) -> ImageFile:
     """Identify path by its bytes and check it; raise ImageProblem with a reason.
 
     A raster image that passed once is not decoded again: its result is in the cache.
+    `min_side` is for our own images; another issuer's badge is shown as it is, scaled.
     """
     try:
         if path.is_symlink() or not path.is_file():
@@ -64,6 +68,11 @@ def inspect_image(
         image_format = "svg"
     else:
         image_format, width, height = _check_raster_cached(path, data, digest, cache)
+        if min(width, height) < min_side:  # apart from the cache: it holds what the bytes are
+            raise ImageProblem(
+                f"'{path.name}' is {width}x{height}; images need at least "
+                f"{min_side}x{min_side} pixels"
+            )
     if image_format not in allowed:
         wanted = " or ".join(name.upper() for name in allowed)
         raise ImageProblem(f"'{path.name}' is {image_format.upper()}; expected {wanted}")
@@ -123,11 +132,6 @@ def _check_raster(path: Path, data: bytes) -> tuple[str, int, int]:
         raise ImageProblem(f"'{path.name}' has too many pixels: {exc}") from exc
     except (OSError, SyntaxError, ValueError) as exc:
         raise ImageProblem(f"'{path.name}' is damaged or truncated: {exc}") from exc
-    if min(width, height) < MIN_BADGE_SIDE:
-        raise ImageProblem(
-            f"'{path.name}' is {width}x{height}; images need at least "
-            f"{MIN_BADGE_SIDE}x{MIN_BADGE_SIDE} pixels"
-        )
     return image_format, width, height
 
 

@@ -16,11 +16,13 @@ from badgesite.importing.snapshot_format import (
     FORMAT,
     IMAGE_FORMATS,
     MAX_SNAPSHOT_BYTES,
+    MAX_UNCHECKED_WHY,
     imported_dir,
 )
 from badgesite.load import SLUG_PATTERN
 from badgesite.openbadges.fetch import Fetcher, FetchProblem, parse_json, read_local
 from badgesite.openbadges.ob3_source import CredentialSource, read_credential_source
+from badgesite.openbadges.reader import link
 from badgesite.openbadges.recipient_check import (
     MATCHED,
     NOT_CHECKED,
@@ -32,7 +34,14 @@ from badgesite.openbadges.recipient_check import (
     recipient_fingerprint,
     without_plain_identity,
 )
-from badgesite.openbadges.retrieve import Retrieved, RetrievedDocument, RetrievedImage, retrieve
+from badgesite.openbadges.retrieve import (
+    Retrieved,
+    RetrievedDocument,
+    RetrievedImage,
+    hosted_url,
+    retrieve,
+    retrieve_copy,
+)
 from badgesite.openbadges.verify import VerificationReport, verify
 from badgesite.primitives.atomic import write_atomic
 from badgesite.primitives.moments import timestamp
@@ -50,6 +59,7 @@ class ImportResult:
     report: VerificationReport
     status: str
     recipient: RecipientResult
+    unchecked: bool = False  # kept from a copy: its host did not answer
 
 
 @dataclass(frozen=True)
@@ -120,14 +130,15 @@ def import_badge(
         return import_credential(
             site_dir, credential, earner, fetcher, now, allow_unverified, recipient
         )
+    unchecked = None
     try:
         retrieved = retrieve(source, fetcher, now)
     except FetchProblem as problem:
-        raise ImportProblem(str(problem)) from None
+        retrieved, unchecked = _copy_or_refuse(source, fetcher, now, problem, allow_unverified)
     report = verify(retrieved, now)
     status = report.status
     if status == "revoked":
-        raise ImportProblem(f"not imported: {_first_error(report)}")
+        raise ImportProblem(f"not imported: {_first_error(report, 'revocation')}")
     # Checked apart from the report: the badge's own status stays what its issuer says.
     recipient_result = check_recipient(retrieved.assertion.mapping, recipient)
     if not recipient_result.matched and not allow_unverified:
@@ -153,8 +164,8 @@ def import_badge(
         if existing.get("earner") != earner:
             raise ImportProblem(f"{path.name} already holds this badge for another earner")
     confirmation = _confirmation(retrieved, recipient_result, report.checked_at, key)
-    _save(path, key, earner, source, retrieved, report, status, confirmation)
-    return ImportResult(key, path, report, status, recipient_result)
+    _save(path, key, earner, source, retrieved, report, status, confirmation, unchecked)
+    return ImportResult(key, path, report, status, recipient_result, unchecked is not None)
 
 
 def _credential_in(source: str, fetcher: Fetcher) -> CredentialSource | None:
@@ -166,8 +177,31 @@ def _credential_in(source: str, fetcher: Fetcher) -> CredentialSource | None:
         return None
 
 
-def _first_error(report: VerificationReport) -> str:
-    return report.errors[0].message if report.errors else "no reason given"
+def _copy_or_refuse(
+    source: str,
+    fetcher: Fetcher,
+    now: dt.datetime | None,
+    problem: FetchProblem,
+    allow_unverified: bool,
+) -> tuple[Retrieved, dict[str, str]]:
+    """When the assertion's host does not answer: with --unverified, the local JSON or baked
+    image as it is (the Mozilla Backpack case), with when and why it could not be checked."""
+    if not allow_unverified:
+        local = "://" not in source and not source.startswith("data:")
+        hint = "; use --unverified to keep the copy you have, marked as not checked with its issuer"
+        raise ImportProblem(f"{problem}{hint if local else ''}") from None
+    try:
+        copy = retrieve_copy(source, fetcher, now)
+    except FetchProblem as no_copy:
+        raise ImportProblem(f"not imported: {problem}; {no_copy}") from None
+    moment = now or dt.datetime.now(dt.timezone.utc)
+    return copy, {"at": utc_timestamp(moment), "why": str(problem)[:MAX_UNCHECKED_WHY]}
+
+
+def _first_error(report: VerificationReport, check: str = "") -> str:
+    """The first error's message (of that check, when given: a revocation says revoked)."""
+    found = [finding for finding in report.errors if not check or finding.check == check]
+    return found[0].message if found else _first_error(report) if check else "no reason given"
 
 
 KEEP_ANYWAY = 'or use --unverified to keep it, labelled "recipient not confirmed"'
@@ -210,6 +244,7 @@ def _save(
     report: VerificationReport,
     status: str,
     recipient: dict[str, str],
+    unchecked: dict[str, str] | None = None,
 ) -> None:
     image_entry = None
     if retrieved.badge_image is not None:
@@ -229,8 +264,9 @@ def _save(
         "revocationList": _document(retrieved.revocation_list, False),
         "image": image_entry,
     }
-    data = (json.dumps(snapshot, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-    write_atomic(path, data)
+    if unchecked is not None:
+        snapshot["unchecked"] = unchecked
+    _rewrite(path, snapshot)
 
 
 def _document(
@@ -248,7 +284,7 @@ def _save_image(folder: Path, key: str, image: RetrievedImage) -> dict[str, str]
         candidate = Path(scratch) / "badge"
         candidate.write_bytes(image.data)
         try:
-            checked = inspect_image(candidate, IMAGE_FORMATS)
+            checked = inspect_image(candidate, IMAGE_FORMATS, min_side=1)
         except ImageProblem as problem:
             raise ImportProblem(f"not imported: the badge image is refused: {problem}") from None
         image_folder.mkdir(exist_ok=True)
@@ -288,19 +324,31 @@ def _refresh(path: Path, fetcher: Fetcher, now: dt.datetime | None) -> RefreshRe
     kept = _kept_confirmation(snapshot)
     assertion = snapshot.get("assertion") if isinstance(snapshot.get("assertion"), dict) else {}
     url = assertion.get("url") if isinstance(assertion.get("url"), str) else ""
+    unchecked = isinstance(snapshot.get("unchecked"), dict)
+    if not url and unchecked and isinstance(assertion.get("json"), dict):
+        url = link(hosted_url(assertion["json"]))  # a kept copy: does its host answer now?
     if not url:
         return RefreshResult(key, before, before, "no verification URL to re-fetch", kept)
+    moment = now or dt.datetime.now(dt.timezone.utc)
     try:
         retrieved = retrieve(url, fetcher, now)
     except FetchProblem as problem:
-        snapshot["status"] = "gone"
-        snapshot["verified"] = utc_timestamp(now or dt.datetime.now(dt.timezone.utc))
-        snapshot["problems"] = [str(problem)]
-        data = (json.dumps(snapshot, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-        write_atomic(path, data)
-        return RefreshResult(key, before, "gone", str(problem), kept)
+        if unchecked:  # still only the copy: when and why, again
+            why = str(problem)[:MAX_UNCHECKED_WHY]
+            snapshot["unchecked"] = {"at": utc_timestamp(moment), "why": why}
+        else:
+            snapshot["status"] = "gone"
+            snapshot["verified"] = utc_timestamp(moment)
+            snapshot["problems"] = [str(problem)]
+        _rewrite(path, snapshot)
+        return RefreshResult(key, before, snapshot["status"], str(problem), kept)
     report = verify(retrieved, now)
     after = report.status
+    if retrieved.gone:  # withdrawn: the documents kept are the last ones it published
+        snapshot.update(status=after, verified=utc_timestamp(moment))
+        snapshot["problems"] = [finding.message for finding in report.errors]
+        _rewrite(path, snapshot)
+        return RefreshResult(key, before, after, _first_error(report), kept)
     if after == "invalid" and before == "unverified":
         after = "unverified"
     earner = str(snapshot.get("earner", ""))
@@ -318,6 +366,10 @@ def _refresh(path: Path, fetcher: Fetcher, now: dt.datetime | None) -> RefreshRe
             "to confirm it"
         )
     return RefreshResult(key, before, after, detail, confirmation["result"], lost)
+
+
+def _rewrite(path: Path, snapshot: dict[str, Any]) -> None:
+    write_atomic(path, (json.dumps(snapshot, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
 
 
 def _kept_confirmation(snapshot: dict[str, Any]) -> str:

@@ -29,7 +29,10 @@ SNAPSHOT_FIELDS = (
     "image",
     "standard",
     "credential",
+    "unchecked",
 )
+# Why a copy was kept unchecked (its host's answer), as long as the snapshot keeps it.
+MAX_UNCHECKED_WHY = 300
 # The standard a badge was verified by: 2.0's hosted verification (0.5 to 2.0 assertions),
 # or 3.0's proof; a snapshot made before snapshots said so is 2.0's.
 OPEN_BADGES_2 = "Open Badges 2.0"

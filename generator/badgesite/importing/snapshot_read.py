@@ -61,4 +61,4 @@ def snapshot_image(
         or relative.startswith("/")
     ):
         raise ImageProblem(f"{quoted(relative)} is not a file under content/imported/")
-    return inspect_image(path.parent / relative, IMAGE_FORMATS, cache)
+    return inspect_image(path.parent / relative, IMAGE_FORMATS, cache, min_side=1)

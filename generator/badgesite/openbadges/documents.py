@@ -41,6 +41,8 @@ class Retrieved:
     badge_image: RetrievedImage | None
     problems: tuple[str, ...]
     retrieved_at: dt.datetime
+    # Why the assertion's host answered 410 Gone (its issuer withdrew it), or empty.
+    gone: str = ""
 
 
 def hosted_url(assertion: dict[str, Any]) -> str:

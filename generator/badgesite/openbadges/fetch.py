@@ -33,6 +33,16 @@ USER_AGENT = "badgesite (Open Badges import and verification)"
 JSON_ACCEPT = "application/ld+json, application/json;q=0.9, */*;q=0.1"
 
 
+class Gone(FetchProblem):
+    """HTTP 410: the issuer withdrew the document on purpose (revoked), with the JSON it
+    answered, if any (a revoked assertion's stub can name its revocationReason)."""
+
+    def __init__(self, message: str, url: str, body: Any = None) -> None:
+        super().__init__(message)
+        self.url = url
+        self.body = body
+
+
 @dataclass(frozen=True)
 class Fetched:
     """A response body and where it finally came from."""
@@ -56,6 +66,11 @@ def check_http_url(url: str) -> str:
     if http_url_problem(url):  # the one URL check: it never raises, whatever the text
         raise FetchProblem(f"'{url[:120]}' is not an http(s) URL; nothing else is fetched")
     return url
+
+
+def _is_downgrade(current: str, target: str) -> bool:
+    """Whether a redirect leaves https for plain http (what the first hop secured, lost)."""
+    return urlsplit(current).scheme.lower() == "https" and urlsplit(target).scheme.lower() == "http"
 
 
 def is_public_address(address: str) -> bool:
@@ -171,11 +186,21 @@ class Fetcher:
                         raise FetchProblem(
                             f"{url}: more than {self.max_redirects} redirects"
                         ) from None
-                    current = check_http_url(urljoin(current, location))
+                    target = check_http_url(urljoin(current, location))
+                    if _is_downgrade(current, target):
+                        raise FetchProblem(
+                            f"{url}: refusing a redirect from https to plain http "
+                            f"({target[:120]}): stricter than the 1EdTech validator, which "
+                            "follows it"
+                        ) from None
+                    current = target
                     if current in seen:
                         raise FetchProblem(f"{url}: redirect loop at {current}") from None
                     error.close()
                     continue
+                if error.code == 410:
+                    body = self._gone_body(error, current, deadline)
+                    raise Gone(f"{current}: HTTP 410 Gone", current, body) from None
                 error.close()
                 raise FetchProblem(f"{current}: HTTP {error.code}") from None
             except (urllib.error.URLError, OSError, ValueError) as error:
@@ -244,6 +269,15 @@ class Fetcher:
             if time.monotonic() > deadline:
                 raise FetchProblem(f"{url}: took longer than {self.timeout:g} s")
             chunks.append(chunk)
+
+    def _gone_body(self, error: urllib.error.HTTPError, url: str, deadline: float) -> Any:
+        """The JSON a 410 answer holds (capped as any JSON document), or None."""
+        try:
+            return parse_json(self._read(error, url, MAX_JSON_BYTES, deadline), url)
+        except FetchProblem:
+            return None
+        finally:
+            error.close()
 
     def fetch_json(self, url: str) -> tuple[Fetched, Any]:
         fetched = self.fetch(url, MAX_JSON_BYTES, JSON_ACCEPT)

@@ -20,13 +20,17 @@ from badgesite.openbadges.fetch import (
     MAX_JSON_BYTES,
     Fetcher,
     FetchProblem,
+    Gone,
     check_http_url,
     parse_json,
     read_local,
 )
+from badgesite.openbadges.reader import detect_version
 from badgesite.openbadges.unbake import UnbakeProblem, baked_payload
 from badgesite.primitives.png_chunks import is_png
 from badgesite.primitives.svg_document import is_svg
+
+BAKED_OR_JSON = "application/ld+json, application/json;q=0.9, image/png;q=0.8, image/svg+xml;q=0.8"
 
 
 def is_url(value: str) -> bool:
@@ -44,7 +48,51 @@ def retrieve(source: str, fetcher: Fetcher, now: dt.datetime | None = None) -> R
     documents are collected in Retrieved.problems instead, for the verifier to report.
     """
     moment = now or dt.datetime.now(dt.timezone.utc)
-    assertion = _assertion(source, fetcher)
+    try:
+        assertion = _assertion(source, fetcher)
+    except Gone as gone:
+        # Withdrawn on purpose: nothing else is fetched; the stub it answered is kept.
+        body = gone.body if isinstance(gone.body, dict) else {}
+        return Retrieved(
+            source,
+            RetrievedDocument(gone.url, body),
+            None,
+            False,
+            None,
+            False,
+            None,
+            None,
+            (),
+            moment,
+            gone=str(gone),
+        )
+    return _with_links(source, assertion, fetcher, moment)
+
+
+def retrieve_copy(source: str, fetcher: Fetcher, now: dt.datetime | None = None) -> Retrieved:
+    """A local JSON file or baked image as it is, its hosted original not fetched (its host
+    no longer answers: it is all the earner has left); linked documents are fetched when
+    they answer. FetchProblem when there is no copy to keep (a URL, or a baked URL)."""
+    moment = now or dt.datetime.now(dt.timezone.utc)
+    if "://" in source or source.startswith("data:"):
+        raise FetchProblem(f"{source[:120]}: a URL that does not answer leaves nothing to keep")
+    path = Path(source)
+    raw = read_local(path, MAX_IMAGE_BYTES)
+    if is_png(raw) or is_svg(raw):
+        payload = _payload(raw, str(path))
+        if not payload.lstrip().startswith("{"):
+            raise FetchProblem(
+                f"{path}: the image holds only the URL {payload[:120]}, no assertion to keep"
+            )
+        raw = payload.encode("utf-8")
+    _check_json_size(raw, str(path))
+    copy = RetrievedDocument("", parse_json(raw, str(path)))
+    return _with_links(source, copy, fetcher, moment)
+
+
+def _with_links(
+    source: str, assertion: RetrievedDocument, fetcher: Fetcher, moment: dt.datetime
+) -> Retrieved:
     problems: list[str] = []
     document = assertion.mapping
     badge, badge_embedded = _linked(document.get("badge"), fetcher, problems, "badge class")
@@ -78,28 +126,72 @@ def retrieve(source: str, fetcher: Fetcher, now: dt.datetime | None = None) -> R
 
 def _assertion(source: str, fetcher: Fetcher) -> RetrievedDocument:
     if "://" in source or source.startswith("data:"):
-        _, data = fetcher.fetch_json(source)
-        return RetrievedDocument(source, data)
+        # A URL may name the JSON or a baked image of it, as the reference validator takes.
+        fetched = fetcher.fetch(check_http_url(source), MAX_IMAGE_BYTES, BAKED_OR_JSON)
+        if not (is_png(fetched.body) or is_svg(fetched.body)):
+            return _hosted(source, parse_json(fetched.body, fetched.final_url), fetcher)
+        return _from_baked(fetched.body, source, fetcher)
     path = Path(source)
     raw = read_local(path, MAX_IMAGE_BYTES)
     if is_png(raw) or is_svg(raw):
-        try:
-            payload = baked_payload(raw)
-        except UnbakeProblem as problem:
-            raise FetchProblem(f"{path}: {problem}") from None
-        if not payload.lstrip().startswith("{"):
-            _, data = fetcher.fetch_json(payload)
-            return RetrievedDocument(payload, data)
-        raw = payload.encode("utf-8")
+        return _from_baked(raw, str(path), fetcher)
+    return _from_json(raw, str(path), fetcher)
+
+
+def _payload(raw: bytes, where: str) -> str:
+    """What a baked image holds: an assertion URL or its JSON text."""
+    try:
+        return baked_payload(raw)
+    except UnbakeProblem as problem:
+        raise FetchProblem(f"{where}: {problem}") from None
+
+
+def _check_json_size(raw: bytes, where: str) -> None:
     if len(raw) > MAX_JSON_BYTES:
-        raise FetchProblem(f"{path}: {len(raw)} bytes of JSON; the limit is {MAX_JSON_BYTES}")
-    data = parse_json(raw, str(path))
+        raise FetchProblem(f"{where}: {len(raw)} bytes of JSON; the limit is {MAX_JSON_BYTES}")
+
+
+def _from_baked(raw: bytes, where: str, fetcher: Fetcher) -> RetrievedDocument:
+    payload = _payload(raw, where)
+    if not payload.lstrip().startswith("{"):
+        _, data = fetcher.fetch_json(payload)
+        return _hosted(payload, data, fetcher)
+    return _from_json(payload.encode("utf-8"), where, fetcher)
+
+
+def _from_json(raw: bytes, where: str, fetcher: Fetcher) -> RetrievedDocument:
+    _check_json_size(raw, where)
+    data = parse_json(raw, where)
     # A hosted assertion counts as its issuer hosts it, not as a copy on disk says.
     url = hosted_url(data) if isinstance(data, dict) else ""
     if is_url(url) and _is_hosted(data):
         _, hosted = fetcher.fetch_json(url)
-        return RetrievedDocument(url, hosted)
+        return _hosted(url, hosted, fetcher)
     return RetrievedDocument("", data)
+
+
+def _hosted(url: str, data: Any, fetcher: Fetcher) -> RetrievedDocument:
+    """The document fetched from url; when it declares another `id` (its issuer moved it,
+    say), fetched again from there, once, as the reference validator does."""
+    declared = _declared_id(data)
+    if not declared or declared == url:
+        return RetrievedDocument(url, data)
+    try:
+        _, again = fetcher.fetch_json(declared)
+    except Gone:
+        raise
+    except FetchProblem:
+        return RetrievedDocument(url, data)  # the checks then say its id is elsewhere
+    return RetrievedDocument(declared, again)
+
+
+def _declared_id(data: Any) -> str:
+    """The http(s) `id` a 1.1 or 2.0 document declares; 0.5 and 1.0 ones are identified by
+    where they were fetched from (the validator's upgrade gives them that id)."""
+    if not isinstance(data, dict) or detect_version(data) not in ("1.1", "2.0"):
+        return ""
+    declared = data.get("id")
+    return declared if isinstance(declared, str) and is_url(declared) else ""
 
 
 def _is_hosted(assertion: dict[str, Any]) -> bool:
@@ -120,10 +212,10 @@ def _linked(
         return None, False
     try:
         _, data = fetcher.fetch_json(value)
+        return _hosted(value, data, fetcher), False
     except FetchProblem as problem:
         problems.append(f"{what}: {problem}")
         return None, False
-    return RetrievedDocument(value, data), False
 
 
 def _image(value: Any, fetcher: Fetcher, problems: list[str]) -> RetrievedImage | None:

@@ -10,10 +10,12 @@ from urllib.parse import urlsplit
 from badgesite.openbadges.fetch import Fetcher
 from badgesite.openbadges.hashing import HASHED_IDENTITY, RECIPIENT_TYPES
 from badgesite.openbadges.reader import (
+    MAX_SHORT_TEXT,
     detect_version,
     link,
     parse_date,
     read_assertion,
+    text,
     type_names,
 )
 from badgesite.openbadges.recipient_check import (
@@ -24,6 +26,7 @@ from badgesite.openbadges.recipient_check import (
     near_miss,
 )
 from badgesite.openbadges.retrieve import Retrieved, RetrievedDocument, hosted_url, retrieve
+from badgesite.openbadges.upgrade import upgraded
 from badgesite.openbadges.verification_report import (
     ERROR,
     WARNING,
@@ -42,7 +45,8 @@ def verify(
     """Judge a retrieved assertion by the rules of hosted verification (Open Badges 2.0);
     with a recipient profile, also whether it was issued to one of its identifiers."""
     moment = now or dt.datetime.now(dt.timezone.utc)
-    checker = _Checker(retrieved, moment)
+    checker = _Checker(upgraded(retrieved), moment, detect_version(retrieved.assertion.mapping))
+    checker.original = retrieved.assertion.mapping
     checker.run()
     recipient_result = checker.check_recipient(recipient)
     assertion = read_assertion(retrieved)
@@ -68,11 +72,15 @@ def host_port(url: str) -> str:
 
 
 class _Checker:
-    def __init__(self, retrieved: Retrieved, now: dt.datetime) -> None:
+    """The rules of Open Badges 2.0, run on documents upgraded to 2.0 (upgrade.py) as the
+    reference validator runs them; `version` is the one the documents were given in."""
+
+    def __init__(self, retrieved: Retrieved, now: dt.datetime, version: str) -> None:
         self.retrieved = retrieved
         self.now = now
         self.document = retrieved.assertion.mapping
-        self.version = detect_version(self.document)
+        self.original = self.document
+        self.version = version
         self.findings: list[CheckResult] = []
 
     def error(self, check: str, message: str) -> None:
@@ -82,10 +90,13 @@ class _Checker:
         self.findings.append(CheckResult(WARNING, check, message))
 
     def run(self) -> None:
+        if self.retrieved.gone:
+            self.error("revocation", _gone_message(self.retrieved))
+            return
         if not isinstance(self.retrieved.assertion.json, dict):
             self.error("document", "the assertion is not a JSON object")
             return
-        modern = self.version == "2.0"
+        modern = self.version != "unknown"
         for problem in self.retrieved.problems:
             if problem.startswith("revocation list"):
                 self.warning("revocation", f"cannot check the revocation list: {problem}")
@@ -102,18 +113,18 @@ class _Checker:
         self.check_image()
 
     def check_hosted(self) -> None:
-        if self.version == "0.5":
-            self.error("version", "Open Badges 0.5 assertions have no hosted verification")
-            return
         declared = hosted_url(self.document)
         fetched_from = self.retrieved.assertion.url
-        field = "verify.url" if self.version == "1.0" else "id"
         if not link(declared):
-            self.error("id", f"the assertion's {field} is not an http(s) URL")
+            self.error("id", "the assertion's id is not an http(s) URL")
         elif not fetched_from:
             self.error("id", "the assertion was not fetched from its host")
         elif declared != fetched_from:
-            self.error("id", f"the assertion's {field} {declared} is not where it was fetched from")
+            self.error("id", f"the assertion's id {declared} is not where it was fetched from")
+        stated = hosted_url(self.original) if self.version == "1.0" else declared
+        if fetched_from and link(stated) and stated != fetched_from:
+            # As the reference validator: a 1.0 assertion is identified by where it was fetched.
+            self.warning("id", f"verify.url {stated} is not where it was fetched from")
         method = self.document.get("verification", self.document.get("verify"))
         kind = method.get("type") if isinstance(method, dict) else None
         if str(kind).lower() not in ("hosted", "hostedbadge"):
@@ -248,7 +259,13 @@ class _Checker:
             if prefixes and not any(declared.startswith(prefix) for prefix in prefixes):
                 self.error("origin", "the assertion id does not start with the issuer's startsWith")
         elif not link(issuer_id):
-            self.error("origin", "the issuer has no id to compare origins with")
+            # As the reference validator: a warning. The issuer is then who the badge class
+            # says it is (an embedded Profile without an id, as 0.5 and many 2.0 ones are).
+            self.warning(
+                "origin",
+                "the issuer profile has no http(s) id, so the assertion's host cannot be "
+                "compared with the issuer's",
+            )
         elif host_port(declared) != host_port(issuer_id):
             self.error(
                 "origin",
@@ -258,8 +275,8 @@ class _Checker:
 
     def check_revocation(self) -> None:
         if self.document.get("revoked") is True:
-            reason = self.document.get("revocationReason")
-            self.error("revocation", f"revoked by its issuer: {reason}" if reason else "revoked")
+            reason = _reason(self.document.get("revocationReason"))
+            self.error("revocation", f"revoked by its issuer{reason}")
         listed = self.retrieved.revocation_list
         if listed is None:
             return
@@ -270,12 +287,14 @@ class _Checker:
             for entry in entries.get("revokedAssertions") or []:
                 entry_id = entry.get("id") if isinstance(entry, dict) else entry
                 if entry_id == declared or (uid and entry_id == f"urn:uuid:{uid}"):
-                    reason = entry.get("revocationReason") if isinstance(entry, dict) else ""
-                    self.error("revocation", f"listed in the issuer's revocation list: {reason}")
+                    given = entry.get("revocationReason") if isinstance(entry, dict) else ""
+                    reason = _reason(given)
+                    self.error("revocation", f"revoked: in its issuer's revocation list{reason}")
                     return
         elif isinstance(entries, dict) and isinstance(uid, str) and uid in entries:
             # Open Badges 1.x: a mapping of uid to reason.
-            self.error("revocation", f"listed in the issuer's revocation list: {entries[uid]}")
+            reason = _reason(entries[uid])
+            self.error("revocation", f"revoked: in its issuer's revocation list{reason}")
 
     def check_image(self) -> None:
         image = self.retrieved.badge_image
@@ -291,6 +310,20 @@ class _Checker:
         if result.result == NOT_MATCHED:
             self.error("recipient", result.message + near_miss(self.document, profile))
         return result
+
+
+def _reason(value: Any) -> str:
+    """'' or ' (revocationReason: ...)', the issuer's reason as plain, short text."""
+    reason = text(value, MAX_SHORT_TEXT)
+    return f" (revocationReason: {reason})" if reason else " (no revocationReason given)"
+
+
+def _gone_message(retrieved: Retrieved) -> str:
+    """A 410 Gone, said as what it means: the issuer withdrew the assertion."""
+    stub = retrieved.assertion.mapping
+    reason = _reason(stub.get("revocationReason"))
+    where = retrieved.assertion.url or retrieved.source
+    return f"revoked: {where} answers 410 Gone, its issuer withdrew the assertion{reason}"
 
 
 def _is_iri(value: str) -> bool:

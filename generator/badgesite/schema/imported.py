@@ -17,6 +17,7 @@ from badgesite.images.inspection import ImageFile, ImageProblem
 from badgesite.importing.snapshot_format import (
     CREDENTIAL_FORMATS,
     FORMAT,
+    MAX_UNCHECKED_WHY,
     OPEN_BADGES_2,
     OPEN_BADGES_3,
     STANDARDS,
@@ -58,6 +59,16 @@ class RecipientConfirmation:
 
 
 UNCONFIRMED = RecipientConfirmation(NOT_CHECKED, None, "")
+UNCHECKED_KEYS = ("at", "why")
+
+
+@dataclass(frozen=True)
+class Unchecked:
+    """A copy kept with `import --unverified` when its issuer's host did not answer: when,
+    and why (the answer, or its absence). Such a badge is never shown as verified."""
+
+    at: dt.datetime
+    why: str
 
 
 @dataclass(frozen=True)
@@ -83,7 +94,13 @@ class ImportedBadge:
     def verified_as_of(self) -> bool:
         """Whether its last verification passed, the recipient confirmed: only then does
         the page say "Verified as <standard>" (else "Checked as")."""
-        return self.verified_status == "valid" and self.recipient.confirmed
+        return (
+            self.verified_status == "valid"
+            and self.recipient.confirmed
+            and self.unchecked is None
+        )
+
+    unchecked: Unchecked | None = None
 
     @property
     def is_published(self) -> bool:
@@ -96,6 +113,8 @@ class ImportedBadge:
     def status(self, as_of: dt.datetime) -> str:
         """The status found when last verified, aged to `as_of` for expiry; `unconfirmed`
         for a valid badge whose recipient was not confirmed: never shown as verified."""
+        if self.unchecked is not None:
+            return "unchecked"
         expires = self.assertion.expires
         if self.verified_status == "valid" and expires is not None and expires.moment <= as_of:
             return "expired"
@@ -188,6 +207,24 @@ def _credential(reader: FieldReader, field: Field, context: Any) -> dict[str, An
             f"{quoted(value.get('format'))} is not one of: {', '.join(CREDENTIAL_FORMATS)}",
         )
     return value
+
+
+def _unchecked(reader: FieldReader, field: Field, context: Any) -> Unchecked | None:
+    """`{at, why}`, as `badgesite import --unverified` wrote it for a host that did not answer."""
+    value = reader.value(field.name)
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        reader.error((field.name,), "expected {at, why}")
+        return None
+    unknown = sorted(str(key) for key in value if key not in UNCHECKED_KEYS)
+    if unknown:
+        reader.error((field.name, unknown[0]), "unknown field")
+    at = parse_date(value.get("at"))
+    if at is None or not at.has_time_zone:
+        reader.error((field.name, "at"), "expected a timestamp with a time zone")
+        return None
+    return Unchecked(at.moment, text(value.get("why"), MAX_UNCHECKED_WHY) or "no reason recorded")
 
 
 DOCUMENT = FieldType("`{url, embedded, json}`", _document)
@@ -292,6 +329,12 @@ SNAPSHOT = Schema(
             "blanked, so its proof no longer holds) (*`assertion` or this)",
             required_doc="yes*",
         ),
+        Field(
+            "unchecked",
+            FieldType("`{at, why}`", _unchecked),
+            "kept with `--unverified` from a copy whose issuer's host did not answer: when, "
+            "and why; its page says it was not checked with its issuer",
+        ),
     ),
     make=_snapshot,
 )
@@ -335,4 +378,5 @@ def read_imported_badge(
         standard=values["standard"],
         credential_url=link(credential.get("url")) if credential else "",
         signed_by=text(credential.get("verificationMethod"), MAX_SHORT_TEXT) if credential else "",
+        unchecked=values["unchecked"],
     )
