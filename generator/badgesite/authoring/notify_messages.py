@@ -105,10 +105,11 @@ class MessageMaker:
         message["Reply-To"] = Address(issuer.name, addr_spec=self.smtp.reply_to or issuer.email)
         message["Date"] = format_datetime(self.now)
         message["Message-ID"] = make_msgid("badgesite", domain=self.smtp.sender.split("@")[-1])
-        message["Content-Language"] = self.site.config.language
         # RFC 3834: sent by a program, so vacation responders stay quiet.
         message["Auto-Submitted"] = "auto-generated"
         message["X-Badgesite-Notice"] = f"{notice.kind} {award.id}"
         message.set_content(self.templates.render(TEXT_TEMPLATE, context))
         message.add_alternative(self.templates.render(HTML_TEMPLATE, context), subtype="html")
+        # After the parts: setting the content clears the Content-* headers.
+        message["Content-Language"] = self.site.config.language
         return message
