@@ -519,3 +519,13 @@ def test_salted_matches_hash_each_address_once_per_distinct_salt() -> None:
     assert found[7] == [7, 50] and found[9] == [9, 51] and found[8] == [8]
     assert found[-1] == []
     assert salted_matches(addresses, entries, processes=2) == found[:-1]
+
+
+def test_renewal_url_is_checked_as_every_url(site: Path) -> None:
+    badge = site / "content/badges/soldering.yaml"
+    badge.write_text(badge.read_text() + "renewal_url: ftp://harbour-lab.example/renew\n")
+    with pytest.raises(ContentErrors) as failure:
+        load_site(site)
+    (error,) = failure.value.errors
+    assert error.path == "content/badges/soldering.yaml" and error.field == "renewal_url"
+    assert "http" in error.message
