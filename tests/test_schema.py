@@ -113,6 +113,9 @@ def test_every_field_a_schema_lists_is_read_and_no_other(
     awards = yaml.safe_load(award_file.read_text(encoding="utf-8"))
     awards[0]["revoked"] = {"date": "2025-06-01", "reason": "issued in error"}
     award_file.write_text(yaml.safe_dump(awards), encoding="utf-8")
+    settings = site / RECORD_FILES["site"]
+    smtp = "smtp:\n  host: smtp.example.org\n  from: badges@harbour-lab.example\n"
+    settings.write_text(settings.read_text(encoding="utf-8") + smtp, encoding="utf-8")
     _build_errors(site)
 
     schemas = _all_schemas()

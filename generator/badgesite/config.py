@@ -10,7 +10,13 @@ from zoneinfo import ZoneInfo
 from badgesite.errors import ContentError, ContentErrors
 from badgesite.load import RawRecord, display_path, read_yaml
 from badgesite.schema.fields import FieldReader
-from badgesite.schema.site import DEFAULT_PAGINATE, SITE, SiteReading, base_url_problem
+from badgesite.schema.site import (
+    DEFAULT_PAGINATE,
+    SITE,
+    SiteReading,
+    SmtpSettings,
+    base_url_problem,
+)
 from badgesite.schema.site import MAX_PAGINATE as MAX_PAGINATE
 from badgesite.schema.site import VISIBILITIES as VISIBILITIES
 from badgesite.schema.site import job_search_url_problem as job_search_url_problem
@@ -35,6 +41,7 @@ class SiteConfig:
     default_visibility: str = "public"
     paginate: int = DEFAULT_PAGINATE
     theme_options: tuple[tuple[str, object], ...] = ()
+    smtp: SmtpSettings | None = None
     source: str = "content/site.yaml"
 
     @property

@@ -99,6 +99,7 @@ call_directly(Translations)
 
 
 TEMPLATE_SUFFIX = ".html"  # what a theme's templates/ holds; other files compile when used
+PLAIN_TEXT_SUFFIX = ".txt"  # templates of plain text, never HTML-escaped
 MAX_MESSAGE_LENGTH = 300
 
 
@@ -131,7 +132,13 @@ class PageTemplates:
         constant_texts = dict(self.translations.strings)
         self.environment = jinja2.Environment(
             loader=theme_loader(theme),
-            autoescape=True,
+            # Everything is HTML-escaped but the plain-text templates (the text part of the
+            # emails of `badgesite notify`, templates/email/*.txt).
+            autoescape=jinja2.select_autoescape(
+                enabled_extensions=(),
+                disabled_extensions=(PLAIN_TEXT_SUFFIX.lstrip("."),),
+                default=True,
+            ),
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,

@@ -88,14 +88,15 @@ def _cell_problem(column: str, value: str) -> str | None:
     return None
 
 
-def read_sheet(csv_path: Path) -> Sheet:
+def read_sheet(csv_path: Path, required: tuple[str, ...] = REQUIRED_COLUMNS) -> Sheet:
     """Every cell of a CSV file through one set of checks, with every problem found.
 
     Checked: size and row caps, UTF-8, duplicate, unknown and missing headers, rows with
     more cells than the header, control characters, cell lengths, formula starts, and
-    addresses outside the email column. Rows are numbered as a spreadsheet shows them (the
-    header is row 1); rows of empty cells are skipped. Raises ContentErrors only when the
-    file cannot be read as CSV at all.
+    addresses outside the email column. `required`: the columns a sheet must have (what
+    `award --from-csv` needs by default; `notify` needs only the email). Rows are numbered
+    as a spreadsheet shows them (the header is row 1); rows of empty cells are skipped.
+    Raises ContentErrors only when the file cannot be read as CSV at all.
     """
     shown = csv_path.name
     # utf-8-sig: spreadsheets start their CSV with a byte order mark
@@ -116,7 +117,7 @@ def read_sheet(csv_path: Path) -> Sheet:
                 header = tuple(cell.strip().lower() for cell in cells)
                 if not any(header):
                     break
-                _check_header(header, problem)
+                _check_header(header, problem, required)
                 continue
             if not any(cell.strip() for cell in cells):
                 continue
@@ -128,13 +129,14 @@ def read_sheet(csv_path: Path) -> Sheet:
     except csv.Error as exc:
         raise ContentErrors([ContentError(shown, reader.line_num, "", f"bad CSV: {exc}")]) from None
     if not any(header):
-        problem(1, "", "no header row: the first row names the columns (name,email,badge)")
+        named = ",".join(required)
+        problem(1, "", f"no header row: the first row names the columns ({named})")
     elif not rows:
-        problem(1, "", "no rows to issue")
+        problem(1, "", "no rows to issue" if "badge" in required else "no rows")
     return Sheet(header, tuple(rows), tuple(problems))
 
 
-def _check_header(header: tuple[str, ...], problem: Report) -> None:
+def _check_header(header: tuple[str, ...], problem: Report, required: tuple[str, ...]) -> None:
     first_at: dict[str, int] = {}
     for position, column in enumerate(header, start=1):
         if not column:
@@ -155,7 +157,7 @@ def _check_header(header: tuple[str, ...], problem: Report) -> None:
         first_at[column] = position
         if column not in KNOWN_COLUMNS:
             problem(1, column, "unknown column" + did_you_mean(column, KNOWN_COLUMNS))
-    for column in REQUIRED_COLUMNS:
+    for column in required:
         if column not in first_at:
             problem(1, column, "required column is missing")
 

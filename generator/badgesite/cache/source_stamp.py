@@ -39,6 +39,9 @@ WRITTEN_BY_BUILD = frozenset(
         ".badgesite/.gitignore",
     )
 )
+# What no build reads, written by commands between builds: the record of the emails
+# `badgesite notify` sent (authoring/notified.py). A notify run leaves a no-op build no-op.
+NOT_READ_BY_BUILD = frozenset(("content/notified.txt",))
 # A file written twice within one tick of its file system's clock keeps the same size and
 # mtime: only files older than this when the build began are trusted to show a later
 # change (FAT counts time in 2 s steps, ext3 in 1 s).
@@ -116,6 +119,8 @@ def scan(site_dir: Path, theme_roots: tuple[str, ...] = ()) -> Scan | None:
     for root in theme_roots:
         if not _walk(root, root, files):
             return None
+    for name in NOT_READ_BY_BUILD:
+        files.pop(name, None)
     return Scan(files, taken_ns)
 
 

@@ -1,18 +1,23 @@
-"""The commands that edit a site's records: new, award, revoke, accept, withdraw, list."""
+"""The commands that edit a site's records: new, award, revoke, accept, withdraw, list, notify."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from badgesite.cli.common import pinned_now, report_errors, site_option
+from badgesite.cli.common import pinned_now, report_errors, report_warnings, site_option
 from badgesite.errors import BadgesiteError, ContentErrors
 from badgesite.report import counted
 from badgesite.urls import PLACEHOLDER_BASE_URL
+
+if TYPE_CHECKING:
+    from badgesite.authoring.notify import NotifyResult
 
 
 def _date_option(value: str | None, name: str) -> dt.date | None:
@@ -102,6 +107,13 @@ def new(directory: Path, title: str, base_url: str, requirement: str | None) -> 
     is_flag=True,
     help="Issue a badge again to an address that already got it the same day.",
 )
+@click.option(
+    "--notify",
+    "send_notice",
+    is_flag=True,
+    help="Email each earner their award at once, while the address is in hand (smtp "
+    "settings in site.yaml, password in BADGESITE_SMTP_PASSWORD).",
+)
 def award(
     badge: str | None,
     site_dir: Path,
@@ -113,12 +125,15 @@ def award(
     narrative: str,
     csv_file: Path | None,
     allow_duplicates: bool,
+    send_notice: bool,
 ) -> None:
     """Issue BADGE to an earner, or a whole CSV file of awards (all or nothing)."""
     from badgesite.authoring.bulk import award_from_csv
     from badgesite.authoring.edits import AwardRequest, unpublished_note
     from badgesite.authoring.edits import award as award_one
 
+    if send_notice:
+        _ready_to_send(site_dir)
     if csv_file is not None:
         if badge or earner or email:
             raise click.UsageError("--from-csv takes the badge, earner and email from the file")
@@ -142,6 +157,16 @@ def award(
                 "move it out of the repository",
                 err=True,
             )
+        if send_notice:
+            from badgesite.authoring.notify import NotifyRequest, notify_from_csv
+
+            ids = {issued.award_id for issued in batch.issued}
+            _send(
+                lambda: notify_from_csv(
+                    site_dir, csv_file, NotifyRequest(), now=pinned_now(), only=ids
+                ),
+                after_award=True,
+            )
         return
     if not (badge and earner and email):
         raise click.UsageError("give BADGE, --earner and --email (or --from-csv FILE)")
@@ -162,6 +187,58 @@ def award(
         click.echo(f"warning: {warning}", err=True)
     click.echo(f"Wrote {issued.file}")
     click.echo(f"{issued.url}{unpublished_note(issued)}")
+    if send_notice:
+        from badgesite.authoring.notify import NotifyRequest, notify_awards
+
+        addressed = [(issued.award_id, email.strip().lower())]
+        _send(
+            lambda: notify_awards(site_dir, addressed, NotifyRequest(), now=pinned_now()),
+            after_award=True,
+        )
+
+
+def _ready_to_send(site_dir: Path) -> None:
+    """Refuse `award --notify` before anything is written when nothing could be sent."""
+    from badgesite.authoring.guarded import current_site
+    from badgesite.authoring.notify import sending_problems
+
+    try:
+        problems = sending_problems(current_site(site_dir))
+        if problems:
+            raise ContentErrors(problems)
+    except BadgesiteError as error:
+        _authoring_failed(error)
+
+
+def _send(run: Callable[[], NotifyResult], after_award: bool = False) -> None:
+    """Run a batch of notices and report it: the refused addresses, what was sent, and
+    what stopped it (exit status 1)."""
+    from badgesite.authoring.notify import summary
+
+    try:
+        result = run()
+    except BadgesiteError as error:
+        if after_award:
+            click.echo("The award is written, but no email was sent:", err=True)
+        if isinstance(error, ContentErrors):
+            report_errors(error, consequence="; nothing was sent")
+        else:
+            click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    report_warnings(result.warnings)
+    for line in result.refused_lines:
+        click.echo(line, err=True)
+    for line in summary(result):
+        click.echo(line)
+    stopped = result.outcome.stopped
+    if stopped:
+        sent = counted(len(result.outcome.sent), "email")
+        click.echo(
+            f"error: {stopped}: the batch stopped after {sent} (recorded); run the same "
+            "command again to send the rest.",
+            err=True,
+        )
+        sys.exit(1)
 
 
 @click.command()
@@ -276,4 +353,64 @@ def list_command(
         click.echo("No awards match.", err=True)
 
 
-COMMANDS = (new, award, revoke, accept, withdraw, list_command)
+@click.command()
+@site_option
+@click.option(
+    "--from-csv",
+    "csv_file",
+    required=True,
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="The people to notify: an email column (name, earner, badge narrow the match; the "
+    "other columns of award --from-csv are ignored).",
+)
+@click.option(
+    "--expiring-within",
+    "days",
+    type=int,
+    default=None,
+    help="Remind of the awards that expire within DAYS (once per award and window).",
+)
+@click.option("--expired", is_flag=True, help="Send the last notice of the awards that expired.")
+@click.option(
+    "--dry-run",
+    "dry_run",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Write the messages as .eml files into DIR (outside the site); send nothing.",
+)
+@click.option("--limit", type=int, default=None, help="Send at most N emails in this run.")
+@click.option(
+    "--per-minute",
+    type=int,
+    default=60,
+    show_default=True,
+    help="Send at most N emails a minute (your provider's limit).",
+)
+def notify(
+    site_dir: Path,
+    csv_file: Path,
+    days: int | None,
+    expired: bool,
+    dry_run: Path | None,
+    limit: int | None,
+    per_minute: int,
+) -> None:
+    """Email each person of a CSV the awards they have not been told of yet, or reminders.
+
+    Awards are found by hashing each address with the awards' salts: the CSV (kept out of
+    the repository) is the only place an address is. What was sent is recorded in
+    content/notified.txt (award id, kind, date; never an address): commit it.
+    """
+    from badgesite.authoring.notify import NotifyRequest, notify_from_csv
+
+    request = NotifyRequest(
+        expiring_within=days,
+        expired=expired,
+        dry_run=dry_run,
+        limit=limit,
+        per_minute=per_minute,
+    )
+    _send(lambda: notify_from_csv(site_dir, csv_file, request, now=pinned_now()))
+
+
+COMMANDS = (new, award, revoke, accept, withdraw, list_command, notify)

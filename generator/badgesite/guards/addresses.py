@@ -38,9 +38,17 @@ EMAIL_IN_TEXT = re.compile(
 )
 
 
-def issuer_addresses(site_dir: Path) -> set[str]:
-    """The issuers' contact addresses: public on purpose, so never flagged."""
+def public_addresses(site_dir: Path) -> set[str]:
+    """The addresses that are public on purpose, so never flagged: the issuers' contact
+    addresses, and the sender and reply-to addresses of site.yaml's `smtp` settings."""
     addresses: set[str] = set()
+    settings = read_yaml(site_dir / "content" / "site.yaml", site_dir)
+    if not isinstance(settings, ContentError) and isinstance(settings[0], dict):
+        smtp = settings[0].get("smtp")
+        if isinstance(smtp, dict):
+            for key in ("from", "reply_to"):
+                if isinstance(smtp.get(key), str):
+                    addresses.add(smtp[key].strip().lower())
     folder = site_dir / "content" / "issuers"
     if not folder.is_dir():
         return addresses

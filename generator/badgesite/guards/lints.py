@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from badgesite.config import SiteConfig
 from badgesite.errors import ERROR, WARNING, ContentError, ContentErrors, Finding
-from badgesite.guards.addresses import SCANNED_SUFFIXES, issuer_addresses, plain_email_addresses
+from badgesite.guards.addresses import SCANNED_SUFFIXES, plain_email_addresses, public_addresses
 from badgesite.guards.published import Reconciliation, withdrawn_path
 from badgesite.load import display_path, not_a_regular_file
 from badgesite.model import Site
@@ -45,7 +45,7 @@ def lint_files(site_dir: Path) -> list[Finding]:
     """
     findings: list[Finding] = []
     root = site_dir.resolve()
-    allowed = issuer_addresses(site_dir)
+    allowed = public_addresses(site_dir)
     for folder_name in SCANNED_FOLDERS:
         folder = site_dir / folder_name
         if folder.is_symlink():

@@ -6,6 +6,9 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Sequence
+
+from badgesite.primitives.parallel import map_parallel
 
 # The recipient types Open Badges 2.0 names; badgesite's records use all but "id".
 RECIPIENT_TYPES = ("id", "email", "url", "telephone")
@@ -49,3 +52,49 @@ def identity_matches(address: str, salt: str, identity: str, hashed: bool = True
         if hmac.compare_digest(digest, expected):
             return True
     return False
+
+
+# Below this many hashes (addresses times distinct salts), forking workers costs more.
+PARALLEL_HASHES = 4_000_000
+
+
+def salted_matches(
+    addresses: Sequence[str],
+    entries: Sequence[tuple[str, str]],
+    processes: int | None = None,
+) -> list[list[int]]:
+    """For each address (as hashed: trimmed, lowercased), the indices of the entries
+    (sha256 identity, salt) that are its hash.
+
+    The entries are indexed by salt, and each address is hashed once per distinct salt,
+    whatever the number of entries sharing it: addresses times distinct salts hashes in
+    all, on every core when that is many.
+    """
+    by_salt: dict[str, dict[bytes, list[int]]] = {}
+    for index, (identity, salt) in enumerate(entries):
+        if RECORD_HASHED_IDENTITY.match(identity):
+            expected = bytes.fromhex(identity[len("sha256$") :])
+            by_salt.setdefault(salt, {}).setdefault(expected, []).append(index)
+    encoded = [address.encode("utf-8") for address in addresses]
+    sha256 = hashlib.sha256
+
+    def one_salt(salt: str) -> list[tuple[int, int]]:
+        expected = by_salt[salt]
+        salt_bytes = salt.encode("utf-8")
+        found = []
+        for position, address in enumerate(encoded):
+            indices = expected.get(sha256(address + salt_bytes).digest())
+            if indices:
+                found.extend((position, index) for index in indices)
+        return found
+
+    salts = list(by_salt)
+    if len(salts) * len(encoded) < PARALLEL_HASHES:
+        processes = 1
+    matched: list[list[int]] = [[] for _ in addresses]
+    for pairs in map_parallel(one_salt, salts, processes, threshold=2):
+        for position, index in pairs:
+            matched[position].append(index)
+    for found in matched:
+        found.sort()
+    return matched

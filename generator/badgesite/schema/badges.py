@@ -57,6 +57,7 @@ class BadgeClass:
     retired: dt.datetime | None
     source: str
     draft: bool = False  # never published; built only by `build --drafts`, marked DRAFT
+    renewal_url: str = ""  # where an earner renews it; reminders of `badgesite notify` say
 
     @property
     def is_draft(self) -> bool:
@@ -124,6 +125,12 @@ BADGE = Schema(
         Field("alignment", mapping_list(ALIGNMENT), "the skills or standards it aligns to"),
         Field("tags", TEXT_LIST, "tags"),
         Field("retired", TIMESTAMP, "date the badge stopped being awarded"),
+        Field(
+            "renewal_url",
+            URL,
+            "where an earner renews it: `badgesite notify --expiring-within` and `--expired` "
+            "reminders link to it",
+        ),
         Field(
             "draft",
             BOOLEAN,

@@ -13,6 +13,7 @@ from babel import Locale, UnknownLocaleError
 from badgesite.errors import did_you_mean
 from badgesite.load import SLUG_PATTERN, slug_problem
 from badgesite.schema.declare import (
+    EMAIL,
     INTEGER,
     LINE,
     PARAGRAPH,
@@ -21,6 +22,7 @@ from badgesite.schema.declare import (
     FieldType,
     Schema,
     choice,
+    mapping,
     text,
 )
 from badgesite.schema.fields import (
@@ -34,6 +36,12 @@ from badgesite.templating.themes import NOT_A_THEME_NAME, available_themes
 
 # public: listed everywhere; unlisted: at its own URL only; private: nothing published.
 VISIBILITIES = ("public", "unlisted", "private")
+# How `badgesite notify` reaches the mail server: STARTTLS on the submission port, TLS from
+# the first byte (implicit TLS), or neither (a relay on this machine only, without a login).
+SMTP_SECURITY = ("starttls", "ssl", "none")
+SMTP_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
+SMTP_PASSWORD_VARIABLE = "BADGESITE_SMTP_PASSWORD"
+_LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 # Listings (earners, a badge's holders, skills) are split into pages of this many entries.
 DEFAULT_PAGINATE = 100
 MAX_PAGINATE = 10_000
@@ -143,6 +151,94 @@ def _theme_options(
     )
 
 
+@dataclass(frozen=True)
+class SmtpSettings:
+    """site.yaml's `smtp:` block, checked; the password is never here (the environment's)."""
+
+    host: str
+    port: int
+    security: str
+    username: str
+    sender: str  # `from`
+    reply_to: str
+
+    @property
+    def is_loopback(self) -> bool:
+        return self.host.lower() in _LOOPBACK_HOSTS
+
+
+def _no_password(reader: FieldReader, value: str, context: Any) -> str:
+    if value:  # never echoed: it is a secret
+        reader.error(
+            ("password",),
+            f"a password never belongs in a file of the site (it would be committed): set "
+            f"the environment variable {SMTP_PASSWORD_VARIABLE} instead",
+        )
+    return ""
+
+
+def _smtp(reader: FieldReader, values: dict[str, Any], context: Any) -> SmtpSettings | None:
+    security = values["security"]
+    port = values["port"]
+    if port is not None and not 1 <= port <= 65535:
+        reader.error(("port",), f"{port} is not a port number (1 to 65535)")
+    host = values["host"]
+    if host and any(character in host for character in " /@"):
+        reader.error(("host",), f"'{shown(host)}' is not a host name such as smtp.example.org")
+    settings = SmtpSettings(
+        host=host,
+        port=port or SMTP_PORTS[security],
+        security=security,
+        username=values["username"],
+        sender=values["from"],
+        reply_to=values["reply_to"],
+    )
+    if security == "none" and settings.username and not settings.is_loopback:
+        reader.error(
+            ("security",),
+            f"none would send the password to {host} unencrypted: use starttls or ssl "
+            "(none is for a relay on this machine)",
+        )
+    if not (reader.valid and host and settings.sender):
+        return None
+    return settings
+
+
+SMTP = Schema(
+    "smtp",
+    (
+        Field("host", LINE, "the mail server, e.g. `smtp.example.org`", required=True),
+        Field(
+            "port",
+            INTEGER,
+            "its port",
+            default_doc="587 for `starttls`, 465 for `ssl`, 25 for `none`",
+        ),
+        Field(
+            "security",
+            choice(SMTP_SECURITY),
+            "`starttls` (submission, port 587), `ssl` (TLS from the start, port 465) or "
+            "`none` (a relay on this machine, without a login); certificates are verified",
+            default="starttls",
+        ),
+        Field(
+            "username",
+            LINE,
+            "the login, if the server wants one; its password comes only from the "
+            f"environment variable `{SMTP_PASSWORD_VARIABLE}`",
+        ),
+        Field("from", EMAIL, "the sender's address (shown with the site's title)", required=True),
+        Field("reply_to", EMAIL, "where replies go", default_doc="the badge issuer's `email`"),
+        Field(
+            "password",
+            LINE,
+            f"never here: an error (use `{SMTP_PASSWORD_VARIABLE}`)",
+            check=_no_password,
+        ),
+    ),
+    make=_smtp,
+)
+
 _URL_TEXT = text(MAX_URL, shown="URL")
 THEME_OPTIONS = FieldType("mapping", _theme_options)
 
@@ -210,6 +306,13 @@ SITE = Schema(
             "`show_share_buttons` in the built-in themes) to values; see "
             "[Theme options](../README.md#theme-options)",
             default_doc="the theme's defaults",
+        ),
+        Field(
+            "smtp",
+            mapping(SMTP),
+            "how `badgesite notify` sends email (see [Notifying earners]"
+            "(../README.md#notifying-earners))",
+            default_doc="none: nothing is sent",
         ),
     ),
 )
