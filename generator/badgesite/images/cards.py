@@ -40,9 +40,9 @@ TITLE_SIZES = (60, 54, 48, 42)
 PERSON_SIZES = (46, 40, 34)
 DETAIL_SIZE = 28
 FOOTER_SIZE = 24
-# Cards are palette PNGs (a third of the pixels' bytes of RGB, and no filtering to choose
-# per row): the base keeps BASE_COLOURS colours of the badge panel, and the rest of the 256
-# hold the inks of the texts, each in INK_LEVELS steps from white.
+# Cards are palette PNGs (a third of RGB's bytes to filter and compress): of the 256
+# colours, the inks of the texts take one per INK_LEVELS step from white, the badge panel
+# at most BASE_COLOURS.
 INK_LEVELS = 16
 BASE_COLOURS = 176
 PNG_LEVEL = 3
