@@ -4,7 +4,7 @@
 
 For each size it generates a site (bench/generate.py), then measures, as whole processes:
 a first build with nothing cached (a new clone, a CI runner: images, social cards and
-signed credentials all made), a full build from scratch with images cached (the build
+signed credentials and QR codes all made), a full build from scratch with images cached (the build
 cache and output/ removed), a no-op rebuild, the daily rebuild (the clock moved one day, no
 content changed: the no-op check, then a real build forced by touching site.yaml, with the
 outputs it rendered and the files it wrote), rebuilds after changing one award, one
@@ -143,7 +143,7 @@ def bench_size(size: int, work: Path, repeat: int) -> dict[str, tuple[float, flo
     site = work / f"site-{size}"
     generate(size, site)
     output = site / "output"
-    images = work / "image-cache"  # shared by every size and run: keyed by content
+    images = work / "image-cache"  # shared by the runs of a size: keyed by content
     build = [
         sys.executable,
         "-m",

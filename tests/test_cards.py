@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import io
+import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image, ImageChops, ImageColor, ImageDraw, ImageStat
 
 from badgesite.build import build, load_site
 from badgesite.cache.image_cache import ImageCache
 from badgesite.images import cards
-from badgesite.images.cards import CardContent, can_draw, draw_card
+from badgesite.images.cards import CardContent, can_draw, draw_base, draw_card
 from badgesite.images.outputs import ImageMaker
 from badgesite.render import Translations
 from badgesite.templating.themes import resolve_theme_chain
-from helpers import EXAMPLE_SITE, FIXED_NOW, GOLDEN_SITE
+from helpers import EXAMPLE_SITE, FIXED_NOW, GOLDEN_SITE, tree_bytes
 
 PNG = (GOLDEN_SITE / "content/images/maker.png").read_bytes()
 SVG = (GOLDEN_SITE / "content/images/solder.svg").read_bytes()
@@ -41,7 +42,7 @@ def content(**changes) -> CardContent:
 def draw(card: CardContent, image: bytes = PNG) -> bytes:
     if card.image_format == "svg":
         image = cards.rasterize_svg(image, *cards.picture_size(card.image_width, card.image_height))
-    return draw_card(card, image)
+    return draw_card(card, draw_base(image, card.image_width, card.image_height))
 
 
 def glyph(font_file: str, character: str) -> bytes:
@@ -150,7 +151,7 @@ def test_svg_badges_are_rasterized_with_the_bundled_fonts_only(monkeypatch) -> N
 
 def test_an_svg_the_rasterizer_refuses_gets_a_neutral_emblem() -> None:
     assert cards.rasterize_svg(b"<svg xmlns='http://www.w3.org/2000/svg'><rect", 10, 10) == b""
-    card = draw_card(content(image_format="svg"), b"")
+    card = draw_card(content(image_format="svg"), draw_base(b"", 128, 128))
     assert pixels(card).size == (1200, 630)
     assert card != draw(content())
 
@@ -207,3 +208,55 @@ def test_a_rebuild_with_a_warm_cache_starts_no_rasterizer(tmp_path: Path, monkey
 
     monkeypatch.setattr(subprocess, "run", no_child)
     build(EXAMPLE_SITE, tmp_path / "second", now=FIXED_NOW, cache_dir=cache, clean=True)
+
+
+def test_a_card_is_a_palette_png_that_keeps_the_badge_and_the_inks() -> None:
+    """256 colours at most (a third of RGB's bytes to compress): the badge panel in its own
+    colours, drawn once per badge, and every ink of the texts exactly, with steps to white."""
+    card = pixels(draw(content(status="revoked", status_label="Revoked")))
+    assert card.mode == "P"
+    rgb = card.convert("RGB")
+    colours = {colour for _, colour in rgb.getcolors(256)}
+    for ink in (cards.INK, cards.MUTED, cards.FAINT, cards.STATUS_COLOURS["revoked"]):
+        assert ImageColor.getrgb(ink) in colours
+    assert cards.BASE_COLOURS + len(cards._ink_ramps()) // 3 <= 256
+    # The panel as an RGB drawing would have it, within a few levels per channel.
+    panel = Image.new("RGB", (cards.PANEL_WIDTH, cards.HEIGHT), cards.PANEL)
+    badge = cards._badge_picture(PNG, 128, 128)
+    panel.paste(
+        badge, ((cards.PANEL_WIDTH - badge.width) // 2, (cards.HEIGHT - badge.height) // 2), badge
+    )
+    difference = ImageChops.difference(panel, rgb.crop((0, 0, cards.PANEL_WIDTH, cards.HEIGHT)))
+    assert max(ImageStat.Stat(difference).mean) < 2
+
+
+def test_a_badge_base_is_drawn_once_for_all_its_cards_and_kept_for_the_next_build(
+    site: Path, tmp_path: Path, monkeypatch
+) -> None:
+    loaded = load_site(site)
+    real_base, real_card = cards.draw_base, cards.draw_card
+    calls = {"base": 0, "card": 0}
+
+    def base(*args):
+        calls["base"] += 1
+        return real_base(*args)
+
+    def card(*args):
+        calls["card"] += 1
+        return real_card(*args)
+
+    monkeypatch.setattr(cards, "draw_base", base)
+    monkeypatch.setattr(cards, "draw_card", card)
+    cache = tmp_path / "cache"
+    build(site, tmp_path / "first", now=FIXED_NOW, cache_dir=cache)
+    images = {badge.image.digest for badge in loaded.badges.values()}
+    assert calls == {"base": len(images), "card": len(loaded.published_awards) + len(loaded.badges)}
+    assert calls["card"] > calls["base"]
+    # Cards cached too: none drawn. Without them (a new day's statuses, say), only texts are.
+    calls.update(base=0, card=0)
+    build(site, tmp_path / "second", now=FIXED_NOW, cache_dir=cache, clean=True)
+    assert calls == {"base": 0, "card": 0}
+    shutil.rmtree(cache / "images" / "card")
+    build(site, tmp_path / "third", now=FIXED_NOW, cache_dir=cache, clean=True)
+    assert calls["base"] == 0 and calls["card"] > 0
+    assert tree_bytes(tmp_path / "third") == tree_bytes(tmp_path / "first")

@@ -216,3 +216,30 @@ def test_in_chromium_the_offer_copies_downloads_prints_and_passes_axe(
             assert offer.locator("[data-credential-download]").is_hidden()
     finally:
         context.close()
+
+
+def test_qr_codes_are_made_once_and_read_back_from_the_image_cache(
+    site: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """A QR code costs milliseconds per award page: a page rendered again (a new day, another
+    template, a fresh checkout with the cache restored) reads its code from the image cache."""
+    real = segno.make
+    made: list[str] = []
+
+    def counting(text, **options):
+        made.append(text)
+        return real(text, **options)
+
+    monkeypatch.setattr(segno, "make", counting)
+    cache = tmp_path / "cache"
+    build(site, tmp_path / "first", now=FIXED_NOW, cache_dir=cache)
+    pages = list((tmp_path / "first").glob("assertions/*/index.html"))
+    with_code = [page for page in pages if '<svg class="qr-code"' in page.read_text()]
+    assert with_code and len(made) == len(with_code)
+    made.clear()
+    build(site, tmp_path / "second", now=FIXED_NOW, cache_dir=cache, clean=True)
+    assert made == []
+    for page in with_code:
+        assert (tmp_path / "second" / page.relative_to(tmp_path / "first")).read_bytes() == (
+            page.read_bytes()
+        )

@@ -27,6 +27,7 @@ import pytest
 import yaml
 
 from badgesite.build import build, load_site
+from badgesite.cache.store import DEFAULT_ROOT
 from helpers import EXAMPLE_SITE, FIXED_NOW, REPO
 
 try:
@@ -215,6 +216,15 @@ def test_netlify_settings_leave_the_headers_to_the_headers_file() -> None:
     template = REPO / "generator/badgesite/authoring/site_template/netlify.toml"
     for path in (REPO / "netlify.toml", template):
         assert "headers" not in tomllib.loads(path.read_text()), path
+
+
+def test_the_example_sites_netlify_builds_keep_the_cache_folder() -> None:
+    """Netlify restores .cache/badgesite/ before each build and saves it after: a deploy
+    makes only the images, cards, QR codes and credentials that are new."""
+    settings = tomllib.loads((REPO / "netlify.toml").read_text())
+    assert settings["plugins"] == [
+        {"package": "netlify-plugin-cache", "inputs": {"paths": [str(DEFAULT_ROOT)]}}
+    ]
 
 
 def netlify_rules(output: Path) -> list[tuple[re.Pattern[str], dict[str, str]]]:

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from badgesite import __version__
 from badgesite.authoring.install_source import SelfRequirement, requirement_of
+from badgesite.cache.store import DEFAULT_ROOT
 from badgesite.cli import main
 from helpers import tree_bytes
 
@@ -191,6 +192,7 @@ def test_a_new_site_has_one_of_each_record_and_the_hosting_files(tmp_path: Path)
 CURRENT_ACTIONS = {
     "actions/checkout": "v7",
     "actions/setup-python": "v7",
+    "actions/cache": "v4",
     "actions/configure-pages": "v6",
     "actions/upload-pages-artifact": "v5",
     "actions/deploy-pages": "v5",
@@ -222,6 +224,15 @@ def test_the_github_pages_workflow(tmp_path: Path) -> None:
     upload = next(s for s in steps if s.get("uses", "").startswith("actions/upload-pages"))
     assert upload["with"]["path"] == "output/"
     assert deploy["needs"] == "build"
+    # The cache folder comes back before the build (and is saved after it): images, cards,
+    # QR codes and credentials are made once, not on every deploy from a fresh checkout.
+    cache = next(s for s in steps if s.get("uses", "").startswith("actions/cache"))
+    assert cache["with"]["path"] == str(DEFAULT_ROOT) == ".cache/badgesite"
+    version = "${{ hashFiles('requirements.txt') }}"
+    sources = "${{ hashFiles('content/**', 'themes/**', 'templates/**') }}"
+    assert cache["with"]["key"] == f"badgesite-{version}-{sources}"
+    assert cache["with"]["restore-keys"].splitlines() == [f"badgesite-{version}-"]
+    assert steps.index(cache) < steps.index(build)
     assert deploy["environment"]["name"] == "github-pages"
     assert deploy["steps"][0]["id"] == "deployment"
 
@@ -250,6 +261,10 @@ def test_the_netlify_configuration(tmp_path: Path) -> None:
         assert command == 'badgesite build --frozen --base-url "$DEPLOY_PRIME_URL"'
     # Netlify has no secrets in netlify.toml (it is committed): the key is set in its UI.
     assert "BADGESITE_SIGNING_KEY" not in config["build"]["environment"]
+    # The cache folder is restored before each build and saved after a successful one.
+    assert config["plugins"] == [
+        {"package": "netlify-plugin-cache", "inputs": {"paths": [str(DEFAULT_ROOT)]}}
+    ]
     text = (target / "netlify.toml").read_text()
     assert "BADGESITE_SIGNING_KEY" in text and "Site configuration > Environment" in text
 

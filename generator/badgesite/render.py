@@ -287,7 +287,7 @@ class Renderer:
             linkedin_add_url=self.linkedin_add_url,
             share_links=sharing.share_links,
             verifierplus_url=sharing.verifierplus_url,
-            qr_svg=qr_svg,
+            qr_svg=self.qr_svg,
             credential_jsonld=self.credential_jsonld,
             is_published=self.is_published,
             badge_image_variants=badge_image_variants,
@@ -301,6 +301,14 @@ class Renderer:
 
     def status(self, award: Award) -> str:
         return award.status(self.now)
+
+    def qr_svg(self, text: str, label: str = "") -> Markup:
+        """qr_svg, kept with the images: a code takes some 8 ms to make, and every award page
+        shows one, so a page rendered again (a new day, a changed template) reads it back."""
+        made = self.images.cache.get_or_make(
+            "qr-code", (text, label), lambda: str(qr_svg(text, label)).encode("utf-8")
+        )
+        return Markup(made.decode("utf-8"))
 
     def linkedin_add_url(self, award: Award) -> str:
         page_url = self.resolver.absolute(urls.award_page(award.id))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageColor, ImageDraw, ImageFont
 
 from badgesite.cache.image_cache import ImageCache
 
@@ -40,6 +40,12 @@ TITLE_SIZES = (60, 54, 48, 42)
 PERSON_SIZES = (46, 40, 34)
 DETAIL_SIZE = 28
 FOOTER_SIZE = 24
+# Cards are palette PNGs (a third of RGB's bytes to filter and compress): of the 256
+# colours, the inks of the texts take one per INK_LEVELS step from white, the badge panel
+# at most BASE_COLOURS.
+INK_LEVELS = 16
+BASE_COLOURS = 176
+PNG_LEVEL = 3
 # resvg is native code: a hostile SVG can crash it (deep nesting overflows its stack) or
 # keep it busy. It runs in a child process, so that either becomes an error about the file.
 RASTERIZE_SECONDS = 60
@@ -133,32 +139,90 @@ def rasterize_svg(svg: bytes, width: int, height: int) -> bytes:
     )
 
 
-def draw_card(content: CardContent, picture: bytes) -> bytes:
-    """The card as PNG bytes. picture is the badge as PNG: the badge image itself, or for an
-    SVG badge what svg_picture made of it (b"" when it could not be drawn)."""
-    canvas = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
-    draw = ImageDraw.Draw(canvas)
-    draw.rectangle((0, 0, PANEL_WIDTH, HEIGHT), fill=PANEL)
-    badge = _badge_picture(content, picture)
+def draw_base(picture: bytes, image_width: int, image_height: int) -> bytes:
+    """What every card of one badge shares, drawn once per badge (and cached): the panel
+    with the badge on it, or the emblem when picture is b"", as a palette PNG whose palette
+    is the whole card's: the inks first (_ink_ramps), then at most BASE_COLOURS colours of
+    the panel. picture is the badge as PNG: the badge image itself, or for an SVG badge what
+    svg_picture made of it."""
+    panel = Image.new("RGB", (PANEL_WIDTH, HEIGHT), PANEL)
+    badge = _badge_picture(picture, image_width, image_height)
     if badge is None:
-        _draw_emblem(draw)
+        _draw_emblem(ImageDraw.Draw(panel))
     else:
-        canvas.paste(
+        panel.paste(
             badge,
             ((PANEL_WIDTH - badge.width) // 2, (HEIGHT - badge.height) // 2),
             badge,
         )
+    # Median cut, undithered: dithering speckles the flat panel and badge colours.
+    quantized = panel.quantize(BASE_COLOURS, method=Image.Quantize.MEDIANCUT)
+    inks = _ink_ramps()
+    shift = bytes(min(255, index + len(inks) // 3) for index in range(256))
+    based = Image.frombytes("P", panel.size, quantized.tobytes().translate(shift))
+    colours = list(inks) + (quantized.getpalette() or [])[: 3 * BASE_COLOURS]
+    based.putpalette(colours)
+    return _encode(based)
+
+
+def draw_card(content: CardContent, base: bytes) -> bytes:
+    """The card as PNG bytes: base (what draw_base made for the badge) with the texts of
+    content drawn beside it, in the inks of its palette."""
+    with Image.open(io.BytesIO(base)) as opened:
+        panel = opened.copy()
+    # The texts are drawn in RGB right of the panel (x counted from the panel's edge), then
+    # each pixel takes the nearest ink step of the palette's first entries.
+    texts = Image.new("RGB", (WIDTH - PANEL_WIDTH, HEIGHT), BACKGROUND)
+    draw = ImageDraw.Draw(texts)
+    left = TEXT_LEFT - PANEL_WIDTH
     blocks = _text_blocks(content)
     total = sum(block.height for block in blocks)
     y = TEXT_TOP + max(0, (TEXT_BOTTOM - TEXT_TOP - total) // 2)
     for block in blocks:
-        block.draw(draw, y)
+        block.draw(draw, left, y)
         y += block.height
     if content.footer and can_draw(content.footer):
         footer = _fit(content.footer, REGULAR, (FOOTER_SIZE,), TEXT_WIDTH, 1)
-        _draw_line(draw, TEXT_LEFT, HEIGHT - 40, footer.lines[0], REGULAR, FOOTER_SIZE, FAINT)
+        _draw_line(draw, left, HEIGHT - 40, footer.lines[0], REGULAR, FOOTER_SIZE, FAINT)
+    card = Image.new("P", (WIDTH, HEIGHT))
+    card.putpalette(panel.getpalette() or [])
+    card.paste(panel, (0, 0))
+    card.paste(texts.quantize(palette=_ink_palette(), dither=Image.Dither.NONE), (PANEL_WIDTH, 0))
+    return _encode(card)
+
+
+@cache
+def _ink_ramps() -> tuple[int, ...]:
+    """Every colour text can have on a card, flattened RGB, white first: each ink blended
+    with white (the background, and the text on a status pill) in INK_LEVELS steps, for
+    antialiased edges."""
+    inks = (INK, MUTED, FAINT, *STATUS_COLOURS.values())
+    white = ImageColor.getrgb(BACKGROUND)
+    ramp: list[tuple[int, ...]] = [white]
+    for ink in dict.fromkeys(inks):
+        rgb = ImageColor.getrgb(ink)
+        for step in range(1, INK_LEVELS):
+            mix = tuple(
+                round(w + (c - w) * step / (INK_LEVELS - 1))
+                for w, c in zip(white, rgb, strict=True)
+            )
+            if mix not in ramp:
+                ramp.append(mix)
+    return tuple(value for colour in ramp for value in colour)
+
+
+@cache
+def _ink_palette() -> Image.Image:
+    """The inks alone, for mapping the texts: the unused entries repeat white, the first."""
+    inks = list(_ink_ramps())
+    holder = Image.new("P", (1, 1))
+    holder.putpalette(inks + inks[:3] * (256 - len(inks) // 3))
+    return holder
+
+
+def _encode(image: Image.Image) -> bytes:
     output = io.BytesIO()
-    canvas.save(output, format="PNG")
+    image.save(output, format="PNG", compress_level=PNG_LEVEL)
     return output.getvalue()
 
 
@@ -185,20 +249,20 @@ class _Block:
         extra = 16 if self.pill else 0
         return self.line_height * len(self.fitted.lines) + self.gap_after + extra
 
-    def draw(self, draw: ImageDraw.ImageDraw, top: int) -> None:
+    def draw(self, draw: ImageDraw.ImageDraw, left: int, top: int) -> None:
         size = self.fitted.size
         for index, line in enumerate(self.fitted.lines):
             baseline = top + index * self.line_height + round(size * 1.0)
             if self.pill:
                 width = _width(line, self.font, size)
                 draw.rounded_rectangle(
-                    (TEXT_LEFT, top, TEXT_LEFT + width + 32, top + self.line_height + 16),
+                    (left, top, left + width + 32, top + self.line_height + 16),
                     radius=8,
                     fill=self.colour,
                 )
-                _draw_line(draw, TEXT_LEFT + 16, baseline + 8, line, self.font, size, "#ffffff")
+                _draw_line(draw, left + 16, baseline + 8, line, self.font, size, "#ffffff")
             else:
-                _draw_line(draw, TEXT_LEFT, baseline, line, self.font, size, self.colour)
+                _draw_line(draw, left, baseline, line, self.font, size, self.colour)
 
 
 def _text_blocks(content: CardContent) -> list[_Block]:
@@ -231,10 +295,10 @@ def _draw_emblem(draw: ImageDraw.ImageDraw) -> None:
     )
 
 
-def _badge_picture(content: CardContent, picture: bytes) -> Image.Image | None:
+def _badge_picture(picture: bytes, width: int, height: int) -> Image.Image | None:
     if not picture:
         return None
-    size = picture_size(content.image_width, content.image_height)
+    size = picture_size(width, height)
     with Image.open(io.BytesIO(picture)) as original:
         return original.convert("RGBA").resize(size, Image.Resampling.LANCZOS)
 
@@ -264,6 +328,7 @@ def _has_glyph(font_file: str, character: str) -> bool:
     return index >= 0 and ord(character) <= ends[index]
 
 
+@cache
 def _font_file(character: str, primary: str) -> str | None:
     for font_file in (primary, CJK):
         if _has_glyph(font_file, character):

@@ -41,6 +41,8 @@ class ImageMaker:
         self.resolver = UrlResolver(site.config.base_url)
         # SVG badges drawn for cards, by digest: once per process even without a cache folder.
         self.pictures: dict[str, bytes] = {}
+        # The cards' shared part per badge image, by digest (a palette PNG of some 20 KB).
+        self.bases: dict[str, bytes] = {}
 
     def make(self, output: Output, image: Image) -> bytes:
         subject = output.subject
@@ -113,8 +115,20 @@ class ImageMaker:
         return self.cache.get_or_make(
             "card",
             content.cache_parts(image.digest),
-            lambda: cards.draw_card(content, self.card_picture(image)),
+            lambda: cards.draw_card(content, self.card_base(image)),
         )
+
+    def card_base(self, image: ImageFile) -> bytes:
+        """What every card of a badge shares (cards.draw_base): drawn once per badge image,
+        kept in the image cache for the next builds and here for the rest of this one."""
+        if image.digest not in self.bases:
+            size = cards.picture_size(image.width, image.height)
+            self.bases[image.digest] = self.cache.get_or_make(
+                "card-base",
+                (image.digest, f"{size[0]}x{size[1]}"),
+                lambda: cards.draw_base(self.card_picture(image), image.width, image.height),
+            )
+        return self.bases[image.digest]
 
     def card_picture(self, image: ImageFile) -> bytes:
         data = _read(image.path)
