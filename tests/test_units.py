@@ -161,7 +161,7 @@ def test_plan_lists_every_published_output(site: Path) -> None:
     assert "earners/cy/index.html" not in paths
     assert "issuers/harbour-lab/revocations.json" in paths
     assert "badges/certified-maker.png" in paths
-    assert plan.sitemap_urls[:3] == ("", "skills/", "issuers/harbour-lab/")
+    assert plan.sitemap_urls[:4] == ("", "skills/", "verify/", "issuers/harbour-lab/")
     assert "earners/bo/" not in plan.sitemap_urls
 
 
