@@ -190,7 +190,7 @@ def test_status_banner_turns_expired_after_the_build(open_page) -> None:
     assert css_class == "status status--expired"
     assert "Expired" in text and "May 9, 2030" in text
     assert "Valid" not in text
-    checked = later.page.locator("[data-checked]").inner_text()
+    checked = later.page.locator("section.status [data-checked]").inner_text()
     assert checked == "Status checked on June 1, 2030, in this browser, against today's date."
 
 
@@ -309,7 +309,9 @@ def test_status_without_javascript_shows_the_build_time_status(browser, served) 
         assert (
             page.locator("section.status [data-state]:visible").inner_text().startswith("Expired")
         )
-        assert "when this page was published" in page.locator("[data-checked]").inner_text()
+        checked = page.locator("section.status [data-checked]").inner_text()
+        assert "when this page was published" in checked
+        assert page.locator("[data-print]").is_hidden()  # printing needs no button
         assert page.locator("[data-recipient-check]").is_hidden()
         assert page.locator("button[data-copy]").first.is_hidden()
     finally:
