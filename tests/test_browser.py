@@ -1,5 +1,6 @@
 """The default theme in real headless Chromium: accessibility, live status, recipient check,
-copy buttons, share links, no foreign requests, and screenshots for people to look at.
+copy buttons, share links, the printed certificate (PDF on A4 and Letter, its QR code read
+back), no foreign requests, and screenshots for people to look at.
 
 The example site is built once for this module with base_url on a loopback server, and one
 browser serves every test. Screenshots land in test-artifacts/screenshots/ (git-ignored).
@@ -9,7 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
+import re
 import shutil
+import subprocess
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -186,7 +190,7 @@ def test_status_banner_turns_expired_after_the_build(open_page) -> None:
     assert css_class == "status status--expired"
     assert "Expired" in text and "May 9, 2030" in text
     assert "Valid" not in text
-    checked = later.page.locator("[data-checked]").inner_text()
+    checked = later.page.locator("section.status [data-checked]").inner_text()
     assert checked == "Status checked on June 1, 2030, in this browser, against today's date."
 
 
@@ -305,7 +309,9 @@ def test_status_without_javascript_shows_the_build_time_status(browser, served) 
         assert (
             page.locator("section.status [data-state]:visible").inner_text().startswith("Expired")
         )
-        assert "last publication" in page.locator("[data-checked]").inner_text()
+        checked = page.locator("section.status [data-checked]").inner_text()
+        assert "last publication" in checked
+        assert page.locator("[data-print]").is_hidden()  # printing needs no button
         assert page.locator("[data-recipient-check]").is_hidden()
         assert page.locator("button[data-copy]").first.is_hidden()
     finally:
@@ -380,3 +386,122 @@ def test_share_links_carry_the_right_parameters(open_page, served) -> None:
     assert parse_qs(urlsplit(links["facebook"]).query) == {"u": [page_url]}
     x_query = parse_qs(urlsplit(links["x"]).query)
     assert x_query["url"] == [page_url] and "Cloud Security Practitioner" in x_query["text"][0]
+
+
+# The certificate an award page prints (partials/certificate.html and the print stylesheet).
+LINKEDIN_VALUES = {
+    "name": "Cloud Security Practitioner (2023 programme)",
+    "organization": "Northwind Cloud Academy",
+    "issued": "May 2025",
+    "expires": "May 2030",
+    "id": VALID_AWARD,
+}
+
+
+def _tool(name: str, package: str) -> str:
+    """A Debian tool the print tests read PDFs with; scripts/test installs it."""
+    found = shutil.which(name)
+    if found is None:
+        message = f"{name} is not installed (apt-get install {package}, as scripts/test does)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return found
+
+
+def _run(*command: object) -> str:
+    return subprocess.run(
+        [str(part) for part in command], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def _print_to_pdf(page, folder: Path, paper: str) -> tuple[int, str, Path]:
+    """The page printed on paper (A4, Letter) as Chromium's "Save as PDF" does: its number
+    of pages, its text (whitespace folded) and the file."""
+    pdf = folder / f"{paper}.pdf"
+    page.pdf(path=str(pdf), format=paper)
+    info = _run(_tool("pdfinfo", "poppler-utils"), pdf)
+    pages = int(re.search(r"^Pages:\s+(\d+)$", info, re.M).group(1))
+    return pages, " ".join(_run(_tool("pdftotext", "poppler-utils"), pdf, "-").split()), pdf
+
+
+def _qr_codes_in(pdf: Path, folder: Path) -> list[str]:
+    """What a phone reads on the printed page: zbarimg on the PDF at 150 dpi."""
+    _run(_tool("pdftoppm", "poppler-utils"), "-r", "150", "-png", "-singlefile", pdf, folder / "p")
+    zbarimg = _tool("zbarimg", "zbar-tools")
+    return _run(zbarimg, "--quiet", "--raw", folder / "p.png").split()
+
+
+def test_an_award_prints_as_a_one_page_certificate_on_a4_and_letter(
+    open_page, served, tmp_path
+) -> None:
+    page_url = f"{served.base_url}assertions/{VALID_AWARD}/"
+    visit = open_page("award-valid", clock=dt.datetime(2026, 12, 1, 12, tzinfo=dt.timezone.utc))
+    page = visit.page
+    certificate = page.locator("article.certificate")
+    button = page.locator("[data-print] button")
+    assert certificate.is_hidden() and button.inner_text() == "Print or save as PDF"
+    page.evaluate("window.print = () => { window.printed = true; }")
+    button.click()
+    assert page.evaluate("window.printed") is True
+    page.emulate_media(media="print")
+    assert certificate.is_visible() and button.is_hidden()
+    for hidden in ("header.site-header", "section.status", "#share", "#credential", "footer"):
+        assert page.locator(hidden).is_hidden(), hidden
+    assert _serious_violations(page) == []
+    page.screenshot(path=str(SCREENSHOTS / "award-certificate-print.png"), full_page=True)
+    for paper in ("A4", "Letter"):
+        pages, text, pdf = _print_to_pdf(page, tmp_path, paper)
+        assert pages == 1, paper
+        for expected in (
+            "Northwind Cloud Academy",
+            "This certifies that Priya Raghunathan has been awarded the certification",
+            "Cloud Security Practitioner (2023 programme)",
+            "May 9, 2025",
+            "May 9, 2030",
+            VALID_AWARD,
+            "Valid This badge was issued by Northwind Cloud Academy",
+            "Printed on December 1, 2026; status as of that day.",
+            "scan the code or open:",
+        ):
+            assert expected in text, (paper, expected)
+        assert _qr_codes_in(pdf, tmp_path) == [page_url], paper
+    assert visit.errors == []
+
+
+def test_a_certificate_prints_the_status_of_the_day_it_is_printed(open_page, tmp_path) -> None:
+    later = open_page("award-valid", clock=dt.datetime(2030, 6, 1, 12, tzinfo=dt.timezone.utc))
+    pages, text, _ = _print_to_pdf(later.page, tmp_path, "A4")
+    assert pages == 1
+    assert "Expired This badge expired on May 9, 2030." in text
+    assert "Printed on June 1, 2030; status as of that day." in text
+    revoked = open_page("award-revoked")
+    pages, text, _ = _print_to_pdf(revoked.page, tmp_path, "Letter")
+    assert pages == 1 and "Revoked The issuer revoked this badge." in text
+    assert "Valid" not in text
+
+
+def test_linkedin_values_copy_with_or_without_the_clipboard_api(
+    open_page, shared_context, served
+) -> None:
+    page = open_page("award-valid").page
+    expected = {**LINKEDIN_VALUES, "url": f"{served.base_url}assertions/{VALID_AWARD}/"}
+    for key, value in expected.items():
+        assert page.locator(f"#linkedin-{key}").inner_text() == value
+        page.click(f"button[data-copy='linkedin-{key}']")
+        page.wait_for_function(
+            f"document.querySelector('[data-copy-result=\"linkedin-{key}\"]').textContent !== ''"
+        )
+        assert page.evaluate("navigator.clipboard.readText()") == value, key
+    # Without the Clipboard API (a page served over plain HTTP): the value is selected, so
+    # that the earner copies it by hand if the browser's own copy command fails too.
+    fallback = shared_context.new_page()
+    try:
+        fallback.add_init_script(
+            "Object.defineProperty(navigator, 'clipboard', {value: undefined})"
+        )
+        fallback.goto(served.base_url + served.pages["award-valid"], wait_until="load")
+        fallback.click("button[data-copy='linkedin-id']")
+        assert fallback.evaluate("window.getSelection().toString()") == VALID_AWARD
+    finally:
+        fallback.close()

@@ -22,7 +22,12 @@ from badgesite.guards.lints import CheckFailed
 from badgesite.model import Award
 from badgesite.plan import Plan, plan_site
 from badgesite.render import Renderer, Translations
-from badgesite.templating.sharing import credential_jsonld, linkedin_add_to_profile, share_links
+from badgesite.templating.sharing import (
+    credential_jsonld,
+    linkedin_add_to_profile,
+    linkedin_certification,
+    share_links,
+)
 from badgesite.templating.themes import builtin_themes_dir, resolve_theme_chain
 from badgesite.urls import UrlResolver
 from helpers import FIXED_NOW, write
@@ -45,7 +50,8 @@ def test_linkedin_link_has_months_1_to_12_and_drops_empty_parameters(site: Path)
     award = dataclasses.replace(
         _award(site), issued_on=_utc(2024, 1, 15), expires=_utc(2026, 12, 31, 12)
     )
-    query = parse_qs(urlsplit(linkedin_add_to_profile(award, PAGE, ZoneInfo("UTC"))).query)
+    link = linkedin_add_to_profile(linkedin_certification(award, PAGE, ZoneInfo("UTC")))
+    query = parse_qs(urlsplit(link).query)
     assert query == {
         "startTask": ["CERTIFICATION_NAME"],
         "name": ["Soldering exam"],
@@ -69,7 +75,7 @@ def test_linkedin_link_prefers_the_organization_id_and_omits_a_missing_expiry(
         badge=dataclasses.replace(award.badge, issuer=issuer),
         issued_on=_utc(2024, 12, 31, 23, 30),
     )
-    url = linkedin_add_to_profile(award, PAGE, ZoneInfo("Europe/Berlin"))
+    url = linkedin_add_to_profile(linkedin_certification(award, PAGE, ZoneInfo("Europe/Berlin")))
     query = parse_qs(urlsplit(url).query, keep_blank_values=True)
     assert query["organizationId"] == ["1337"] and "organizationName" not in query
     assert "expirationYear" not in query and "expirationMonth" not in query

@@ -15,6 +15,7 @@ from xml.sax.saxutils import escape as xml_escape
 import jinja2
 from babel import Locale
 from babel.dates import format_date as babel_format_date
+from babel.dates import format_skeleton
 from babel.numbers import format_decimal
 from markupsafe import Markup
 
@@ -38,7 +39,7 @@ from badgesite.outputs import Copy, Document, Image, Listing, Output, Page, Rend
 from badgesite.plan import Plan
 from badgesite.primitives.svg_document import OPENBADGES_URI, OPENBADGES_V3_URI
 from badgesite.publishing import ob2, ob3
-from badgesite.templating import sharing
+from badgesite.templating import qr_codes, sharing
 from badgesite.templating.jinja_tuning import (
     CompiledTemplates,
     ConstantTexts,
@@ -46,7 +47,6 @@ from badgesite.templating.jinja_tuning import (
     call_directly,
 )
 from badgesite.templating.markdown_text import FOREIGN_LINK_REL, MarkdownRenderer
-from badgesite.templating.qr_codes import qr_svg
 from badgesite.templating.themes import (
     FALLBACK_LANGUAGE,
     THEME_PREFIX,
@@ -153,6 +153,7 @@ class PageTemplates:
         # Imported badges' texts: other issuers' markdown, sanitized like ours.
         self.environment.filters["foreign_markdown"] = self.foreign_markdown
         self.environment.filters["date"] = self.format_date
+        self.environment.filters["month"] = self.format_month
         self.environment.filters["plain"] = self.markdown.plain
         self.environment.filters["iso"] = ob2.timestamp
         self.environment.filters["number"] = self.format_number
@@ -176,6 +177,10 @@ class PageTemplates:
             text = babel_format_date(local, format="long", locale=self.locale)
             self._formatted_dates[local] = text
         return text
+
+    def format_month(self, day: dt.date) -> str:
+        """The month and year of a day, as the language writes them ("May 2025")."""
+        return format_skeleton("yMMMM", day, locale=self.locale)
 
     def format_number(self, number: int) -> str:
         return format_decimal(number, locale=self.locale)
@@ -269,9 +274,10 @@ class Renderer:
         self.format_date = self.templates.format_date
         self.environment = self.templates.environment
         self.listings = Listings(site, now)
+        self.image_cache = cache or ImageCache(None)
         self.images = ImageMaker(
             site,
-            cache or ImageCache(None),
+            self.image_cache,
             self.translations,
             self.format_date,
             now,
@@ -285,6 +291,7 @@ class Renderer:
             language=site.config.language,
             built_at=now,
             linkedin_add_url=self.linkedin_add_url,
+            linkedin_certification=self.linkedin_certification,
             share_links=sharing.share_links,
             verifierplus_url=sharing.verifierplus_url,
             qr_svg=self.qr_svg,
@@ -302,17 +309,16 @@ class Renderer:
     def status(self, award: Award) -> str:
         return award.status(self.now)
 
-    def qr_svg(self, text: str, label: str = "") -> Markup:
-        """qr_svg, kept with the images: a code takes some 8 ms to make, and every award page
-        shows one, so a page rendered again (a new day, a changed template) reads it back."""
-        made = self.images.cache.get_or_make(
-            "qr-code", (text, label), lambda: str(qr_svg(text, label)).encode("utf-8")
-        )
-        return Markup(made.decode("utf-8"))
+    def linkedin_certification(self, award: Award) -> sharing.LinkedInCertification:
+        page_url = self.resolver.absolute(urls.award_page(award.id))
+        return sharing.linkedin_certification(award, page_url, self.site.config.zone)
 
     def linkedin_add_url(self, award: Award) -> str:
-        page_url = self.resolver.absolute(urls.award_page(award.id))
-        return sharing.linkedin_add_to_profile(award, page_url, self.site.config.zone)
+        return sharing.linkedin_add_to_profile(self.linkedin_certification(award))
+
+    def qr_svg(self, text: str, label: str = "") -> Markup:
+        """text as an inline SVG QR code, kept with the images in the cache."""
+        return qr_codes.qr_svg(text, label, self.image_cache)
 
     def credential_jsonld(self, subject: BadgeClass | Award) -> Markup:
         return Markup(sharing.credential_jsonld(subject, self.resolver))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -32,23 +33,50 @@ def _query(url: str, params: list[tuple[str, str]]) -> str:
     return url + "?" + urlencode([(key, value) for key, value in params if value], quote_via=quote)
 
 
-def linkedin_add_to_profile(award: Award, page_url: str, zone: ZoneInfo) -> str:
-    """LinkedIn's "Add to profile" link for Licenses & certifications, prefilled."""
+@dataclass(frozen=True)
+class LinkedInCertification:
+    """What LinkedIn's "Add licence or certification" form asks for, as this award fills it
+    in: the add-to-profile link carries it, and the award page shows it to paste by hand
+    (LinkedIn does not always prefill the form from the link)."""
+
+    name: str
+    organization_name: str
+    organization_id: str  # LinkedIn's company page id, or ""
+    issued: dt.date  # in the site's time zone: the form asks for a month and a year
+    expires: dt.date | None
+    url: str  # the award page
+    id: str
+
+
+def linkedin_certification(award: Award, page_url: str, zone: ZoneInfo) -> LinkedInCertification:
     issuer = award.badge.issuer
-    issued = award.issued_on.astimezone(zone)
-    expires = award.expires.astimezone(zone) if award.expires else None
+    return LinkedInCertification(
+        name=award.badge.name,
+        organization_name=issuer.name,
+        organization_id=issuer.linkedin_organization_id or "",
+        issued=award.issued_on.astimezone(zone).date(),
+        expires=award.expires.astimezone(zone).date() if award.expires else None,
+        url=page_url,
+        id=award.id,
+    )
+
+
+def linkedin_add_to_profile(certification: LinkedInCertification) -> str:
+    """LinkedIn's "Add to profile" link for Licenses & certifications, prefilled."""
+    expires = certification.expires
+    by_id = certification.organization_id
     params = [
         ("startTask", "CERTIFICATION_NAME"),
-        ("name", award.badge.name),
+        ("name", certification.name),
         # LinkedIn links the issuer's company page only by id; a name is plain text.
-        ("organizationId", issuer.linkedin_organization_id),
-        ("organizationName", "" if issuer.linkedin_organization_id else issuer.name),
-        ("issueYear", str(issued.year)),
-        ("issueMonth", str(issued.month)),
+        ("organizationId", by_id),
+        ("organizationName", "" if by_id else certification.organization_name),
+        ("issueYear", str(certification.issued.year)),
+        ("issueMonth", str(certification.issued.month)),
         ("expirationYear", str(expires.year) if expires else ""),
         ("expirationMonth", str(expires.month) if expires else ""),
-        ("certUrl", page_url),
-        ("certId", award.id),
+        ("certUrl", certification.url),
+        ("certId", certification.id),
     ]
     return _query(LINKEDIN_ADD_TO_PROFILE, params)
 

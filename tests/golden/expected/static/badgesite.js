@@ -3,7 +3,9 @@
  *   static page outlives its build;
  * - the recipient check hashes what a visitor types, in the browser, as Open Badges 2.0
  *   does (SHA-256 of identity + salt); nothing is sent anywhere;
- * - copy buttons put a snippet on the clipboard.
+ * - copy buttons put a snippet or a value on the clipboard;
+ * - the print button prints the page, which the print stylesheet makes a certificate,
+ *   its status judged again as it is printed.
  */
 (function () {
   "use strict";
@@ -92,11 +94,28 @@
     });
   }
 
-  function copyText(text, source) {
-    if (navigator.clipboard && navigator.clipboard.writeText) {
-      return navigator.clipboard.writeText(text);
+  function textOf(source) {
+    return "value" in source ? source.value : source.textContent;
+  }
+
+  function selectText(source) {
+    if ("select" in source) {
+      source.focus();
+      source.select();
+      return;
     }
-    source.select();
+    var range = document.createRange();
+    range.selectNodeContents(source);
+    var selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+  }
+
+  function copyText(source) {
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      return navigator.clipboard.writeText(textOf(source));
+    }
+    selectText(source);
     return document.execCommand("copy") ? Promise.resolve() : Promise.reject(new Error("copy failed"));
   }
 
@@ -109,17 +128,26 @@
     }
     button.hidden = false;
     button.addEventListener("click", function () {
-      copyText(source.value, source).then(
+      copyText(source).then(
         function () {
           if (result) {
             result.textContent = button.getAttribute("data-copied-text");
           }
         },
         function () {
-          source.focus();
-          source.select(); // the visitor can still copy it by hand
+          selectText(source); // the visitor can still copy it by hand
         }
       );
+    });
+  }
+
+  function setUpPrintButton(holder) {
+    if (typeof window.print !== "function") {
+      return;
+    }
+    holder.hidden = false;
+    holder.querySelector("button").addEventListener("click", function () {
+      window.print();
     });
   }
 
@@ -127,6 +155,9 @@
     refreshStatuses();
     document.querySelectorAll("[data-recipient-check]").forEach(setUpRecipientCheck);
     document.querySelectorAll("[data-copy]").forEach(setUpCopyButton);
+    document.querySelectorAll("[data-print]").forEach(setUpPrintButton);
+    // A page left open for days prints the status of the day it is printed.
+    window.addEventListener("beforeprint", refreshStatuses);
   }
 
   if (document.readyState === "loading") {
