@@ -83,7 +83,7 @@ class MessageMaker:
             "image_url": absolute(urls.award_image(award.id, badge.image.extension)),
             "credential_url": absolute(urls.award_credential(award.id)) if self.credentials else "",
             "linkedin_add_url": sharing.linkedin_add_to_profile(
-                award, page_url, self.site.config.zone
+                sharing.linkedin_certification(award, page_url, self.site.config.zone)
             ),
             "linkedin_share_url": sharing.share_links(page_url, badge.name)[0].url,
             "renewal_url": badge.renewal_url,
