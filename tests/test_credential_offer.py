@@ -233,7 +233,8 @@ def test_qr_codes_are_made_once_and_read_back_from_the_image_cache(
     build(site, tmp_path / "first", now=FIXED_NOW, cache_dir=cache)
     pages = list((tmp_path / "first").glob("assertions/*/index.html"))
     with_code = [page for page in pages if '<svg class="qr-code"' in page.read_text()]
-    assert with_code and len(made) == len(with_code)
+    # Each code made once (a page shows the credential's and, for print, its own URL's).
+    assert with_code and len(made) == len(set(made)) >= len(with_code)
     made.clear()
     build(site, tmp_path / "second", now=FIXED_NOW, cache_dir=cache, clean=True)
     assert made == []
