@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,8 +12,9 @@ from click.testing import CliRunner
 
 from badgesite.build import build, load_site
 from badgesite.cli import main
-from badgesite.openbadges.hashing import identity_matches
-from helpers import FIXED_NOW, tree_bytes, write
+from badgesite.openbadges.hashing import SaltKey, identity_matches
+from badgesite.openbadges.multikey import parse_signing_key
+from helpers import FIXED_NOW, GOLDEN_SIGNING_KEY, tree_bytes, write
 
 ADDRESS = "Ada.Nkemelu@Mail.Example"
 UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
@@ -20,7 +22,7 @@ BASE = "https://badges.harbour-lab.example/pages/assertions/"
 
 
 def run(*args: str):
-    env = {"SOURCE_DATE_EPOCH": "1761998400", "CI": None}
+    env = {"SOURCE_DATE_EPOCH": "1761998400", "CI": None, "BADGESITE_SIGNING_KEY": None}
     return CliRunner().invoke(main, list(args), env=env)
 
 
@@ -65,6 +67,35 @@ def test_award_writes_a_new_file_with_a_uuid_and_a_salted_hash(site: Path) -> No
     build(site, site / "output", now=FIXED_NOW)
     assert (site / "output/assertions" / f"{award_id}.json").is_file()
     assert_address_nowhere(site, ADDRESS)
+
+
+def test_salts_are_derived_from_the_address_with_the_sites_key_else_random(
+    site: Path, tmp_path: Path
+) -> None:
+    key = SaltKey.from_secret(parse_signing_key(GOLDEN_SIGNING_KEY).seed)
+    sheet = tmp_path / "cohort.csv"
+    sheet.write_text(
+        "name,email,badge\nBo Two,Bo@Two.Example,soldering\nCy Why,c@y.example,soldering\n"
+    )
+    seen = {award.recipient.salt for award in load_site(site).awards.values()}
+
+    def new_salts(*options: str) -> list[str]:
+        result = run("award", *options, "--site", str(site), "--allow-duplicates")
+        assert result.exit_code == 0, result.output
+        salts = [award.recipient.salt for award in load_site(site).awards.values()]
+        made = sorted(salt for salt in salts if salt not in seen)
+        seen.update(made)
+        return made
+
+    single = new_salts("soldering", "--earner", "bo", "--email", ADDRESS)
+    assert single == [key.salt(ADDRESS.lower())]
+    assert new_salts("--from-csv", str(sheet)) == sorted(
+        [key.salt("bo@two.example"), key.salt("c@y.example")]
+    )
+    shutil.rmtree(site / ".badgesite")  # no key here: each award gets a random salt of its own
+    (random,) = new_salts("soldering", "--earner", "bo", "--email", ADDRESS)
+    assert re.fullmatch("[0-9a-f]{32}", random)
+    assert_address_nowhere(site, ADDRESS, "bo@two.example", "c@y.example")
 
 
 def test_a_second_award_of_the_same_badge_gets_its_own_file(site: Path) -> None:

@@ -7,12 +7,18 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
+import hashlib
+import hmac
+import re
+import shutil
 import ssl
 from pathlib import Path
 
 import pytest
 import trustme
 from click.testing import CliRunner
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from badgesite.authoring.notified import NOTIFIED_HEADER, read_notified
 from badgesite.authoring.notify import NotifyRequest, notify_from_csv
@@ -27,7 +33,9 @@ from badgesite.build import build, load_site
 from badgesite.cli import main
 from badgesite.config import load_config
 from badgesite.errors import ContentErrors
-from badgesite.openbadges.hashing import hash_identity, salted_matches
+from badgesite.openbadges import hashing
+from badgesite.openbadges.hashing import SaltKey, hash_identity, recipient_salt, salted_matches
+from badgesite.openbadges.multikey import parse_signing_key
 from helpers import tree_bytes, write
 from smtp_server import PASSWORD, USER, Mailbox, smtp_server
 
@@ -42,7 +50,8 @@ SENDER = "badges@harbour-lab.example"
 
 
 def run(*args: str, **env: str | None):
-    return CliRunner().invoke(main, list(args), env={"SOURCE_DATE_EPOCH": EPOCH, "CI": None, **env})
+    env = {"SOURCE_DATE_EPOCH": EPOCH, "CI": None, "BADGESITE_SIGNING_KEY": None, **env}
+    return CliRunner().invoke(main, list(args), env=env)
 
 
 def smtp_block(port: int, security: str = "none", username: str = "", host: str = "127.0.0.1"):
@@ -521,6 +530,110 @@ def test_salted_matches_hash_each_address_once_per_distinct_salt() -> None:
     assert found[7] == [7, 50] and found[9] == [9, 51] and found[8] == [8]
     assert found[-1] == []
     assert salted_matches(addresses, entries, processes=2) == found[:-1]
+
+
+# --- salts derived from the site's key ------------------------------------------------------
+
+SEED = hashlib.sha256(b"a test seed").digest()
+
+
+def test_a_derived_salt_is_fixed_per_key_and_address_and_random_without_a_key() -> None:
+    one, two = SaltKey.from_secret(SEED), SaltKey.from_secret(hashlib.sha256(SEED).digest())
+    ada, bo = "ada@mail.example", "bo@mail.example"
+    assert one.salt(ada) == SaltKey.from_secret(SEED).salt(ada) == recipient_salt(one, ada)
+    salts = [one.salt(ada), one.salt(bo), two.salt(ada), two.salt(bo)]
+    assert len(set(salts)) == 4
+    # The construction, pinned: awards already published must go on matching.
+    subkey = HKDF(hashes.SHA256(), 32, None, b"badgesite recipient salt").derive(SEED)
+    tag = hmac.digest(subkey, b"salt tag", "sha256").hex()[:16]
+    assert one.salt(ada) == hmac.digest(subkey, ada.encode(), "sha256").hex()[:16] + tag
+    random = [recipient_salt(None, ada) for _ in range(3)]
+    assert len(set(random)) == 3
+    assert all(re.fullmatch(r"[0-9a-f]{32}", salt) for salt in [*salts, *random])
+    assert subkey.hex() not in repr(one) and str(list(subkey)) not in repr(one)
+
+
+def scanned_salts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The salts that matching hashes every address with, one by one, as it is called."""
+    scanned: list[str] = []
+    each_salt = hashing._match_each_salt
+
+    def recording(addresses, by_salt, matched, processes):
+        scanned.extend(by_salt)
+        each_salt(addresses, by_salt, matched, processes)
+
+    monkeypatch.setattr(hashing, "_match_each_salt", recording)
+    return scanned
+
+
+def test_matching_looks_derived_salts_up_and_scans_only_the_others(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    current, retired, lost = (SaltKey.from_secret(bytes([n]) * 32) for n in (1, 2, 3))
+    addresses = [f"p{n}@mail.example" for n in range(8)]
+
+    def entry(address: str, salt: str) -> tuple[str, str]:
+        return hash_identity(address, salt), salt
+
+    entries = [
+        *(entry(address, current.salt(address)) for address in addresses[:4]),
+        entry(addresses[0], current.salt(addresses[0])),  # a second award: the same salt
+        *(entry(address, retired.salt(address)) for address in addresses[4:6]),
+        entry(addresses[6], "0123456789abcdef0123456789abcdef"),  # made without a key
+        entry(addresses[7], lost.salt(addresses[7])),  # a key no longer at hand
+    ]
+    scanned = scanned_salts(monkeypatch)
+    found = salted_matches([*addresses, "nobody@mail.example"], entries, (current, retired))
+    assert found == [[0, 4], [1], [2], [3], [5], [6], [7], [8], []]
+    assert sorted(scanned) == sorted([entries[7][1], entries[8][1]])
+    scanned.clear()
+    assert salted_matches(addresses[:6], entries[:7], (current, retired)) == found[:6]
+    assert scanned == []  # every salt was derived by a key at hand: no salt is scanned
+
+
+def issue_without_a_key(site: Path, csv: Path) -> None:
+    """Issue as on a machine without the site's key: the salts are random."""
+    kept = site.parent / "kept-keys"
+    shutil.move(site / ".badgesite", kept)
+    try:
+        issue(site, csv)
+    finally:
+        shutil.move(kept, site / ".badgesite")
+
+
+def test_an_email_only_sheet_matches_derived_rotated_and_random_salts_and_stores_no_hmac(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ada, bo, cy = (address for _, address, _ in PEOPLE)
+    golden = {award.recipient.salt for award in load_site(site).awards.values()}
+    first = parse_signing_key((site / ".badgesite/signing-key").read_text())
+    issue(site, sheet(tmp_path, PEOPLE[:1], name="first.csv"))
+    rotated = run("keys", "rotate", "--site", str(site))
+    assert rotated.exit_code == 0, rotated.output
+    second = parse_signing_key((site / ".badgesite/signing-key").read_text())
+    issue(site, sheet(tmp_path, PEOPLE[1:2], name="second.csv"))
+    issue_without_a_key(site, sheet(tmp_path, PEOPLE[2:], name="third.csv"))
+    salts = {award.earner.slug: award.recipient.salt for award in load_site(site).awards.values()}
+    keys = [SaltKey.from_secret(key.seed) for key in (first, second)]
+    assert salts["ada-lovelace"] == keys[0].salt(ada)
+    assert salts["bo-brand"] == keys[1].salt(bo)
+    assert salts["cy-chen"] not in {key.salt(cy) for key in keys}
+    csv = tmp_path / "emails.csv"
+    csv.write_text(f"email\n{ada}\n{bo.upper()}\n {cy}\n")
+    with_smtp(site, 1)  # never reached
+    scanned = scanned_salts(monkeypatch)
+    result = notify(site, csv, "--dry-run", str(tmp_path / "mails"))
+    assert result.exit_code == 0, result.output
+    assert "Wrote 3 messages" in result.output
+    # Only the awards salted without a key are scanned: the golden site's and Cy's.
+    assert sorted(scanned) == sorted({*golden, salts["cy-chen"]})
+    secrets = [key.subkey.hex() for key in keys]
+    secrets += [
+        hmac.digest(key.subkey, address.encode(), "sha256").hex()
+        for key in keys
+        for address in (ada, bo, cy)
+    ]
+    assert_no_address_in(site, [ada, bo, cy, *secrets])
 
 
 def test_renewal_url_is_checked_as_every_url(site: Path) -> None:

@@ -18,6 +18,7 @@ from badgesite.authoring.guarded import (
     free_name,
     today_in,
 )
+from badgesite.authoring.keys import salt_key
 from badgesite.authoring.sheet import REQUIRED_COLUMNS, SheetRow, read_sheet
 from badgesite.authoring.yamltext import dump_yaml
 from badgesite.config import VISIBILITIES
@@ -250,10 +251,11 @@ def _issue(
     one the sheet creates perhaps, is not private, and its badge class is no draft)."""
     taken: set[str] = set()
     issued: list[Issued] = []
+    key = salt_key(site.root)
     for request in requests:
         award_id = new_award_id(site, taken)
         taken.add(award_id)
-        record = award_record(award_id, request, request.issued_on or today)
+        record = award_record(award_id, request, request.issued_on or today, key)
         relative = files.add(dump_yaml([record]))
         earner = site.earners.get(request.earner)
         new_earner = batch.new_earners.get(request.earner)

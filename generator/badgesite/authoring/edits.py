@@ -24,6 +24,7 @@ from badgesite.authoring.guarded import (
     free_name,
     today_in,
 )
+from badgesite.authoring.keys import salt_key
 from badgesite.authoring.listing import describe, resolve_id
 from badgesite.authoring.yamledit import EditProblem, set_key
 from badgesite.authoring.yamltext import dump_yaml
@@ -31,7 +32,7 @@ from badgesite.build import load_site
 from badgesite.errors import BadgesiteError, did_you_mean
 from badgesite.guards import credentials, published
 from badgesite.model import Award, Site
-from badgesite.openbadges.hashing import hash_identity, new_salt
+from badgesite.openbadges.hashing import SaltKey, hash_identity, recipient_salt
 from badgesite.primitives.atomic import write_atomic
 from badgesite.schema.fields import is_http_url
 
@@ -79,9 +80,12 @@ def new_award_id(site: Site, taken: set[str]) -> str:
             return award_id
 
 
-def award_record(award_id: str, request: AwardRequest, issued_on: dt.date) -> dict[str, Any]:
-    """The award as YAML data: the address appears only as its salted hash."""
-    salt = new_salt()
+def award_record(
+    award_id: str, request: AwardRequest, issued_on: dt.date, salt_key: SaltKey | None
+) -> dict[str, Any]:
+    """The award as YAML data: the address appears only as its salted hash, the salt derived
+    from it with the site's key (`keys.salt_key`; random without one)."""
+    salt = recipient_salt(salt_key, request.email)
     record: dict[str, Any] = {
         "id": award_id,
         "badge": request.badge,
@@ -139,7 +143,7 @@ def award(
         raise AuthoringError(duplicate_message(request.badge, issued_on, earlier[0]))
     warnings = tuple(warning.as_option() for warning in noted)
     award_id = new_award_id(site, set())
-    record = award_record(award_id, _with_email(request, email), issued_on)
+    record = award_record(award_id, _with_email(request, email), issued_on, salt_key(site_dir))
     awards_dir = site_dir / "content" / "awards"
     name = free_name(awards_dir, f"{issued_on.isoformat()}-{request.earner}-{request.badge}")
     relative = f"content/awards/{name}"

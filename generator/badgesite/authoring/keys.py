@@ -8,6 +8,10 @@ in content/signing-keys.txt, which only ever grows: did:web keeps no history, so
 out of the DID documents breaks every credential it signed (guards/credentials.py). A
 rotation therefore keeps the old public key recorded and the old key file renamed: nothing
 is lost, and the next build signs every credential again with the new key.
+
+The keys also salt recipients (`openbadges/hashing.py`): `salt_key` is what a new award's
+salt is derived with, `salt_keys` every key `notify` can find awards with (the current
+one, the key file's, the retired ones).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from pathlib import Path
 from badgesite.config import load_config
 from badgesite.errors import BadgesiteError
 from badgesite.guards import credentials
+from badgesite.openbadges.hashing import SaltKey
 from badgesite.openbadges.multikey import (
     KeyProblem,
     SigningKey,
@@ -179,12 +184,48 @@ def list_signing_keys(site_dir: Path, environ: Mapping[str, str] | None = None) 
         RecordedKey(entry.multibase, entry.added, entry.multibase == public)
         for entry in record.keys
     )
-    retired = tuple(
-        (path, _public_key_of(path))
-        for path in sorted(key_file.parent.glob(f"{RETIRED_PREFIX}*"))
+    retired = tuple((path, _public_key_of(path)) for path in _retired_files(key_file))
+    return KeyListing(keys, source if public or problem else "", public, problem, retired)
+
+
+def salt_key(site_dir: Path, environ: Mapping[str, str] | None = None) -> SaltKey | None:
+    """What a new award's salt is derived with: the current signing key's subkey; None when
+    there is no usable key (the salt is then random)."""
+    environ = os.environ if environ is None else environ
+    try:
+        key = read_signing_key(environ, credentials.key_file_path(site_dir))
+    except KeyProblem:
+        return None
+    return SaltKey.from_secret(key.seed) if key else None
+
+
+def salt_keys(site_dir: Path, environ: Mapping[str, str] | None = None) -> tuple[SaltKey, ...]:
+    """Every key whose salts can be recognized here: the current one, the key file's (when
+    the variable names another) and the retired ones `rotate` kept; unreadable ones left
+    out (their awards are matched salt by salt)."""
+    environ = os.environ if environ is None else environ
+    key_file = credentials.key_file_path(site_dir)
+    found: dict[bytes, SaltKey] = {}
+    for source, path in (
+        (environ, key_file),
+        ({}, key_file),
+        *(({}, retired) for retired in _retired_files(key_file)),
+    ):
+        try:
+            key = read_signing_key(source, path)
+        except KeyProblem:
+            continue
+        if key is not None and key.seed not in found:
+            found[key.seed] = SaltKey.from_secret(key.seed)
+    return tuple(found.values())
+
+
+def _retired_files(key_file: Path) -> list[Path]:
+    return sorted(
+        path
+        for path in key_file.parent.glob(f"{RETIRED_PREFIX}*")
         if not path.name.endswith(".tmp")
     )
-    return KeyListing(keys, source if public or problem else "", public, problem, retired)
 
 
 def exported_key(site_dir: Path, environ: Mapping[str, str] | None = None) -> ExportedKey:

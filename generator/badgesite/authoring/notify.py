@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from badgesite.authoring.guarded import current_site
+from badgesite.authoring.keys import salt_keys
 from badgesite.authoring.notified import (
     AWARDED,
     EXPIRED,
@@ -36,7 +37,7 @@ from badgesite.authoring.notify_send import (
 from badgesite.authoring.sheet import read_sheet
 from badgesite.errors import WARNING, ContentError, ContentErrors, Finding, did_you_mean
 from badgesite.model import Award, Site
-from badgesite.openbadges.hashing import salted_matches
+from badgesite.openbadges.hashing import SaltKey, salted_matches
 from badgesite.primitives.slugs import slugify
 from badgesite.report import counted
 from badgesite.schema.fields import EMAIL_PATTERN
@@ -239,15 +240,17 @@ class _Rows:
         )
 
 
-def _matches(site: Site, rows: Sequence[_Row]) -> list[list[Award]]:
+def _matches(site: Site, rows: Sequence[_Row], keys: Sequence[SaltKey]) -> list[list[Award]]:
     """The awards of each row: rows narrowed by earner or badge are hashed against their
-    few candidates, the others together against every salt of the site."""
+    few candidates, the others together against every award of the site. Awards salted by
+    one of `keys` are looked up (one hash per address and key), the others are matched
+    salt by salt."""
     matched: list[list[Award]] = [[] for _ in rows]
     everyone = [position for position, row in enumerate(rows) if row.candidates is None]
     email_awards = [award for award in site.awards.values() if award.recipient.type == "email"]
     if everyone:
         entries = [(award.recipient.identity, award.recipient.salt) for award in email_awards]
-        found = salted_matches([rows[position].address for position in everyone], entries)
+        found = salted_matches([rows[position].address for position in everyone], entries, keys)
         for position, indices in zip(everyone, found, strict=True):
             matched[position] = [email_awards[index] for index in indices]
     for position, row in enumerate(rows):
@@ -256,7 +259,7 @@ def _matches(site: Site, rows: Sequence[_Row]) -> list[list[Award]]:
         candidates = [award for award in row.candidates if award.recipient.type == "email"]
         entries = [(award.recipient.identity, award.recipient.salt) for award in candidates]
         matched[position] = [
-            candidates[index] for index in salted_matches([row.address], entries)[0]
+            candidates[index] for index in salted_matches([row.address], entries, keys)[0]
         ]
     return matched
 
@@ -345,7 +348,7 @@ def notify_from_csv(
     errors.extend(checker.errors)
     if errors:
         raise ContentErrors(errors)
-    matched = _matches(site, rows)
+    matched = _matches(site, rows, salt_keys(site_dir, environ))
     warnings = tuple(
         Finding(
             WARNING,

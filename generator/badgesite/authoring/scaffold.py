@@ -138,11 +138,13 @@ def _template_files(title: str, base_url: str, requirement: SelfRequirement) -> 
 
 
 def _sample_award(award_id: str, today: dt.date) -> bytes:
-    """The sample award's file, issued today to nobody."""
+    """The sample award's file, issued today to nobody (with a random salt: the site's key
+    is made once its files are checked)."""
     record = award_record(
         award_id,
         AwardRequest(SAMPLE_BADGE, SAMPLE_EARNER, "sample-earner@example.org"),
         today,
+        salt_key=None,
     )
     record["narrative"] = "A sample award: delete it, or replace it with a real one."
     # Issued to nobody, so its URL promises nothing: it is never recorded as published and
