@@ -19,7 +19,7 @@ from badgesite.cache.fingerprint import fingerprint_outputs
 from badgesite.images import outputs as image_outputs
 from badgesite.model import Award, BadgeClass, Earner, ImportedBadge, Issuer, Site
 from badgesite.outputs import Dependencies, Kind, Output, Page, RecordKey, RecordType
-from badgesite.plan import Plan, _Keys, plan_site
+from badgesite.plan import AWARD_PAGE, Plan, _Keys, plan_site
 from badgesite.render import Renderer
 from badgesite.templating.themes import ThemeChain, resolve_theme_chain
 from helpers import EXAMPLE_SITE, FIXED_NOW, GOLDEN_SITE, write
@@ -298,3 +298,43 @@ def test_a_copy_of_a_record_is_declared_by_its_key() -> None:
     )
     assert keys((award, award.badge, award)) == expected
     assert keys((copy, award.badge)) == expected
+
+
+def test_a_badge_class_edit_renders_only_the_award_pages_that_show_that_badge(site: Path) -> None:
+    badge_file = site / "content/badges/laser-cutting.yaml"
+    text = badge_file.read_text(encoding="utf-8")
+    edited = text.replace("description: ", "description: Edited. ", 1)
+    assert edited != text
+    plan, changed = _changed(site, lambda: badge_file.write_text(edited, encoding="utf-8"))
+    award_pages = {
+        output.path: output.subject for output in plan.outputs if output.recipe == AWARD_PAGE
+    }
+    showing = {
+        path
+        for path, award in award_pages.items()
+        if "laser-cutting" in (award.badge.slug, *award.badge.requires)
+    }
+    assert showing and showing != set(award_pages)
+    assert {path for path in changed if path in award_pages} == showing
+
+
+def test_a_skill_moving_to_another_skills_page_renders_the_award_pages_that_link_it(
+    site: Path,
+) -> None:
+    settings = site / "content/site.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8") + "paginate: 1\n", encoding="utf-8")
+    laser = site / "content/badges/laser-cutting.yaml"
+    laser.write_text(laser.read_text(encoding="utf-8") + "skills: [Laser safety]\n")
+    # One skill per page of the skills index; a soldering skill renamed to sort last moves
+    # every skill after it, the laser-cutting one among them, one page back.
+    badge_file = site / "content/badges/soldering.yaml"
+    text = badge_file.read_text(encoding="utf-8")
+    edited = text.replace("Electronics safety]", "Zinc safety]", 1)
+    assert edited != text
+    plan, changed = _changed(site, lambda: badge_file.write_text(edited, encoding="utf-8"))
+    laser_pages = {
+        output.path
+        for output in plan.outputs
+        if output.recipe == AWARD_PAGE and output.subject.badge.slug == "laser-cutting"
+    }
+    assert laser_pages and laser_pages <= changed

@@ -145,6 +145,7 @@ class Dependencies:
 
     records: tuple[RecordKey, ...] = ()
     every_badge: bool = False  # every issuer and badge class (related badges, site image)
+    skill_index: bool = False  # which page of the skills index shows each skill (skill links)
     every_record: bool = False  # every record and status: indexes, the sitemap's pages
     files: tuple[Path, ...] = ()  # source files read (images, theme assets)
     templates: tuple[str, ...] = ()  # theme templates by name, all a page pulls in

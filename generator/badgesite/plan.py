@@ -110,7 +110,7 @@ EVERY_BADGE = Dependencies(every_badge=True)
 EVERY_RECORD = Dependencies(every_record=True)
 AWARD_PAGE = Page("award.html")
 AWARD_PAGE_READS = Dependencies(
-    every_badge=True,  # its badge and its exams', their issuers, skill links
+    skill_index=True,  # its skills link to the page of the skills index that shows them
     outputs=True,  # links to the baked image and the credential when they are published
 )
 VERIFY_PAGE_READS = Dependencies(
@@ -160,6 +160,7 @@ class _Planner:
             build_day=reads.build_day or anything,
             outputs=reads.outputs or anything,
             signing=reads.signing,
+            skill_index=reads.skill_index,
         )
         return Output(urls.file_path(url_path), url_path, page, subject, indexable, depends)
 
@@ -247,7 +248,9 @@ class _Planner:
         )
         listed = award.is_listed and not award.is_draft
         url_path = urls.award_page(award.id)
-        shown = (award, earner, *exams)
+        # Its badge and a certification's exams (earned or not), with their issuers.
+        badges = (badge, *(self.site.badges[slug] for slug in badge.requires))
+        shown = (award, earner, *exams, *badges, *(shown.issuer for shown in badges))
         yield self.page(url_path, AWARD_PAGE, award, listed, shown, AWARD_PAGE_READS)
         own = (award, badge)
         url_path = urls.award_json(award.id)

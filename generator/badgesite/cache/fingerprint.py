@@ -11,7 +11,7 @@ from badgesite.cache.code_identity import code_fingerprint
 from badgesite.cache.code_identity import file_hash as _file_hash
 from badgesite.cache.code_identity import hash_parts as _hash
 from badgesite.guards.credentials import Signing
-from badgesite.model import Award, BadgeClass, Earner, ImportedBadge, Issuer, Site
+from badgesite.model import Award, BadgeClass, Earner, ImportedBadge, Issuer, Listings, Site
 from badgesite.outputs import Dependencies, Output, RecordKey, RecordType
 from badgesite.plan import Plan, key_of
 from badgesite.templating.themes import ThemeChain
@@ -77,6 +77,7 @@ class _Inputs:
         self._templates: dict[str, str] = {}
         self._every_badge = ""
         self._every_record = ""
+        self._skill_index = ""
         self._texts = ""
 
     def record(self, key: RecordKey) -> str:
@@ -113,6 +114,12 @@ class _Inputs:
             records = (*self.site.issuers.values(), *self.site.badges.values())
             self._every_badge = _hash(self.record(key_of(record)) for record in records)
         return self._every_badge
+
+    def skill_index(self) -> str:
+        if not self._skill_index:
+            paths = Listings(self.site, self.now).skill_paths
+            self._skill_index = _hash(f"{skill}:{path}" for skill, path in paths.items())
+        return self._skill_index
 
     def every_record(self) -> str:
         if not self._every_record:
@@ -156,6 +163,8 @@ class _Inputs:
             parts.append("every record:" + self.every_record())
         elif depends.every_badge:
             parts.append("every badge:" + self.every_badge())
+        if depends.skill_index and not depends.every_record:
+            parts.append("skill index:" + self.skill_index())
         parts.extend(self.file(path) for path in depends.files)
         parts.extend(self.template(name) for name in depends.templates)
         if depends.texts:
