@@ -26,6 +26,7 @@ from badgesite.importing.snapshot import (
     _saved_key,
     snapshot_key,
     utc_timestamp,
+    write_snapshot,
 )
 from badgesite.importing.snapshot_format import FORMAT, OPEN_BADGES_3, imported_dir
 from badgesite.openbadges.bake import BakeError, unbaked
@@ -49,7 +50,6 @@ from badgesite.openbadges.recipient_check import (
 from badgesite.openbadges.retrieve import RetrievedImage, fetch_badge_image, is_url
 from badgesite.openbadges.verification_report import VerificationReport
 from badgesite.openbadges.verify_ob3 import verify_credential
-from badgesite.primitives.atomic import write_atomic
 
 
 def import_credential(
@@ -120,7 +120,7 @@ def import_credential(
         "credential": _credential_entry(found, report),
         "image": image_entry,
     }
-    _write(path, snapshot)
+    write_snapshot(path, snapshot)
     return ImportResult(key, path, report, status, recipient_result)
 
 
@@ -172,10 +172,6 @@ def _badge_image(found: CredentialSource, fetcher: Fetcher) -> RetrievedImage | 
         return RetrievedImage(image.url, unbaked(image.data))
     except BakeError:
         return image  # neither PNG nor SVG, or damaged: the image checks say so
-
-
-def _write(path: Path, snapshot: dict[str, Any]) -> None:
-    write_atomic(path, (json.dumps(snapshot, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
 
 
 def is_credential_snapshot(path: Path) -> bool:
@@ -240,7 +236,7 @@ def refresh_credential(
     snapshot["problems"] = [finding.message for finding in report.errors]
     if entry.get("complete") is not True:
         snapshot["credential"] = _credential_entry(found, report)
-    _write(path, snapshot)
+    write_snapshot(path, snapshot)
     detail = _first_error(report) if report.errors else "verified"
     if lost:
         detail += (

@@ -266,7 +266,7 @@ def _save(
     }
     if unchecked is not None:
         snapshot["unchecked"] = unchecked
-    _rewrite(path, snapshot)
+    write_snapshot(path, snapshot)
 
 
 def _document(
@@ -340,14 +340,14 @@ def _refresh(path: Path, fetcher: Fetcher, now: dt.datetime | None) -> RefreshRe
             snapshot["status"] = "gone"
             snapshot["verified"] = utc_timestamp(moment)
             snapshot["problems"] = [str(problem)]
-        _rewrite(path, snapshot)
+        write_snapshot(path, snapshot)
         return RefreshResult(key, before, snapshot["status"], str(problem), kept)
     report = verify(retrieved, now)
     after = report.status
     if retrieved.gone:  # withdrawn: the documents kept are the last ones it published
         snapshot.update(status=after, verified=utc_timestamp(moment))
         snapshot["problems"] = [finding.message for finding in report.errors]
-        _rewrite(path, snapshot)
+        write_snapshot(path, snapshot)
         return RefreshResult(key, before, after, _first_error(report), kept)
     if after == "invalid" and before == "unverified":
         after = "unverified"
@@ -368,7 +368,8 @@ def _refresh(path: Path, fetcher: Fetcher, now: dt.datetime | None) -> RefreshRe
     return RefreshResult(key, before, after, detail, confirmation["result"], lost)
 
 
-def _rewrite(path: Path, snapshot: dict[str, Any]) -> None:
+def write_snapshot(path: Path, snapshot: dict[str, Any]) -> None:
+    """A snapshot as its file holds it: indented JSON, written atomically."""
     write_atomic(path, (json.dumps(snapshot, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
 
 

@@ -95,9 +95,7 @@ class ImportedBadge:
         """Whether its last verification passed, the recipient confirmed: only then does
         the page say "Verified as <standard>" (else "Checked as")."""
         return (
-            self.verified_status == "valid"
-            and self.recipient.confirmed
-            and self.unchecked is None
+            self.verified_status == "valid" and self.recipient.confirmed and self.unchecked is None
         )
 
     unchecked: Unchecked | None = None
