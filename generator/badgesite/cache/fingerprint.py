@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from badgesite.cache.code_identity import code_fingerprint
@@ -13,7 +14,7 @@ from badgesite.cache.code_identity import hash_parts as _hash
 from badgesite.guards.credentials import Signing
 from badgesite.model import Award, BadgeClass, Earner, ImportedBadge, Issuer, Listings, Site
 from badgesite.outputs import Dependencies, Output, RecordKey, RecordType
-from badgesite.plan import Plan, key_of
+from badgesite.plan import Part, Plan, PlanParts, key_of
 from badgesite.templating.themes import ThemeChain
 
 _RECORD_TYPES = (Issuer, BadgeClass, Earner, Award, ImportedBadge)
@@ -56,6 +57,7 @@ class _Inputs:
         theme: ThemeChain,
         now: dt.datetime,
         signing: Signing | None,
+        kept: KeptFingerprints | None = None,
     ) -> None:
         self.site = site
         self.signing = signing
@@ -73,12 +75,17 @@ class _Inputs:
         self._records: dict[int, str] = {}
         self._by_name: dict[RecordKey, str] = {}
         self._kept: list[RecordKey] = []  # alive while their identities are keys above
-        self._files: dict[Path, str] = {}
-        self._templates: dict[str, str] = {}
+        # The last build's digests, valid for a record that is the very same object (the
+        # caller makes sure its status and index are the same at this build's moment).
+        self._before = kept.records if kept is not None else {}
+        self.objects: dict[RecordKey, object] = {}
+        # A kept build changed records only: the files, templates and texts are the same.
+        self._files: dict[Path, str] = dict(kept.files) if kept is not None else {}
+        self._templates: dict[str, str] = dict(kept.templates) if kept is not None else {}
         self._every_badge = ""
         self._every_record = ""
         self._skill_index = ""
-        self._texts = ""
+        self._texts = kept.texts if kept is not None else ""
 
     def record(self, key: RecordKey) -> str:
         # By the key's identity: the planner makes one key per record, the plan keeps them
@@ -88,12 +95,17 @@ class _Inputs:
             found = self._by_name.get(key)
             if found is None:
                 record = self._find(key)
-                found = f"{key}:{own_digest(record)}"
-                if isinstance(record, (Award, ImportedBadge)):
-                    found += ":" + record.status(self.now)
-                if isinstance(record, Award) and self.signing is not None:
-                    found += f":index={self.signing.index_of(record.id)}"
+                before = self._before.get(key)
+                if before is not None and before[0] is record:
+                    found = before[1]
+                else:
+                    found = f"{key}:{own_digest(record)}"
+                    if isinstance(record, (Award, ImportedBadge)):
+                        found += ":" + record.status(self.now)
+                    if isinstance(record, Award) and self.signing is not None:
+                        found += f":index={self.signing.index_of(record.id)}"
                 self._by_name[key] = found
+                self.objects[key] = record
             self._records[id(key)] = found
             self._kept.append(key)
         return found
@@ -129,6 +141,14 @@ class _Inputs:
                 [self.every_badge(), *(self.record(key_of(record)) for record in others)]
             )
         return self._every_record
+
+    @property
+    def files_read(self) -> Mapping[Path, str]:
+        return self._files
+
+    @property
+    def templates_read(self) -> Mapping[str, str]:
+        return self._templates
 
     def file(self, path: Path) -> str:
         found = self._files.get(path)
@@ -184,6 +204,17 @@ class _Inputs:
         )
 
 
+    def aggregates(self) -> tuple[str, ...]:
+        """The digests of the whole site an output may read, in the order of _AGGREGATES."""
+        return (
+            self.every_badge(),
+            self.every_record(),
+            self.skill_index(),
+            self.outputs,
+            self._signing,
+        )
+
+
 def fingerprint_outputs(
     site: Site,
     plan: Plan,
@@ -195,3 +226,140 @@ def fingerprint_outputs(
     and so whenever its bytes may."""
     inputs = _Inputs(site, plan, theme, now, signing)
     return {output.path: inputs.fingerprint(output) for output in plan.outputs}
+
+
+# The digests of the whole site an output may depend on (Dependencies' fields), in order.
+_AGGREGATES = ("every_badge", "every_record", "skill_index", "outputs", "signing")
+
+
+def _aggregates_read(depends: Dependencies) -> tuple[bool, ...]:
+    """Which of _AGGREGATES an output's fingerprint reads (as _Inputs.digests does)."""
+    return (
+        depends.every_badge and not depends.every_record,
+        depends.every_record,
+        depends.skill_index and not depends.every_record,
+        depends.outputs,
+        depends.signing,
+    )
+
+
+@dataclass(frozen=True)
+class KeptFingerprints:
+    """A build's fingerprints with what they were made from, by part of the plan
+    (plan.Part), so that the next build makes again only those that may have changed."""
+
+    fingerprints: Mapping[str, str]
+    records: Mapping[RecordKey, tuple[object, str]]  # each record's object and digest
+    aggregates: tuple[str, ...]  # _AGGREGATES' digests
+    by_record: Mapping[RecordKey, frozenset[Part]]  # the parts that read each record
+    by_aggregate: tuple[frozenset[Part], ...]  # the parts that read each of _AGGREGATES
+    files: Mapping[Path, str]
+    templates: Mapping[str, str]
+    texts: str
+
+
+def fingerprints_kept(
+    site: Site,
+    plan: Plan,
+    parts: PlanParts,
+    made: frozenset[Part],
+    theme: ThemeChain,
+    now: dt.datetime,
+    signing: Signing | None = None,
+    previous: KeptFingerprints | None = None,
+    before: PlanParts | None = None,
+) -> tuple[KeptFingerprints, frozenset[Part]]:
+    """fingerprint_outputs, kept, and the parts whose fingerprints were made again.
+
+    With previous and before (the last build's fingerprints and plan, of the same settings,
+    theme, files and statuses; made: the parts planned again since), only the fingerprints
+    of the parts planned again, of those that read a record whose digest changed and of
+    those that read a digest of the whole site that changed are made: the others are the
+    same as then, and are not looked at.
+    """
+    inputs = _Inputs(site, plan, theme, now, signing, previous)
+    records = {}
+    for record in (
+        *site.issuers.values(),
+        *site.badges.values(),
+        *site.earners.values(),
+        *site.awards.values(),
+        *site.imported.values(),
+    ):
+        key = key_of(record)
+        records[key] = (record, inputs.record(key))
+    aggregates = inputs.aggregates()
+    if previous is None or before is None:
+        reading: dict[RecordKey, set[Part]] = {}
+        by_aggregate: list[set[Part]] = [set() for _ in _AGGREGATES]
+        for part, outputs in parts.parts.items():
+            _index(part, outputs, reading, by_aggregate)
+        by_record = {key: frozenset(found) for key, found in reading.items()}
+        fingerprints = {output.path: inputs.fingerprint(output) for output in plan.outputs}
+        again = frozenset(parts.parts)
+    else:
+        dropped = {part for part in before.parts if part not in parts.parts}
+        redone = made | dropped  # parts whose outputs are not those of before
+        again_parts = set(made)
+        for key, (_, digest) in records.items():
+            if previous.records.get(key, (None, ""))[1] != digest:
+                again_parts.update(previous.by_record.get(key, ()))
+        for key in previous.records.keys() - records.keys():
+            again_parts.update(previous.by_record.get(key, ()))
+        for index, digest in enumerate(aggregates):
+            if digest != previous.aggregates[index]:
+                again_parts.update(previous.by_aggregate[index])
+        again = frozenset(again_parts & parts.parts.keys())
+        # The reverse indexes: the parts planned again or dropped leave them, the parts
+        # planned again join them (the index is copied, and each set that changes).
+        fresh: dict[RecordKey, set[Part]] = {}
+        by_aggregate = [set(found) - redone for found in previous.by_aggregate]
+        for part in made:
+            _index(part, parts.parts[part], fresh, by_aggregate)
+        left = {
+            key
+            for part in redone
+            for output in before.parts.get(part, ())
+            for key in output.depends.records
+        }
+        by_record = dict(previous.by_record)
+        for key in left | fresh.keys():
+            readers = (by_record.get(key, frozenset()) - redone) | fresh.get(key, set())
+            if readers:
+                by_record[key] = frozenset(readers)
+            else:
+                by_record.pop(key, None)
+        fingerprints = dict(previous.fingerprints)
+        for part in redone:
+            for output in before.parts.get(part, ()):
+                del fingerprints[output.path]
+        for part in again:
+            for output in parts.parts[part]:
+                fingerprints[output.path] = inputs.fingerprint(output)
+    kept = KeptFingerprints(
+        fingerprints=fingerprints,
+        records=records,
+        aggregates=aggregates,
+        by_record=by_record,
+        by_aggregate=tuple(frozenset(found) for found in by_aggregate),
+        files=inputs.files_read,
+        templates=inputs.templates_read,
+        texts=inputs.texts(),
+    )
+    return kept, again
+
+
+def _index(
+    part: Part,
+    outputs: Iterable[Output],
+    reading: dict[RecordKey, set[Part]],
+    by_aggregate: list[set[Part]],
+) -> None:
+    """Note the records and digests of the whole site that a part's outputs read."""
+    for output in outputs:
+        depends = output.depends
+        for key in depends.records:
+            reading.setdefault(key, set()).add(part)
+        for index, reads in enumerate(_aggregates_read(depends)):
+            if reads:
+                by_aggregate[index].add(part)
