@@ -19,6 +19,7 @@ from badgesite.build import BuildOptions, SiteBuilder, build
 from badgesite.cache.build_state import BuildState
 from badgesite.cache.fingerprint import fingerprint_outputs, fingerprints_kept
 from badgesite.guards.lints import CheckFailed
+from badgesite.plan import key_of
 from helpers import FIXED_NOW, GOLDEN_SITE
 from test_incremental import Editor, tree_with_modes
 
@@ -58,8 +59,11 @@ def assert_fresh(state: BuildState, options: BuildOptions) -> None:
     assert kept_fingerprints.aggregates == fingerprints.aggregates
     assert kept_fingerprints.by_record == fingerprints.by_record
     assert kept_fingerprints.by_aggregate == fingerprints.by_aggregate
-    digests = {key: digest for key, (_, digest) in kept_fingerprints.records.items()}
-    assert digests == {key: digest for key, (_, digest) in fingerprints.records.items()}
+    assert kept_fingerprints.part_lines == fingerprints.part_lines
+    assert kept_fingerprints.site == planned.site
+    digests = {key_of(record): digest for record, digest in kept_fingerprints.digests.values()}
+    assert digests == {key_of(record): digest for record, digest in fingerprints.digests.values()}
+    assert len(digests) == len(kept_fingerprints.digests)
 
 
 def _builder(site: Path, images: Path, editor: Editor) -> SiteBuilder:

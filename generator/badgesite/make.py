@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -291,13 +292,13 @@ def _report(
     write_report: WriteReport,
     started: float,
 ) -> BuildReport:
-    plan = planned.plan
+    kinds = Counter(output.recipe.kind for output in planned.plan.outputs)  # one pass
     signing, frozen = planned.signing, options.frozen
     return BuildReport(
         output_dir=options.absolute_output_dir,
-        pages=len(plan.by_kind(Kind.PAGE)),
-        documents=len(plan.by_kind(Kind.JSON)),
-        files=sum(len(plan.by_kind(kind)) for kind in (Kind.COPY, Kind.TEXT, Kind.IMAGE)),
+        pages=kinds[Kind.PAGE],
+        documents=kinds[Kind.JSON],
+        files=kinds[Kind.COPY] + kinds[Kind.TEXT] + kinds[Kind.IMAGE],
         seconds=time.perf_counter() - started,
         warnings=planned.warnings,
         newly_recorded=() if options.frozen else planned.reconciliation.new_ids,

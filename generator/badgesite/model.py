@@ -350,6 +350,7 @@ class _Builder:
     ) -> dict[str, Award]:
         awards: dict[str, Award] = {}
         first_seen: dict[str, RawRecord] = {}
+
         def fits(award: Award) -> bool:
             return (
                 badges.get(award.badge.slug) is award.badge

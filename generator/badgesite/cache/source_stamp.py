@@ -289,9 +289,7 @@ def theme_roots_outside(site_dir: Path, theme: ThemeChain) -> tuple[str, ...]:
     return tuple(dict.fromkeys(roots))
 
 
-def status_window(
-    site: Site, moment: dt.datetime
-) -> tuple[dt.datetime | None, dt.datetime | None]:
+def status_window(site: Site, moment: dt.datetime) -> tuple[dt.datetime | None, dt.datetime | None]:
     """The last moment at or before `moment`, and the first after it, when an award or an
     imported badge may change status (a status changes at its issue or expiry moment)."""
     changes: list[dt.datetime] = []
