@@ -7,8 +7,10 @@ a first build with nothing cached (a new clone, a CI runner: images, social card
 signed credentials and QR codes all made), a full build from scratch with images cached (the build
 cache and output/ removed), a no-op rebuild, the daily rebuild (the clock moved one day, no
 content changed: the no-op check, then a real build forced by touching site.yaml, with the
-outputs it rendered and the files it wrote), rebuilds after changing one award, one
-earner, one badge class and one template, and Hugo 0.168 building the equivalent site.
+outputs it rendered and the files it wrote), rebuilds after changing one award (as
+whole processes, and in one long-lived process keeping its build state in memory as
+`serve` does, bench/kept.py: the median of the rebuilds alone), one earner,
+one badge class and one template, and Hugo 0.168 building the equivalent site.
 Every build runs at a moment pinned by SOURCE_DATE_EPOCH. It prints a Markdown table of
 medians (seconds) and peak memory (MiB: the process and its workers together, shared pages
 counted once). Needs `hugo` on PATH
@@ -139,6 +141,21 @@ def touch_text(path: Path, pattern: str, new: str) -> None:
     path.write_text(changed)
 
 
+def kept_in_memory(
+    site: Path, images: Path, award_file: Path, repeat: int
+) -> tuple[float, float, str]:
+    """The median rebuild after one award edited, in one process keeping its build state
+    (as `serve` does); peak memory is the whole process's, its first build included."""
+    import json
+
+    kept = Path(__file__).resolve().parent / "kept.py"
+    command = [sys.executable, str(kept), str(site), str(images), str(award_file), str(repeat)]
+    _, peak, printed = timed(command)
+    runs = json.loads(printed)
+    seconds = statistics.median(run[0] for run in runs)
+    return seconds, peak, f"{runs[-1][1]:,} rendered, {runs[-1][2]:,} written"
+
+
 def bench_size(size: int, work: Path, repeat: int) -> dict[str, tuple[float, float, str]]:
     site = work / f"site-{size}"
     generate(size, site)
@@ -183,6 +200,9 @@ def bench_size(size: int, work: Path, repeat: int) -> dict[str, tuple[float, flo
             award_file, r"Completed( \(\d+\))? the", f"Completed ({next(counter)}) the"
         ),
         build,
+    )
+    results["one award changed, serve (state kept in memory)"] = kept_in_memory(
+        site, images, award_file, repeat
     )
     earner_file = sorted((site / "content/earners").iterdir())[0]
     results["one earner changed"] = median_of(

@@ -7,22 +7,32 @@ report without loading the pipeline (checking and make import it, when a build r
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from badgesite.cache import source_stamp
-from badgesite.errors import BadgesiteError, Finding
+from badgesite.errors import BadgesiteError, ContentErrors, Finding
 from badgesite.options import BuildOptions
 from badgesite.report import BuildReport, counted
 
 if TYPE_CHECKING:
+    from badgesite.cache.build_state import BuildState
     from badgesite.cache.image_cache import ImageCache
     from badgesite.cache.parsed_cache import ParsedYamlCache
     from badgesite.model import Site
 
-__all__ = ["BuildOptions", "BuildReport", "StrictFailure", "build", "check", "load_site"]
+__all__ = [
+    "BuildOptions",
+    "BuildReport",
+    "SiteBuilder",
+    "StrictFailure",
+    "build",
+    "check",
+    "load_site",
+]
 
 
 class StrictFailure(BadgesiteError):
@@ -62,6 +72,50 @@ def build(
     """
     started = time.perf_counter()
     options = _options(options, output_dir, fields)
+    unchanged = _unchanged(options, started)
+    if unchanged is not None:
+        return unchanged
+    from badgesite.make import make  # the pipeline, needed only now
+
+    return make(options, started, progress)[0]
+
+
+class SiteBuilder:
+    """Builds one site again and again in one process (`serve` does), keeping in memory
+    what each build knew: the records read, the model, the plan by parts with what each
+    part reads, and the fingerprints (cache.build_state). When only record files changed
+    since the last build, the next one reads those files alone, and models, plans,
+    fingerprints and renders only what they touch; otherwise it is an ordinary build.
+    Either way it makes what build() makes, byte for byte.
+    """
+
+    def __init__(self, options: BuildOptions) -> None:
+        self.options = options
+        self.state: BuildState | None = None
+
+    def build(
+        self, progress: Callable[[int, int], None] | None = None, **changes: Any
+    ) -> BuildReport:
+        """build() with the options given at first, changed by changes (now=...)."""
+        started = time.perf_counter()
+        options = dataclasses.replace(self.options, **changes) if changes else self.options
+        unchanged = _unchanged(options, started)
+        if unchanged is not None:
+            return unchanged
+        from badgesite.make import make
+
+        try:
+            report, self.state = make(options, started, progress, self.state, keep=True)
+        except (ContentErrors, StrictFailure):
+            raise  # refused before writing: the state still says what output/ holds
+        except BaseException:
+            self.state = None  # whatever happened, the next build starts afresh
+            raise
+        return report
+
+
+def _unchanged(options: BuildOptions, started: float) -> BuildReport | None:
+    """The last build's report when the source stamp shows nothing changed since."""
     if not options.clean and not options.drafts:
         unchanged = source_stamp.reuse(
             options.site_dir,
@@ -72,13 +126,10 @@ def build(
             options.cache_dir,
             options.signing_key,
         )
-        if unchanged is not None:
-            if options.strict and unchanged.warnings:
-                raise StrictFailure(unchanged.warnings)
-            return unchanged
-    from badgesite.make import make  # the pipeline, needed only now
-
-    return make(options, started, progress)
+        if unchanged is not None and options.strict and unchanged.warnings:
+            raise StrictFailure(unchanged.warnings)
+        return unchanged
+    return None
 
 
 def check(options: BuildOptions | Path, **fields: Any) -> tuple[Finding, ...]:

@@ -13,24 +13,25 @@ from badgesite.cache.image_cache import ImageCache
 from badgesite.cache.parsed_cache import ParsedYamlCache
 from badgesite.cache.store import images_folder
 from badgesite.config import SITE_FIELDS, SiteConfig, load_config, parse_config
-from badgesite.errors import WARNING, ContentError, ContentErrors, Finding
+from badgesite.errors import WARNING, BuildError, ContentError, ContentErrors, Finding
 from badgesite.guards import credentials, published
 from badgesite.guards.credentials import Signing
-from badgesite.guards.leaked_keys import output_key_findings, private_key_findings
+from badgesite.guards.leaked_keys import output_key_findings, private_key_findings, private_keys_in
 from badgesite.guards.lints import (
     CheckFailed,
     errors_of,
     lint_files,
+    lint_record_files,
     lint_settings,
     lint_site,
     warnings_of,
 )
 from badgesite.guards.translations import lint_translations
 from badgesite.load import LoadResult, RawRecord, display_path, load_records, read_yaml
-from badgesite.model import Site, build_site, without_drafts
+from badgesite.model import Made, Site, build_site, build_site_again, without_drafts
 from badgesite.options import SIGNING_KEY_VARIABLE, BuildOptions
 from badgesite.outputs import Output
-from badgesite.plan import Plan, plan_site
+from badgesite.plan import Part, Plan, PlanParts, parts_touched, plan_parts
 from badgesite.primitives.parallel import map_parallel
 from badgesite.publishing import ob3
 from badgesite.render import PageTemplates, Renderer, TemplateFailed
@@ -79,9 +80,37 @@ def plan_checked(
     check, which makes no signing key (it signs with a throwaway one). A private key where
     it could be committed or published is an error (guards/leaked_keys.py).
     """
+    return plan_kept(options, parsed, writes)[0]
+
+
+@dataclass(frozen=True)
+class Kept:
+    """What checking and planning a site made that the next build of it can start from,
+    when only record files changed since (replan_checked)."""
+
+    settings: _Settings
+    templates: PageTemplates
+    cache: ImageCache
+    loaded: LoadResult
+    made: Made  # what the model made of each record of loaded
+    site: Site  # with its drafts
+    planned_site: Site  # Planned's: without its drafts, unless a preview
+    file_findings: tuple[Finding, ...]  # lint_files'
+    fixed_findings: tuple[Finding, ...]  # the theme's and the settings'
+    parts: PlanParts
+    made_parts: frozenset[Part]  # the parts of the plan made anew (the others kept)
+
+
+def plan_kept(
+    options: BuildOptions,
+    parsed: ParsedYamlCache | None = None,
+    writes: bool = True,
+) -> tuple[Planned, Kept]:
+    """plan_checked, and what it made to keep (see Kept)."""
     site_dir = options.absolute_site_dir
     cache = ImageCache(images_folder(site_dir, options.cache_dir))
     findings = lint_files(site_dir)
+    file_findings = tuple(findings)
     # A build must never publish a private key: it scans what it reads. A check also
     # scans what could be committed (the root files git does not ignore, .github/, a key
     # file git tracks) and output/ as it stands, which a deploy may upload; a build leaves
@@ -93,22 +122,26 @@ def plan_checked(
     settings = _settings(site_dir, options.base_url, errors)
     settings_valid = not errors
     site: Site | None = None
+    made: Made = {}
     reconciliation = None
     signing = None
     templates = None
+    fixed_from = fixed_to = 0
     if settings is not None:
         loaded = load_records(site_dir, parsed, options.processes)
         try:
-            site = build_site(_checkable(settings, loaded), site_dir, loaded, cache)
+            site, made = build_site_again(_checkable(settings, loaded), site_dir, loaded, cache)
             reconciliation = published.reconcile(site, options.frozen)
         except ContentErrors as failure:
             errors.extend(failure.errors)
         if site is not None and settings_valid:
             signing = _signing(site, options, writes, errors, findings)
+        fixed_from = len(findings)
         if settings.knows("theme"):
             templates = _theme(settings.config, site_dir, errors, findings)
         if settings_valid:  # (settings in error are at their defaults: no lints of them)
             findings.extend(lint_settings(settings.config, site_dir))
+        fixed_to = len(findings)
     if site is not None and reconciliation is not None:
         findings.extend(lint_site(site, reconciliation))
     errors.extend(errors_of(findings))
@@ -116,16 +149,114 @@ def plan_checked(
         # A failing run reports every template's errors too; a build that goes on compiles
         # only the templates it renders, as it renders them (check compiles them all).
         errors.extend(templates.compile_all())
-    if errors or site is None or reconciliation is None or templates is None:
+    if errors or settings is None or site is None or reconciliation is None or templates is None:
         raise CheckFailed(errors, warnings_of(findings))
     theme = templates.theme
+    checked = site
     if not options.drafts:
         site = without_drafts(site)
     moment = _moment(options)
-    plan: Plan = plan_site(site, theme, moment, credentials=signing is not None)
+    plan, parts, made_parts = plan_parts(site, theme, moment, credentials=signing is not None)
     renderer = Renderer(site, plan, theme, moment, cache, templates, signing)
     warnings = tuple(sorted(warnings_of(findings)))
-    return Planned(site, plan, theme, renderer, moment, reconciliation, warnings, signing)
+    planned = Planned(site, plan, theme, renderer, moment, reconciliation, warnings, signing)
+    kept = Kept(
+        settings,
+        templates,
+        cache,
+        loaded,
+        made,
+        checked,
+        site,
+        file_findings,
+        tuple(findings[fixed_from:fixed_to]),
+        parts,
+        made_parts,
+    )
+    return planned, kept
+
+
+def replan_checked(
+    options: BuildOptions, kept: Kept, changed: frozenset[str]
+) -> tuple[Planned, Kept] | None:
+    """plan_kept for a site of which only the record files at the paths changed (as
+    shown: "content/awards/x.yaml") have changed since kept was made, with the same
+    options but the moment: only those files are read again, only the records they hold
+    and those that refer to them are made again, only the parts of the plan they touch
+    are planned again; every check of the whole site runs again. None when the build has
+    to be made as plan_kept makes it: an error (plan_kept reports it, with every other),
+    an issuer changed (its address may be in other files), a clash of paths.
+    """
+    if any(path.startswith("content/issuers/") for path in changed):
+        return None
+    site_dir = options.absolute_site_dir
+    unchanged: dict[str, list[RawRecord]] = {}
+    for record in kept.loaded.records:
+        if record.source not in changed:
+            unchanged.setdefault(record.source, []).append(record)
+    loaded = load_records(
+        site_dir, None, options.processes, {path: tuple(found) for path, found in unchanged.items()}
+    )
+    if loaded.errors:
+        return None
+    files = [site_dir / path for path in sorted(changed) if (site_dir / path).is_file()]
+    if private_keys_in(site_dir, files):
+        return None
+    file_findings = tuple(
+        sorted(
+            (
+                *(finding for finding in kept.file_findings if finding.problem.path not in changed),
+                *lint_record_files(site_dir, files),
+            )
+        )
+    )
+    findings = list(file_findings)
+    errors: list[ContentError] = []
+    config = kept.settings.config
+    try:
+        site, made = build_site_again(config, site_dir, loaded, kept.cache, kept.made)
+        reconciliation = published.reconcile(site, options.frozen)
+    except ContentErrors:
+        return None
+    signing = _signing(site, options, True, errors, findings)
+    findings.extend(kept.fixed_findings)
+    findings.extend(lint_site(site, reconciliation))
+    if errors or errors_of(findings):
+        return None
+    checked = site
+    if not options.drafts:
+        site = without_drafts(site)
+    before = kept.planned_site
+    moment = _moment(options)
+    theme = kept.templates.theme
+    try:
+        plan, parts, made_parts = plan_parts(
+            site,
+            theme,
+            moment,
+            credentials=signing is not None,
+            previous=kept.parts,
+            touched=parts_touched(before, site),
+        )
+    except BuildError:
+        return None
+    renderer = Renderer(site, plan, theme, moment, kept.cache, kept.templates, signing)
+    warnings = tuple(sorted(warnings_of(findings)))
+    planned = Planned(site, plan, theme, renderer, moment, reconciliation, warnings, signing)
+    again = Kept(
+        kept.settings,
+        kept.templates,
+        kept.cache,
+        loaded,
+        made,
+        checked,
+        site,
+        file_findings,
+        kept.fixed_findings,
+        parts,
+        made_parts,
+    )
+    return planned, again
 
 
 def _moment(options: BuildOptions) -> dt.datetime:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -201,11 +201,16 @@ def _new_text(path: Path, parsed: ParsedYamlCache) -> bool:
 
 
 def load_records(
-    site_dir: Path, parsed: ParsedYamlCache | None = None, processes: int | None = None
+    site_dir: Path,
+    parsed: ParsedYamlCache | None = None,
+    processes: int | None = None,
+    kept: Mapping[str, tuple[RawRecord, ...]] | None = None,
 ) -> LoadResult:
     """Read every record file and imported snapshot under content/, collecting every problem.
 
     With a cache of parsed texts, files it does not know are parsed on every core first.
+    kept holds the records of files known to be unchanged since they were read (by their
+    path as shown, RawRecord.source): those files are not read again (a kept build state).
     """
     found = _record_files(site_dir)
     if parsed is not None:
@@ -219,6 +224,9 @@ def load_records(
             errors.append(item)
             continue
         kind, path, shown, slug = item
+        if kept is not None and shown in kept:
+            records.extend(kept[shown])
+            continue
         result = read_yaml(path, site_dir, parsed)
         if isinstance(result, ContentError):
             errors.append(result)
@@ -230,7 +238,7 @@ def load_records(
             records.extend(_award_records(data, shown, locator, errors))
         else:
             records.append(RawRecord(kind, slug, shown, data, locator))
-    records.extend(_imported_records(site_dir, errors, broken))
+    records.extend(_imported_records(site_dir, errors, broken, kept))
     return LoadResult(tuple(records), frozenset(broken), tuple(errors))
 
 
@@ -284,7 +292,10 @@ def _file_name_problem(stem: str, hint: str = ": use lowercase letters, digits a
 
 
 def _imported_records(
-    site_dir: Path, errors: list[ContentError], broken: set[tuple[str, str]]
+    site_dir: Path,
+    errors: list[ContentError],
+    broken: set[tuple[str, str]],
+    kept: Mapping[str, tuple[RawRecord, ...]] | None = None,
 ) -> list[RawRecord]:
     """The snapshots `badgesite import` saved, parsed but not yet checked; folders hold images."""
     folder = imported_dir(site_dir)
@@ -301,6 +312,9 @@ def _imported_records(
         if path.name.startswith(".") or path.is_dir():
             continue
         shown = display_path(path, site_dir)
+        if kept is not None and shown in kept:
+            records.extend(kept[shown])
+            continue
         if escapes_site(path, site_dir):
             errors.append(
                 ContentError(shown, 0, "", "is a symlink to a file outside the site; refused")

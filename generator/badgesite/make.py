@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from badgesite.build import StrictFailure
 from badgesite.cache import build_cache, source_stamp
-from badgesite.cache.build_cache import BuildCache, BuildIdentity
-from badgesite.cache.fingerprint import fingerprint_outputs
+from badgesite.cache.build_cache import BuildCache, BuildIdentity, FileState
+from badgesite.cache.build_state import BuildState, changed_records, options_key, sources_after
+from badgesite.cache.fingerprint import KeptFingerprints, fingerprint_outputs, fingerprints_kept
 from badgesite.cache.parsed_cache import ParsedYamlCache
 from badgesite.cache.store import BuildStores
-from badgesite.checking import Planned, failures_returned, plan_checked, succeeded
+from badgesite.checking import (
+    Kept,
+    Planned,
+    failures_returned,
+    plan_checked,
+    plan_kept,
+    replan_checked,
+    succeeded,
+)
 from badgesite.guards import credentials, published
 from badgesite.options import BuildOptions
-from badgesite.outputs import Kind, Output
+from badgesite.outputs import BUILD_MARKER, Kind, Output
 from badgesite.primitives.atomic import write_atomic
 from badgesite.primitives.parallel import map_parallel
 from badgesite.report import BuildReport
@@ -34,12 +46,20 @@ class _Work:
 
 
 def make(
-    options: BuildOptions, started: float, progress: Callable[[int, int], None] | None
-) -> BuildReport:
+    options: BuildOptions,
+    started: float,
+    progress: Callable[[int, int], None] | None,
+    state: BuildState | None = None,
+    keep: bool = False,
+) -> tuple[BuildReport, BuildState | None]:
     """Build for real: the source stamp did not show the last output to be right.
 
     Everything is rendered before output/ is touched, so a failed build changes nothing.
-    started is when the build began (perf_counter).
+    started is when the build began (perf_counter). With keep, the build also returns what
+    it knew (a BuildState; None for a preview, or a theme outside the site), and with the
+    state of the last build, a build of which only record files changed starts from it:
+    it reads, models, plans and fingerprints again only what they touch (update_kept), and
+    trusts the other output files to be as it left them, as a no-op build does.
     """
     site_dir, output_dir = options.absolute_site_dir, options.absolute_output_dir
     check_output_dir(output_dir, site_dir)
@@ -47,26 +67,58 @@ def make(
     stores = BuildStores.of(site_dir, output_dir, options.cache_dir)
     stores.check_place(site_dir, output_dir)
     source_stamp.forget(stores)
-    sources = source_stamp.scan(site_dir)  # before anything is read, to stamp it at the end
-    parsed = ParsedYamlCache(stores.records, reuse=not options.clean)
-    planned = plan_checked(options, parsed)
-    if options.strict and planned.warnings:
-        raise StrictFailure(planned.warnings)
-    # The parsed records are not needed past the model: keep them for the next build now,
-    # and let them go before the workers fork (at 100,000 awards they weigh hundreds of MiB).
-    parsed.save()
-    del parsed
-    fingerprints = fingerprint_outputs(
-        planned.site, planned.plan, planned.theme, planned.moment, planned.signing
-    )
-    config = planned.site.config
-    identity = BuildIdentity.of(site_dir, output_dir, config.base_url, config.theme)
-    work = _work(options, stores, planned, fingerprints, identity)
+    # Before anything is read, to stamp it at the end (with the theme folders outside the
+    # site the last build read, for a build kept to find changed files in them too).
+    sources = source_stamp.scan(site_dir, state.theme_roots if keep and state else ())
+    keep = keep and not options.drafts and sources is not None
+    update = None
+    if keep and state is not None and not options.clean and sources is not None:
+        update = _update(options, stores, state, sources)
+    if update is None:
+        parsed = ParsedYamlCache(stores.records, reuse=not options.clean)
+        if keep:
+            planned, kept = plan_kept(options, parsed)
+        else:
+            planned, kept = plan_checked(options, parsed), None
+        if options.strict and planned.warnings:
+            raise StrictFailure(planned.warnings)
+        # The parsed records are not needed past the model: keep them for the next build
+        # now, and let them go before the workers fork (at 100,000 awards they weigh
+        # hundreds of MiB).
+        parsed.save()
+        del parsed
+        kept_fingerprints = None
+        if kept is not None:
+            kept_fingerprints, _ = fingerprints_kept(
+                planned.site,
+                planned.plan,
+                kept.parts,
+                kept.made_parts,
+                planned.theme,
+                planned.moment,
+                planned.signing,
+            )
+            fingerprints = kept_fingerprints.fingerprints
+        else:
+            fingerprints = fingerprint_outputs(
+                planned.site, planned.plan, planned.theme, planned.moment, planned.signing
+            )
+        config = planned.site.config
+        identity = BuildIdentity.of(site_dir, output_dir, config.base_url, config.theme)
+        work = _work(options, stores, planned, fingerprints, identity)
+    else:
+        planned, kept, kept_fingerprints, work = update
+        if options.strict and planned.warnings:
+            raise StrictFailure(planned.warnings)
+        fingerprints = kept_fingerprints.fingerprints
+        config = planned.site.config
+        identity = BuildIdentity.of(site_dir, output_dir, config.base_url, config.theme)
     if work.previous is not None and not work.stale and not work.gone:
         _record_published(site_dir, planned, options.frozen)
         write_report = WriteReport(0, 0)  # nothing to render, write or remove
+        files = work.previous.files
     else:
-        write_report = _render_and_swap(
+        write_report, files = _render_and_swap(
             options, stores, planned, work, fingerprints, identity, progress
         )
     report = _report(options, planned, work, write_report, started)
@@ -84,7 +136,91 @@ def make(
             options.signing_key,
             planned.plan.shows_the_day,
         )
-    return report
+    if kept is None or sources is None or kept_fingerprints is None:
+        return report, None
+    roots = source_stamp.theme_roots_outside(site_dir, planned.theme)
+    scanned = sources.files
+    if state is None or roots != state.theme_roots:
+        # Their files as they are now: one changed since the scan was taken is too new to
+        # be trusted, and makes the next build a full one (build_state.changed_records).
+        after = source_stamp.scan(site_dir, roots)
+        if after is None:
+            return report, None
+        scanned = {key: value for key, value in scanned.items() if not os.path.isabs(key)}
+        scanned.update((key, value) for key, value in after.files.items() if os.path.isabs(key))
+    kept_state = BuildState(
+        options=options_key(options),
+        theme_roots=roots,
+        sources=sources_after(site_dir, scanned),
+        taken_ns=sources.taken_ns,
+        moment=planned.moment,
+        kept=kept,
+        fingerprints=kept_fingerprints,
+        files=files,
+        outputs_store=FileState.of(stores.outputs.path),
+        updated=update is not None,
+    )
+    return report, kept_state
+
+
+def _update(
+    options: BuildOptions, stores: BuildStores, state: BuildState, sources: source_stamp.Scan
+) -> tuple[Planned, Kept, KeptFingerprints, _Work] | None:
+    """The build started from the last one's state, when only record files changed since,
+    with the same options, on the same day and with every status as it was; else None."""
+    output_dir = options.absolute_output_dir
+    if (
+        state.options != options_key(options)
+        or FileState.of(stores.outputs.path) != state.outputs_store
+        or state.outputs_store is None
+        or not (output_dir / BUILD_MARKER).is_file()
+    ):
+        return None
+    changed = changed_records(state, sources)
+    if changed is None:
+        return None
+    moment = options.now or dt.datetime.now(dt.timezone.utc)
+    zone = state.kept.settings.config.zone
+    if moment.astimezone(zone).date() != state.moment.astimezone(zone).date():
+        return None  # the day shows in a credential's key and, with some templates, on pages
+    result = replan_checked(dataclasses.replace(options, now=moment), state.kept, changed)
+    if result is None:
+        return None
+    planned, kept = result
+    valid_from, valid_until = source_stamp.status_window(planned.site, moment)
+    if (valid_from is not None and state.moment < valid_from) or (
+        valid_until is not None and state.moment >= valid_until
+    ):
+        return None  # a status changed between the two builds' moments
+    try:
+        kept_fingerprints, looked = fingerprints_kept(
+            planned.site,
+            planned.plan,
+            kept.parts,
+            kept.made_parts,
+            planned.theme,
+            planned.moment,
+            planned.signing,
+            state.fingerprints,
+            state.kept.parts,
+        )
+    except KeyError:  # an output kept reads a record that is gone: plan it all again
+        return None
+    config = planned.site.config
+    identity = BuildIdentity.of(
+        options.absolute_site_dir, output_dir, config.base_url, config.theme
+    )
+    previous = BuildCache(identity, state.fingerprints.fingerprints, state.files)
+    fingerprints = kept_fingerprints.fingerprints
+    stale = tuple(
+        output
+        for part, outputs in kept.parts.parts.items()
+        if part in looked
+        for output in outputs
+        if not previous.is_current(output.path, fingerprints[output.path], output_dir)
+    )
+    gone = tuple(path for path in previous.fingerprints if path not in fingerprints)
+    return planned, kept, kept_fingerprints, _Work(previous, stale, gone)
 
 
 def _work(
@@ -120,8 +256,9 @@ def _render_and_swap(
     fingerprints: Mapping[str, str],
     identity: BuildIdentity,
     progress: Callable[[int, int], None] | None,
-) -> WriteReport:
-    """Render the stale outputs into a staging folder, which then takes output/'s place."""
+) -> tuple[WriteReport, Mapping[str, FileState]]:
+    """Render the stale outputs into a staging folder, which then takes output/'s place;
+    the report, and the state of each output file now (the build cache's)."""
     site_dir, output_dir = options.absolute_site_dir, options.absolute_output_dir
     staging = Staging(output_dir, incremental=work.previous is not None)
     try:
@@ -140,10 +277,12 @@ def _render_and_swap(
     _record_published(site_dir, planned, options.frozen)
     rendered = {output.path for output in work.stale}
     unchanged = [output.path for output in planned.plan.outputs if output.path not in rendered]
-    report = _write(stores, output_dir, identity, fingerprints, work, staging, staged, unchanged)
+    report, files = _write(
+        stores, output_dir, identity, fingerprints, work, staging, staged, unchanged
+    )
     if options.drafts:
         build_cache.forget(stores)  # a preview's outputs are never reused
-    return report
+    return report, files
 
 
 def _report(
@@ -153,13 +292,13 @@ def _report(
     write_report: WriteReport,
     started: float,
 ) -> BuildReport:
-    plan = planned.plan
+    kinds = Counter(output.recipe.kind for output in planned.plan.outputs)  # one pass
     signing, frozen = planned.signing, options.frozen
     return BuildReport(
         output_dir=options.absolute_output_dir,
-        pages=len(plan.by_kind(Kind.PAGE)),
-        documents=len(plan.by_kind(Kind.JSON)),
-        files=sum(len(plan.by_kind(kind)) for kind in (Kind.COPY, Kind.TEXT, Kind.IMAGE)),
+        pages=kinds[Kind.PAGE],
+        documents=kinds[Kind.JSON],
+        files=kinds[Kind.COPY] + kinds[Kind.TEXT] + kinds[Kind.IMAGE],
         seconds=time.perf_counter() - started,
         warnings=planned.warnings,
         newly_recorded=() if options.frozen else planned.reconciliation.new_ids,
@@ -209,7 +348,7 @@ def _write(
     staging: Staging,
     staged: list[StagedFile],
     unchanged: list[str],
-) -> WriteReport:
+) -> tuple[WriteReport, Mapping[str, FileState]]:
     """Swap the new build in whole (the unchanged files of output/ carried over), then
     record the cache."""
     build_cache.forget(stores)  # a write cut short must never be trusted
@@ -220,4 +359,4 @@ def _write(
         files[item.path] = item.state
     kept = {path: state for path, state in files.items() if path in fingerprints}
     build_cache.save(stores, BuildCache(identity, fingerprints, kept))
-    return report
+    return report, kept

@@ -161,8 +161,15 @@ class _Builder:
     Context the schemas read with (site settings, time zone, site folder, image cache)."""
 
     def __init__(
-        self, config: SiteConfig, root: Path, loaded: LoadResult, cache: ImageCache | None
+        self,
+        config: SiteConfig,
+        root: Path,
+        loaded: LoadResult,
+        cache: ImageCache | None,
+        previous: Made | None = None,
     ) -> None:
+        self.previous = previous
+        self.made: Made = {}
         self.config = config
         self.cache = cache
         self.root = root
@@ -204,7 +211,11 @@ class _Builder:
             by_kind[record.kind].append(record)
         issuers = self._collect(by_kind["issuer"], self.issuer)
         self._check_default_issuer(issuers)
-        badges = self._collect(by_kind["badge"], lambda record: self.badge(record, issuers))
+        badges = self._collect(
+            by_kind["badge"],
+            lambda record: self.badge(record, issuers),
+            lambda badge: issuers.get(badge.issuer.slug) is badge.issuer,
+        )
         self._check_requirements(badges, by_kind["badge"])
         earners = self._collect(by_kind["earner"], self.earner)
         awards = self._awards(by_kind["award"], badges, earners)
@@ -238,10 +249,24 @@ class _Builder:
             )
         )
 
-    def _collect(self, records: list[RawRecord], make: Callable[[RawRecord], Any]) -> dict:
+    def _again(self, record: RawRecord, fits: Callable[[Any], bool]) -> Any:
+        """The object the last build made of this very record (unchanged, read then), when
+        what it refers to is still the same too; else None."""
+        if self.previous is None:
+            return None
+        found = self.previous.get(id(record))
+        return found if found is not None and fits(found) else None
+
+    def _collect(
+        self,
+        records: list[RawRecord],
+        make: Callable[[RawRecord], Any],
+        fits: Callable[[Any], bool] = lambda found: True,
+    ) -> dict:
         made = {}
         for record in records:
-            item = make(record)
+            item = self._again(record, fits) or make(record)
+            self.made[id(record)] = item
             if item is not None:
                 made[record.slug] = item
             else:
@@ -325,8 +350,16 @@ class _Builder:
     ) -> dict[str, Award]:
         awards: dict[str, Award] = {}
         first_seen: dict[str, RawRecord] = {}
+
+        def fits(award: Award) -> bool:
+            return (
+                badges.get(award.badge.slug) is award.badge
+                and earners.get(award.earner.slug) is award.earner
+            )
+
         for record in records:
-            award = self.award(record, badges, earners)
+            award = self._again(record, fits) or self.award(record, badges, earners)
+            self.made[id(record)] = award
             if award is None:
                 continue
             if award.id in awards:
@@ -382,7 +415,10 @@ class _Builder:
     ) -> dict[str, ImportedBadge]:
         found: dict[str, ImportedBadge] = {}
         for record in records:
-            badge = read_imported_badge(record, self.errors, self, earners)
+            badge = self._again(
+                record, lambda found: earners.get(found.earner.slug) is found.earner
+            ) or read_imported_badge(record, self.errors, self, earners)
+            self.made[id(record)] = badge
             if badge is not None:
                 found[badge.key] = badge
         return found
@@ -411,3 +447,23 @@ def build_site(
     With a cache, a raster image already checked is not decoded again.
     """
     return _Builder(config, root, loaded, cache).build()
+
+
+# What a build made of each record: the model object by the RawRecord's identity (None for
+# a record in error). It is valid while those RawRecords live (a kept build state holds them).
+Made = dict[int, Any]
+
+
+def build_site_again(
+    config: SiteConfig,
+    root: Path,
+    loaded: LoadResult,
+    cache: ImageCache | None = None,
+    previous: Made | None = None,
+) -> tuple[Site, Made]:
+    """build_site, and what it made of each record. With previous (what a build with the
+    same settings made), a record it read, the very RawRecord, is not read again when the
+    records it refers to are the same objects as then: the object made then is reused. The
+    site-wide checks (references, duplicates, requirements) all run as they always do."""
+    builder = _Builder(config, root, loaded, cache, previous)
+    return builder.build(), builder.made

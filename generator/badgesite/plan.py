@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import posixpath
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 from badgesite import urls
@@ -123,13 +124,18 @@ class _Planner:
     """The outputs of each part of a site, with their dependencies."""
 
     def __init__(
-        self, site: Site, theme: ThemeChain, as_of: dt.datetime, credentials: bool
+        self,
+        site: Site,
+        theme: ThemeChain,
+        as_of: dt.datetime,
+        credentials: bool,
+        references: TemplateReferences | None = None,
     ) -> None:
         self.site = site
         self.credentials = credentials
         self.theme = theme
         self.listings = Listings(site, as_of)
-        self.references = TemplateReferences(theme)
+        self.references = references or TemplateReferences(theme)
         self.keys = _Keys(site)
         self.read_anything = not uses_bundled_templates_only(theme)
         self.awards_by_badge: dict[str, list[Award]] = {slug: [] for slug in site.badges}
@@ -324,6 +330,20 @@ def plan_site(site: Site, theme: ThemeChain, as_of: dt.datetime, credentials: bo
     credentials, the Open Badges 3.0 documents too (DID documents, status lists, signed
     credentials)."""
     planner = _Planner(site, theme, as_of, credentials)
+    outputs = [output for _, part in _parts(planner) for output in part()]
+    check_paths(outputs)
+    return Plan(tuple(outputs))
+
+
+# One part of a plan: the outputs of one record ("award", id), ("badge", slug), ... or of
+# the site ("head": home, skills index, 404, verifier; "badges" and "earners": the indexes;
+# "files": the theme's files and the text files).
+Part = tuple[str, ...]
+# Parts made again on every plan: they read across the whole site, and are few.
+_ALWAYS_PLANNED = frozenset((("head",), ("badges",), ("earners",)))
+
+
+def _head(planner: _Planner) -> list[Output]:
     listings = planner.listings
     outputs = [planner.page(urls.HOME, Page("home.html"), reads=EVERY_RECORD)]
     outputs += planner.listing_pages(listings.skill_pages, "skills.html", Listing.SKILLS)
@@ -332,44 +352,164 @@ def plan_site(site: Site, theme: ThemeChain, as_of: dt.datetime, credentials: bo
     outputs.append(planner.page(urls.VERIFY, Page("verify.html"), reads=VERIFY_PAGE_READS))
     contexts = urls.VERIFY_CONTEXTS  # made from badgesite's own pinned files: code only
     outputs.append(Output(contexts, contexts, Document.CONTEXTS))
+    return outputs
+
+
+def _parts(planner: _Planner) -> Iterator[tuple[Part, Callable[[], Iterable[Output]]]]:
+    """The parts of the plan in its order, each with what makes its outputs."""
+    site, listings = planner.site, planner.listings
+    yield ("head",), lambda: _head(planner)
     for issuer in site.issuers.values():
-        outputs.extend(planner.issuer(issuer))
-    outputs += planner.listing_pages(listings.badge_pages, "badges.html", Listing.BADGES)
+        yield ("issuer", issuer.slug), partial(planner.issuer, issuer)
+    yield (
+        ("badges",),
+        lambda: planner.listing_pages(listings.badge_pages, "badges.html", Listing.BADGES),
+    )
     for badge in site.badges.values():
-        outputs.extend(planner.badge(badge))
-    outputs += planner.listing_pages(listings.earner_pages, "earners.html", Listing.EARNERS)
+        yield ("badge", badge.slug), partial(planner.badge, badge)
+    yield (
+        ("earners",),
+        lambda: planner.listing_pages(listings.earner_pages, "earners.html", Listing.EARNERS),
+    )
     for earner in site.earners.values():
         if earner.is_published:
-            outputs.extend(planner.earner(earner))
+            yield ("earner", earner.slug), partial(planner.earner, earner)
     for award in site.published_awards:
-        outputs.extend(planner.award(award))
+        yield ("award", award.id), partial(planner.award, award)
     for imported in site.published_imported:
-        outputs.extend(planner.imported(imported))
-    outputs.extend(planner.site_files())
-    check_paths(outputs)
-    return Plan(tuple(outputs))
+        yield ("imported", imported.key), partial(planner.imported, imported)
+    yield ("files",), planner.site_files
+
+
+@dataclass(frozen=True)
+class PlanParts:
+    """A plan by its parts, kept so that the next plan makes only the parts that changed."""
+
+    parts: Mapping[Part, tuple[Output, ...]]  # in the plan's order
+    paths: Mapping[str, Output]  # every output by its path in lower case (check_paths)
+    credentials: bool
+    site_image: tuple[RecordKey, ...]
+    references: TemplateReferences
+
+
+def plan_parts(
+    site: Site,
+    theme: ThemeChain,
+    as_of: dt.datetime,
+    credentials: bool = False,
+    previous: PlanParts | None = None,
+    touched: frozenset[Part] | None = None,
+) -> tuple[Plan, PlanParts, frozenset[Part]]:
+    """plan_site, kept by parts, and the parts made (not taken from previous). With
+    previous, the parts of a plan made with the same theme, settings and statuses, only
+    the parts in touched (parts_touched) and those read across the site are made again;
+    the plan is the one plan_site makes (BuildError: what plan_site would refuse)."""
+    references = previous.references if previous is not None else None
+    planner = _Planner(site, theme, as_of, credentials, references)
+    site_image = planner.keys(planner.site_image)
+    if (
+        previous is not None
+        and touched is not None
+        and previous.credentials == credentials
+        and previous.site_image == site_image
+    ):
+        kept = previous.parts
+    else:
+        kept, touched = {}, frozenset()
+    parts: dict[Part, tuple[Output, ...]] = {}
+    made: set[Part] = set()
+    for part, make in _parts(planner):
+        found = kept.get(part)
+        if found is None or part in touched or part in _ALWAYS_PLANNED:
+            found = tuple(make())
+            made.add(part)
+        parts[part] = found
+    outputs = [output for found in parts.values() for output in found]
+    if previous is None or not kept:
+        check_paths(outputs)
+        paths = {output.path.lower(): output for output in outputs}
+    else:
+        paths = dict(previous.paths)
+        for part, found in previous.parts.items():
+            if part in made or part not in parts:
+                for output in found:
+                    del paths[output.path.lower()]
+        for part in made:
+            for output in parts[part]:
+                _check_path(output, paths)
+    kept_parts = PlanParts(parts, paths, credentials, site_image, planner.references)
+    return Plan(tuple(outputs)), kept_parts, frozenset(made)
+
+
+def parts_touched(before: Site, after: Site) -> frozenset[Part]:
+    """The parts of the plan of `after` that may differ from those of `before` (sites of
+    the same settings, theme and statuses, drafts left out), besides those always made:
+    a record's own parts when its object is another, and the parts that show it."""
+    touched: set[Part] = set()
+    for slug in _others(before.issuers, after.issuers):
+        touched.add(("issuer", slug))
+    for badge in _changed(before.badges, after.badges):
+        touched.update((("badge", badge.slug), ("issuer", badge.issuer.slug)))
+    earners: set[str] = set(_others(before.earners, after.earners))
+    for award in _changed(before.awards, after.awards):
+        touched.update(
+            (
+                ("award", award.id),
+                ("badge", award.badge.slug),
+                ("issuer", award.badge.issuer.slug),
+            )
+        )
+        earners.add(award.earner.slug)
+    for imported in _changed(before.imported, after.imported):
+        touched.add(("imported", imported.key))
+        earners.add(imported.earner.slug)
+    for slug in earners:
+        touched.add(("earner", slug))
+        # A certification's page lists the earner's awards of its exams.
+        for site in (before, after):
+            for award in site.awards_by_earner.get(slug, ()):
+                touched.add(("award", award.id))
+    return frozenset(touched)
+
+
+def _others(before: Mapping[str, object], after: Mapping[str, object]) -> list[str]:
+    """The keys whose object is not the same one in both (added and removed ones too)."""
+    return [key for key in before.keys() | after.keys() if before.get(key) is not after.get(key)]
+
+
+def _changed(before: Mapping[str, Subject], after: Mapping[str, Subject]) -> Iterator[Subject]:
+    """Both versions of each record whose object is not the same one in both."""
+    for key in _others(before, after):
+        for found in (before.get(key), after.get(key)):
+            if found is not None:
+                yield found
 
 
 def check_paths(outputs: list[Output]) -> None:
     """Refuse two outputs at one path and any path that would land outside output/."""
     seen: dict[str, Output] = {}
     for output in outputs:
-        path = output.path
-        normalized = posixpath.normpath(path)
-        if (
-            path.startswith("/")
-            or "\\" in path
-            or normalized.startswith("..")
-            or normalized != path.rstrip("/")
-            or any(part in ("", ".", "..") for part in path.split("/"))
-        ):
-            raise BuildError(f"refusing to write '{path}': it is not a plain path inside output/")
-        key = path.lower()  # case-insensitive file systems would merge these
-        if key in seen:
-            raise BuildError(
-                f"two outputs at one path '{path}' ({_describe(seen[key])} and {_describe(output)})"
-            )
-        seen[key] = output
+        _check_path(output, seen)
+
+
+def _check_path(output: Output, seen: dict[str, Output]) -> None:
+    """Refuse the output's path if it is not plain or seen holds it; else add it there."""
+    path = output.path
+    normalized = posixpath.normpath(path)
+    if (
+        path.startswith("/")
+        or "\\" in path
+        or normalized.startswith("..")
+        or normalized != path.rstrip("/")
+        or any(part in ("", ".", "..") for part in path.split("/"))
+    ):
+        raise BuildError(f"refusing to write '{path}': it is not a plain path inside output/")
+    key = path.lower()  # case-insensitive file systems would merge these
+    if key in seen:
+        raise BuildError(
+            f"two outputs at one path '{path}' ({_describe(seen[key])} and {_describe(output)})"
+        )
+    seen[key] = output
 
 
 def _describe(output: Output) -> str:

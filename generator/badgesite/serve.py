@@ -19,7 +19,7 @@ from livereload.handlers import LiveReloadHandler, StaticFileHandler
 from tornado.ioloop import IOLoop
 from tornado.netutil import bind_sockets
 
-from badgesite.build import BuildReport, build
+from badgesite.build import BuildOptions, BuildReport, SiteBuilder
 from badgesite.errors import BadgesiteError, ContentErrors
 from badgesite.guards.lints import CheckFailed
 
@@ -135,10 +135,15 @@ class SiteServer:
         self.report = report
         self.debounce = debounce
         self.error = ""
+        # Keeps what each build knew between rebuilds: a saved record rebuilds only what
+        # shows it.
+        self.builder = SiteBuilder(
+            BuildOptions(self.site_dir, self.output_dir, base_url=self.base_url, processes=1)
+        )
 
     def rebuild(self) -> BuildReport | None:
         try:
-            result = build(self.site_dir, self.output_dir, base_url=self.base_url, processes=1)
+            result = self.builder.build()
         except ContentErrors as failure:
             lines = [str(error) for error in failure.errors]
             if isinstance(failure, CheckFailed):

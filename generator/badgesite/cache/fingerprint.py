@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from badgesite.cache.code_identity import code_fingerprint
 from badgesite.cache.code_identity import file_hash as _file_hash
@@ -13,8 +15,11 @@ from badgesite.cache.code_identity import hash_parts as _hash
 from badgesite.guards.credentials import Signing
 from badgesite.model import Award, BadgeClass, Earner, ImportedBadge, Issuer, Listings, Site
 from badgesite.outputs import Dependencies, Output, RecordKey, RecordType
-from badgesite.plan import Plan, key_of
+from badgesite.plan import Part, Plan, PlanParts, key_of
 from badgesite.templating.themes import ThemeChain
+
+if TYPE_CHECKING:
+    from badgesite.outputs import Subject
 
 _RECORD_TYPES = (Issuer, BadgeClass, Earner, Award, ImportedBadge)
 
@@ -26,6 +31,10 @@ def own_digest(record: object) -> str:
         value = getattr(record, field.name)
         parts.append(str(key_of(value)) if isinstance(value, _RECORD_TYPES) else repr(value))
     return _hash(parts)
+
+
+def _output_line(output: Output) -> str:
+    return f"{output.kind.value}:{output.url_path}:{output.indexable}"
 
 
 def environment_digest(site: Site, theme: ThemeChain) -> str:
@@ -56,6 +65,9 @@ class _Inputs:
         theme: ThemeChain,
         now: dt.datetime,
         signing: Signing | None,
+        kept: KeptFingerprints | None = None,
+        digests: dict[int, tuple[object, str]] | None = None,
+        outputs: str | None = None,
     ) -> None:
         self.site = site
         self.signing = signing
@@ -67,35 +79,45 @@ class _Inputs:
         self.environment = environment_digest(site, theme)
         self.build_day = now.astimezone(site.config.zone).date().isoformat()
         # Which outputs exist shows in the sitemap and in links to optional outputs.
-        self.outputs = _hash(
-            f"{output.kind.value}:{output.url_path}:{output.indexable}" for output in plan.outputs
+        self.outputs = (
+            _hash(_output_line(output) for output in plan.outputs) if outputs is None else outputs
         )
         self._records: dict[int, str] = {}
-        self._by_name: dict[RecordKey, str] = {}
         self._kept: list[RecordKey] = []  # alive while their identities are keys above
-        self._files: dict[Path, str] = {}
-        self._templates: dict[str, str] = {}
+        # Each record's digest by the identity of its object, which the entry keeps alive;
+        # digests given are a kept build's, of objects it made sure are still the site's
+        # own, with the same status and index at this build's moment.
+        self.by_object: dict[int, tuple[object, str]] = {} if digests is None else digests
+        # A kept build changed records only: the files, templates and texts are the same.
+        self._files: dict[Path, str] = dict(kept.files) if kept is not None else {}
+        self._templates: dict[str, str] = dict(kept.templates) if kept is not None else {}
         self._every_badge = ""
         self._every_record = ""
         self._skill_index = ""
-        self._texts = ""
+        self._texts = kept.texts if kept is not None else ""
 
     def record(self, key: RecordKey) -> str:
         # By the key's identity: the planner makes one key per record, the plan keeps them
         # all alive, and a RecordKey hashes in Python, some 200,000 times at 10,000 awards.
         found = self._records.get(id(key))
         if found is None:
-            found = self._by_name.get(key)
-            if found is None:
-                record = self._find(key)
-                found = f"{key}:{own_digest(record)}"
-                if isinstance(record, (Award, ImportedBadge)):
-                    found += ":" + record.status(self.now)
-                if isinstance(record, Award) and self.signing is not None:
-                    found += f":index={self.signing.index_of(record.id)}"
-                self._by_name[key] = found
+            found = self.digest_of(self._find(key))
             self._records[id(key)] = found
             self._kept.append(key)
+        return found
+
+    def digest_of(self, record: Subject) -> str:
+        """A record's own values, its status and index: made once for each object."""
+        entry = self.by_object.get(id(record))
+        if entry is not None and entry[0] is record:
+            return entry[1]
+        key = key_of(record)
+        found = f"{key}:{own_digest(record)}"
+        if isinstance(record, (Award, ImportedBadge)):
+            found += ":" + record.status(self.now)
+        if isinstance(record, Award) and self.signing is not None:
+            found += f":index={self.signing.index_of(record.id)}"
+        self.by_object[id(record)] = (record, found)
         return found
 
     def _find(self, key: RecordKey) -> object:
@@ -112,7 +134,7 @@ class _Inputs:
     def every_badge(self) -> str:
         if not self._every_badge:
             records = (*self.site.issuers.values(), *self.site.badges.values())
-            self._every_badge = _hash(self.record(key_of(record)) for record in records)
+            self._every_badge = _hash(map(self.digest_of, records))
         return self._every_badge
 
     def skill_index(self) -> str:
@@ -125,10 +147,16 @@ class _Inputs:
         if not self._every_record:
             site = self.site
             others = (*site.earners.values(), *site.awards.values(), *site.imported.values())
-            self._every_record = _hash(
-                [self.every_badge(), *(self.record(key_of(record)) for record in others)]
-            )
+            self._every_record = _hash([self.every_badge(), *map(self.digest_of, others)])
         return self._every_record
+
+    @property
+    def files_read(self) -> Mapping[Path, str]:
+        return self._files
+
+    @property
+    def templates_read(self) -> Mapping[str, str]:
+        return self._templates
 
     def file(self, path: Path) -> str:
         found = self._files.get(path)
@@ -183,6 +211,16 @@ class _Inputs:
             [self.environment, recipe, str(output.indexable), *self.digests(output.depends)]
         )
 
+    def aggregates(self) -> tuple[str, ...]:
+        """The digests of the whole site an output may read, in the order of _AGGREGATES."""
+        return (
+            self.every_badge(),
+            self.every_record(),
+            self.skill_index(),
+            self.outputs,
+            self._signing,
+        )
+
 
 def fingerprint_outputs(
     site: Site,
@@ -195,3 +233,182 @@ def fingerprint_outputs(
     and so whenever its bytes may."""
     inputs = _Inputs(site, plan, theme, now, signing)
     return {output.path: inputs.fingerprint(output) for output in plan.outputs}
+
+
+# The digests of the whole site an output may depend on (Dependencies' fields), in order.
+_AGGREGATES = ("every_badge", "every_record", "skill_index", "outputs", "signing")
+
+
+def _aggregates_read(depends: Dependencies) -> tuple[bool, ...]:
+    """Which of _AGGREGATES an output's fingerprint reads (as _Inputs.digests does)."""
+    return (
+        depends.every_badge and not depends.every_record,
+        depends.every_record,
+        depends.skill_index and not depends.every_record,
+        depends.outputs,
+        depends.signing,
+    )
+
+
+@dataclass(frozen=True)
+class KeptFingerprints:
+    """A build's fingerprints with what they were made from, by part of the plan
+    (plan.Part), so that the next build makes again only those that may have changed."""
+
+    fingerprints: Mapping[str, str]
+    site: Site  # the site they were made for
+    digests: Mapping[int, tuple[object, str]]  # each record's, by its object's identity
+    aggregates: tuple[str, ...]  # _AGGREGATES' digests
+    part_lines: Mapping[Part, str]  # what each part adds to the digest of the outputs
+    by_record: Mapping[RecordKey, frozenset[Part]]  # the parts that read each record
+    by_aggregate: tuple[frozenset[Part], ...]  # the parts that read each of _AGGREGATES
+    files: Mapping[Path, str]
+    templates: Mapping[str, str]
+    texts: str
+
+
+def _records_of(site: Site) -> tuple[tuple[RecordType, Mapping[str, Subject]], ...]:
+    return (
+        (RecordType.ISSUER, site.issuers),
+        (RecordType.BADGE, site.badges),
+        (RecordType.EARNER, site.earners),
+        (RecordType.AWARD, site.awards),
+        (RecordType.IMPORTED, site.imported),
+    )
+
+
+def _part_lines(outputs: Iterable[Output]) -> str:
+    return "\x00".join(map(_output_line, outputs))
+
+
+def fingerprints_kept(
+    site: Site,
+    plan: Plan,
+    parts: PlanParts,
+    made: frozenset[Part],
+    theme: ThemeChain,
+    now: dt.datetime,
+    signing: Signing | None = None,
+    previous: KeptFingerprints | None = None,
+    before: PlanParts | None = None,
+) -> tuple[KeptFingerprints, frozenset[Part]]:
+    """fingerprint_outputs, kept, and the parts whose fingerprints were made again.
+
+    With previous and before (the last build's fingerprints and plan, of the same settings,
+    theme, files and statuses; made: the parts planned again since), only the fingerprints
+    of the parts planned again, of those that read a record whose digest changed and of
+    those that read a digest of the whole site that changed are made: the others are the
+    same as then, and are not looked at.
+    """
+    if previous is None or before is None:
+        part_lines = {part: _part_lines(outputs) for part, outputs in parts.parts.items()}
+        inputs = _Inputs(
+            site, plan, theme, now, signing, outputs=_outputs_digest(parts, part_lines)
+        )
+        for _, records in _records_of(site):
+            for record in records.values():
+                inputs.digest_of(record)
+        aggregates = inputs.aggregates()
+        reading: dict[RecordKey, set[Part]] = {}
+        by_aggregate: list[set[Part]] = [set() for _ in _AGGREGATES]
+        for part, outputs in parts.parts.items():
+            _index(part, outputs, reading, by_aggregate)
+        by_record = {key: frozenset(found) for key, found in reading.items()}
+        fingerprints = {output.path: inputs.fingerprint(output) for output in plan.outputs}
+        again = frozenset(parts.parts)
+    else:
+        dropped = {part for part in before.parts if part not in parts.parts}
+        redone = made | dropped  # parts whose outputs are not those of before
+        part_lines = dict(previous.part_lines)
+        for part in dropped:
+            del part_lines[part]
+        for part in made:
+            part_lines[part] = _part_lines(parts.parts[part])
+        # The records whose object is another than the last build's: their digests alone
+        # are made again (with the same settings, status and index, the same object has
+        # the same digest).
+        digests = dict(previous.digests)
+        others: list[tuple[RecordKey, str]] = []
+        for (record_type, now_records), (_, then_records) in zip(
+            _records_of(site), _records_of(previous.site), strict=True
+        ):
+            for key in now_records.keys() | then_records.keys():
+                old, new = then_records.get(key), now_records.get(key)
+                if old is not new:
+                    then = digests.pop(id(old), (None, ""))[1] if old is not None else ""
+                    others.append((RecordKey(record_type, key), then))
+        inputs = _Inputs(
+            site, plan, theme, now, signing, previous, digests, _outputs_digest(parts, part_lines)
+        )
+        again_parts = set(made)
+        now_records = dict(_records_of(site))
+        for key, then in others:
+            new = inputs.record(key) if key.key in now_records[key.type] else ""
+            if new != then:
+                again_parts.update(previous.by_record.get(key, ()))
+        aggregates = inputs.aggregates()
+        for index, digest in enumerate(aggregates):
+            if digest != previous.aggregates[index]:
+                again_parts.update(previous.by_aggregate[index])
+        again = frozenset(again_parts & parts.parts.keys())
+        # The reverse indexes: the parts planned again or dropped leave them, the parts
+        # planned again join them (the index is copied, and each set that changes).
+        fresh: dict[RecordKey, set[Part]] = {}
+        by_aggregate = [set(found) - redone for found in previous.by_aggregate]
+        for part in made:
+            _index(part, parts.parts[part], fresh, by_aggregate)
+        left = {
+            key
+            for part in redone
+            for output in before.parts.get(part, ())
+            for key in output.depends.records
+        }
+        by_record = dict(previous.by_record)
+        for key in left | fresh.keys():
+            readers = (by_record.get(key, frozenset()) - redone) | fresh.get(key, set())
+            if readers:
+                by_record[key] = frozenset(readers)
+            else:
+                by_record.pop(key, None)
+        fingerprints = dict(previous.fingerprints)
+        for part in redone:
+            for output in before.parts.get(part, ()):
+                del fingerprints[output.path]
+        for part in again:
+            for output in parts.parts[part]:
+                fingerprints[output.path] = inputs.fingerprint(output)
+    kept = KeptFingerprints(
+        fingerprints=fingerprints,
+        site=site,
+        digests=inputs.by_object,
+        aggregates=aggregates,
+        part_lines=part_lines,
+        by_record=by_record,
+        by_aggregate=tuple(frozenset(found) for found in by_aggregate),
+        files=inputs.files_read,
+        templates=inputs.templates_read,
+        texts=inputs.texts(),
+    )
+    return kept, again
+
+
+def _outputs_digest(parts: PlanParts, part_lines: Mapping[Part, str]) -> str:
+    """The digest of which outputs the plan holds (_Inputs.outputs), from its parts', in
+    the plan's order."""
+    return _hash(lines for lines in map(part_lines.__getitem__, parts.parts) if lines)
+
+
+def _index(
+    part: Part,
+    outputs: Iterable[Output],
+    reading: dict[RecordKey, set[Part]],
+    by_aggregate: list[set[Part]],
+) -> None:
+    """Note the records and digests of the whole site that a part's outputs read."""
+    for output in outputs:
+        depends = output.depends
+        for key in depends.records:
+            reading.setdefault(key, set()).add(part)
+        for index, reads in enumerate(_aggregates_read(depends)):
+            if reads:
+                by_aggregate[index].add(part)

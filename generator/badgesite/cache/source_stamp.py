@@ -223,7 +223,7 @@ def record(
     """
     if before is None:
         return
-    roots = _theme_roots_outside(site_dir, theme)
+    roots = theme_roots_outside(site_dir, theme)
     after = scan(site_dir, roots)
     if after is None:
         return
@@ -236,7 +236,7 @@ def record(
         if key not in WRITTEN_BY_BUILD
     ):
         return
-    valid_from, valid_until = _status_window(site, moment)
+    valid_from, valid_until = status_window(site, moment)
     stamp = Stamp(
         theme_roots=roots,
         sources=after.files,
@@ -276,7 +276,7 @@ def _read_from_site(files: Sources) -> Sources:
     }
 
 
-def _theme_roots_outside(site_dir: Path, theme: ThemeChain) -> tuple[str, ...]:
+def theme_roots_outside(site_dir: Path, theme: ThemeChain) -> tuple[str, ...]:
     """The chain's theme folders that neither the site's folders nor the code fingerprint
     cover (the bundled themes sit beside the package in a source checkout)."""
     package = Path(__file__).resolve().parents[1]
@@ -289,9 +289,7 @@ def _theme_roots_outside(site_dir: Path, theme: ThemeChain) -> tuple[str, ...]:
     return tuple(dict.fromkeys(roots))
 
 
-def _status_window(
-    site: Site, moment: dt.datetime
-) -> tuple[dt.datetime | None, dt.datetime | None]:
+def status_window(site: Site, moment: dt.datetime) -> tuple[dt.datetime | None, dt.datetime | None]:
     """The last moment at or before `moment`, and the first after it, when an award or an
     imported badge may change status (a status changes at its issue or expiry moment)."""
     changes: list[dt.datetime] = []

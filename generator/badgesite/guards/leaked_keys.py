@@ -69,6 +69,11 @@ def private_key_findings(site_dir: Path, everything: bool = True) -> list[Findin
     return sorted(findings)
 
 
+def private_keys_in(site_dir: Path, paths: Iterable[Path]) -> list[Finding]:
+    """private_key_findings in these files alone (the record files a kept build reads again)."""
+    return sorted(finding for path in paths for finding in _keys_in(path, site_dir))
+
+
 def output_key_findings(
     site_dir: Path, output_dir: Path, made: Collection[str] = ()
 ) -> list[Finding]:

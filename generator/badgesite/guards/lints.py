@@ -71,6 +71,17 @@ def lint_files(site_dir: Path) -> list[Finding]:
     return sorted(findings)
 
 
+def lint_record_files(site_dir: Path, paths: Iterable[Path]) -> list[Finding]:
+    """lint_files' findings in these regular files of content/ alone (a kept build looks
+    again only at the record files that changed; the issuers' addresses did not)."""
+    allowed = public_addresses(site_dir)
+    findings: list[Finding] = []
+    for path in paths:
+        if path.name.lower().endswith(SCANNED_SUFFIXES):
+            findings.extend(plain_email_addresses(str(path), site_dir, allowed))
+    return sorted(findings)
+
+
 def _special_file(path: str, site_dir: Path) -> Iterator[Finding]:
     """A FIFO, socket or device is refused, never opened: reading one would hang the build."""
     try:
