@@ -101,6 +101,7 @@ call_directly(Translations)
 TEMPLATE_SUFFIX = ".html"  # what a theme's templates/ holds; other files compile when used
 PLAIN_TEXT_SUFFIX = ".txt"  # templates of plain text, never HTML-escaped
 MAX_MESSAGE_LENGTH = 300
+COMPILED_TEMPLATES = "templates"  # the cache root's folder of compiled templates
 
 
 class TemplateFailed(ContentErrors):
@@ -160,6 +161,7 @@ class PageTemplates:
         self.environment.filters["skill_anchor"] = skill_anchor
         self.environment.filters["job_search"] = self.job_search_url
         self.environment.globals["theme_options"] = self.options
+        self.compiled: CompiledTemplates = self.environment.bytecode_cache  # type: ignore[assignment]
         self._template_dirs = tuple(os.path.join(path, "") for path in theme.template_dirs)
 
     @property
@@ -270,6 +272,9 @@ class Renderer:
             if templates.errors:
                 raise ContentErrors(templates.errors)
         self.templates = templates
+        if signing is not None and not signing.throwaway and cache is not None and cache.folder:
+            # Beside images/ in the cache root; authenticated with the signing key.
+            templates.compiled.keep_in(cache.folder.parent / COMPILED_TEMPLATES, signing.key.seed)
         self.translations = self.templates.translations
         self.format_date = self.templates.format_date
         self.environment = self.templates.environment
