@@ -117,6 +117,7 @@ def _recording(renderer: Renderer, monkeypatch: pytest.MonkeyPatch) -> Iterator[
 
     def render(output: Output) -> Reads:
         current[0] = Reads()
+        renderer.fragments.forget()  # what a page's fragments read, it reads
         rendered = renderer.render(output)
         if rendered.source_file is not None:
             current[0].files.add(rendered.source_file)

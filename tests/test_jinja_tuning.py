@@ -136,3 +136,81 @@ def test_kept_templates_are_compiled_again_for_other_texts_or_another_source(
     write(site, "themes/mine/templates/partials/footer.html", "<footer>Made by hand</footer>\n")
     build(site, site / "output", now=FIXED_NOW, processes=1, clean=True)
     assert "<footer>Made by hand</footer>" in (site / "output/index.html").read_text()
+
+
+def _counting_compiles(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the templates compiled from now on (in this process)."""
+    compiled: list[str] = []
+    real_compile = jinja2.Environment.compile
+
+    def counting(self, source, name=None, filename=None, raw=False, defer_init=False):
+        compiled.append(name)
+        return real_compile(self, source, name, filename, raw, defer_init)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counting)
+    return compiled
+
+
+def _kept_templates(site: Path) -> list[Path]:
+    return sorted((site / ".cache/badgesite/templates").rglob("*"))
+
+
+def test_compiled_templates_are_kept_in_the_cache_for_the_next_build(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new process (forgotten in-process entries) compiles nothing the last build did,
+    until a template's bytes change (same path) or the code identity does."""
+    write(site, "templates/partials/footer.html", "<footer>Made</footer>\n")
+    CompiledTemplates.forget_all()
+    compiled = _counting_compiles(monkeypatch)
+    build(site, site / "first", now=FIXED_NOW, processes=1)
+    assert "award.html" in compiled
+    assert [path for path in _kept_templates(site) if path.is_file()]
+    CompiledTemplates.forget_all()
+    compiled.clear()
+    build(site, site / "second", now=FIXED_NOW, processes=1, clean=True)
+    assert compiled == []
+    assert tree_bytes(site / "first") == tree_bytes(site / "second")
+
+    write(site, "templates/partials/footer.html", "<footer>Made by hand</footer>\n")  # same path
+    CompiledTemplates.forget_all()
+    build(site, site / "third", now=FIXED_NOW, processes=1, clean=True)
+    assert compiled == ["partials/footer.html"]
+    assert "<footer>Made by hand</footer>" in (site / "third/index.html").read_text()
+
+    from badgesite.cache import code_identity
+
+    monkeypatch.setattr(code_identity, "code_fingerprint", lambda: "another badgesite")
+    CompiledTemplates.forget_all()
+    compiled.clear()
+    build(site, site / "fourth", now=FIXED_NOW, processes=1, clean=True)
+    assert "award.html" in compiled
+
+
+def test_a_damaged_or_forged_compiled_template_is_compiled_again(
+    site: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A kept file cut short is removed; one written without the site's key (a cache
+    poisoned by someone who cannot sign) is never run: its template is compiled again."""
+    from badgesite.cache.store import Store
+
+    CompiledTemplates.forget_all()
+    build(site, site / "first", now=FIXED_NOW, processes=1)
+    kept = [path for path in _kept_templates(site) if path.is_file()]
+    damaged, forged, *_ = kept
+    damaged.write_bytes(damaged.read_bytes()[:-20])
+    header = forged.read_bytes().split(b"\n", 1)[0].split(b" ")
+    # Another template's code, under a tag of someone else's key and a valid checksum.
+    other = Store(kept[2], CompiledTemplates.KIND).read(header[2].decode(), (bytes, bytes))
+    assert other is not None
+    Store(forged, CompiledTemplates.KIND).write(header[2].decode(), (b"\x00" * 32, other[1]))
+    CompiledTemplates.forget_all()
+    compiled = _counting_compiles(monkeypatch)
+    build(site, site / "second", now=FIXED_NOW, processes=1, clean=True)
+    assert len(compiled) == 2
+    assert tree_bytes(site / "first") == tree_bytes(site / "second")
+    assert "damaged cache file" in caplog.text and "tag does not match" in caplog.text
+    CompiledTemplates.forget_all()
+    compiled.clear()
+    build(site, site / "third", now=FIXED_NOW, processes=1, clean=True)
+    assert compiled == []  # both were written again, right

@@ -285,3 +285,30 @@ def test_a_theme_yaml_in_error_reports_its_option_mistakes_too(site: Path) -> No
         "themes/mine/theme.yaml:5: options.size.type: 'number' is not one of: boolean, text, "
         "color, image",
     ]
+
+
+def test_a_child_theme_overrides_a_fragment_partial_on_every_page_that_shows_it(
+    site: Path,
+) -> None:
+    """partials/badge_image.html is rendered once per badge class and size (a fragment):
+    a theme's own shows on award, badge and earner pages alike, with its links."""
+    _child_theme(site)
+    write(
+        site,
+        "themes/mine/templates/partials/badge_image.html",
+        '<img class="mine" src="{{ url(urls.badge_image(badge.slug, badge.image.extension)) }}"'
+        ' width="{{ size }}">',
+    )
+    output = _build(site, "output")
+    award = output[AWARD_PAGE].decode()
+    assert '<img class="mine" src="../../badges/' in award and 'width="160"' in award
+    assert 'class="badge-image"' not in award
+    badge_pages = [
+        path for path in output if path.startswith("badges/") and path.endswith("/index.html")
+    ]
+    assert all('<img class="mine"' in output[path].decode() for path in badge_pages)
+    earner_pages = [path for path in output if path.startswith("earners/") and path.count("/") == 2]
+    assert any(
+        '<img class="mine"' in output[path].decode() and 'width="72"' in output[path].decode()
+        for path in earner_pages
+    )

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import os
 import traceback
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus
@@ -44,6 +44,7 @@ from badgesite.templating.jinja_tuning import (
     CompiledTemplates,
     ConstantTexts,
     DirectCallContext,
+    ReusedModules,
     call_directly,
 )
 from badgesite.templating.markdown_text import FOREIGN_LINK_REL, MarkdownRenderer
@@ -101,6 +102,7 @@ call_directly(Translations)
 TEMPLATE_SUFFIX = ".html"  # what a theme's templates/ holds; other files compile when used
 PLAIN_TEXT_SUFFIX = ".txt"  # templates of plain text, never HTML-escaped
 MAX_MESSAGE_LENGTH = 300
+COMPILED_TEMPLATES = "templates"  # the cache root's folder of compiled templates
 
 
 class TemplateFailed(ContentErrors):
@@ -125,6 +127,7 @@ class PageTemplates:
         self.locale = Locale.parse(config.language.replace("-", "_"))
         self.zone = config.zone
         self._formatted_dates: dict[dt.date, str] = {}
+        self._formatted_months: dict[tuple[int, int], str] = {}
         self.translations = Translations(theme, config.language)
         self.markdown = MarkdownRenderer()
         self.foreign_markdown = MarkdownRenderer(link_rel=FOREIGN_LINK_REL)
@@ -144,10 +147,12 @@ class PageTemplates:
             lstrip_blocks=True,
             keep_trailing_newline=True,
             auto_reload=False,  # a Renderer lives for one build: no stat per page
+            cache_size=-1,  # a plain dict: an LRU takes a lock and reorders on every lookup
             extensions=[ConstantTexts],
             bytecode_cache=CompiledTemplates(constant_texts),
         )
         self.environment.context_class = DirectCallContext
+        self.environment.template_class = ReusedModules
         self.environment.constant_texts = constant_texts  # type: ignore[attr-defined]
         self.environment.filters["markdown"] = self.markdown
         # Imported badges' texts: other issuers' markdown, sanitized like ours.
@@ -160,6 +165,7 @@ class PageTemplates:
         self.environment.filters["skill_anchor"] = skill_anchor
         self.environment.filters["job_search"] = self.job_search_url
         self.environment.globals["theme_options"] = self.options
+        self.compiled: CompiledTemplates = self.environment.bytecode_cache  # type: ignore[assignment]
         self._template_dirs = tuple(os.path.join(path, "") for path in theme.template_dirs)
 
     @property
@@ -180,7 +186,12 @@ class PageTemplates:
 
     def format_month(self, day: dt.date) -> str:
         """The month and year of a day, as the language writes them ("May 2025")."""
-        return format_skeleton("yMMMM", day, locale=self.locale)
+        month = (day.year, day.month)
+        text = self._formatted_months.get(month)
+        if text is None:
+            text = format_skeleton("yMMMM", day, locale=self.locale)
+            self._formatted_months[month] = text
+        return text
 
     def format_number(self, number: int) -> str:
         return format_decimal(number, locale=self.locale)
@@ -213,6 +224,8 @@ class PageTemplates:
         raises, a Jinja error or not (a TypeError in an expression, a missing text)."""
         try:
             return self.environment.get_template(name).render(context)
+        except TemplateFailed:
+            raise  # a fragment's, located in its own template already
         except Exception as exc:  # a TypeError in an expression too
             raise TemplateFailed(self.problem(exc, name)) from exc
 
@@ -244,6 +257,68 @@ class PageTemplates:
         return found
 
 
+# The values a fragment is keyed on as they are (anything else by identity: model objects).
+_PLAIN = (str, int, float, bool, type(None))
+
+
+class Fragments:
+    """The parts of pages that depend only on what they are given (a badge class, a size),
+    each rendered once per build and process for those values and the page's link depth,
+    and the same text stitched into every page that shows it.
+
+    A fragment template (`partials/badge_image.html`, ...) sees the globals and exactly what
+    it is given, plus `url` (links are relative, and depend only on the depth of the page,
+    or absolute on the 404 page), `absolute_url` and `urls`: never the page or its subject,
+    so the text cannot depend on them. A theme overrides it like any partial.
+    """
+
+    def __init__(self, templates: PageTemplates, absolute: Any) -> None:
+        self.templates = templates
+        self.absolute = absolute
+        self._done: dict[tuple[Any, ...], tuple[Markup, tuple[Any, ...]]] = {}
+        self._by_depth: dict[int | None, Any] = {}
+
+    def for_page(self, link: Any, depth: int | None) -> Any:
+        """The `fragment(name, **values)` of pages whose links `link` makes: relative ones
+        climb depth folders to the root, so they are the same on every page of that depth
+        (depth None: absolute links)."""
+        made = self._by_depth.get(depth)
+        if made is None:
+            made = self._by_depth[depth] = self._fragment(link, depth)
+        return made
+
+    def _fragment(self, link: Any, depth: int | None) -> Any:
+        done, templates, absolute = self._done, self.templates, self.absolute
+
+        def fragment(name: str, **values: Any) -> Markup:
+            key = (
+                name,
+                depth,
+                *(
+                    (key, value if isinstance(value, _PLAIN) else id(value))
+                    for key, value in values.items()
+                ),
+            )
+            found = done.get(key)
+            if found is None:
+                context = {
+                    "url": link,
+                    "absolute_url": absolute,
+                    "urls": urls,
+                    "fragment": fragment,
+                    **values,
+                }
+                # The values are kept with the text: an id is never reused while it is kept.
+                found = (Markup(templates.render(name, context)), tuple(values.values()))
+                done[key] = found
+            return found[0]
+
+        return fragment
+
+    def forget(self) -> None:
+        self._done.clear()
+
+
 class Renderer:
     """Renders each planned output to bytes."""
 
@@ -270,6 +345,9 @@ class Renderer:
             if templates.errors:
                 raise ContentErrors(templates.errors)
         self.templates = templates
+        if signing is not None and not signing.throwaway and cache is not None and cache.folder:
+            # Beside images/ in the cache root; authenticated with the signing key.
+            templates.compiled.keep_in(cache.folder.parent / COMPILED_TEMPLATES, signing.key.seed)
         self.translations = self.templates.translations
         self.format_date = self.templates.format_date
         self.environment = self.templates.environment
@@ -303,8 +381,12 @@ class Renderer:
             verifier_data=self.verifier_data,
             verifier_texts=self.verifier_texts,
         )
+        self.absolute_url = self.resolver.absolute  # one object: pages share it
+        self._links: dict[int | None, Callable[[str], str]] = {}
+        self.fragments = Fragments(self.templates, self.absolute_url)
         self.published_paths = frozenset(output.url_path for output in plan.outputs)
         self.site_image = sharing.site_image(site, self.resolver)
+        self.jsonld = sharing.CredentialJsonLd(self.resolver)
 
     def status(self, award: Award) -> str:
         return award.status(self.now)
@@ -321,7 +403,7 @@ class Renderer:
         return qr_codes.qr_svg(text, label, self.image_cache)
 
     def credential_jsonld(self, subject: BadgeClass | Award) -> Markup:
-        return Markup(sharing.credential_jsonld(subject, self.resolver))
+        return Markup(self.jsonld(subject))
 
     def is_published(self, url_path: str) -> bool:
         """Whether this build writes url_path, for links to optional outputs."""
@@ -464,24 +546,34 @@ class Renderer:
         if not isinstance(page, Page):
             raise BuildError(f"{output.path} is not a page")
         # The 404 page is served at any missing path, so its links cannot be relative.
-        is_404 = output.url_path == urls.NOT_FOUND
-
-        def link(url_path: str) -> str:
-            if is_404:
-                return self.resolver.absolute(url_path)
-            return UrlResolver.relative(url_path, output.url_path)
-
+        depth = None if output.url_path == urls.NOT_FOUND else output.url_path.count("/")
+        link = self._links.get(depth)
+        if link is None:
+            link = self._links[depth] = self._link(output.url_path, depth)
         context = {
+            "fragment": self.fragments.for_page(link, depth),
             "page": output,
             "subject": output.subject,
             "url": link,
-            "absolute_url": self.resolver.absolute,
+            "absolute_url": self.absolute_url,
             "urls": urls,
             "canonical_url": self.resolver.absolute(output.url_path),
             "social_image": sharing.social_image(output.subject, self.site_image, self.resolver),
             "pager": self.pager(output, page),
         }
         return self.templates.render(page.template, context)
+
+    def _link(self, from_page: str, depth: int | None) -> Callable[[str], str]:
+        """The links of pages depth folders down (None: absolute, for the 404 page). A
+        relative link climbs to the root and down again, so it is the same from every page
+        of that depth: pages share one function, and what is made with it (ReusedModules)."""
+        if depth is None:
+            return self.absolute_url
+
+        def link(url_path: str) -> str:
+            return UrlResolver.relative(url_path, from_page)
+
+        return link
 
     def text_file(self, text_file: TextFile) -> str:
         if text_file is TextFile.ROBOTS:

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import logging
+import sys
 import types
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
 from typing import Any, ClassVar
 
 import jinja2
 import jinja2.bccache
 import jinja2.ext
+import jinja2.meta
 import jinja2.runtime
 from jinja2.lexer import Token, TokenStream
 
-from badgesite.cache.code_identity import hash_parts
+from badgesite.cache.code_identity import hash_parts, identity
+from badgesite.cache.store import Store
 
 # Callables of these types take the context only when marked with jinja_pass_arg (set by
 # @pass_context and friends); Jinja looks for that mark three ways on every call.
@@ -51,6 +58,66 @@ class DirectCallContext(jinja2.runtime.Context):
             return __self.environment.undefined(
                 "value was undefined because a callable raised a StopIteration exception"
             )
+
+
+class ReusedModules(jinja2.Template):
+    """A template whose module, imported `with context`, is made once for each set of the
+    values its code reads from the context, not on every import.
+
+    `{% from "macros.html" import x with context %}` runs the whole of macros.html and
+    makes every macro again (about 30 µs), three times per award page. The module depends
+    only on the context values its code names (its undeclared variables: `url`, `t`, ...),
+    so an import that finds those same objects (by identity) reuses the module made for
+    them: every page whose links climb as many folders shares one. A template that reads
+    the page (`page`, `subject`) gets a module per page, as before.
+    """
+
+    MAX_MODULES = 64  # per template: one per link depth is what the bundled theme needs
+    _free_names: tuple[str, ...] | None = None
+    _unreadable = False
+    _modules: dict[tuple[int, ...], tuple[jinja2.environment.TemplateModule, tuple[Any, ...]]]
+
+    def make_module(
+        self,
+        vars: dict[str, Any] | None = None,
+        shared: bool = False,
+        locals: Mapping[str, Any] | None = None,
+    ) -> jinja2.environment.TemplateModule:
+        if vars is None or not shared or self.name is None:
+            return super().make_module(vars, shared, locals)
+        names = self._free_names
+        if names is None:
+            names = self._read_free_names()
+        if self._unreadable:
+            return super().make_module(vars, shared, locals)
+        missing = jinja2.runtime.missing
+        values = []
+        for name in names:
+            value = missing if locals is None else locals.get(name, missing)
+            values.append(vars.get(name, missing) if value is missing else value)
+        key = tuple(map(id, values))
+        modules = self.__dict__.setdefault("_modules", {})
+        found = modules.get(key)
+        if found is None:
+            if len(modules) >= self.MAX_MODULES:
+                del modules[next(iter(modules))]
+            # The values are kept with the module: an id is never reused while it is kept.
+            found = modules[key] = (super().make_module(vars, shared, locals), tuple(values))
+        return found[0]
+
+    def _read_free_names(self) -> tuple[str, ...]:
+        """The names the template's code reads from its context, from its source; when
+        that cannot be read, its modules are made on every import."""
+        environment = self.environment
+        try:
+            assert environment.loader is not None and self.name is not None
+            source, _, _ = environment.loader.get_source(environment, self.name)
+            found = jinja2.meta.find_undeclared_variables(environment.parse(source))
+        except Exception:  # the import itself reports what is wrong, as before
+            self._unreadable = True
+            found = set()
+        self._free_names = tuple(sorted(found))
+        return self._free_names
 
 
 class ConstantTexts(jinja2.ext.Extension):
@@ -105,6 +172,7 @@ class CompiledTemplates(jinja2.bccache.BytecodeCache):
     """Compiled templates kept for the life of the process, so a second build in it (every
     rebuild of `serve`, every build of a test run) does not compile its templates again:
     compiling a theme's templates costs about half a second, rendering a page a millisecond.
+    With `keep_in`, they are also kept in the cache folder for the next builds.
 
     Jinja checks each entry against the template's source (a changed file is compiled
     again); the key also holds the texts ConstantTexts folds in when compiling, so a page
@@ -113,26 +181,83 @@ class CompiledTemplates(jinja2.bccache.BytecodeCache):
 
     _compiled: ClassVar[OrderedDict[str, bytes]] = OrderedDict()
     MAX_ENTRIES = 1024  # a long `serve` session edits templates: keep the newest
+    KIND = "template-1"
 
     def __init__(self, constant_texts: Mapping[str, str]) -> None:
         self.texts_identity = hash_parts(
             part for key in sorted(constant_texts) for part in (key, constant_texts[key])
         )
+        self._folder: Path | None = None
+        self._key = b""  # what authenticates the kept files (keep_in)
+        self._key_id = ""
+
+    def keep_in(self, folder: Path, secret: bytes) -> None:
+        """Also keep each compiled template in folder (one store file each), for the builds
+        that follow. A compiled template is code that runs: a kept one is used only when
+        its keyed BLAKE2b tag, made with a subkey of secret (the site's signing key, which
+        the cache never holds), matches, so a cache folder written by anyone without the
+        key (a poisoned CI cache) can make a build compile again, never run its code."""
+        self._folder = folder
+        self._key = hashlib.blake2b(
+            b"badgesite compiled templates", key=secret[:64], digest_size=32
+        ).digest()
+        self._key_id = hashlib.blake2b(b"key id", key=self._key, digest_size=10).hexdigest()
 
     def get_cache_key(self, name: str, filename: str | None = None) -> str:
         return hash_parts((self.texts_identity, name, filename or ""))
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         code = self._compiled.get(bucket.key)
+        if code is None and self._folder is not None:
+            code = self._read(bucket.key)
+            if code is not None:
+                self._remember(bucket.key, code)
         if code is not None:
             bucket.bytecode_from_string(code)
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = bucket.bytecode_to_string()
+        self._remember(bucket.key, code)
+        if self._folder is not None:
+            store, stored_identity = self._store(bucket.key)
+            store.write(stored_identity, (self._tag(bucket.key, code), code))
+
+    def _remember(self, key: str, code: bytes) -> None:
         compiled = self._compiled
-        compiled[bucket.key] = bucket.bytecode_to_string()
-        compiled.move_to_end(bucket.key)
+        compiled[key] = code
+        compiled.move_to_end(key)
         while len(compiled) > self.MAX_ENTRIES:
             compiled.popitem(last=False)
+
+    def _store(self, key: str) -> tuple[Store, str]:
+        """The file of one compiled template, and the identity it is stored under: the
+        code (badgesite's, Jinja's) and the Python whose bytecode it holds."""
+        assert self._folder is not None
+        name = hash_parts((key, self._key_id))
+        store = Store(self._folder / name[:2] / name, self.KIND)
+        return store, identity("compiled-template", sys.version)
+
+    def _tag(self, key: str, code: bytes) -> bytes:
+        return hashlib.blake2b(
+            key.encode("ascii") + b"\x00" + code, key=self._key, digest_size=32
+        ).digest()
+
+    def _read(self, key: str) -> bytes | None:
+        """The kept code of key, when its tag says this site's key made it; else None (it
+        is then compiled again and the file replaced)."""
+        store, stored_identity = self._store(key)
+        stored = store.read(stored_identity, (bytes, bytes))
+        if stored is None:
+            return None
+        tag, code = stored
+        if not hmac.compare_digest(tag, self._tag(key, code)):
+            logging.getLogger("badgesite.cache").warning(
+                "badgesite: ignoring %s: its tag does not match this site's key; the "
+                "template is compiled again",
+                store.path,
+            )
+            return None
+        return code
 
     @classmethod
     def forget_all(cls) -> None:

@@ -1,9 +1,13 @@
-"""Which templates of a theme chain a page template pulls in: extends, include, import."""
+"""Which templates of a theme chain a page template pulls in: extends, include, import, and
+the fragments it renders (`fragment("partials/x.html", ...)`)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import jinja2
 import jinja2.meta
+from jinja2 import nodes
 
 from badgesite.templating.themes import ThemeChain
 
@@ -47,10 +51,23 @@ class TemplateReferences:
         if name not in self._direct:
             try:
                 source, _, _ = self.environment.loader.get_source(self.environment, name)  # type: ignore[union-attr]
-                names = tuple(jinja2.meta.find_referenced_templates(self.environment.parse(source)))
+                parsed = self.environment.parse(source)
+                names = (*jinja2.meta.find_referenced_templates(parsed), *_fragments(parsed))
             except jinja2.TemplateNotFound:
                 names = ()
             except (jinja2.TemplateSyntaxError, OSError, UnicodeDecodeError):
                 names = (None,)
             self._direct[name] = None if None in names else names  # type: ignore[assignment]
         return self._direct[name]
+
+
+def _fragments(parsed: nodes.Template) -> Iterator[str | None]:
+    """The templates `fragment(...)` calls name; None for one named by a variable."""
+    for call in parsed.find_all(nodes.Call):
+        if isinstance(call.node, nodes.Name) and call.node.name == "fragment":
+            first = call.args[0] if call.args else None
+            yield (
+                first.value
+                if isinstance(first, nodes.Const) and isinstance(first.value, str)
+                else None
+            )

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from badgesite import urls
@@ -29,8 +29,15 @@ SOCIAL_IMAGE_FORMATS = ("png", "jpeg")
 
 
 def _query(url: str, params: list[tuple[str, str]]) -> str:
-    """url with the non-empty params, percent-encoded (spaces as %20, never '+')."""
-    return url + "?" + urlencode([(key, value) for key, value in params if value], quote_via=quote)
+    """url with the non-empty params, percent-encoded (spaces as %20, never '+'): what
+    urlencode(..., quote_via=quote) gives, without its checks on every pair."""
+    return (
+        url
+        + "?"
+        + "&".join(
+            f"{quote(key, safe='')}={quote(value, safe='')}" for key, value in params if value
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -208,20 +215,62 @@ def _credential(badge: BadgeClass, resolver: UrlResolver) -> dict[str, Any]:
 def credential_jsonld(subject: BadgeClass | Award, resolver: UrlResolver) -> str:
     """schema.org EducationalOccupationalCredential for a badge or an award's page, as
     JSON safe to place inside a <script> element."""
-    if isinstance(subject, Award):
-        document = _credential(subject.badge, resolver)
-        document["url"] = resolver.absolute(urls.award_page(subject.id))
-        document["identifier"] = subject.id
-        document["dateCreated"] = timestamp(subject.issued_on)
-        if subject.expires is not None:
-            document["expires"] = timestamp(subject.expires)
-        if subject.revocation is not None:
-            document["creativeWorkStatus"] = "Revoked"
-        document["about"] = {"@type": "Person", "name": subject.earner.name}
-    else:
+    return CredentialJsonLd(resolver)(subject)
+
+
+class CredentialJsonLd:
+    """credential_jsonld, with the part of an award's document that is its badge class's
+    written once per badge class: an award page's JSON-LD is that text and a few keys of
+    its own, the same bytes as writing the whole document."""
+
+    def __init__(self, resolver: UrlResolver) -> None:
+        self.resolver = resolver
+        self._badge_parts: dict[int, tuple[BadgeClass, str]] = {}
+
+    def __call__(self, subject: BadgeClass | Award) -> str:
+        resolver = self.resolver
+        if isinstance(subject, Award):
+            award: dict[str, Any] = {
+                "url": resolver.absolute(urls.award_page(subject.id)),
+                "identifier": subject.id,
+                "dateCreated": timestamp(subject.issued_on),
+            }
+            if subject.expires is not None:
+                award["expires"] = timestamp(subject.expires)
+            if subject.revocation is not None:
+                award["creativeWorkStatus"] = "Revoked"
+            award["about"] = {"@type": "Person", "name": subject.earner.name}
+            return _script_safe(self._badge_part(subject.badge) + _more_members(award))
         document = _credential(subject, resolver)
         document["url"] = resolver.absolute(urls.badge_page(subject.slug))
         document["identifier"] = subject.slug
-    text = json.dumps(document, ensure_ascii=False, indent=1)
+        return _script_safe(json.dumps(document, ensure_ascii=False, indent=1))
+
+    def _badge_part(self, badge: BadgeClass) -> str:
+        """The badge class's members, as json.dumps(indent=1) writes them, without the
+        closing brace."""
+        found = self._badge_parts.get(id(badge))
+        if found is None:
+            text = json.dumps(_credential(badge, self.resolver), ensure_ascii=False, indent=1)
+            found = self._badge_parts[id(badge)] = (badge, text[: -len("\n}")])
+        return found[1]
+
+
+def _more_members(members: dict[str, Any]) -> str:
+    """members as json.dumps(indent=1) writes them after others at the top level: each
+    value's lines one more space in (no JSON text holds a raw newline), then the brace."""
+    return (
+        "".join(
+            ",\n "
+            + json.dumps(key, ensure_ascii=False)
+            + ": "
+            + json.dumps(value, ensure_ascii=False, indent=1).replace("\n", "\n ")
+            for key, value in members.items()
+        )
+        + "\n}"
+    )
+
+
+def _script_safe(text: str) -> str:
     # "</script>" or "<!--" inside a name must not end the script element.
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
