@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import segno
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -54,6 +55,7 @@ def test_segnos_mask_search_does_not_run(monkeypatch) -> None:
     assert expected == _segno(url)
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(st.text(min_size=1, max_size=300))
 @example("x")  # the smallest code, version 1
