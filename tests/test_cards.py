@@ -260,3 +260,28 @@ def test_a_badge_base_is_drawn_once_for_all_its_cards_and_kept_for_the_next_buil
     build(site, tmp_path / "third", now=FIXED_NOW, cache_dir=cache, clean=True)
     assert calls["base"] == 0 and calls["card"] > 0
     assert tree_bytes(tmp_path / "third") == tree_bytes(tmp_path / "first")
+
+
+def test_a_base_is_read_once_for_a_badges_cards_and_the_cards_are_unchanged(monkeypatch) -> None:
+    """A badge's cards are made side by side from the same base: its pixels are read once,
+    and the texts a badge's cards share (title, label, issuer, footer) are measured once."""
+    base = draw_base(PNG, 128, 128)
+    people = ("Ada Lovelace", "Grace Hopper", "Katherine Johnson")
+    cards._canvas.cache_clear()
+    cards._fit.cache_clear()
+    fresh = []
+    for person in people:  # each as if alone: nothing kept from the card before
+        fresh.append(draw_card(content(person=person), base))
+        cards._canvas.cache_clear()
+        cards._fit.cache_clear()
+    opened = []
+    real_open = Image.open
+
+    def counting(*args, **kwargs):
+        opened.append(1)
+        return real_open(*args, **kwargs)
+
+    monkeypatch.setattr(Image, "open", counting)
+    assert [draw_card(content(person=person), base) for person in people] == fresh
+    assert len(opened) == 1
+    assert cards._fit.cache_info().hits >= 2 * 4  # title, label, issuer, footer again

@@ -147,7 +147,7 @@ def test_qr_codes_are_kept_in_the_image_cache(tmp_path: Path, monkeypatch) -> No
     def not_again(*args: object, **kwargs: object) -> None:
         raise AssertionError("segno ran again")
 
-    monkeypatch.setattr(qr_codes.segno, "make", not_again)
+    monkeypatch.setattr(qr_codes.encoder, "encode", not_again)
     assert qr_codes.qr_svg(url, "label", cache) == made
 
 

@@ -221,14 +221,14 @@ def test_qr_codes_are_made_once_and_read_back_from_the_image_cache(
 ) -> None:
     """A QR code costs milliseconds per award page: a page rendered again (a new day, another
     template, a fresh checkout with the cache restored) reads its code from the image cache."""
-    real = segno.make
+    real = segno.encoder.encode
     made: list[str] = []
 
-    def counting(text, **options):
+    def counting(text, *options, **named):
         made.append(text)
-        return real(text, **options)
+        return real(text, *options, **named)
 
-    monkeypatch.setattr(segno, "make", counting)
+    monkeypatch.setattr(segno.encoder, "encode", counting)
     cache = tmp_path / "cache"
     build(site, tmp_path / "first", now=FIXED_NOW, cache_dir=cache)
     pages = list((tmp_path / "first").glob("assertions/*/index.html"))

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from PIL import Image, ImageColor, ImageDraw, ImageFont
@@ -168,8 +168,7 @@ def draw_base(picture: bytes, image_width: int, image_height: int) -> bytes:
 def draw_card(content: CardContent, base: bytes) -> bytes:
     """The card as PNG bytes: base (what draw_base made for the badge) with the texts of
     content drawn beside it, in the inks of its palette."""
-    with Image.open(io.BytesIO(base)) as opened:
-        panel = opened.copy()
+    card = _canvas(base).copy()
     # The texts are drawn in RGB right of the panel (x counted from the panel's edge), then
     # each pixel takes the nearest ink step of the palette's first entries.
     texts = Image.new("RGB", (WIDTH - PANEL_WIDTH, HEIGHT), BACKGROUND)
@@ -184,11 +183,20 @@ def draw_card(content: CardContent, base: bytes) -> bytes:
     if content.footer and can_draw(content.footer):
         footer = _fit(content.footer, REGULAR, (FOOTER_SIZE,), TEXT_WIDTH, 1)
         _draw_line(draw, left, HEIGHT - 40, footer.lines[0], REGULAR, FOOTER_SIZE, FAINT)
+    card.paste(texts.quantize(palette=_ink_palette(), dither=Image.Dither.NONE), (PANEL_WIDTH, 0))
+    return _encode(card)
+
+
+@lru_cache(maxsize=8)
+def _canvas(base: bytes) -> Image.Image:
+    """A card of base with nothing beside it, to copy for each of the badge's cards (a
+    badge's cards are made side by side, each from the same bytes of its base)."""
+    with Image.open(io.BytesIO(base)) as opened:
+        panel = opened.copy()
     card = Image.new("P", (WIDTH, HEIGHT))
     card.putpalette(panel.getpalette() or [])
     card.paste(panel, (0, 0))
-    card.paste(texts.quantize(palette=_ink_palette(), dither=Image.Dither.NONE), (PANEL_WIDTH, 0))
-    return _encode(card)
+    return card
 
 
 @cache
@@ -354,8 +362,15 @@ def _runs(text: str, primary: str) -> list[tuple[str, str]]:
     return runs
 
 
+@lru_cache(maxsize=16384)
 def _width(text: str, primary: str, size: int) -> int:
-    return round(sum(_font(name, size).getlength(part) for name, part in _runs(text, primary)))
+    return round(sum(_length(name, size, part) for name, part in _runs(text, primary)))
+
+
+@lru_cache(maxsize=16384)
+def _length(font_file: str, size: int, text: str) -> float:
+    """How far text advances in one font: measured once (a badge's cards share most texts)."""
+    return _font(font_file, size).getlength(text)
 
 
 def _draw_line(
@@ -365,7 +380,7 @@ def _draw_line(
     for name, part in _runs(text, primary):
         font = _font(name, size)
         draw.text((position, baseline), part, font=font, fill=fill, anchor="ls")
-        position += font.getlength(part)
+        position += _length(name, size, part)
 
 
 def _atoms(text: str) -> list[str]:
@@ -410,6 +425,7 @@ def _wrap(text: str, primary: str, size: int, max_width: int) -> list[str]:
     return lines
 
 
+@lru_cache(maxsize=4096)
 def _fit(
     text: str, primary: str, sizes: tuple[int, ...], max_width: int, max_lines: int
 ) -> _Fitted:
