@@ -1,11 +1,13 @@
-"""What each award costs a build with nothing cached: its social card, QR code, credential.
+"""What each award costs a build with nothing cached: its card, QR codes, credential, baked image.
 
     python bench/per_award.py [--count 200] [--work /dev/shm/badgesite-per-award]
 
 Generates a site of COUNT awards (bench/generate.py: COUNT/100 badge classes, so each card
 base is drawn once for 100 cards, as in the full benchmark), then makes, for every award,
 its social card (cards drawn with no image cache, their shared per-badge part made once per
-badge), the QR code of its credential URL, and its signed Open Badges 3.0 credential. It
+badge), its two QR codes (its page shows one of its credential's URL, and its printed
+certificate one of the page's own URL), its signed Open Badges 3.0 credential and its baked
+badge image (the credential and the 2.0 assertion's URL in it). It
 prints CPU milliseconds per award for each (time.process_time over all COUNT awards, in
 this process) and the mean size of a card, then what reading each back from a warm image
 cache costs. A first build from a fresh checkout without a restored cache pays the first
@@ -31,7 +33,7 @@ from badgesite.guards.credentials import prepare_signing
 from badgesite.images.outputs import ImageMaker
 from badgesite.publishing import ob3
 from badgesite.render import Translations
-from badgesite.templating.qr_codes import qr_svg
+from badgesite.templating.qr_codes import cached_qr_modules
 from badgesite.templating.themes import resolve_theme_chain
 from badgesite.urls import UrlResolver
 
@@ -58,31 +60,46 @@ def per_award(count: int, work: Path) -> dict[str, float]:
     sizes: list[int] = []
     makers: dict[Path | None, ImageMaker] = {}
 
-    def card(award, cache: ImageCache) -> None:
+    def maker_for(cache: ImageCache) -> ImageMaker:
         maker = makers.get(cache.folder)
         if maker is None:
             maker = makers[cache.folder] = ImageMaker(
                 site, cache, translations, lambda moment: f"{moment:%d %B %Y}", NOW
             )
+        return maker
+
+    def card(award, cache: ImageCache) -> None:
+        maker = maker_for(cache)
         sizes.append(len(maker.card(maker.award_card(award), award.badge)))
 
-    def qr_code(award, cache: ImageCache) -> None:
-        text = resolver.absolute(urls.award_credential(award.id))
-        cache.get_or_make("qr-code", (text, ""), lambda: str(qr_svg(text)).encode())
+    def qr_codes(award, cache: ImageCache) -> None:
+        for path in (urls.award_credential(award.id), urls.award_page(award.id)):
+            cached_qr_modules(resolver.absolute(path), cache)
 
     def credential(award, cache: ImageCache) -> None:
         ob3.signed_credential(award, site, resolver, signing, cache)
+
+    signed = {award.id: ob3.signed_credential(award, site, resolver, signing) for award in awards}
+
+    def baked(award, cache: ImageCache) -> None:
+        # The credential as the build has it by then (made once for its JSON and its image).
+        maker = maker_for(cache)
+        maker.credential_of = lambda award: signed[award.id]
+        maker.baked(award)
 
     folder = work / "image-cache"
     shutil.rmtree(folder, ignore_errors=True)
     for name, make in (
         ("social card", card),
-        ("QR code", qr_code),
+        ("QR codes (2)", qr_codes),
         ("signed credential", credential),
+        ("baked image", baked),
     ):
         figures[f"{name}, made"] = cpu_ms(make, ImageCache(None))
         if sizes and name == "social card":
             figures["social card, bytes"] = sum(sizes) / len(sizes)
+        if name == "baked image":
+            continue  # not cached: baking only adds chunks to the badge's bytes
         cpu_ms(make, ImageCache(folder))  # fills the cache
         figures[f"{name}, read from the cache"] = cpu_ms(make, ImageCache(folder))
     shutil.rmtree(work)
