@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -43,9 +42,10 @@ def make(
     """
     site_dir, output_dir = options.absolute_site_dir, options.absolute_output_dir
     check_output_dir(output_dir, site_dir)
-    recover(output_dir)  # a build killed while writing: finish its swap, drop its leftovers
     stores = BuildStores.of(site_dir, output_dir, options.cache_dir)
     stores.check_place(site_dir, output_dir)
+    # A build killed while writing: finish its swap, drop its leftovers.
+    recover(output_dir, stores.kept)
     source_stamp.forget(stores)
     sources = source_stamp.scan(site_dir)  # before anything is read, to stamp it at the end
     parsed = ParsedYamlCache(stores.records, reuse=not options.clean)
@@ -123,7 +123,7 @@ def _render_and_swap(
 ) -> WriteReport:
     """Render the stale outputs into a staging folder, which then takes output/'s place."""
     site_dir, output_dir = options.absolute_site_dir, options.absolute_output_dir
-    staging = Staging(output_dir, incremental=work.previous is not None)
+    staging = Staging(output_dir, work.previous, None if options.drafts else stores.kept, work.gone)
     try:
         results = map_parallel(
             failures_returned(lambda output: staging.stage(planned.renderer.render(output))),
@@ -213,11 +213,10 @@ def _write(
     """Swap the new build in whole (the unchanged files of output/ carried over), then
     record the cache."""
     build_cache.forget(stores)  # a write cut short must never be trusted
-    removed = sum(os.path.lexists(os.path.join(output_dir, path)) for path in work.gone)
-    report = staging.publish(staged, unchanged, removed)
+    report = staging.publish(staged, unchanged)
     files = {} if work.previous is None else dict(work.previous.files)
     for item in staged:
         files[item.path] = item.state
     kept = {path: state for path, state in files.items() if path in fingerprints}
-    build_cache.save(stores, BuildCache(identity, fingerprints, kept))
+    build_cache.save(stores, BuildCache(identity, fingerprints, kept, report.generation))
     return report
