@@ -101,6 +101,17 @@ def test_data_of_another_shape_reads_as_absent(tmp_path: Path) -> None:
         ({"k": 1}, {str: str | None}, False),
         ({1: "v"}, {str: str}, False),
         (object(), object, True),
+        # A mapping's keys and values, and a tuple shape's columns, are checked as wholes.
+        ({"a": ("x", 1, 2), "b": ("y", 3, 4)}, {str: (str, int, int)}, True),
+        ({"a": ("x", 1, 2), "b": ("y", 3, True)}, {str: (str, int, int)}, False),
+        ({"a": ("x", 1, 2), "b": ("y", 3)}, {str: (str, int, int)}, False),
+        ({"a": ("x", 1, 2), "b": ["y", 3, 4]}, {str: (str, int, int)}, False),
+        ({"a": ("x", None)}, {str: (str, int | None)}, True),
+        ({"a": ("x", "1")}, {str: (str, int | None)}, False),
+        ({}, {str: (str, int, int)}, True),
+        ([("a", ("b", "c"))], [(str, (str, ...))], True),
+        ([("a", ("b", 1))], [(str, (str, ...))], False),
+        ([[1], [2, "x"]], [[int]], False),
     ],
 )
 def test_shapes(data, shape, expected: bool) -> None:

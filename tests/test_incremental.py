@@ -280,7 +280,7 @@ def _with_field(data: bytes, index: int, value: bytes) -> bytes:
     "made_by",
     [
         lambda data: data.replace(TAG, b"badgesite-cache/0", 1),  # an older layout
-        lambda data: data.replace(b" outputs-1 ", b" outputs-0 ", 1),
+        lambda data: data.replace(b" outputs-2 ", b" outputs-1 ", 1),  # the layout before
         lambda data: _with_field(data, 2, b"0" * 40),  # made by other code or settings
     ],
 )

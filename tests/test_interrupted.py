@@ -49,6 +49,7 @@ main(["build", "--site", sys.argv[1], "--cache-dir", sys.argv[2]])
 """
 
 SECONDS = str(int(FIXED_NOW.timestamp()))
+KEPT = "previous-build"  # the kept previous build, in the cache folder (BuildStores.kept)
 
 
 def _environment(exchange: bool) -> dict[str, str]:
@@ -139,6 +140,10 @@ def test_a_build_killed_at_any_step_leaves_one_complete_build(
     shutil.copytree(GOLDEN_SITE, site)
     _edit(site, 1)
     _build(site, images)
+    # Two rebuilds, so that the next one makes its build from the kept previous build.
+    for version in (2, 1):
+        _edit(site, version)
+        _build(site, images)
     # One uninterrupted run of the incremental rebuild, to learn its steps.
     _edit(site, 2)
     steps = _killed_at(site, images, None, exchange)
@@ -148,14 +153,17 @@ def test_a_build_killed_at_any_step_leaves_one_complete_build(
     writing = [
         number
         for number, argument in enumerate(steps, 1)
-        if "/.output." in argument or "/output" in argument
+        if "/.output." in argument or "/output" in argument or KEPT in argument
     ]
-    # The swap itself, every time: the steps that move a whole folder (the staging folder
-    # or output/), and the step after each.
+    # The kept build brought up to date: it links over, renames and removes files.
+    updating = [number for number, argument in enumerate(steps, 1) if f"/{KEPT}/" in argument]
+    assert updating, steps
+    # The swap itself, every time: the steps that move a whole folder (the staging folder,
+    # the kept folder or output/), and the step after each.
     swapping = [
         number
         for number, argument in enumerate(steps, 1)
-        if re.search(r"/(\.output\.(staging|old)-[^/]+|output)$", argument)
+        if re.search(rf"/(\.output\.(staging|old)-[^/]+|output|{KEPT})$", argument)
     ]
     assert swapping, steps
     chosen = random.Random(seed)
@@ -163,6 +171,7 @@ def test_a_build_killed_at_any_step_leaves_one_complete_build(
     picks = sorted({*swapping, *(number + 1 for number in swapping if number < len(steps))})
     picks += [chosen.randint(1, len(steps)) for _ in range(3)]
     picks += [chosen.choice(writing) for _ in range(3)]
+    picks += [updating[0], *(chosen.choice(updating) for _ in range(2))]
     absent = 0
     for step in picks:
         _edit(site, 2)

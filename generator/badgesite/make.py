@@ -63,9 +63,10 @@ def make(
     """
     site_dir, output_dir = options.absolute_site_dir, options.absolute_output_dir
     check_output_dir(output_dir, site_dir)
-    recover(output_dir)  # a build killed while writing: finish its swap, drop its leftovers
     stores = BuildStores.of(site_dir, output_dir, options.cache_dir)
     stores.check_place(site_dir, output_dir)
+    # A build killed while writing: finish its swap, drop its leftovers.
+    recover(output_dir, stores.kept)
     source_stamp.forget(stores)
     # Before anything is read, to stamp it at the end (with the theme folders outside the
     # site the last build read, for a build kept to find changed files in them too).
@@ -157,6 +158,11 @@ def make(
         kept=kept,
         fingerprints=kept_fingerprints,
         files=files,
+        generation=(
+            write_report.generation
+            if write_report.generation is not None or work.previous is None
+            else work.previous.generation
+        ),
         outputs_store=FileState.of(stores.outputs.path),
         updated=update is not None,
     )
@@ -210,7 +216,7 @@ def _update(
     identity = BuildIdentity.of(
         options.absolute_site_dir, output_dir, config.base_url, config.theme
     )
-    previous = BuildCache(identity, state.fingerprints.fingerprints, state.files)
+    previous = BuildCache(identity, state.fingerprints.fingerprints, state.files, state.generation)
     fingerprints = kept_fingerprints.fingerprints
     stale = tuple(
         output
@@ -260,7 +266,7 @@ def _render_and_swap(
     """Render the stale outputs into a staging folder, which then takes output/'s place;
     the report, and the state of each output file now (the build cache's)."""
     site_dir, output_dir = options.absolute_site_dir, options.absolute_output_dir
-    staging = Staging(output_dir, incremental=work.previous is not None)
+    staging = Staging(output_dir, work.previous, None if options.drafts else stores.kept, work.gone)
     try:
         results = map_parallel(
             failures_returned(lambda output: staging.stage(planned.renderer.render(output))),
@@ -352,11 +358,10 @@ def _write(
     """Swap the new build in whole (the unchanged files of output/ carried over), then
     record the cache."""
     build_cache.forget(stores)  # a write cut short must never be trusted
-    removed = sum(os.path.lexists(os.path.join(output_dir, path)) for path in work.gone)
-    report = staging.publish(staged, unchanged, removed)
+    report = staging.publish(staged, unchanged)
     files = {} if work.previous is None else dict(work.previous.files)
     for item in staged:
         files[item.path] = item.state
     kept = {path: state for path, state in files.items() if path in fingerprints}
-    build_cache.save(stores, BuildCache(identity, fingerprints, kept))
+    build_cache.save(stores, BuildCache(identity, fingerprints, kept, report.generation))
     return report, kept

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import dataclasses
 import errno
 import json
 import os
+import secrets
 import shutil
 import sys
 import tempfile
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from badgesite.cache.build_cache import FileState
+from badgesite.cache.build_cache import BuildCache, FileState, Generation
 from badgesite.errors import BuildError
 from badgesite.outputs import BUILD_MARKER, Rendered
 from badgesite.primitives.atomic import write_atomic
@@ -29,6 +33,7 @@ class WriteReport:
     files: int
     bytes: int
     removed: int = 0
+    generation: Generation | None = None  # what output/ now holds (None: not written)
 
 
 SOURCE_FOLDERS = ("content", "themes", "templates", ".git")
@@ -68,29 +73,54 @@ class StagedFile:
 
 
 class Staging:
-    """A private folder beside output/ in which the complete new build is made, so that
-    output/ is at every moment one complete build: the previous one until the staging
-    folder takes its place in one atomic exchange, then the new one.
+    """A private folder in which the complete new build is made, so that output/ is at
+    every moment one complete build: the previous one until the staging folder takes its
+    place in one atomic exchange, then the new one.
 
     Outputs are written into it as they are rendered, so no build holds all its bytes in
-    memory. An incremental build hard-links into it the files of output/ that stay as
-    they are (a link costs no copy and keeps the file's state, so the build cache still
-    describes it). Forked workers may stage files side by side: each writes only its own
-    paths. The folder stays locked while this process (or a worker) lives, so the next
-    build's clean-up of leftovers (recover) removes it only once its build is gone.
+    memory. Forked workers may stage files side by side: each writes only its own paths.
+    The folder stays locked while this process (or a worker) lives, so the next build's
+    clean-up of leftovers (recover) removes it only once its build is gone.
+
+    An incremental build makes it one of two ways. Where the previous build's own previous
+    build was kept (the folder `kept`, in the cache folder: see _claim), that folder is
+    brought up to date: the files the previous build wrote or removed are linked over from
+    output/ or removed, then this build's are written, each as a new file renamed into
+    place (a file is never changed where it stands: output/ shares most of them). Else a
+    new folder beside output/ is made, and the files of output/ that stay as they are are
+    hard-linked into it (a link costs no copy and keeps the file's state, so the build
+    cache still describes it). Either way the folder output/ held then takes the kept
+    folder's place, for the next build.
     """
 
-    def __init__(self, output_dir: Path, incremental: bool) -> None:
+    def __init__(
+        self,
+        output_dir: Path,
+        previous: BuildCache | None = None,
+        kept: Path | None = None,
+        gone: Iterable[str] = (),
+    ) -> None:
         self.output_dir = output_dir.absolute()
-        self.incremental = incremental
+        self.previous = previous
+        self.incremental = previous is not None
+        self.gone = tuple(gone)
         self.output_dir.parent.mkdir(parents=True, exist_ok=True)
         if self.output_dir.exists() and not self.output_dir.is_dir():
             raise BuildError(f"{output_dir} exists and is not a folder")
-        self.folder = Path(
-            tempfile.mkdtemp(dir=self.output_dir.parent, prefix=_leftover_prefix(output_dir))
-        )
-        self._lock = _lock_folder(self.folder)
+        self.kept = _on_the_same_device(kept, self.output_dir.parent)
+        self._output_inode = _inode(self.output_dir)
         self._folders: set[str] = set()  # made in this process (each worker has its own)
+        self._lock = self._claim()
+        self.reused = self._lock is not None
+        if self.reused:
+            assert self.kept is not None
+            self.folder = self.kept
+        else:
+            self.folder = Path(
+                tempfile.mkdtemp(dir=self.output_dir.parent, prefix=_leftover_prefix(output_dir))
+            )
+            self._lock = _lock_folder(self.folder)
+        self._given_up = False  # the folder was kept or removed: discard leaves it
 
     def stage(self, item: Rendered) -> StagedFile:
         target = os.path.join(self.folder, item.path)
@@ -99,7 +129,13 @@ class Staging:
             data = item.data if item.data is not None else _read(item.source_file)
             current = os.path.join(self.output_dir, item.path)
             if _same_bytes(Path(current), data):
-                return StagedFile(item.path, _keep(current, target), changed=False)
+                if not self.reused:
+                    return StagedFile(item.path, _keep(current, target), changed=False)
+                if not _same_file(current, target):
+                    _link_over(current, target)
+                return StagedFile(item.path, FileState.of(target) or _vanished(current), False)
+            if self.reused:
+                return StagedFile(item.path, _replace(target, data), changed=True)
             item = Rendered(item.path, data=data)
         if item.data is not None:
             status = _write_new(target, item.data)
@@ -116,30 +152,271 @@ class Staging:
             os.makedirs(folder, exist_ok=True)
             self._folders.add(folder)
 
-    def publish(
-        self, staged: Iterable[StagedFile], unchanged: Iterable[str] = (), removed: int = 0
-    ) -> WriteReport:
-        """Complete the new build with the unchanged files of output/, then swap it in whole.
+    def publish(self, staged: Iterable[StagedFile], unchanged: Iterable[str] = ()) -> WriteReport:
+        """Complete the new build (with the unchanged files of output/, unless the kept
+        build already has them) and swap it in whole; the build output/ held is kept for
+        the next build when it can be trusted, else removed.
 
-        removed: how many files of output/ the new build no longer has (reported only:
-        they are simply not carried over). The staging folder is gone afterwards.
+        The report's removed counts the files of output/ that the new build no longer has.
         """
+        staged = list(staged)
         changed = [item for item in staged if item.changed]
+        removed = sum(os.path.lexists(os.path.join(self.output_dir, path)) for path in self.gone)
         try:
-            for path in unchanged:
-                target = os.path.join(self.folder, path)
-                self._make_folder(os.path.dirname(target))
-                _carry_over(os.path.join(self.output_dir, path), target)
+            if not self.reused:  # (the kept build has them, and dropped the gone ones)
+                for path in unchanged:
+                    target = os.path.join(self.folder, path)
+                    self._make_folder(os.path.dirname(target))
+                    _carry_over(os.path.join(self.output_dir, path), target)
+            sealed = _sealed(self.kept.parent) if self.kept is not None else None
             _swap_in(self.folder, self.output_dir)
+            generation = Generation(secrets.token_hex(8), sealed)
+            if self._keep_previous():
+                assert self.previous is not None and self.previous.generation is not None
+                changes = (*(item.path for item in changed), *self.gone)
+                generation = dataclasses.replace(
+                    generation,
+                    kept=self.previous.generation.name,
+                    kept_sealed_ns=self.previous.generation.sealed_ns,
+                    changes=tuple(sorted(set(changes))),
+                )
         finally:
-            self.discard()  # after the swap it holds the previous build
-        return WriteReport(len(changed), sum(item.state.size for item in changed), removed)
+            self.discard()  # after the swap it holds the previous build, unless kept
+        return WriteReport(
+            len(changed), sum(item.state.size for item in changed), removed, generation
+        )
 
     def discard(self) -> None:
-        shutil.rmtree(self.folder, ignore_errors=True)
+        if not self._given_up:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self._given_up = True
         if self._lock is not None:
             os.close(self._lock)
             self._lock = None
+
+    def _claim(self) -> int | None:
+        """Lock the kept folder and bring it up to date with output/, when the build cache
+        says which build it holds and it holds exactly that; None (having removed it)
+        when anything is doubtful: the build then makes a new folder."""
+        kept, previous = self.kept, self.previous
+        if kept is None:
+            return None
+        generation = previous.generation if previous is not None else None
+        if not os.path.isdir(kept):
+            return None
+        lock = _lock_folder(kept, wait=False)
+        if lock is None:
+            return None  # another build holds it (or there are no locks: never trusted)
+        try:
+            if (
+                previous is None
+                or generation is None
+                or generation.kept is None
+                or _kept_generation(kept) != generation.kept
+                or os.fstat(lock).st_ino != _inode(kept)
+                or not _untouched(kept, generation.kept_sealed_ns, previous.files, generation)
+            ):
+                raise _Doubtful
+            _kept_marker(kept).unlink()  # from here on it is being changed
+            self._bring_up_to_date(generation.changes)
+        except (_Doubtful, OSError):
+            _kept_marker(kept).unlink(missing_ok=True)
+            shutil.rmtree(kept, ignore_errors=True)
+            os.close(lock)
+            return None
+        return lock
+
+    def _bring_up_to_date(self, changes: Iterable[str]) -> None:
+        """Make the kept folder (the build before the previous one) what output/ is: link
+        over what the previous build wrote, remove what it removed, then what this build
+        drops (first, so that a file may become a folder or the reverse)."""
+        assert self.kept is not None
+        written, removed = [], list(self.gone)
+        for path in changes:
+            current = os.path.join(self.output_dir, path)
+            (written if os.path.isfile(current) else removed).append(path)
+        for path in removed:
+            self._remove(path)
+        for path in written:
+            target = os.path.join(self.kept, path)
+            self._make_folder(os.path.dirname(target))
+            _link_over(os.path.join(self.output_dir, path), target)
+
+    def _remove(self, path: str) -> None:
+        """Remove a file of the folder, then its folders left empty (a clean build has none)."""
+        assert self.kept is not None
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(os.path.join(self.kept, path))
+        folder = os.path.dirname(path)
+        while folder:
+            absolute = os.path.join(self.kept, folder)
+            try:
+                os.rmdir(absolute)
+            except OSError:  # not empty (or already gone)
+                break
+            self._folders.discard(absolute)
+            folder = os.path.dirname(folder)
+
+    def _keep_previous(self) -> bool:
+        """After the swap: keep the build output/ held (now in self.folder) as the kept
+        folder, when the next build can trust it; False, leaving it to be removed."""
+        previous = self.previous
+        kept = self.kept
+        if (
+            kept is None
+            or previous is None
+            or previous.generation is None
+            or previous.generation.sealed_ns is None
+            or self._output_inode is None
+            or _inode(self.folder) != self._output_inode
+        ):
+            return False
+        lock = _lock_folder(self.folder, wait=False)
+        if lock is None:
+            return False
+        try:
+            if not self.reused:
+                os.rename(self.folder, kept)  # fails when another build keeps one
+            write_atomic(
+                _kept_marker(kept),
+                json.dumps({"generation": previous.generation.name}).encode(),
+            )
+        except OSError:
+            return False
+        finally:
+            os.close(lock)
+        self._given_up = True
+        return True
+
+
+class _Doubtful(Exception):
+    """The kept folder is not known to hold the build the cache says."""
+
+
+def _kept_marker(kept: Path) -> Path:
+    """Beside the kept folder: the build it holds, there only while it holds exactly that."""
+    return kept.with_name(kept.name + ".json")
+
+
+def _kept_generation(kept: Path) -> str | None:
+    try:
+        found = json.loads(_kept_marker(kept).read_bytes())
+        return str(found["generation"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _untouched(
+    kept: Path, sealed_ns: int | None, files: Iterable[str], generation: Generation
+) -> bool:
+    """Whether no folder of the kept build changed since its build sealed it: nothing was
+    added to it or removed by hand, while it was output/ or since (a file changed where
+    it stands is told by its state in the build cache, as for output/).
+
+    Its folders are those of the previous build's files and of its changes; its own
+    folder's contents are told by its modification time (a rename changes only its
+    status time), the others' contents and permissions by their status time.
+    """
+    if sealed_ns is None:
+        return False
+    if os.stat(kept).st_mtime_ns > sealed_ns:
+        return False
+    root = str(kept)
+    for folder in _folders_of((*files, *generation.changes)):
+        try:
+            status = os.stat(f"{root}/{folder}")
+        except FileNotFoundError:
+            continue  # made by the previous build: then its parent changed
+        if status.st_ctime_ns > sealed_ns:
+            return False
+    return True
+
+
+def _folders_of(paths: Iterable[str]) -> set[str]:
+    """Every folder (relative, the root excluded) holding one of the paths."""
+    parents = {path.rpartition("/")[0] for path in paths}
+    folders: set[str] = set()
+    for folder in parents:
+        while folder and folder not in folders:
+            folders.add(folder)
+            folder = folder.rpartition("/")[0]
+    return folders
+
+
+def _sealed(folder: Path) -> int | None:
+    """The file system's present time, after waiting for its clock to tick (so that
+    whatever changes from now on gets a later time than anything changed before); None
+    when it does not tick within a few milliseconds (a file system of coarse times)."""
+    probe = folder / "sealed.probe"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe.touch()
+        sealed = os.stat(probe).st_mtime_ns
+        deadline = time.monotonic() + 0.05
+        while time.monotonic() < deadline:
+            os.utime(probe)
+            if os.stat(probe).st_mtime_ns > sealed:
+                return sealed
+            time.sleep(0.0002)
+    except OSError:
+        pass
+    return None
+
+
+def _inode(path: Path | str) -> int | None:
+    try:
+        return os.stat(path).st_ino
+    except OSError:
+        return None
+
+
+def _on_the_same_device(kept: Path | None, place: Path) -> Path | None:
+    """kept, when it can be renamed to and from place (the same file system), else None."""
+    if kept is None:
+        return None
+    try:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        if os.stat(kept.parent).st_dev == os.stat(place).st_dev:
+            return kept.absolute()
+    except OSError:
+        pass
+    return None
+
+
+def _same_file(first: str, second: str) -> bool:
+    try:
+        one, other = os.stat(first), os.stat(second)
+    except OSError:
+        return False
+    return (one.st_ino, one.st_dev) == (other.st_ino, other.st_dev)
+
+
+def _link_over(current: str, target: str) -> None:
+    """A file of output/ linked (or copied) to a new name beside target, then renamed over
+    it: the file target was is never changed where it stands."""
+    temporary = _temporary_beside(target)
+    _carry_over(current, temporary)
+    os.replace(temporary, target)
+
+
+def _replace(target: str, data: bytes) -> FileState:
+    """A new file of data at target, made beside it and renamed over it."""
+    temporary = _temporary_beside(target)
+    status = _write_new(temporary, data)
+    os.replace(temporary, target)
+    return FileState.of_status(status)
+
+
+def _temporary_beside(target: str) -> str:
+    folder, name = os.path.split(target)
+    temporary = os.path.join(folder, f".{name}.{os.getpid()}.badgesite-new")
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(temporary)  # left by a process killed with this one's number
+    return temporary
+
+
+def _vanished(path: str) -> FileState:
+    raise BuildError(f"{path} vanished while the site was being built")
 
 
 def _keep(current: str, target: str) -> FileState:
@@ -192,7 +469,9 @@ def _swap_in(staging: Path, output_dir: Path) -> None:
     )
     retired.rmdir()
     marker = _swap_marker(output_dir)
-    write_atomic(marker, json.dumps({"new": staging.name, "previous": retired.name}).encode())
+    # The staging folder is beside output/, or it is the kept folder (named whole).
+    new = staging.name if staging.parent == output_dir.parent else str(staging)
+    write_atomic(marker, json.dumps({"new": new, "previous": retired.name}).encode())
     os.rename(output_dir, retired)
     try:
         os.rename(staging, output_dir)
@@ -237,10 +516,12 @@ def _exchange(first: Path, second: Path) -> bool:
     raise OSError(number, os.strerror(number), str(second))
 
 
-def recover(output_dir: Path) -> None:
+def recover(output_dir: Path, kept: Path | None = None) -> None:
     """Repair what a build killed while writing left behind: finish a swap cut short
-    between its two renames, and remove every staging folder no living build holds."""
+    between its two renames, and remove every staging folder no living build holds, and
+    the kept folder when it is not known to hold a build (a build died changing it)."""
     output_dir = output_dir.absolute()
+    kept = kept.absolute() if kept is not None else None
     marker = _swap_marker(output_dir)
     if marker.exists():
         try:
@@ -249,12 +530,19 @@ def recover(output_dir: Path) -> None:
         except (OSError, ValueError, KeyError, TypeError):
             names = []
         if not output_dir.exists():
-            for name in names:
-                candidate = output_dir.parent / str(name)
-                if "/" not in str(name) and candidate.is_dir():
+            for name in map(str, names):
+                if kept is not None and name == str(kept):
+                    candidate = kept
+                elif "/" not in name:
+                    candidate = output_dir.parent / name
+                else:
+                    continue
+                if candidate.is_dir():
                     os.rename(candidate, output_dir)
                     break
         marker.unlink()
+    if kept is not None:
+        _recover_kept(kept)
     prefixes = tuple(_leftover_prefix(output_dir, kind) for kind in _LEFTOVER_KINDS)
     # A marker's own temporary file, when the build died while writing it.
     prefixes += (f".{marker.name}.",)
@@ -276,6 +564,21 @@ def recover(output_dir: Path) -> None:
         finally:
             if lock is not None:
                 os.close(lock)
+
+
+def _recover_kept(kept: Path) -> None:
+    if not kept.is_dir():
+        _kept_marker(kept).unlink(missing_ok=True)
+        return
+    lock = _lock_folder(kept, wait=False)
+    if lock is None and fcntl is not None:
+        return  # a build is using it
+    try:
+        if _kept_generation(kept) is None:
+            shutil.rmtree(kept, ignore_errors=True)
+    finally:
+        if lock is not None:
+            os.close(lock)
 
 
 def _lock_folder(folder: Path, wait: bool = True) -> int | None:

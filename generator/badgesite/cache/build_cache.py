@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 
 from badgesite.cache import code_identity
 from badgesite.cache.store import BuildStores
 
-# Output path -> (fingerprint, size, mtime_ns).
-_SHAPE = {str: (str, int, int)}
+# Output path -> (fingerprint, size, mtime_ns); then the generation (see Generation).
+_SHAPE = ({str: (str, int, int)}, (str, int | None, str | None, int | None, (str, ...)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,19 +55,40 @@ class BuildIdentity:
 
 
 @dataclass(frozen=True)
+class Generation:
+    """Which build output/ holds, and which one the kept folder beside it (write.py) holds.
+
+    name: a new random name per written build. sealed_ns: the file system's time after
+    which the build changed nothing in its folder (None: not known), so that a folder
+    changed since (a file added by hand) is told. kept: the name of the build the kept
+    folder holds (None: none is kept), kept_sealed_ns: its sealed_ns, and changes: the
+    paths whose files differ between the two (written or removed by the last build).
+    """
+
+    name: str
+    sealed_ns: int | None = None
+    kept: str | None = None
+    kept_sealed_ns: int | None = None
+    changes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class BuildCache:
     identity: BuildIdentity
     fingerprints: Mapping[str, str]
     files: Mapping[str, FileState]
+    generation: Generation | None = None
 
     def is_current(self, path: str, fingerprint: str, output_dir: Path) -> bool:
         """Whether the output at path was made from the same things and is untouched."""
         recorded = self.files.get(path)
-        return (
-            recorded is not None
-            and self.fingerprints.get(path) == fingerprint
-            and FileState.of(os.path.join(output_dir, path)) == recorded
-        )
+        if recorded is None or self.fingerprints.get(path) != fingerprint:
+            return False
+        try:
+            status = os.stat(f"{output_dir}/{path}")
+        except OSError:
+            return False
+        return status.st_mtime_ns == recorded.mtime_ns and status.st_size == recorded.size
 
 
 def forget(stores: BuildStores) -> None:
@@ -80,17 +102,28 @@ def read(stores: BuildStores, identity: BuildIdentity) -> BuildCache | None:
     stored = stores.outputs.read(identity.key(), _SHAPE)
     if stored is None:
         return None
-    fingerprints = {path: fingerprint for path, (fingerprint, _, _) in stored.items()}
-    files = {path: FileState(size, mtime_ns) for path, (_, size, mtime_ns) in stored.items()}
-    return BuildCache(identity, fingerprints, files)
+    entries, generation = stored
+    fingerprints = dict(zip(entries, map(itemgetter(0), entries.values()), strict=True))
+    files = {path: FileState(size, mtime_ns) for path, (_, size, mtime_ns) in entries.items()}
+    return BuildCache(identity, fingerprints, files, Generation(*generation))
 
 
 def save(stores: BuildStores, cache: BuildCache) -> None:
+    generation = cache.generation or Generation("")
     stores.outputs.write(
         cache.identity.key(),
-        {
-            path: (fingerprint, cache.files[path].size, cache.files[path].mtime_ns)
-            for path, fingerprint in cache.fingerprints.items()
-            if path in cache.files
-        },
+        (
+            {
+                path: (fingerprint, cache.files[path].size, cache.files[path].mtime_ns)
+                for path, fingerprint in cache.fingerprints.items()
+                if path in cache.files
+            },
+            (
+                generation.name,
+                generation.sealed_ns,
+                generation.kept,
+                generation.kept_sealed_ns,
+                generation.changes,
+            ),
+        ),
     )

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from badgesite.cache.build_cache import FileState
+from badgesite.cache.build_cache import FileState, Generation
 from badgesite.cache.source_stamp import RACY_NANOSECONDS, WRITTEN_BY_BUILD, Scan, Sources
 
 if TYPE_CHECKING:
@@ -43,6 +43,7 @@ class BuildState:
     kept: Kept
     fingerprints: KeptFingerprints
     files: Mapping[str, FileState]  # each output file as written (the build cache's)
+    generation: Generation | None  # what output/ holds, and the kept previous build
     outputs_store: FileState | None
     updated: bool = False  # made by updating the last build's state (else made afresh)
 
