@@ -228,10 +228,11 @@ class Staging:
 
     def _bring_up_to_date(self, changes: Iterable[str]) -> None:
         """Make the kept folder (the build before the previous one) what output/ is: link
-        over what the previous build wrote, remove what it removed, then what this build
-        drops (first, so that a file may become a folder or the reverse)."""
+        over what the previous build wrote and remove what it removed (removals first, so
+        that a file may become a folder or the reverse), then remove what this build drops
+        (before it writes anything, for the same reason)."""
         assert self.kept is not None
-        written, removed = [], list(self.gone)
+        written, removed = [], []
         for path in changes:
             current = os.path.join(self.output_dir, path)
             (written if os.path.isfile(current) else removed).append(path)
@@ -241,6 +242,8 @@ class Staging:
             target = os.path.join(self.kept, path)
             self._make_folder(os.path.dirname(target))
             _link_over(os.path.join(self.output_dir, path), target)
+        for path in self.gone:
+            self._remove(path)
 
     def _remove(self, path: str) -> None:
         """Remove a file of the folder, then its folders left empty (a clean build has none)."""
