@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Mapping
+from functools import cached_property
 from pathlib import Path
 
 from badgesite.cache.code_identity import code_fingerprint
@@ -12,9 +13,11 @@ from badgesite.cache.code_identity import file_hash as _file_hash
 from badgesite.cache.code_identity import hash_parts as _hash
 from badgesite.guards.credentials import Signing
 from badgesite.model import Award, BadgeClass, Earner, ImportedBadge, Issuer, Listings, Site
-from badgesite.outputs import Dependencies, Output, RecordKey, RecordType
+from badgesite.outputs import Dependencies, Listing, Output, RecordKey, RecordType
 from badgesite.plan import Plan, key_of
+from badgesite.templating.sharing import site_image
 from badgesite.templating.themes import ThemeChain
+from badgesite.urls import UrlResolver
 
 _RECORD_TYPES = (Issuer, BadgeClass, Earner, Award, ImportedBadge)
 
@@ -66,19 +69,32 @@ class _Inputs:
         self.theme = theme
         self.environment = environment_digest(site, theme)
         self.build_day = now.astimezone(site.config.zone).date().isoformat()
-        # Which outputs exist shows in the sitemap and in links to optional outputs.
+        # Which outputs exist shows in the sitemap, and in links to optional outputs.
         self.outputs = _hash(
             f"{output.kind.value}:{output.url_path}:{output.indexable}" for output in plan.outputs
         )
+        self.published = frozenset(output.url_path for output in plan.outputs)
         self._records: dict[int, str] = {}
         self._by_name: dict[RecordKey, str] = {}
         self._kept: list[RecordKey] = []  # alive while their identities are keys above
         self._files: dict[Path, str] = {}
         self._templates: dict[str, str] = {}
-        self._every_badge = ""
         self._every_record = ""
         self._skill_index = ""
+        self._listings: dict[Listing, str] = {}
+        self._holder_counts: dict[str, str] = {}
+        self._badge_counts = ""
         self._texts = ""
+
+    @cached_property
+    def site_image(self) -> str:
+        """The image of pages without one of their own, as they show it."""
+        return repr(site_image(self.site, UrlResolver(self.site.config.base_url)))
+
+    @cached_property
+    def listings(self) -> Listings:
+        """The listings as of the build's moment, as the pages show them."""
+        return Listings(self.site, self.now)
 
     def record(self, key: RecordKey) -> str:
         # By the key's identity: the planner makes one key per record, the plan keeps them
@@ -109,25 +125,49 @@ class _Inputs:
             return self.site.earners[key.key]
         return self.site.issuers[key.key]
 
-    def every_badge(self) -> str:
-        if not self._every_badge:
-            records = (*self.site.issuers.values(), *self.site.badges.values())
-            self._every_badge = _hash(self.record(key_of(record)) for record in records)
-        return self._every_badge
-
     def skill_index(self) -> str:
         if not self._skill_index:
-            paths = Listings(self.site, self.now).skill_paths
+            paths = self.listings.skill_paths
             self._skill_index = _hash(f"{skill}:{path}" for skill, path in paths.items())
         return self._skill_index
+
+    def listing(self, listing: Listing) -> str:
+        """How many entries an index has, and the paths of its pages."""
+        found = self._listings.get(listing)
+        if found is None:
+            pagers = {
+                Listing.BADGES: self.listings.badge_pages,
+                Listing.EARNERS: self.listings.earner_pages,
+                Listing.SKILLS: self.listings.skill_pages,
+            }[listing]
+            found = _hash([listing.value, str(pagers[0].total), *pagers[0].paths])
+            self._listings[listing] = found
+        return found
+
+    def holder_count(self, badge_slug: str) -> str:
+        found = self._holder_counts.get(badge_slug)
+        if found is None:
+            found = f"{badge_slug}:{self.listings.holder_count(badge_slug)}"
+            self._holder_counts[badge_slug] = found
+        return found
+
+    def badge_counts(self) -> str:
+        if not self._badge_counts:
+            by_issuer = self.site.badges_by_issuer
+            self._badge_counts = _hash(f"{slug}:{len(by_issuer[slug])}" for slug in by_issuer)
+        return self._badge_counts
 
     def every_record(self) -> str:
         if not self._every_record:
             site = self.site
-            others = (*site.earners.values(), *site.awards.values(), *site.imported.values())
-            self._every_record = _hash(
-                [self.every_badge(), *(self.record(key_of(record)) for record in others)]
+            records = (
+                *site.issuers.values(),
+                *site.badges.values(),
+                *site.earners.values(),
+                *site.awards.values(),
+                *site.imported.values(),
             )
+            self._every_record = _hash(self.record(key_of(record)) for record in records)
         return self._every_record
 
     def file(self, path: Path) -> str:
@@ -159,12 +199,17 @@ class _Inputs:
 
     def digests(self, depends: Dependencies) -> list[str]:
         parts = [self.record(key) for key in depends.records]
-        if depends.every_record:
+        if depends.every_record:  # which the summaries below are computed from
             parts.append("every record:" + self.every_record())
-        elif depends.every_badge:
-            parts.append("every badge:" + self.every_badge())
-        if depends.skill_index and not depends.every_record:
-            parts.append("skill index:" + self.skill_index())
+        else:
+            if depends.skill_index:
+                parts.append("skill index:" + self.skill_index())
+            parts.extend(self.listing(listing) for listing in depends.listings)
+            parts.extend(self.holder_count(slug) for slug in depends.holder_counts)
+            if depends.badge_counts:
+                parts.append("badge counts:" + self.badge_counts())
+            if depends.site_image:
+                parts.append("site image:" + self.site_image)
         parts.extend(self.file(path) for path in depends.files)
         parts.extend(self.template(name) for name in depends.templates)
         if depends.texts:
@@ -173,6 +218,7 @@ class _Inputs:
             parts.append("day:" + self.build_day)
         if depends.outputs:
             parts.append("outputs:" + self.outputs)
+        parts.extend(f"{path} published:{path in self.published}" for path in depends.published)
         if depends.signing:
             parts.append("signing:" + self._signing)
         return parts
