@@ -108,7 +108,12 @@ def test_a_kept_build_equals_a_clean_build(tmp_path_factory, images, edits) -> N
         shutil.copytree(site, reference, ignore=shutil.ignore_patterns("output", ".cache"))
         report = builder.build(now=editor.now)
         assert report.incremental and builder.state is not None
-        if edit in RECORD_EDITS and edit != "revoke":  # (revoke may change nothing)
+        # A full build leaves the files it was made for too new to be trusted for a moment
+        # (source_stamp.RACY_NANOSECONDS): the build right after it is a full one too.
+        after_full = step > 0 and edits[step - 1][0] not in RECORD_EDITS
+        if (
+            edit in RECORD_EDITS and edit != "revoke" and not after_full
+        ):  # (revoke may change nothing)
             assert builder.state.updated, (edits, step)
         build(reference, reference / "output", now=editor.now, cache_dir=images, processes=1)
         assert tree_with_modes(site / "output") == tree_with_modes(reference / "output"), (
@@ -260,3 +265,24 @@ def test_a_preview_keeps_no_state(site: Path, images) -> None:
     builder = _builder(site, images, Editor(site))
     builder.build(drafts=True)
     assert builder.state is None
+
+
+def test_a_certification_requiring_other_exams_plans_its_exams_holders_pages_again(
+    site: Path, images, tmp_path
+) -> None:
+    # An earner's page shows the certifications requiring an exam they hold: when what a
+    # certification requires changes, the pages of every holder of those exams are
+    # planned again, though none of their records changed.
+    editor = Editor(site)
+    builder = _builder(site, images, editor)
+    builder.build()
+    path = site / "content/badges/certified-maker.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("requires: [soldering, laser-cutting]", "requires: [soldering]"))
+    builder.build()
+    assert builder.state is not None and builder.state.updated
+    assert_fresh(builder.state, builder.options)
+    reference = tmp_path / "reference"
+    shutil.copytree(site, reference, ignore=shutil.ignore_patterns("output", ".cache"))
+    build(reference, reference / "output", now=editor.now, cache_dir=images, processes=1)
+    assert tree_with_modes(site / "output") == tree_with_modes(reference / "output")

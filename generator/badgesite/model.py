@@ -8,7 +8,7 @@ and dangling references found, and the Site assembled.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -137,14 +137,36 @@ class Site:
             if other.badge.slug in required and other.revocation is None and other.accepted
         )
 
+    @cached_property
+    def certifications_by_exam(self) -> Mapping[str, tuple[BadgeClass, ...]]:
+        """Exam slug -> the certifications of more than one exam that require it."""
+        grouped: dict[str, list[BadgeClass]] = {}
+        for badge in self.badges.values():
+            if len(badge.requires) >= 2:
+                for slug in badge.requires:
+                    grouped.setdefault(slug, []).append(badge)
+        return {slug: tuple(badges) for slug, badges in grouped.items()}
+
+    def certifications_requiring(self, exams: Iterable[str]) -> tuple[BadgeClass, ...]:
+        """The certifications of more than one exam that require any of these exams, in
+        the site's order: those an earner's progress can show (certification_progress)."""
+        by_exam = self.certifications_by_exam
+        found = {badge.slug: badge for slug in exams for badge in by_exam.get(slug, ())}
+        position = self._badge_positions
+        return tuple(found[slug] for slug in sorted(found, key=position.__getitem__))
+
+    @cached_property
+    def _badge_positions(self) -> Mapping[str, int]:
+        return {slug: number for number, slug in enumerate(self.badges)}
+
     def certification_progress(
         self, earner: Earner
     ) -> tuple[tuple[BadgeClass, tuple[BadgeClass, ...], tuple[BadgeClass, ...]], ...]:
         """Multi-exam certifications begun but not earned: (certification, passed, missing)."""
         held = {award.badge.slug for award in self.shown_awards(earner) if award.revocation is None}
         progress = []
-        for badge in self.badges.values():
-            if len(badge.requires) < 2 or badge.slug in held:
+        for badge in self.certifications_requiring(held):
+            if badge.slug in held:
                 continue
             passed = tuple(self.badges[slug] for slug in badge.requires if slug in held)
             missing = tuple(self.badges[slug] for slug in badge.requires if slug not in held)

@@ -144,14 +144,19 @@ class Dependencies:
     build's moment."""
 
     records: tuple[RecordKey, ...] = ()
-    every_badge: bool = False  # every issuer and badge class (related badges, site image)
     skill_index: bool = False  # which page of the skills index shows each skill (skill links)
-    every_record: bool = False  # every record and status: indexes, the sitemap's pages
+    # Values computed across records that a page shows, each digested as it is computed:
+    listings: tuple[Listing, ...] = ()  # how many entries an index has, on which pages
+    holder_counts: tuple[str, ...] = ()  # how many hold each of these badge classes now
+    badge_counts: bool = False  # how many badge classes each issuer has
+    site_image: bool = False  # the image of pages without one of their own (its URL, size, alt)
+    every_record: bool = False  # every record and status (templates of the site's own)
     files: tuple[Path, ...] = ()  # source files read (images, theme assets)
     templates: tuple[str, ...] = ()  # theme templates by name, all a page pulls in
     texts: bool = False  # the theme chain's translations
     build_day: bool = False  # the day of the build, in the site's time zone
-    outputs: bool = False  # which outputs the plan holds (sitemap, links to optional ones)
+    outputs: bool = False  # which outputs the plan holds (the sitemap)
+    published: tuple[str, ...] = ()  # whether these URL paths are published (links to them)
     signing: bool = False  # the signing key, the keys recorded, the awards' status indices
 
 

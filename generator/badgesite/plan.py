@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import posixpath
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -28,7 +29,6 @@ from badgesite.outputs import (
     TextFile,
 )
 from badgesite.templating.references import TemplateReferences
-from badgesite.templating.sharing import site_image_badge
 from badgesite.templating.themes import ThemeChain, builtin_themes_dir
 
 if TYPE_CHECKING:
@@ -107,16 +107,21 @@ def uses_bundled_templates_only(theme: ThemeChain) -> bool:
 # What a page's content reads besides the records it shows (a page's templates and texts
 # are added to each).
 NOTHING_MORE = Dependencies()
-EVERY_BADGE = Dependencies(every_badge=True)
-EVERY_RECORD = Dependencies(every_record=True)
+SITE_IMAGE = Dependencies(site_image=True)  # a page that may have no image of its own
 AWARD_PAGE = Page("award.html")
 AWARD_PAGE_READS = Dependencies(
     skill_index=True,  # its skills link to the page of the skills index that shows them
-    outputs=True,  # links to the baked image and the credential when they are published
 )
+BADGE_PAGE_READS = Dependencies(skill_index=True)  # its skills link to the skills index
+HOME_READS = Dependencies(
+    listings=(Listing.BADGES, Listing.EARNERS),  # how many of each, and the first few
+    badge_counts=True,  # how many badge classes each issuer has
+    site_image=True,
+)
+SKILLS_PAGE_READS = Dependencies(skill_index=True)  # every skill, linked to its page
 VERIFY_PAGE_READS = Dependencies(
-    every_record=True,  # every issuer, and every published award's revocation and reason
     signing=True,  # the issuers' public keys, which the page checks credentials with
+    site_image=True,
 )
 
 
@@ -141,9 +146,6 @@ class _Planner:
         self.awards_by_badge: dict[str, list[Award]] = {slug: [] for slug in site.badges}
         for award in site.awards.values():
             self.awards_by_badge[award.badge.slug].append(award)
-        fallback = site_image_badge(site)
-        # Pages without an image of their own show the site's (sharing.site_image).
-        self.site_image = () if fallback is None else (fallback, fallback.issuer)
 
     def page(
         self,
@@ -154,44 +156,77 @@ class _Planner:
         shows: Iterable[Subject] = (),
         reads: Dependencies = NOTHING_MORE,
     ) -> Output:
-        """A page's output: the records it shows, what else its content reads (every_badge,
-        every_record, build_day and outputs of reads), its templates and texts."""
+        """A page's output: the records it shows, what else its content reads (summaries
+        across records, every_record, build_day, outputs, signing), its templates and texts."""
         anything = self.read_anything
-        depends = Dependencies(
+        depends = dataclasses.replace(
+            reads,
             records=self.keys(shows),
-            every_badge=reads.every_badge or anything,
             every_record=reads.every_record or anything,
             templates=self.references.closure(page.template),
             texts=True,
             build_day=reads.build_day or anything,
             outputs=reads.outputs or anything,
-            signing=reads.signing,
-            skill_index=reads.skill_index,
         )
         return Output(urls.file_path(url_path), url_path, page, subject, indexable, depends)
 
     def listing_pages(
-        self, pagers: Iterable[Pager], template: str, listing: Listing
+        self,
+        pagers: Iterable[Pager],
+        template: str,
+        listing: Listing,
+        shows: Callable[[Pager], tuple[Iterable[Subject], Dependencies]],
     ) -> list[Output]:
-        """The pages of an index: they read across the whole site."""
-        return [
-            self.page(
-                pager.paths[pager.number - 1],
-                Page(template, listing, pager.number),
-                reads=EVERY_RECORD,
-            )
-            for pager in pagers
-        ]
+        """The pages of an index: each shows what `shows` gives of its entries and the
+        index's size and pages; pages without an image of their own show the site's."""
+        outputs = []
+        for pager in pagers:
+            shown, reads = shows(pager)
+            listings = (*reads.listings, listing)
+            reads = dataclasses.replace(reads, listings=listings, site_image=True)
+            page = Page(template, listing, pager.number)
+            url_path = pager.paths[pager.number - 1]
+            outputs.append(self.page(url_path, page, shows=shown, reads=reads))
+        return outputs
+
+    @staticmethod
+    def badge_index(pager: Pager) -> tuple[Iterable[Subject], Dependencies]:
+        """A page of the badge index: its badge classes with their issuers."""
+        return [shown for badge in pager.entries for shown in (badge, badge.issuer)], NOTHING_MORE
+
+    @staticmethod
+    def earner_index(pager: Pager) -> tuple[Iterable[Subject], Dependencies]:
+        return pager.entries, NOTHING_MORE
+
+    def skills_index(self, pager: Pager) -> tuple[Iterable[Subject], Dependencies]:
+        """A page of the skills index: its skills' badge classes with their issuers, and
+        the holders it names of each; how many more hold each is a holder count."""
+        badges = tuple(dict.fromkeys(badge for _, badges in pager.entries for badge in badges))
+        shown: list[Subject] = []
+        for badge in badges:
+            shown += (badge, badge.issuer)
+            for award in self.listings.skill_holders(badge.slug):
+                shown += (award, award.earner)
+        holders = tuple(badge.slug for badge in badges)
+        return shown, dataclasses.replace(SKILLS_PAGE_READS, holder_counts=holders)
+
+    def home(self) -> Output:
+        """The home page: the first page of the badge and earner indexes, and every issuer
+        with how many badge classes it has."""
+        badges, _ = self.badge_index(self.listings.badge_pages[0])
+        earners = self.listings.earner_pages[0].entries
+        shown = (*badges, *earners, *self.site.issuers.values())
+        return self.page(urls.HOME, Page("home.html"), shows=shown, reads=HOME_READS)
 
     def issuer(self, issuer: Issuer) -> Iterator[Output]:
         badges = self.site.badges_by_issuer[issuer.slug]
-        shown = (issuer, *badges, *self.site_image)
+        shown = (issuer, *badges)  # its badge classes, not the others
         url_path = urls.issuer_page(issuer.slug)
-        yield self.page(url_path, Page("issuer.html"), issuer, shows=shown, reads=EVERY_BADGE)
+        yield self.page(url_path, Page("issuer.html"), issuer, shows=shown, reads=SITE_IMAGE)
         yield self.json(urls.issuer_json(issuer.slug), Document.ISSUER, issuer, (issuer,))
-        # Its revoked awards, of all its badges, that are published (their earner is).
-        awards = [award for badge in badges for award in self.awards_by_badge[badge.slug]]
-        revocations = (issuer, *awards, *(award.earner for award in awards))
+        # Its revoked awards, of all its badges, that are published (their earner is): which
+        # they are follows from every award of its badges, and is found again every build.
+        revocations = (issuer, *self.site.revoked_awards_by_issuer[issuer.slug])
         yield self.json(
             urls.revocation_list(issuer.slug), Document.REVOCATIONS, issuer, revocations
         )
@@ -211,13 +246,13 @@ class _Planner:
         awards = self.awards_by_badge[badge.slug]
         shown = (badge, badge.issuer, *awards, *(award.earner for award in awards))
         listed = not badge.draft
-        pages = [(urls.badge_page(badge.slug), Page("badge.html", Listing.HOLDERS, 1))]
+        # Its page: the badge classes it requires (by name), its skills' links too.
+        required = tuple(self.site.badges[slug] for slug in badge.requires)
+        url_path, page = urls.badge_page(badge.slug), Page("badge.html", Listing.HOLDERS, 1)
+        yield self.page(url_path, page, badge, listed, (*shown, *required), BADGE_PAGE_READS)
         for pager in self.listings.holder_pages(badge.slug)[1:]:
             page = Page("holders.html", Listing.HOLDERS, pager.number)
-            pages.append((pager.paths[pager.number - 1], page))
-        for url_path, page in pages:
-            # EVERY_BADGE: the badges it requires, skill links (skills pages split by badge).
-            yield self.page(url_path, page, badge, listed, shown, EVERY_BADGE)
+            yield self.page(pager.paths[pager.number - 1], page, badge, listed, shown)
         yield self.json(urls.badge_json(badge.slug), Document.BADGE, badge, (badge, badge.issuer))
         url_path = urls.badge_image(badge.slug, badge.image.extension)
         yield self.image(url_path, ImageRecipe.PUBLISHED, badge, (badge,))
@@ -231,10 +266,23 @@ class _Planner:
     def earner(self, earner: Earner) -> Iterator[Output]:
         awards = self.site.awards_by_earner[earner.slug]
         imported = self.site.imported_for(earner)
-        # EVERY_BADGE: their awards' badges and issuers, certifications in progress.
-        shown = (earner, *awards, *imported, *self.site_image)
+        badges = dict.fromkeys(award.badge for award in awards)
+        # The certifications its progress can show (of exams it holds), by their exams' names.
+        begun = self.site.certifications_requiring(badge.slug for badge in badges)
+        exams = (
+            self.site.badges[slug] for certification in begun for slug in certification.requires
+        )
+        shown = (
+            earner,
+            *awards,
+            *imported,
+            *(shown for badge in badges for shown in (badge, badge.issuer)),
+            *begun,
+            *exams,
+        )
         url_path = urls.earner_page(earner.slug)
-        yield self.page(url_path, Page("earner.html"), earner, earner.is_listed, shown, EVERY_BADGE)
+        page = Page("earner.html")
+        yield self.page(url_path, page, earner, earner.is_listed, shown, SITE_IMAGE)
         if earner.image is not None:
             url_path = urls.earner_image(earner.slug, earner.image.extension)
             yield self.image(url_path, ImageRecipe.AVATAR, earner, (earner,))
@@ -257,7 +305,13 @@ class _Planner:
         # Its badge and a certification's exams (earned or not), with their issuers.
         badges = (badge, *(self.site.badges[slug] for slug in badge.requires))
         shown = (award, earner, *exams, *badges, *(shown.issuer for shown in badges))
-        yield self.page(url_path, AWARD_PAGE, award, listed, shown, AWARD_PAGE_READS)
+        # It links to its baked image and its credential when they are published.
+        optional = (
+            urls.award_image(award.id, badge.image.extension),
+            urls.award_credential(award.id),
+        )
+        reads = dataclasses.replace(AWARD_PAGE_READS, published=optional)
+        yield self.page(url_path, AWARD_PAGE, award, listed, shown, reads)
         own = (award, badge)
         url_path = urls.award_json(award.id)
         yield self.json(url_path, Document.ASSERTION, award, own)
@@ -275,9 +329,10 @@ class _Planner:
 
     def imported(self, imported: ImportedBadge) -> Iterator[Output]:
         slug = imported.earner.slug
-        shown = (imported, imported.earner, *self.site_image)
+        shown = (imported, imported.earner)
         url_path = urls.imported_page(slug, imported.key)
-        yield self.page(url_path, Page("imported.html"), imported, imported.is_listed, shown)
+        page = Page("imported.html")
+        yield self.page(url_path, page, imported, imported.is_listed, shown, SITE_IMAGE)
         if imported.image is not None:
             url_path = urls.imported_image(slug, imported.key, imported.image.extension)
             yield self.image(url_path, ImageRecipe.PUBLISHED, imported, (imported,))
@@ -344,12 +399,17 @@ _ALWAYS_PLANNED = frozenset((("head",), ("badges",), ("earners",)))
 
 
 def _head(planner: _Planner) -> list[Output]:
-    listings = planner.listings
-    outputs = [planner.page(urls.HOME, Page("home.html"), reads=EVERY_RECORD)]
-    outputs += planner.listing_pages(listings.skill_pages, "skills.html", Listing.SKILLS)
+    site, listings = planner.site, planner.listings
+    outputs = [planner.home()]
+    skills = planner.skills_index
+    outputs += planner.listing_pages(listings.skill_pages, "skills.html", Listing.SKILLS, skills)
     not_found = Page("404.html")
-    outputs.append(planner.page(urls.NOT_FOUND, not_found, None, False, planner.site_image))
-    outputs.append(planner.page(urls.VERIFY, Page("verify.html"), reads=VERIFY_PAGE_READS))
+    outputs.append(planner.page(urls.NOT_FOUND, not_found, None, False, reads=SITE_IMAGE))
+    # Every issuer, every published revoked award with its reason.
+    revoked = [award for awards in site.revoked_awards_by_issuer.values() for award in awards]
+    verifier = (*site.issuers.values(), *revoked)
+    verify = Page("verify.html")
+    outputs.append(planner.page(urls.VERIFY, verify, shows=verifier, reads=VERIFY_PAGE_READS))
     contexts = urls.VERIFY_CONTEXTS  # made from badgesite's own pinned files: code only
     outputs.append(Output(contexts, contexts, Document.CONTEXTS))
     return outputs
@@ -361,15 +421,19 @@ def _parts(planner: _Planner) -> Iterator[tuple[Part, Callable[[], Iterable[Outp
     yield ("head",), lambda: _head(planner)
     for issuer in site.issuers.values():
         yield ("issuer", issuer.slug), partial(planner.issuer, issuer)
+    badges = planner.badge_index
     yield (
         ("badges",),
-        lambda: planner.listing_pages(listings.badge_pages, "badges.html", Listing.BADGES),
+        lambda: planner.listing_pages(listings.badge_pages, "badges.html", Listing.BADGES, badges),
     )
     for badge in site.badges.values():
         yield ("badge", badge.slug), partial(planner.badge, badge)
+    earners = planner.earner_index
     yield (
         ("earners",),
-        lambda: planner.listing_pages(listings.earner_pages, "earners.html", Listing.EARNERS),
+        lambda: planner.listing_pages(
+            listings.earner_pages, "earners.html", Listing.EARNERS, earners
+        ),
     )
     for earner in site.earners.values():
         if earner.is_published:
@@ -388,7 +452,6 @@ class PlanParts:
     parts: Mapping[Part, tuple[Output, ...]]  # in the plan's order
     paths: Mapping[str, Output]  # every output by its path in lower case (check_paths)
     credentials: bool
-    site_image: tuple[RecordKey, ...]
     references: TemplateReferences
 
 
@@ -406,13 +469,7 @@ def plan_parts(
     the plan is the one plan_site makes (BuildError: what plan_site would refuse)."""
     references = previous.references if previous is not None else None
     planner = _Planner(site, theme, as_of, credentials, references)
-    site_image = planner.keys(planner.site_image)
-    if (
-        previous is not None
-        and touched is not None
-        and previous.credentials == credentials
-        and previous.site_image == site_image
-    ):
+    if previous is not None and touched is not None and previous.credentials == credentials:
         kept = previous.parts
     else:
         kept, touched = {}, frozenset()
@@ -437,7 +494,7 @@ def plan_parts(
         for part in made:
             for output in parts[part]:
                 _check_path(output, paths)
-    kept_parts = PlanParts(parts, paths, credentials, site_image, planner.references)
+    kept_parts = PlanParts(parts, paths, credentials, planner.references)
     return Plan(tuple(outputs)), kept_parts, frozenset(made)
 
 
@@ -448,9 +505,18 @@ def parts_touched(before: Site, after: Site) -> frozenset[Part]:
     touched: set[Part] = set()
     for slug in _others(before.issuers, after.issuers):
         touched.add(("issuer", slug))
+    earners: set[str] = set(_others(before.earners, after.earners))
+    exams: set[str] = set()
     for badge in _changed(before.badges, after.badges):
         touched.update((("badge", badge.slug), ("issuer", badge.issuer.slug)))
-    earners: set[str] = set(_others(before.earners, after.earners))
+        exams.update(badge.requires)
+    if exams:
+        # An earner's page shows the certifications that require an exam it holds, with
+        # their exams: which ones follows from what the changed badge classes require.
+        for site in (before, after):
+            earners.update(
+                award.earner.slug for award in site.awards.values() if award.badge.slug in exams
+            )
     for award in _changed(before.awards, after.awards):
         touched.update(
             (

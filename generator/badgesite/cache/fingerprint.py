@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import cached_property
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,9 +16,11 @@ from badgesite.cache.code_identity import file_hash as _file_hash
 from badgesite.cache.code_identity import hash_parts as _hash
 from badgesite.guards.credentials import Signing
 from badgesite.model import Award, BadgeClass, Earner, ImportedBadge, Issuer, Listings, Site
-from badgesite.outputs import Dependencies, Output, RecordKey, RecordType
+from badgesite.outputs import Dependencies, Listing, Output, RecordKey, RecordType
 from badgesite.plan import Part, Plan, PlanParts, key_of
+from badgesite.templating.sharing import site_image
 from badgesite.templating.themes import ThemeChain
+from badgesite.urls import UrlResolver
 
 if TYPE_CHECKING:
     from badgesite.outputs import Subject
@@ -78,10 +82,11 @@ class _Inputs:
         self.theme = theme
         self.environment = environment_digest(site, theme)
         self.build_day = now.astimezone(site.config.zone).date().isoformat()
-        # Which outputs exist shows in the sitemap and in links to optional outputs.
+        # Which outputs exist shows in the sitemap, and in links to optional outputs.
         self.outputs = (
             _hash(_output_line(output) for output in plan.outputs) if outputs is None else outputs
         )
+        self.plan = plan
         self._records: dict[int, str] = {}
         self._kept: list[RecordKey] = []  # alive while their identities are keys above
         # Each record's digest by the identity of its object, which the entry keeps alive;
@@ -91,10 +96,26 @@ class _Inputs:
         # A kept build changed records only: the files, templates and texts are the same.
         self._files: dict[Path, str] = dict(kept.files) if kept is not None else {}
         self._templates: dict[str, str] = dict(kept.templates) if kept is not None else {}
-        self._every_badge = ""
         self._every_record = ""
         self._skill_index = ""
+        self._listings: dict[Listing, str] = {}
+        self._badge_counts = ""
         self._texts = kept.texts if kept is not None else ""
+
+    @cached_property
+    def published(self) -> frozenset[str]:
+        """The URL paths the plan publishes (pages link to optional outputs that are)."""
+        return frozenset(output.url_path for output in self.plan.outputs)
+
+    @cached_property
+    def site_image(self) -> str:
+        """The image of pages without one of their own, as they show it."""
+        return repr(site_image(self.site, UrlResolver(self.site.config.base_url)))
+
+    @cached_property
+    def listings(self) -> Listings:
+        """The listings as of the build's moment, as the pages show them."""
+        return Listings(self.site, self.now)
 
     def record(self, key: RecordKey) -> str:
         # By the key's identity: the planner makes one key per record, the plan keeps them
@@ -131,24 +152,58 @@ class _Inputs:
             return self.site.earners[key.key]
         return self.site.issuers[key.key]
 
-    def every_badge(self) -> str:
-        if not self._every_badge:
-            records = (*self.site.issuers.values(), *self.site.badges.values())
-            self._every_badge = _hash(map(self.digest_of, records))
-        return self._every_badge
-
     def skill_index(self) -> str:
         if not self._skill_index:
-            paths = Listings(self.site, self.now).skill_paths
+            paths = self.listings.skill_paths
             self._skill_index = _hash(f"{skill}:{path}" for skill, path in paths.items())
         return self._skill_index
 
+    def listing(self, listing: Listing) -> str:
+        """How many entries an index has, and the paths of its pages."""
+        found = self._listings.get(listing)
+        if found is None:
+            pagers = {
+                Listing.BADGES: self.listings.badge_pages,
+                Listing.EARNERS: self.listings.earner_pages,
+                Listing.SKILLS: self.listings.skill_pages,
+            }[listing]
+            found = _hash([listing.value, str(pagers[0].total), *pagers[0].paths])
+            self._listings[listing] = found
+        return found
+
+    def badge_counts(self) -> str:
+        """How many badge classes each issuer has."""
+        if not self._badge_counts:
+            by_issuer = self.site.badges_by_issuer
+            self._badge_counts = _hash(f"{slug}:{len(by_issuer[slug])}" for slug in by_issuer)
+        return self._badge_counts
+
     def every_record(self) -> str:
         if not self._every_record:
-            site = self.site
-            others = (*site.earners.values(), *site.awards.values(), *site.imported.values())
-            self._every_record = _hash([self.every_badge(), *map(self.digest_of, others)])
+            records = (records.values() for _, records in _records_of(self.site))
+            self._every_record = _hash(map(self.digest_of, chain.from_iterable(records)))
         return self._every_record
+
+    def aggregate(self, name: Aggregate) -> str:
+        """The digest of one value computed across the site (see _aggregates_read)."""
+        kind = name[0]
+        if kind == "every_record":
+            return self.every_record()
+        if kind == "skill_index":
+            return self.skill_index()
+        if kind == "listing":
+            return self.listing(Listing(name[1]))
+        if kind == "holder_count":
+            return str(self.listings.holder_count(name[1]))
+        if kind == "badge_counts":
+            return self.badge_counts()
+        if kind == "site_image":
+            return self.site_image
+        if kind == "outputs":
+            return self.outputs
+        if kind == "published":
+            return str(name[1] in self.published)
+        return self._signing  # "signing"
 
     @property
     def files_read(self) -> Mapping[Path, str]:
@@ -187,38 +242,21 @@ class _Inputs:
 
     def digests(self, depends: Dependencies) -> list[str]:
         parts = [self.record(key) for key in depends.records]
-        if depends.every_record:
-            parts.append("every record:" + self.every_record())
-        elif depends.every_badge:
-            parts.append("every badge:" + self.every_badge())
-        if depends.skill_index and not depends.every_record:
-            parts.append("skill index:" + self.skill_index())
+        parts.extend(
+            f"{':'.join(name)}={self.aggregate(name)}" for name in _aggregates_read(depends)
+        )
         parts.extend(self.file(path) for path in depends.files)
         parts.extend(self.template(name) for name in depends.templates)
         if depends.texts:
             parts.append("texts:" + self.texts())
         if depends.build_day:
             parts.append("day:" + self.build_day)
-        if depends.outputs:
-            parts.append("outputs:" + self.outputs)
-        if depends.signing:
-            parts.append("signing:" + self._signing)
         return parts
 
     def fingerprint(self, output: Output) -> str:
         recipe = repr(output.recipe)
         return _hash(
             [self.environment, recipe, str(output.indexable), *self.digests(output.depends)]
-        )
-
-    def aggregates(self) -> tuple[str, ...]:
-        """The digests of the whole site an output may read, in the order of _AGGREGATES."""
-        return (
-            self.every_badge(),
-            self.every_record(),
-            self.skill_index(),
-            self.outputs,
-            self._signing,
         )
 
 
@@ -235,19 +273,34 @@ def fingerprint_outputs(
     return {output.path: inputs.fingerprint(output) for output in plan.outputs}
 
 
-# The digests of the whole site an output may depend on (Dependencies' fields), in order.
-_AGGREGATES = ("every_badge", "every_record", "skill_index", "outputs", "signing")
+# A value computed across the site that an output may depend on (Dependencies' fields):
+# ("every_record",), ("skill_index",), ("listing", listing), ("holder_count", badge slug),
+# ("badge_counts",), ("site_image",), ("outputs",), ("published", URL path), ("signing",).
+Aggregate = tuple[str, ...]
+_EVERY_RECORD: Aggregate = ("every_record",)
 
 
-def _aggregates_read(depends: Dependencies) -> tuple[bool, ...]:
-    """Which of _AGGREGATES an output's fingerprint reads (as _Inputs.digests does)."""
-    return (
-        depends.every_badge and not depends.every_record,
-        depends.every_record,
-        depends.skill_index and not depends.every_record,
-        depends.outputs,
-        depends.signing,
-    )
+def _aggregates_read(depends: Dependencies) -> Iterator[Aggregate]:
+    """The values computed across the site that an output's fingerprint reads."""
+    if depends.every_record:
+        yield _EVERY_RECORD  # which the summaries of the site are computed from
+    else:
+        if depends.skill_index:
+            yield ("skill_index",)
+        for listing in depends.listings:
+            yield ("listing", listing.value)
+        for slug in depends.holder_counts:
+            yield ("holder_count", slug)
+        if depends.badge_counts:
+            yield ("badge_counts",)
+        if depends.site_image:
+            yield ("site_image",)
+    if depends.outputs:
+        yield ("outputs",)
+    for path in depends.published:
+        yield ("published", path)
+    if depends.signing:
+        yield ("signing",)
 
 
 @dataclass(frozen=True)
@@ -258,10 +311,10 @@ class KeptFingerprints:
     fingerprints: Mapping[str, str]
     site: Site  # the site they were made for
     digests: Mapping[int, tuple[object, str]]  # each record's, by its object's identity
-    aggregates: tuple[str, ...]  # _AGGREGATES' digests
+    aggregates: Mapping[Aggregate, str]  # the digest of each value any output reads
     part_lines: Mapping[Part, str]  # what each part adds to the digest of the outputs
     by_record: Mapping[RecordKey, frozenset[Part]]  # the parts that read each record
-    by_aggregate: tuple[frozenset[Part], ...]  # the parts that read each of _AGGREGATES
+    by_aggregate: Mapping[Aggregate, frozenset[Part]]  # the parts that read each value
     files: Mapping[Path, str]
     templates: Mapping[str, str]
     texts: str
@@ -308,9 +361,8 @@ def fingerprints_kept(
         for _, records in _records_of(site):
             for record in records.values():
                 inputs.digest_of(record)
-        aggregates = inputs.aggregates()
         reading: dict[RecordKey, set[Part]] = {}
-        by_aggregate: list[set[Part]] = [set() for _ in _AGGREGATES]
+        by_aggregate: dict[Aggregate, set[Part]] = {}
         for part, outputs in parts.parts.items():
             _index(part, outputs, reading, by_aggregate)
         by_record = {key: frozenset(found) for key, found in reading.items()}
@@ -346,15 +398,14 @@ def fingerprints_kept(
             new = inputs.record(key) if key.key in now_records[key.type] else ""
             if new != then:
                 again_parts.update(previous.by_record.get(key, ()))
-        aggregates = inputs.aggregates()
-        for index, digest in enumerate(aggregates):
-            if digest != previous.aggregates[index]:
-                again_parts.update(previous.by_aggregate[index])
+        for name, then in previous.aggregates.items():
+            if inputs.aggregate(name) != then:
+                again_parts.update(previous.by_aggregate[name])
         again = frozenset(again_parts & parts.parts.keys())
         # The reverse indexes: the parts planned again or dropped leave them, the parts
         # planned again join them (the index is copied, and each set that changes).
         fresh: dict[RecordKey, set[Part]] = {}
-        by_aggregate = [set(found) - redone for found in previous.by_aggregate]
+        by_aggregate = {name: set(found) - redone for name, found in previous.by_aggregate.items()}
         for part in made:
             _index(part, parts.parts[part], fresh, by_aggregate)
         left = {
@@ -377,14 +428,15 @@ def fingerprints_kept(
         for part in again:
             for output in parts.parts[part]:
                 fingerprints[output.path] = inputs.fingerprint(output)
+    read = {name: frozenset(found) for name, found in by_aggregate.items() if found}
     kept = KeptFingerprints(
         fingerprints=fingerprints,
         site=site,
         digests=inputs.by_object,
-        aggregates=aggregates,
+        aggregates={name: inputs.aggregate(name) for name in read},
         part_lines=part_lines,
         by_record=by_record,
-        by_aggregate=tuple(frozenset(found) for found in by_aggregate),
+        by_aggregate=read,
         files=inputs.files_read,
         templates=inputs.templates_read,
         texts=inputs.texts(),
@@ -402,13 +454,12 @@ def _index(
     part: Part,
     outputs: Iterable[Output],
     reading: dict[RecordKey, set[Part]],
-    by_aggregate: list[set[Part]],
+    by_aggregate: dict[Aggregate, set[Part]],
 ) -> None:
     """Note the records and digests of the whole site that a part's outputs read."""
     for output in outputs:
         depends = output.depends
         for key in depends.records:
             reading.setdefault(key, set()).add(part)
-        for index, reads in enumerate(_aggregates_read(depends)):
-            if reads:
-                by_aggregate[index].add(part)
+        for name in _aggregates_read(depends):
+            by_aggregate.setdefault(name, set()).add(part)
