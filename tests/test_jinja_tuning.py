@@ -105,14 +105,7 @@ def _site_with_theme(site: Path, home_text: str) -> None:
 def test_a_second_build_in_one_process_compiles_no_template_again(site: Path, monkeypatch) -> None:
     """serve rebuilds, and test runs build many times: the compiled templates are kept."""
     CompiledTemplates.forget_all()
-    compiled: list[str] = []
-    real_compile = jinja2.Environment.compile
-
-    def counting(self, source, name=None, filename=None, raw=False, defer_init=False):
-        compiled.append(name)
-        return real_compile(self, source, name, filename, raw, defer_init)
-
-    monkeypatch.setattr(jinja2.Environment, "compile", counting)
+    compiled = _counting_compiles(monkeypatch)
     build(site, site / "first", now=FIXED_NOW, processes=1)
     assert "award.html" in compiled
     compiled.clear()
