@@ -180,6 +180,31 @@ def test_compiled_templates_are_kept_in_the_cache_for_the_next_build(
     assert "award.html" in compiled
 
 
+def test_the_names_a_macros_module_reads_are_kept_with_the_compiled_templates(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Finding what a module imported with context reads runs Jinja's code generator over
+    the template: a new process finds them in the cache folder, as it finds the code."""
+    import jinja2.meta
+
+    found: list[set[str]] = []
+    real_find = jinja2.meta.find_undeclared_variables
+
+    def counting(ast):
+        found.append(real_find(ast))
+        return found[-1]
+
+    monkeypatch.setattr(jinja2.meta, "find_undeclared_variables", counting)
+    CompiledTemplates.forget_all()
+    build(site, site / "first", now=FIXED_NOW, processes=1)
+    assert any("url" in names for names in found)  # macros.html's, at least
+    CompiledTemplates.forget_all()
+    found.clear()
+    build(site, site / "second", now=FIXED_NOW, processes=1, clean=True)
+    assert found == []
+    assert tree_bytes(site / "first") == tree_bytes(site / "second")
+
+
 def test_a_damaged_or_forged_compiled_template_is_compiled_again(
     site: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -112,11 +112,19 @@ class ReusedModules(jinja2.Template):
         try:
             assert environment.loader is not None and self.name is not None
             source, _, _ = environment.loader.get_source(environment, self.name)
-            found = jinja2.meta.find_undeclared_variables(environment.parse(source))
+
+            def find() -> set[str]:
+                return jinja2.meta.find_undeclared_variables(environment.parse(source))
+
+            kept = environment.bytecode_cache
+            if isinstance(kept, CompiledTemplates):
+                found = kept.free_names(source, find)
+            else:
+                found = tuple(sorted(find()))
         except Exception:  # the import itself reports what is wrong, as before
             self._unreadable = True
-            found = set()
-        self._free_names = tuple(sorted(found))
+            found = ()
+        self._free_names = found
         return self._free_names
 
 
@@ -216,11 +224,28 @@ class CompiledTemplates(jinja2.bccache.BytecodeCache):
             bucket.bytecode_from_string(code)
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        code = bucket.bytecode_to_string()
-        self._remember(bucket.key, code)
+        self._keep(bucket.key, bucket.bytecode_to_string())
+
+    def free_names(self, source: str, find: Callable[[], set[str]]) -> tuple[str, ...]:
+        """The names a template's code reads from its context (ReusedModules), found from
+        its source once and kept like its compiled code: finding them runs Jinja's code
+        generator over the whole template, as compiling it does."""
+        key = hash_parts(("free names", source))
+        kept = self._compiled.get(key)
+        if kept is None and self._folder is not None:
+            kept = self._read(key)
+            if kept is not None:
+                self._remember(key, kept)
+        if kept is None:
+            kept = "\n".join(sorted(find())).encode("utf-8")
+            self._keep(key, kept)
+        return tuple(name for name in kept.decode("utf-8").split("\n") if name)
+
+    def _keep(self, key: str, code: bytes) -> None:
+        self._remember(key, code)
         if self._folder is not None:
-            store, stored_identity = self._store(bucket.key)
-            store.write(stored_identity, (self._tag(bucket.key, code), code))
+            store, stored_identity = self._store(key)
+            store.write(stored_identity, (self._tag(key, code), code))
 
     def _remember(self, key: str, code: bytes) -> None:
         compiled = self._compiled
