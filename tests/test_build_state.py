@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import gc
 import os
 import re
 import shutil
@@ -14,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from badgesite import checking, load, model, plan
+from badgesite import checking, load, model, plan, render
 from badgesite.build import BuildOptions, SiteBuilder, build
 from badgesite.cache.build_state import BuildState
 from badgesite.cache.fingerprint import fingerprint_outputs, fingerprints_kept
@@ -170,6 +171,21 @@ def test_one_award_edited_reads_models_and_plans_only_what_it_touches(
     assert "theremin" in (site / "output/assertions").joinpath(
         "2f1c7a52-6a1b-4d7e-9a3e-0c8b5d1e9f01/index.html"
     ).read_text(encoding="utf-8")
+
+
+def test_rebuilds_in_one_process_keep_no_earlier_build_alive(site: Path, images) -> None:
+    """A process that builds again and again (serve) holds one build's renderer, plan and
+    records at a time: nothing made for an earlier build stays reachable (the imported
+    template modules it kept were made with the renderer's functions)."""
+    builder = _builder(site, images, Editor(site))
+    builder.build()
+    for number in range(3):
+        _edit_ada(site, f"Built theremin {number}.")
+        builder.build()
+    gc.collect()
+    renderers = [found for found in gc.get_objects() if isinstance(found, render.Renderer)]
+    plans = [found for found in gc.get_objects() if isinstance(found, plan.Plan)]
+    assert len(renderers) <= 1 and len(plans) <= 1
 
 
 def _touch_site_yaml(site: Path) -> None:

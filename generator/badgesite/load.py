@@ -265,21 +265,30 @@ def _record_files(site_dir: Path) -> list[_RecordFile | ContentError]:
                 )
             )
             continue
-        for path in sorted(folder.iterdir()):
-            if path.name.startswith("."):
+        shown_folder = display_path(folder, site_dir)
+        for name, is_folder in _entries(folder):
+            if name.startswith("."):
                 continue
-            shown = display_path(path, site_dir)
-            if path.is_dir() or path.suffix != ".yaml":
+            shown = f"{shown_folder}/{name}"
+            slug, suffix = os.path.splitext(name)
+            if is_folder or suffix != ".yaml":
                 found.append(
                     ContentError(shown, 0, "", f"not a record: {folder_name}/ holds .yaml files")
                 )
                 continue
-            slug = path.stem
+            path = folder / name
             if kind != "award" and not SLUG_PATTERN.match(slug):
                 found.append(ContentError(shown, 0, "", _file_name_problem(slug)))
                 continue
             found.append((kind, path, shown, slug))
     return found
+
+
+def _entries(folder: Path) -> list[tuple[str, bool]]:
+    """The names in a folder, sorted, each with whether it is a folder (a symlink to one
+    too): one directory read, no status call per file (at 10,000 awards, some 0.05 s)."""
+    with os.scandir(folder) as entries:
+        return sorted((entry.name, entry.is_dir()) for entry in entries)
 
 
 def _file_name_problem(stem: str, hint: str = ": use lowercase letters, digits and hyphens") -> str:

@@ -168,6 +168,13 @@ class PageTemplates:
         self.compiled: CompiledTemplates = self.environment.bytecode_cache  # type: ignore[assignment]
         self._template_dirs = tuple(os.path.join(path, "") for path in theme.template_dirs)
 
+    def forget_modules(self) -> None:
+        """Drop the imported modules kept for the last renderer's values (ReusedModules):
+        they hold its functions, and with them its whole site and plan, which a process
+        that builds again and again (`serve`) would otherwise keep, build after build."""
+        for template in self.environment.cache.values() if self.environment.cache else ():
+            template.__dict__.pop("_modules", None)
+
     @property
     def errors(self) -> tuple[ContentError, ...]:
         """The theme's translation files and theme options in error, for the report."""
@@ -345,6 +352,7 @@ class Renderer:
             if templates.errors:
                 raise ContentErrors(templates.errors)
         self.templates = templates
+        templates.forget_modules()
         if signing is not None and not signing.throwaway and cache is not None and cache.folder:
             # Beside images/ in the cache root; authenticated with the signing key.
             templates.compiled.keep_in(cache.folder.parent / COMPILED_TEMPLATES, signing.key.seed)

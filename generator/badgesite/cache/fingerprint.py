@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import chain
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from badgesite.cache.code_identity import code_fingerprint
 from badgesite.cache.code_identity import file_hash as _file_hash
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from badgesite.outputs import Subject
 
 _RECORD_TYPES = (Issuer, BadgeClass, Earner, Award, ImportedBadge)
+T = TypeVar("T")
 
 
 def own_digest(record: object) -> str:
@@ -72,6 +74,7 @@ class _Inputs:
         kept: KeptFingerprints | None = None,
         digests: dict[int, tuple[object, str]] | None = None,
         outputs: str | None = None,
+        published: Mapping[str, int] | None = None,
     ) -> None:
         self.site = site
         self.signing = signing
@@ -87,6 +90,8 @@ class _Inputs:
             _hash(_output_line(output) for output in plan.outputs) if outputs is None else outputs
         )
         self.plan = plan
+        if published is not None:
+            self.published = published
         self._records: dict[int, str] = {}
         self._kept: list[RecordKey] = []  # alive while their identities are keys above
         # Each record's digest by the identity of its object, which the entry keeps alive;
@@ -103,9 +108,10 @@ class _Inputs:
         self._texts = kept.texts if kept is not None else ""
 
     @cached_property
-    def published(self) -> frozenset[str]:
-        """The URL paths the plan publishes (pages link to optional outputs that are)."""
-        return frozenset(output.url_path for output in self.plan.outputs)
+    def published(self) -> Mapping[str, int]:
+        """The URL paths the plan publishes (pages link to optional outputs that are),
+        each with how many outputs have it."""
+        return Counter(output.url_path for output in self.plan.outputs)
 
     @cached_property
     def site_image(self) -> str:
@@ -312,6 +318,7 @@ class KeptFingerprints:
     site: Site  # the site they were made for
     digests: Mapping[int, tuple[object, str]]  # each record's, by its object's identity
     aggregates: Mapping[Aggregate, str]  # the digest of each value any output reads
+    published: Mapping[str, int]  # how many outputs have each URL path the plan holds
     part_lines: Mapping[Part, str]  # what each part adds to the digest of the outputs
     by_record: Mapping[RecordKey, frozenset[Part]]  # the parts that read each record
     by_aggregate: Mapping[Aggregate, frozenset[Part]]  # the parts that read each value
@@ -366,6 +373,8 @@ def fingerprints_kept(
         for part, outputs in parts.parts.items():
             _index(part, outputs, reading, by_aggregate)
         by_record = {key: frozenset(found) for key, found in reading.items()}
+        read = {name: frozenset(found) for name, found in by_aggregate.items()}
+        aggregates = {name: inputs.aggregate(name) for name in read}
         fingerprints = {output.path: inputs.fingerprint(output) for output in plan.outputs}
         again = frozenset(parts.parts)
     else:
@@ -389,8 +398,35 @@ def fingerprints_kept(
                 if old is not new:
                     then = digests.pop(id(old), (None, ""))[1] if old is not None else ""
                     others.append((RecordKey(record_type, key), then))
+        # Only the parts planned again or dropped hold other outputs than before: of the
+        # ("published", URL path) values, only those of their URL paths may have changed.
+        published = dict(previous.published)
+        candidates: set[str] = set()
+        left: set[RecordKey] = set()  # the records and values the outputs gone read
+        left_aggregates: set[Aggregate] = set()
+        for part in redone:
+            for output in before.parts.get(part, ()):
+                published[output.url_path] -= 1
+                candidates.add(output.url_path)
+                left.update(output.depends.records)
+                left_aggregates.update(_aggregates_read(output.depends))
+        for part in made:
+            for output in parts.parts[part]:
+                published[output.url_path] = published.get(output.url_path, 0) + 1
+                candidates.add(output.url_path)
+        for path in candidates:
+            if not published.get(path):
+                published.pop(path, None)
         inputs = _Inputs(
-            site, plan, theme, now, signing, previous, digests, _outputs_digest(parts, part_lines)
+            site,
+            plan,
+            theme,
+            now,
+            signing,
+            previous,
+            digests,
+            _outputs_digest(parts, part_lines),
+            published,
         )
         again_parts = set(made)
         now_records = dict(_records_of(site))
@@ -398,29 +434,29 @@ def fingerprints_kept(
             new = inputs.record(key) if key.key in now_records[key.type] else ""
             if new != then:
                 again_parts.update(previous.by_record.get(key, ()))
+        aggregates = dict(previous.aggregates)
         for name, then in previous.aggregates.items():
-            if inputs.aggregate(name) != then:
+            if name[0] == "published" and name[1] not in candidates:
+                continue  # the same outputs have that URL path as before
+            aggregates[name] = inputs.aggregate(name)
+            if aggregates[name] != then:
                 again_parts.update(previous.by_aggregate[name])
         again = frozenset(again_parts & parts.parts.keys())
         # The reverse indexes: the parts planned again or dropped leave them, the parts
         # planned again join them (the index is copied, and each set that changes).
         fresh: dict[RecordKey, set[Part]] = {}
-        by_aggregate = {name: set(found) - redone for name, found in previous.by_aggregate.items()}
+        fresh_aggregates: dict[Aggregate, set[Part]] = {}
         for part in made:
-            _index(part, parts.parts[part], fresh, by_aggregate)
-        left = {
-            key
-            for part in redone
-            for output in before.parts.get(part, ())
-            for key in output.depends.records
-        }
+            _index(part, parts.parts[part], fresh, fresh_aggregates)
         by_record = dict(previous.by_record)
-        for key in left | fresh.keys():
-            readers = (by_record.get(key, frozenset()) - redone) | fresh.get(key, set())
-            if readers:
-                by_record[key] = frozenset(readers)
-            else:
-                by_record.pop(key, None)
+        _reindex(by_record, left | fresh.keys(), redone, fresh)
+        read = dict(previous.by_aggregate)
+        _reindex(read, left_aggregates | fresh_aggregates.keys(), redone, fresh_aggregates)
+        for name in left_aggregates | fresh_aggregates.keys():
+            if name not in read:
+                aggregates.pop(name, None)
+            elif name not in aggregates:
+                aggregates[name] = inputs.aggregate(name)
         fingerprints = dict(previous.fingerprints)
         for part in redone:
             for output in before.parts.get(part, ()):
@@ -428,12 +464,12 @@ def fingerprints_kept(
         for part in again:
             for output in parts.parts[part]:
                 fingerprints[output.path] = inputs.fingerprint(output)
-    read = {name: frozenset(found) for name, found in by_aggregate.items() if found}
     kept = KeptFingerprints(
         fingerprints=fingerprints,
         site=site,
         digests=inputs.by_object,
-        aggregates={name: inputs.aggregate(name) for name in read},
+        aggregates=aggregates,
+        published=inputs.published,
         part_lines=part_lines,
         by_record=by_record,
         by_aggregate=read,
@@ -448,6 +484,22 @@ def _outputs_digest(parts: PlanParts, part_lines: Mapping[Part, str]) -> str:
     """The digest of which outputs the plan holds (_Inputs.outputs), from its parts', in
     the plan's order."""
     return _hash(lines for lines in map(part_lines.__getitem__, parts.parts) if lines)
+
+
+def _reindex(
+    index: dict[T, frozenset[Part]],
+    keys: Iterable[T],
+    redone: set[Part],
+    fresh: Mapping[T, set[Part]],
+) -> None:
+    """Update a reverse index (what is read -> the parts reading it) for the keys read by
+    the parts planned again or dropped (redone), now read by the parts of fresh."""
+    for key in keys:
+        readers = (index.get(key, frozenset()) - redone) | fresh.get(key, set())
+        if readers:
+            index[key] = frozenset(readers)
+        else:
+            index.pop(key, None)
 
 
 def _index(
