@@ -8,7 +8,6 @@ report without loading the pipeline (checking and make import it, when a build r
 from __future__ import annotations
 
 import dataclasses
-import gc
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from badgesite.cache import source_stamp
 from badgesite.errors import BadgesiteError, ContentErrors, Finding
 from badgesite.options import BuildOptions
+from badgesite.primitives.collector import BetweenBuilds
 from badgesite.report import BuildReport, counted
 
 if TYPE_CHECKING:
@@ -90,13 +90,10 @@ class SiteBuilder:
     Either way it makes what build() makes, byte for byte.
     """
 
-    COLLECT_EVERY = 10
-
     def __init__(self, options: BuildOptions) -> None:
         self.options = options
         self.state: BuildState | None = None
-        self._frozen_after_collecting = 0
-        self._builds = 0
+        self._collector = BetweenBuilds()
 
     def build(
         self, progress: Callable[[int, int], None] | None = None, **changes: Any
@@ -116,25 +113,8 @@ class SiteBuilder:
         except BaseException:
             self.state = None  # whatever happened, the next build starts afresh
             raise
-        self._freeze()
+        self._collector.freeze()
         return report
-
-    def _freeze(self) -> None:
-        """Keep the collector off the state: it holds some 400,000 objects at 10,000 awards,
-        which each full collection during the next build would walk (0.2 s). What a build
-        drops is freed by reference counting (it makes no cycles that outlive it); every
-        COLLECT_EVERY builds, should the frozen objects have grown to twice what a full
-        collection last left, they are collected (counting them walks them all)."""
-        self._builds += 1
-        if self._builds % self.COLLECT_EVERY == 1 and (
-            gc.get_freeze_count() >= 2 * self._frozen_after_collecting
-        ):
-            gc.unfreeze()
-            gc.collect()
-            gc.freeze()
-            self._frozen_after_collecting = gc.get_freeze_count()
-        else:
-            gc.freeze()
 
 
 def _unchanged(options: BuildOptions, started: float) -> BuildReport | None:

@@ -32,6 +32,7 @@ from badgesite.model import Made, Site, build_site, build_site_again, without_dr
 from badgesite.options import SIGNING_KEY_VARIABLE, BuildOptions
 from badgesite.outputs import Output
 from badgesite.plan import Part, Plan, PlanParts, parts_touched, plan_parts
+from badgesite.primitives.collector import settle
 from badgesite.primitives.parallel import map_parallel
 from badgesite.publishing import ob3
 from badgesite.render import PageTemplates, Renderer, TemplateFailed
@@ -129,8 +130,10 @@ def plan_kept(
     fixed_from = fixed_to = 0
     if settings is not None:
         loaded = load_records(site_dir, parsed, options.processes)
+        settle()  # within a build, what lives until it ends is left alone by collections
         try:
             site, made = build_site_again(_checkable(settings, loaded), site_dir, loaded, cache)
+            settle()
             reconciliation = published.reconcile(site, options.frozen)
         except ContentErrors as failure:
             errors.extend(failure.errors)

@@ -31,6 +31,7 @@ from badgesite.guards import credentials, published
 from badgesite.options import BuildOptions
 from badgesite.outputs import BUILD_MARKER, Kind, Output
 from badgesite.primitives.atomic import write_atomic
+from badgesite.primitives.collector import settle, settling
 from badgesite.primitives.parallel import map_parallel
 from badgesite.report import BuildReport
 from badgesite.write import StagedFile, Staging, WriteReport, check_output_dir, recover
@@ -51,6 +52,22 @@ def make(
     progress: Callable[[int, int], None] | None,
     state: BuildState | None = None,
     keep: bool = False,
+) -> tuple[BuildReport, BuildState | None]:
+    """Build for real: the source stamp did not show the last output to be right (_make).
+
+    The records, model and plan live until the build ends: once made, they are kept out
+    of the garbage collector's full collections (primitives.collector).
+    """
+    with settling():
+        return _make(options, started, progress, state, keep)
+
+
+def _make(
+    options: BuildOptions,
+    started: float,
+    progress: Callable[[int, int], None] | None,
+    state: BuildState | None,
+    keep: bool,
 ) -> tuple[BuildReport, BuildState | None]:
     """Build for real: the source stamp did not show the last output to be right.
 
@@ -88,6 +105,7 @@ def make(
         # hundreds of MiB).
         parsed.save()
         del parsed
+        settle()  # the model and plan, for the rest of the build
         kept_fingerprints = None
         if kept is not None:
             kept_fingerprints, _ = fingerprints_kept(

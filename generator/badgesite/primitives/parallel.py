@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
+
+from badgesite.primitives.collector import settle, settling
 
 # Below this many outputs to render, starting workers costs more than it saves.
 PARALLEL_THRESHOLD = 2000
@@ -77,18 +78,18 @@ def _map_forked(job: _Job[Item, Result], processes: int, progress: Progress | No
     # from its parent) the memory of the objects of its runs only, not of everything.
     size = max(_CHUNK, len(job.items) // (processes * _RUNS_PER_WORKER))
     chunks = [(start, start + size) for start in range(0, len(job.items), size)]
-    # Objects made before the fork stay put: the collector would otherwise touch (and so
-    # copy) every page of memory the workers share with the parent.
-    gc.freeze()
     try:
-        context = multiprocessing.get_context("fork")
-        with context.Pool(processes) as pool:
-            results: list[Result] = []
-            for chunk in pool.imap(_work_on_range, chunks, chunksize=1):
-                results.extend(chunk)  # type: ignore[arg-type]
-                if progress:
-                    progress(len(chunk))
+        with settling():
+            # Objects made before the fork stay put: the collector would otherwise touch
+            # (and so copy) every page of memory the workers share with the parent.
+            settle()
+            context = multiprocessing.get_context("fork")
+            with context.Pool(processes) as pool:
+                results: list[Result] = []
+                for chunk in pool.imap(_work_on_range, chunks, chunksize=1):
+                    results.extend(chunk)  # type: ignore[arg-type]
+                    if progress:
+                        progress(len(chunk))
     finally:
-        gc.unfreeze()
         _job = None
     return results
