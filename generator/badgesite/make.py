@@ -30,7 +30,6 @@ from badgesite.checking import (
 from badgesite.guards import credentials, published
 from badgesite.options import BuildOptions
 from badgesite.outputs import BUILD_MARKER, Kind, Output
-from badgesite.plan import Part
 from badgesite.primitives.atomic import write_atomic
 from badgesite.primitives.parallel import map_parallel
 from badgesite.report import BuildReport
@@ -118,9 +117,7 @@ def make(
         work = _work(options, stores, planned, fingerprints, identity)
         kinds = Counter(output.recipe.kind for output in planned.plan.outputs)
     else:
-        planned, kept, kept_fingerprints, work = update
-        assert state is not None
-        kinds = _kinds_updated(state.kinds, state.kept.parts.parts, kept)
+        planned, kept, kept_fingerprints, work, kinds = update
         if options.strict and planned.warnings:
             raise StrictFailure(planned.warnings)
         fingerprints = kept_fingerprints.fingerprints
@@ -189,7 +186,7 @@ def make(
 
 def _update(
     options: BuildOptions, stores: BuildStores, state: BuildState, sources: source_stamp.Scan
-) -> tuple[Planned, Kept, KeptFingerprints, _Work] | None:
+) -> tuple[Planned, Kept, KeptFingerprints, _Work, Counter[Kind]] | None:
     """The build started from the last one's state, when only record files changed since,
     with the same options, on the same day and with every status as it was; else None."""
     output_dir = options.absolute_output_dir
@@ -243,16 +240,23 @@ def _update(
         for output in outputs
         if not previous.is_current(output.path, fingerprints[output.path], output_dir)
     )
-    # A path no longer planned was an output of a part planned again or dropped (a part
-    # kept holds the same outputs as then).
+    # The parts whose outputs may not be those of the last plan: those planned again and
+    # those dropped. A path no longer planned was an output of one of them (a part kept
+    # holds the same outputs as then), and only they change the count of each kind.
     before = state.kept.parts.parts
+    redone = kept.made_parts | (before.keys() - kept.parts.parts.keys())
     gone = tuple(
         output.path
-        for part in _redone(before, kept)
+        for part in redone
         for output in before.get(part, ())
         if output.path not in fingerprints
     )
-    return planned, kept, kept_fingerprints, _Work(previous, stale, gone)
+    kinds = Counter(state.kinds)
+    kinds.subtract(output.recipe.kind for part in redone for output in before.get(part, ()))
+    kinds.update(
+        output.recipe.kind for part in kept.made_parts for output in kept.parts.parts[part]
+    )
+    return planned, kept, kept_fingerprints, _Work(previous, stale, gone), kinds
 
 
 def _work(
@@ -391,24 +395,3 @@ def _write(
     entries = previous.updated(fingerprints, written, work.gone)
     build_cache.save(stores, BuildCache(identity, entries, report.generation))
     return report, entries
-
-
-def _redone(before: Mapping[Part, object], kept: Kept) -> frozenset[Part]:
-    """The parts of the last plan (before) whose outputs may not be those of kept's: those
-    planned again, and those dropped."""
-    return kept.made_parts | (before.keys() - kept.parts.parts.keys())
-
-
-def _kinds_updated(
-    kinds: Mapping[Kind, int], before: Mapping[Part, tuple[Output, ...]], kept: Kept
-) -> Counter[Kind]:
-    """How many outputs of each kind kept's plan has, from the last plan's (before)
-    counts: only the parts planned again or dropped are counted again."""
-    counts = Counter(kinds)
-    counts.subtract(
-        output.recipe.kind for part in _redone(before, kept) for output in before.get(part, ())
-    )
-    counts.update(
-        output.recipe.kind for part in kept.made_parts for output in kept.parts.parts[part]
-    )
-    return counts
