@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,7 +89,7 @@ class BuildCache:
     identity: BuildIdentity
     entries: Mapping[str, Entry]
     generation: Generation | None = None
-    folders: Collection[str] | None = None
+    folders: frozenset[str] | None = None
 
     def is_current(self, path: str, fingerprint: str, output_dir: Path) -> bool:
         """Whether the output at path was made from the same things and is untouched."""
@@ -110,8 +110,9 @@ class BuildCache:
     ) -> dict[str, Entry]:
         """The entries after a build that wrote `written` (each output it rendered, with
         its file's state now) and dropped the paths `gone`: every other output was found
-        current (is_current), so its entry stands. A copy (made in C) and a change per
-        output written or gone, rather than a pass over every output."""
+        current (is_current), or trusted to be (a kept state's parts that nothing touched),
+        so its entry stands. A copy (made in C) and a change per output written or gone,
+        rather than a pass over every output."""
         entries = dict(self.entries)
         for path in gone:
             entries.pop(path, None)
@@ -151,5 +152,5 @@ def save(stores: BuildStores, cache: BuildCache) -> None:
                 generation.changes,
             ),
         ),
-        flat=True,  # strings and numbers, each held once
+        flat=True,  # a dict of tuples of strings and numbers: no container twice
     )
