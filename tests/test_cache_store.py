@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import pickletools
 import sys
 from pathlib import Path
 
@@ -39,6 +40,22 @@ def test_what_is_written_is_read_back_for_the_same_identity(tmp_path: Path, capl
     assert store.path.read_bytes().startswith(TAG + b" thing-1 me ")
     assert store.read("me") == PLAIN, "a foreign reader leaves the file alone"
     assert [path.name for path in store.path.parent.iterdir()] == ["thing.store"]
+
+
+def test_flat_data_is_pickled_without_a_memo_and_read_back(tmp_path: Path) -> None:
+    # The build cache (a dict of tuples of strings and numbers) is written so: a memo entry
+    # per tuple and string made its pickling three times slower.
+    store = Store(tmp_path / "flat.store", "flat-1")
+    entries = {f"page/{number}.html": ("f" * 64, number, 10**18 + number) for number in range(50)}
+    data = (entries, ("name", None, None, None, ("page/1.html",)))
+    store.write("me", data, flat=True)
+    assert store.read("me") == data
+    payload = store.path.read_bytes().split(b"\n", 1)[1]
+    opcodes = {opcode.name for opcode, _, _ in pickletools.genops(payload)}
+    assert not opcodes & {"MEMOIZE", "PUT", "BINPUT", "LONG_BINPUT"}
+    store.write("me", data)  # the default keeps the memo (data may hold a list in itself)
+    payload = store.path.read_bytes().split(b"\n", 1)[1]
+    assert "MEMOIZE" in {opcode.name for opcode, _, _ in pickletools.genops(payload)}
 
 
 @pytest.mark.parametrize(

@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from badgesite import write
 from badgesite.build import BuildOptions, SiteBuilder, build
+from badgesite.cache import build_cache
+from badgesite.cache.build_cache import BuildIdentity
 from badgesite.cache.store import BuildStores
 from helpers import FIXED_NOW
 from test_incremental import Editor, _replace_line, tree_with_modes
@@ -239,4 +242,73 @@ def test_a_rebuild_kept_in_memory_is_made_from_the_kept_build_too(
     assert 0 < report.written <= 4
     assert len(calls.links) <= 4, calls.links
     monkeypatch.undo()
+    assert tree_with_modes(site / "output") == _clean_copy(site, images, tmp_path)
+
+
+def _builder(site: Path, images: Path) -> SiteBuilder:
+    return SiteBuilder(
+        BuildOptions(site, site / "output", now=FIXED_NOW, cache_dir=images, processes=1)
+    )
+
+
+def test_a_rebuild_kept_in_memory_records_what_a_pass_over_every_output_does(
+    site: Path, images
+) -> None:
+    """A rebuild kept in memory updates the build cache, the count of each kind of output
+    and the folders to check by what it wrote and dropped, rather than by a pass over every
+    output: they must still say what such a pass says."""
+    editor = Editor(site)
+    builder = _builder(site, images)
+    builder.build()
+    for number, edit in enumerate(["add_award", "award", "add_award", "earner", "badge"]):
+        editor.apply(edit, number)
+        report = builder.build()
+        state = builder.state
+        assert state is not None and state.updated, edit
+        expected = {}
+        for path, fingerprint in state.fingerprints.fingerprints.items():
+            status = os.stat(site / "output" / path)
+            expected[path] = (fingerprint, status.st_size, status.st_mtime_ns)
+        assert dict(state.entries) == expected, edit
+        config = state.kept.planned_site.config
+        identity = BuildIdentity.of(
+            builder.options.absolute_site_dir,
+            builder.options.absolute_output_dir,
+            config.base_url,
+            config.theme,
+        )
+        stored = build_cache.read(BuildStores.of(site, site / "output", images), identity)
+        assert stored is not None and stored.entries == expected, edit
+        outputs = [output for found in state.kept.parts.parts.values() for output in found]
+        kinds = Counter(output.recipe.kind for output in outputs)
+        assert +Counter(state.kinds) == kinds, edit
+        assert report.pages + report.documents + report.files == len(outputs)
+        assert write.folders_of(expected) <= state.folders, edit
+
+
+def test_a_folder_a_rebuild_kept_in_memory_made_is_checked_in_the_kept_build(
+    site: Path, images, tmp_path
+) -> None:
+    """The folders of the kept build that a rebuild kept in memory checks are those its
+    state keeps, updated by each rebuild: a folder one made (a new award's) is among them,
+    so a file added there by hand is told and does not come back."""
+    editor = Editor(site)
+    builder = _builder(site, images)
+    builder.build()
+    for text in ("Built a theremin.", "Built a synthesizer."):
+        _narrative(site, text)
+        builder.build()
+    editor.add_award(1)
+    builder.build()  # its folder is made in output/ by a rebuild kept in memory
+    (award_id,) = editor.extra
+    _narrative(site, "Built a theremin again.")
+    builder.build()  # the build with the new folder is now the kept one
+    assert builder.state is not None and builder.state.updated
+    folder = _kept(site, images) / "assertions" / award_id
+    assert folder.is_dir()
+    (folder / "stray.txt").write_text("by hand")
+    _narrative(site, "Built a synthesizer again.")
+    builder.build()
+    assert builder.state.updated
+    assert not (site / "output/assertions" / award_id / "stray.txt").exists()
     assert tree_with_modes(site / "output") == _clean_copy(site, images, tmp_path)

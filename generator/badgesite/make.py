@@ -7,13 +7,13 @@ import datetime as dt
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from badgesite.build import StrictFailure
 from badgesite.cache import build_cache, source_stamp
-from badgesite.cache.build_cache import BuildCache, BuildIdentity, FileState
+from badgesite.cache.build_cache import BuildCache, BuildIdentity, Entry, FileState
 from badgesite.cache.build_state import BuildState, changed_records, options_key, sources_after
 from badgesite.cache.fingerprint import KeptFingerprints, fingerprint_outputs, fingerprints_kept
 from badgesite.cache.parsed_cache import ParsedYamlCache
@@ -34,7 +34,15 @@ from badgesite.primitives.atomic import write_atomic
 from badgesite.primitives.collector import settle, settling
 from badgesite.primitives.parallel import map_parallel
 from badgesite.report import BuildReport
-from badgesite.write import StagedFile, Staging, WriteReport, check_output_dir, recover
+from badgesite.write import (
+    StagedFile,
+    Staging,
+    WriteReport,
+    check_output_dir,
+    folders_of,
+    folders_with,
+    recover,
+)
 
 
 @dataclass(frozen=True)
@@ -125,8 +133,9 @@ def _make(
         config = planned.site.config
         identity = BuildIdentity.of(site_dir, output_dir, config.base_url, config.theme)
         work = _work(options, stores, planned, fingerprints, identity)
+        kinds = Counter(output.recipe.kind for output in planned.plan.outputs)
     else:
-        planned, kept, kept_fingerprints, work = update
+        planned, kept, kept_fingerprints, work, kinds = update
         if options.strict and planned.warnings:
             raise StrictFailure(planned.warnings)
         fingerprints = kept_fingerprints.fingerprints
@@ -135,12 +144,12 @@ def _make(
     if work.previous is not None and not work.stale and not work.gone:
         _record_published(site_dir, planned, options.frozen)
         write_report = WriteReport(0, 0)  # nothing to render, write or remove
-        files = work.previous.files
+        entries = work.previous.entries
     else:
-        write_report, files = _render_and_swap(
+        write_report, entries = _render_and_swap(
             options, stores, planned, work, fingerprints, identity, progress
         )
-    report = _report(options, planned, work, write_report, started)
+    report = _report(options, planned, kinds, work, write_report, started)
     if not options.drafts:
         source_stamp.record(
             stores,
@@ -175,7 +184,13 @@ def _make(
         moment=planned.moment,
         kept=kept,
         fingerprints=kept_fingerprints,
-        files=files,
+        entries=entries,
+        folders=(
+            folders_of(entries)
+            if update is None or state is None
+            else folders_with(state.folders, (output.path for output in work.stale))
+        ),
+        kinds=kinds,
         generation=(
             write_report.generation
             if write_report.generation is not None or work.previous is None
@@ -189,7 +204,7 @@ def _make(
 
 def _update(
     options: BuildOptions, stores: BuildStores, state: BuildState, sources: source_stamp.Scan
-) -> tuple[Planned, Kept, KeptFingerprints, _Work] | None:
+) -> tuple[Planned, Kept, KeptFingerprints, _Work, Counter[Kind]] | None:
     """The build started from the last one's state, when only record files changed since,
     with the same options, on the same day and with every status as it was; else None."""
     output_dir = options.absolute_output_dir
@@ -234,7 +249,7 @@ def _update(
     identity = BuildIdentity.of(
         options.absolute_site_dir, output_dir, config.base_url, config.theme
     )
-    previous = BuildCache(identity, state.fingerprints.fingerprints, state.files, state.generation)
+    previous = BuildCache(identity, state.entries, state.generation, state.folders)
     fingerprints = kept_fingerprints.fingerprints
     stale = tuple(
         output
@@ -243,8 +258,23 @@ def _update(
         for output in outputs
         if not previous.is_current(output.path, fingerprints[output.path], output_dir)
     )
-    gone = tuple(path for path in previous.fingerprints if path not in fingerprints)
-    return planned, kept, kept_fingerprints, _Work(previous, stale, gone)
+    # The parts whose outputs may not be those of the last plan: those planned again and
+    # those dropped. A path no longer planned was an output of one of them (a part kept
+    # holds the same outputs as then), and only they change the count of each kind.
+    before = state.kept.parts.parts
+    redone = kept.made_parts | (before.keys() - kept.parts.parts.keys())
+    gone = tuple(
+        output.path
+        for part in redone
+        for output in before.get(part, ())
+        if output.path not in fingerprints
+    )
+    kinds = Counter(state.kinds)
+    kinds.subtract(output.recipe.kind for part in redone for output in before.get(part, ()))
+    kinds.update(
+        output.recipe.kind for part in kept.made_parts for output in kept.parts.parts[part]
+    )
+    return planned, kept, kept_fingerprints, _Work(previous, stale, gone), kinds
 
 
 def _work(
@@ -268,7 +298,7 @@ def _work(
         if not previous.is_current(output.path, fingerprints[output.path], output_dir)
     )
     planned_paths = {output.path for output in outputs}
-    gone = tuple(path for path in previous.fingerprints if path not in planned_paths)
+    gone = tuple(path for path in previous.entries if path not in planned_paths)
     return _Work(previous, stale, gone)
 
 
@@ -280,9 +310,9 @@ def _render_and_swap(
     fingerprints: Mapping[str, str],
     identity: BuildIdentity,
     progress: Callable[[int, int], None] | None,
-) -> tuple[WriteReport, Mapping[str, FileState]]:
+) -> tuple[WriteReport, Mapping[str, Entry]]:
     """Render the stale outputs into a staging folder, which then takes output/'s place;
-    the report, and the state of each output file now (the build cache's)."""
+    the report, and the build cache's entries now."""
     site_dir, output_dir = options.absolute_site_dir, options.absolute_output_dir
     staging = Staging(output_dir, work.previous, None if options.drafts else stores.kept, work.gone)
     try:
@@ -300,29 +330,30 @@ def _render_and_swap(
     # still recorded every award it published.
     _record_published(site_dir, planned, options.frozen)
     rendered = {output.path for output in work.stale}
-    unchanged = [output.path for output in planned.plan.outputs if output.path not in rendered]
-    report, files = _write(
+    # Read only by a staging folder made anew (one made from the kept build has them).
+    unchanged = (output.path for output in planned.plan.outputs if output.path not in rendered)
+    report, entries = _write(
         stores, output_dir, identity, fingerprints, work, staging, staged, unchanged
     )
     if options.drafts:
         build_cache.forget(stores)  # a preview's outputs are never reused
-    return report, files
+    return report, entries
 
 
 def _report(
     options: BuildOptions,
     planned: Planned,
+    kinds: Mapping[Kind, int],
     work: _Work,
     write_report: WriteReport,
     started: float,
 ) -> BuildReport:
-    kinds = Counter(output.recipe.kind for output in planned.plan.outputs)  # one pass
     signing, frozen = planned.signing, options.frozen
     return BuildReport(
         output_dir=options.absolute_output_dir,
-        pages=kinds[Kind.PAGE],
-        documents=kinds[Kind.JSON],
-        files=kinds[Kind.COPY] + kinds[Kind.TEXT] + kinds[Kind.IMAGE],
+        pages=kinds.get(Kind.PAGE, 0),
+        documents=kinds.get(Kind.JSON, 0),
+        files=sum(kinds.get(kind, 0) for kind in (Kind.COPY, Kind.TEXT, Kind.IMAGE)),
         seconds=time.perf_counter() - started,
         warnings=planned.warnings,
         newly_recorded=() if options.frozen else planned.reconciliation.new_ids,
@@ -371,15 +402,14 @@ def _write(
     work: _Work,
     staging: Staging,
     staged: list[StagedFile],
-    unchanged: list[str],
-) -> tuple[WriteReport, Mapping[str, FileState]]:
+    unchanged: Iterable[str],
+) -> tuple[WriteReport, Mapping[str, Entry]]:
     """Swap the new build in whole (the unchanged files of output/ carried over), then
     record the cache."""
     build_cache.forget(stores)  # a write cut short must never be trusted
     report = staging.publish(staged, unchanged)
-    files = {} if work.previous is None else dict(work.previous.files)
-    for item in staged:
-        files[item.path] = item.state
-    kept = {path: state for path, state in files.items() if path in fingerprints}
-    build_cache.save(stores, BuildCache(identity, fingerprints, kept, report.generation))
-    return report, kept
+    written = ((item.path, item.state) for item in staged)
+    previous = work.previous or BuildCache(identity, {})
+    entries = previous.updated(fingerprints, written, work.gone)
+    build_cache.save(stores, BuildCache(identity, entries, report.generation))
+    return report, entries

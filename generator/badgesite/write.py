@@ -214,7 +214,7 @@ class Staging:
                 or generation.kept is None
                 or _kept_generation(kept) != generation.kept
                 or os.fstat(lock).st_ino != _inode(kept)
-                or not _untouched(kept, generation.kept_sealed_ns, previous.files, generation)
+                or not _untouched(kept, generation.kept_sealed_ns, previous, generation)
             ):
                 raise _Doubtful
             _kept_marker(kept).unlink()  # from here on it is being changed
@@ -310,22 +310,28 @@ def _kept_generation(kept: Path) -> str | None:
 
 
 def _untouched(
-    kept: Path, sealed_ns: int | None, files: Iterable[str], generation: Generation
+    kept: Path, sealed_ns: int | None, previous: BuildCache, generation: Generation
 ) -> bool:
     """Whether no folder of the kept build changed since its build sealed it: nothing was
     added to it or removed by hand, while it was output/ or since (a file changed where
     it stands is told by its state in the build cache, as for output/).
 
-    Its folders are those of the previous build's files and of its changes; its own
-    folder's contents are told by its modification time (a rename changes only its
-    status time), the others' contents and permissions by their status time.
+    Its folders are among those of the previous build's files (previous.folders when a
+    kept build state knows them) and of its changes; its own folder's contents are told
+    by its modification time (a rename changes only its status time), the others'
+    contents and permissions by their status time. This is a status call per folder:
+    nothing cheaper tells a file added by hand anywhere in it.
     """
     if sealed_ns is None:
         return False
     if os.stat(kept).st_mtime_ns > sealed_ns:
         return False
+    if previous.folders is None:
+        folders: Iterable[str] = folders_of((*previous.entries, *generation.changes))
+    else:
+        folders = folders_with(previous.folders, generation.changes)
     root = str(kept)
-    for folder in _folders_of((*files, *generation.changes)):
+    for folder in folders:
         try:
             status = os.stat(f"{root}/{folder}")
         except FileNotFoundError:
@@ -335,7 +341,7 @@ def _untouched(
     return True
 
 
-def _folders_of(paths: Iterable[str]) -> set[str]:
+def folders_of(paths: Iterable[str]) -> frozenset[str]:
     """Every folder (relative, the root excluded) holding one of the paths."""
     parents = {path.rpartition("/")[0] for path in paths}
     folders: set[str] = set()
@@ -343,7 +349,14 @@ def _folders_of(paths: Iterable[str]) -> set[str]:
         while folder and folder not in folders:
             folders.add(folder)
             folder = folder.rpartition("/")[0]
-    return folders
+    return frozenset(folders)
+
+
+def folders_with(folders: frozenset[str], paths: Iterable[str]) -> frozenset[str]:
+    """folders, with every folder holding one of the paths (the same set when it has them
+    all, as it has after most builds: no copy then)."""
+    more = folders_of(paths)
+    return folders if more <= folders else folders | more
 
 
 def _sealed(folder: Path) -> int | None:

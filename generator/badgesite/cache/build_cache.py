@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from operator import itemgetter
 from pathlib import Path
 
 from badgesite.cache import code_identity
@@ -72,23 +71,54 @@ class Generation:
     changes: tuple[str, ...] = ()
 
 
+# What the cache holds of one output, as stored: its fingerprint, and its file as written
+# (FileState's size and mtime_ns). A kept build state (build_state) holds them so, so that
+# saving them costs no pass over every output.
+Entry = tuple[str, int, int]
+
+
 @dataclass(frozen=True)
 class BuildCache:
+    """What the last build made: each output's Entry by path, and the generation.
+
+    folders, when known (a kept build state's): a superset of the folders holding the
+    entries' paths, so that checking the kept build's folders (write.py) does not derive
+    them from every path again.
+    """
+
     identity: BuildIdentity
-    fingerprints: Mapping[str, str]
-    files: Mapping[str, FileState]
+    entries: Mapping[str, Entry]
     generation: Generation | None = None
+    folders: frozenset[str] | None = None
 
     def is_current(self, path: str, fingerprint: str, output_dir: Path) -> bool:
         """Whether the output at path was made from the same things and is untouched."""
-        recorded = self.files.get(path)
-        if recorded is None or self.fingerprints.get(path) != fingerprint:
+        entry = self.entries.get(path)
+        if entry is None or entry[0] != fingerprint:
             return False
         try:
             status = os.stat(f"{output_dir}/{path}")
         except OSError:
             return False
-        return status.st_mtime_ns == recorded.mtime_ns and status.st_size == recorded.size
+        return status.st_mtime_ns == entry[2] and status.st_size == entry[1]
+
+    def updated(
+        self,
+        fingerprints: Mapping[str, str],
+        written: Iterable[tuple[str, FileState]],
+        gone: Iterable[str],
+    ) -> dict[str, Entry]:
+        """The entries after a build that wrote `written` (each output it rendered, with
+        its file's state now) and dropped the paths `gone`: every other output was found
+        current (is_current), or trusted to be (a kept state's parts that nothing touched),
+        so its entry stands. A copy (made in C) and a change per output written or gone,
+        rather than a pass over every output."""
+        entries = dict(self.entries)
+        for path in gone:
+            entries.pop(path, None)
+        for path, state in written:
+            entries[path] = (fingerprints[path], state.size, state.mtime_ns)
+        return entries
 
 
 def forget(stores: BuildStores) -> None:
@@ -103,21 +133,17 @@ def read(stores: BuildStores, identity: BuildIdentity) -> BuildCache | None:
     if stored is None:
         return None
     entries, generation = stored
-    fingerprints = dict(zip(entries, map(itemgetter(0), entries.values()), strict=True))
-    files = {path: FileState(size, mtime_ns) for path, (_, size, mtime_ns) in entries.items()}
-    return BuildCache(identity, fingerprints, files, Generation(*generation))
+    return BuildCache(identity, entries, Generation(*generation))
 
 
 def save(stores: BuildStores, cache: BuildCache) -> None:
+    """Keep the cache (its entries pickled as they are: a dict of Entry)."""
     generation = cache.generation or Generation("")
+    entries = cache.entries if type(cache.entries) is dict else dict(cache.entries)
     stores.outputs.write(
         cache.identity.key(),
         (
-            {
-                path: (fingerprint, cache.files[path].size, cache.files[path].mtime_ns)
-                for path, fingerprint in cache.fingerprints.items()
-                if path in cache.files
-            },
+            entries,
             (
                 generation.name,
                 generation.sealed_ns,
@@ -126,4 +152,5 @@ def save(stores: BuildStores, cache: BuildCache) -> None:
                 generation.changes,
             ),
         ),
+        flat=True,  # a dict of tuples of strings and numbers: no container twice
     )

@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from badgesite.cache.build_cache import FileState, Generation
+from badgesite.cache.build_cache import Entry, FileState, Generation
 from badgesite.cache.source_stamp import RACY_NANOSECONDS, WRITTEN_BY_BUILD, Scan, Sources
 
 if TYPE_CHECKING:
     from badgesite.cache.fingerprint import KeptFingerprints
     from badgesite.checking import Kept
     from badgesite.options import BuildOptions
+    from badgesite.outputs import Kind
 
 # The files whose change a kept state takes in: the record files of content/ (a hidden
 # file there, an editor's, is read by no loader, only linted). Anything else changed
@@ -42,7 +43,9 @@ class BuildState:
     moment: dt.datetime
     kept: Kept
     fingerprints: KeptFingerprints
-    files: Mapping[str, FileState]  # each output file as written (the build cache's)
+    entries: Mapping[str, Entry]  # the build cache's, as stored: saved without a pass
+    folders: frozenset[str]  # a superset of the folders of entries' paths (write.folders_of)
+    kinds: Mapping[Kind, int]  # how many outputs of each kind the plan has
     generation: Generation | None  # what output/ holds, and the kept previous build
     outputs_store: FileState | None
     updated: bool = False  # made by updating the last build's state (else made afresh)
