@@ -52,6 +52,14 @@ def assert_fresh(state: BuildState, options: BuildOptions) -> None:
     assert list(state.kept.parts.parts.items()) == list(kept.parts.parts.items())
     assert state.kept.parts.paths.keys() == kept.parts.paths.keys()
     assert state.kept.file_findings == kept.file_findings
+    # The listings kept (which the next build keeps holders from) are the site's, and say
+    # what a fresh build's say of every badge.
+    listings, fresh = state.kept.parts.listings, kept.parts.listings
+    assert listings.site is state.kept.planned_site and listings.as_of == planned.moment
+    for slug in planned.site.badges:
+        assert listings.holder_pages(slug) == fresh.holder_pages(slug), slug
+        assert listings.holder_count(slug) == fresh.holder_count(slug), slug
+        assert listings.skill_holders_not_shown(slug) == fresh.skill_holders_not_shown(slug)
     expected = fingerprint_outputs(
         planned.site, planned.plan, planned.theme, planned.moment, planned.signing
     )

@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 import posixpath
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -38,6 +38,9 @@ if TYPE_CHECKING:
 @dataclass(frozen=True, slots=True)
 class Plan:
     outputs: tuple[Output, ...]
+    # The listings it was planned with: the fingerprints and renderer of the build share
+    # them (Listings.of), so that each is computed once a build.
+    listings: Listings | None = field(default=None, compare=False, repr=False)
 
     def by_kind(self, kind: Kind) -> tuple[Output, ...]:
         return tuple(output for output in self.outputs if output.kind is kind)
@@ -135,11 +138,12 @@ class _Planner:
         as_of: dt.datetime,
         credentials: bool,
         references: TemplateReferences | None = None,
+        listings: Listings | None = None,
     ) -> None:
         self.site = site
         self.credentials = credentials
         self.theme = theme
-        self.listings = Listings(site, as_of)
+        self.listings = Listings(site, as_of) if listings is None else listings
         self.references = references or TemplateReferences(theme)
         self.keys = _Keys(site)
         self.read_anything = not uses_bundled_templates_only(theme)
@@ -387,7 +391,7 @@ def plan_site(site: Site, theme: ThemeChain, as_of: dt.datetime, credentials: bo
     planner = _Planner(site, theme, as_of, credentials)
     outputs = [output for _, part in _parts(planner) for output in part()]
     check_paths(outputs)
-    return Plan(tuple(outputs))
+    return Plan(tuple(outputs), planner.listings)
 
 
 # One part of a plan: the outputs of one record ("award", id), ("badge", slug), ... or of
@@ -453,6 +457,7 @@ class PlanParts:
     paths: Mapping[str, Output]  # every output by its path in lower case (check_paths)
     credentials: bool
     references: TemplateReferences
+    listings: Listings  # the plan's, for the next plan to start from
 
 
 def plan_parts(
@@ -468,7 +473,9 @@ def plan_parts(
     the parts in touched (parts_touched) and those read across the site are made again;
     the plan is the one plan_site makes (BuildError: what plan_site would refuse)."""
     references = previous.references if previous is not None else None
-    planner = _Planner(site, theme, as_of, credentials, references)
+    # The holders of each badge whose awards and their statuses are as they were are kept.
+    listings = Listings(site, as_of, previous.listings if previous is not None else None)
+    planner = _Planner(site, theme, as_of, credentials, references, listings)
     if previous is not None and touched is not None and previous.credentials == credentials:
         kept = previous.parts
     else:
@@ -494,8 +501,8 @@ def plan_parts(
         for part in made:
             for output in parts[part]:
                 _check_path(output, paths)
-    kept_parts = PlanParts(parts, paths, credentials, planner.references)
-    return Plan(tuple(outputs)), kept_parts, frozenset(made)
+    kept_parts = PlanParts(parts, paths, credentials, planner.references, listings)
+    return Plan(tuple(outputs), listings), kept_parts, frozenset(made)
 
 
 def parts_touched(before: Site, after: Site) -> frozenset[Part]:
