@@ -391,3 +391,13 @@ def test_an_expiry_between_two_listings_chooses_that_badge_again(site: Path, mon
     assert _every_listing(again) == expected
     assert chosen == [laser.badge.slug]
 
+
+def test_a_build_computes_each_listing_once(site: Path, monkeypatch) -> None:
+    """The plan, the fingerprints and the renderer of a build share one Listings."""
+    made: list[Listings] = []
+    real = Listings.__init__
+    monkeypatch.setattr(
+        Listings, "__init__", lambda self, *a, **k: made.append(self) or real(self, *a, **k)
+    )
+    build(site, site / "output", now=FIXED_NOW)
+    assert len(made) == 1
