@@ -19,6 +19,7 @@ from badgesite.build import BuildOptions, SiteBuilder, build
 from badgesite.cache.build_state import BuildState
 from badgesite.cache.fingerprint import fingerprint_outputs, fingerprints_kept
 from badgesite.cache.source_stamp import RACY_NANOSECONDS
+from badgesite.guards import credentials, published
 from badgesite.guards.lints import CheckFailed
 from badgesite.plan import key_of
 from helpers import FIXED_NOW, GOLDEN_SITE
@@ -73,6 +74,17 @@ def assert_fresh(state: BuildState, options: BuildOptions) -> None:
     digests = {key_of(record): digest for record, digest in kept_fingerprints.digests.values()}
     assert digests == {key_of(record): digest for record, digest in fingerprints.digests.values()}
     assert len(digests) == len(kept_fingerprints.digests)
+    # The records of content/ kept for the next build, read again, say what a fresh read
+    # says (the build may have added to them since it read them).
+    site_dir = options.absolute_site_dir
+    assert (state.kept.credential_record is None) == (kept.credential_record is None)
+    for read, record in (
+        (published.read_record, state.kept.published_record),
+        (credentials.read_credential_record, state.kept.credential_record),
+    ):
+        if record is not None:
+            again = read(site_dir, record)
+            assert dataclasses.astuple(again) == dataclasses.astuple(read(site_dir))
 
 
 def _builder(site: Path, images: Path, editor: Editor) -> SiteBuilder:
@@ -299,3 +311,40 @@ def test_a_certification_requiring_other_exams_plans_its_exams_holders_pages_aga
     shutil.copytree(site, reference, ignore=shutil.ignore_patterns("output", ".cache"))
     build(reference, reference / "output", now=editor.now, cache_dir=images, processes=1)
     assert tree_with_modes(site / "output") == tree_with_modes(reference / "output")
+
+
+def test_a_kept_build_parses_the_records_of_content_again_only_once_a_build_wrote_them(
+    site: Path, images, monkeypatch
+) -> None:
+    """The published awards and status indices a build reads whole are kept with its state:
+    the next build reads their files again, and parses them again only when they changed,
+    as when the last build added an award to them."""
+    editor = Editor(site)
+    builder = _builder(site, images, editor)
+    builder.build()
+    parsed: list[object] = []
+    for module in (published, credentials):
+        real = module.record_lines
+        monkeypatch.setattr(
+            module, "record_lines", lambda text, real=real: parsed.append(text) or real(text)
+        )
+    _edit_ada(site, "Built a theremin.")
+    builder.build()
+    assert builder.state is not None and builder.state.updated
+    assert parsed == []
+    editor.add_award(7)
+    [added] = editor.extra
+    builder.build()
+    assert builder.state.updated and parsed  # read as they were, then added to
+    assert added in published.read_record(site).published
+    parsed.clear()
+    _edit_ada(site, "Built a theremin again.")
+    builder.build()
+    assert builder.state.updated and len(parsed) == 4  # what the last build wrote
+    assert added in builder.state.kept.published_record.published
+    assert added in builder.state.kept.credential_record.indices
+    assert_fresh(builder.state, builder.options)
+    parsed.clear()
+    _edit_ada(site, "Built a theremin once more.")
+    builder.build()
+    assert builder.state.updated and parsed == []

@@ -99,6 +99,10 @@ class Kept:
     fixed_findings: tuple[Finding, ...]  # the theme's and the settings'
     parts: PlanParts
     made_parts: frozenset[Part]  # the parts of the plan made anew (the others kept)
+    # The records of content/ a build reads whole, as read (before it adds to them): the
+    # next build parses them again only if their texts changed.
+    published_record: published.PublishedRecord
+    credential_record: credentials.CredentialRecord | None
 
 
 def plan_kept(
@@ -172,6 +176,8 @@ def plan_kept(
         tuple(findings[fixed_from:fixed_to]),
         parts,
         made_parts,
+        reconciliation.record,
+        None if signing is None else signing.record,
     )
     return planned, kept
 
@@ -215,10 +221,10 @@ def replan_checked(
     config = kept.settings.config
     try:
         site, made = build_site_again(config, site_dir, loaded, kept.cache, kept.made)
-        reconciliation = published.reconcile(site, options.frozen)
+        reconciliation = published.reconcile(site, options.frozen, kept.published_record)
     except ContentErrors:
         return None
-    signing = _signing(site, options, True, errors, findings)
+    signing = _signing(site, options, True, errors, findings, kept.credential_record)
     findings.extend(kept.fixed_findings)
     findings.extend(lint_site(site, reconciliation))
     if errors or errors_of(findings):
@@ -255,6 +261,8 @@ def replan_checked(
         kept.fixed_findings,
         parts,
         made_parts,
+        reconciliation.record,
+        None if signing is None else signing.record,
     )
     return planned, again
 
@@ -269,9 +277,11 @@ def _signing(
     writes: bool,
     errors: list[ContentError],
     findings: list[Finding],
+    previous: credentials.CredentialRecord | None = None,
 ) -> Signing | None:
     """The key and records that sign the site's Open Badges 3.0 documents; None when its
-    base_url cannot name a did:web issuer (a warning, unless a preview's URL replaced it)."""
+    base_url cannot name a did:web issuer (a warning, unless a preview's URL replaced it).
+    previous: the records the last build read (see credentials.read_credential_record)."""
     why_not = ob3.publishes_credentials(site.config)
     if why_not:
         # An http base_url has its own warning; a preview's URL replaced the real one.
@@ -288,7 +298,7 @@ def _signing(
     today = _moment(options).astimezone(site.config.zone).date()
     environ = {SIGNING_KEY_VARIABLE: options.signing_key} if options.signing_key else {}
     try:
-        return credentials.prepare_signing(site, environ, today, options.frozen, writes)
+        return credentials.prepare_signing(site, environ, today, options.frozen, writes, previous)
     except ContentErrors as failure:
         errors.extend(failure.errors)
         return None
