@@ -265,16 +265,21 @@ def _record_files(site_dir: Path) -> list[_RecordFile | ContentError]:
                 )
             )
             continue
-        for path in sorted(folder.iterdir()):
-            if path.name.startswith("."):
+        # By name, as a folder's paths sort; a DirEntry knows whether it is a folder without
+        # a status call, and the path as shown is display_path's (site_dir/content/...).
+        with os.scandir(folder) as entries:
+            listed = sorted((entry.name, entry) for entry in entries)
+        for name, entry in listed:
+            if name.startswith("."):
                 continue
-            shown = display_path(path, site_dir)
-            if path.is_dir() or path.suffix != ".yaml":
+            shown = f"content/{folder_name}/{name}"
+            stem, dot, suffix = name.rpartition(".")
+            if entry.is_dir() or not dot or not stem or suffix != "yaml":
                 found.append(
                     ContentError(shown, 0, "", f"not a record: {folder_name}/ holds .yaml files")
                 )
                 continue
-            slug = path.stem
+            path, slug = folder / name, stem
             if kind != "award" and not SLUG_PATTERN.match(slug):
                 found.append(ContentError(shown, 0, "", _file_name_problem(slug)))
                 continue
