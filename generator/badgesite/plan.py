@@ -7,7 +7,7 @@ import datetime as dt
 import posixpath
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cached_property, partial
 from typing import TYPE_CHECKING
 
 from badgesite import urls
@@ -75,27 +75,31 @@ def key_of(record: Subject) -> RecordKey:
 
 
 class _Keys:
-    """The key of each record of a site, made once: a plan of 10,000 awards names them
-    some 200,000 times."""
+    """The key of each record a plan names, made once: a plan of 10,000 awards names them
+    some 200,000 times. Made as records are first named, so that a plan of a few parts
+    (a kept build's) keys only the records they show."""
 
-    def __init__(self, site: Site) -> None:
-        records = (
-            *site.issuers.values(),
-            *site.badges.values(),
-            *site.earners.values(),
-            *site.awards.values(),
-            *site.imported.values(),
-        )
-        # By identity: the site holds its records for as long as the plan is made.
-        self._by_identity = {id(record): key_of(record) for record in records}
+    def __init__(self) -> None:
+        # By identity, of objects kept alive here (an id is never another object's); equal
+        # keys are one object, for the dependencies to name each record once.
+        self._by_identity: dict[int, RecordKey] = {}
+        self._alive: list[Subject] = []
+        self._interned: dict[tuple[str, str], RecordKey] = {}
 
     def __call__(self, records: Iterable[Subject]) -> tuple[RecordKey, ...]:
         """The records' keys, each once, in order."""
         records = tuple(records)
         try:
-            return tuple(map(self._by_identity.__getitem__, dict.fromkeys(map(id, records))))
-        except KeyError:  # a record that is not the site's own object: a copy of one
-            return tuple(dict.fromkeys(map(key_of, records)))
+            keys = tuple(map(self._by_identity.__getitem__, map(id, records)))
+        except KeyError:
+            for record in records:
+                if id(record) not in self._by_identity:
+                    key = key_of(record)
+                    key = self._interned.setdefault((key.type._value_, key.key), key)
+                    self._by_identity[id(record)] = key
+                    self._alive.append(record)
+            keys = tuple(map(self._by_identity.__getitem__, map(id, records)))
+        return tuple(dict(zip(map(id, keys), keys, strict=True)).values())
 
 
 def uses_bundled_templates_only(theme: ThemeChain) -> bool:
@@ -145,11 +149,16 @@ class _Planner:
         self.theme = theme
         self.listings = Listings(site, as_of) if listings is None else listings
         self.references = references or TemplateReferences(theme)
-        self.keys = _Keys(site)
+        self.keys = _Keys()
         self.read_anything = not uses_bundled_templates_only(theme)
-        self.awards_by_badge: dict[str, list[Award]] = {slug: [] for slug in site.badges}
-        for award in site.awards.values():
-            self.awards_by_badge[award.badge.slug].append(award)
+
+    @cached_property
+    def awards_by_badge(self) -> Mapping[str, list[Award]]:
+        """Every award of each badge (made once a badge's part is planned)."""
+        grouped: dict[str, list[Award]] = {slug: [] for slug in self.site.badges}
+        for award in self.site.awards.values():
+            grouped[award.badge.slug].append(award)
+        return grouped
 
     def page(
         self,
