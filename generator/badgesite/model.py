@@ -453,7 +453,12 @@ def _retired_by(badge: BadgeClass, issued_on: dt.datetime | None) -> bool:
 
 def without_drafts(site: Site) -> Site:
     """The site as published: draft badge classes and draft awards (those of a draft badge
-    class included) left out, once they have been checked like everything else."""
+    class included) left out, once they have been checked like everything else. The site
+    itself when it has none (what it derives from its records is then derived once)."""
+    if not any(badge.draft for badge in site.badges.values()) and not any(
+        award.draft for award in site.awards.values()
+    ):
+        return site  # (an award is a draft when marked so or of a draft badge class)
     return replace(
         site,
         badges={slug: badge for slug, badge in site.badges.items() if not badge.draft},
