@@ -25,6 +25,8 @@ from badgesite.plan import key_of
 from helpers import FIXED_NOW, GOLDEN_SITE
 from test_incremental import Editor, tree_with_modes
 
+# The groupings of a site's awards that a kept build carries over (model.derive_again).
+GROUPINGS = ("listed_awards_by_badge", "awards_by_earner", "revoked_awards_by_issuer")
 # The edits that change record files only: a build kept takes them in.
 RECORD_EDITS = ["award", "earner", "visibility", "badge", "add_award", "revoke"]
 
@@ -50,6 +52,18 @@ def assert_fresh(state: BuildState, options: BuildOptions) -> None:
     assert state.kept.loaded.records == kept.loaded.records
     assert state.kept.site == kept.site
     assert state.kept.planned_site == planned.site
+    # What the sites group (awards by badge, earner, issuer), carried from the last build
+    # where no award changed, is what fresh sites group, of the sites' own objects.
+    for kept_site, fresh_site in (
+        (state.kept.site, kept.site),
+        (state.kept.planned_site, planned.site),
+    ):
+        for name in GROUPINGS:
+            groups = getattr(kept_site, name)
+            assert groups == getattr(fresh_site, name), name
+            assert all(
+                award is kept_site.awards[award.id] for found in groups.values() for award in found
+            )
     assert list(state.kept.parts.parts.items()) == list(kept.parts.parts.items())
     assert state.kept.parts.paths.keys() == kept.parts.paths.keys()
     assert state.kept.file_findings == kept.file_findings
@@ -348,3 +362,27 @@ def test_a_kept_build_parses_the_records_of_content_again_only_once_a_build_wrot
     _edit_ada(site, "Built a theremin once more.")
     builder.build()
     assert builder.state.updated and parsed == []
+
+
+def test_a_kept_build_groups_again_only_where_an_award_changed(site: Path, images) -> None:
+    """The awards of a badge, an earner or an issuer that no award of the edit was or is in
+    are the very groups the last build made."""
+    builder = _builder(site, images, Editor(site))
+    builder.build()
+    assert builder.state is not None
+    before = builder.state.kept.planned_site
+    groups = {name: dict(getattr(before, name)) for name in GROUPINGS}
+    _edit_ada(site, "Built a theremin.")
+    builder.build()
+    assert builder.state.updated
+    after = builder.state.kept.planned_site
+    ada = {award.id for award in after.awards.values() if award.source == "content/awards/ada.yaml"}
+    assert ada and all(after.awards[i] is not before.awards[i] for i in ada)
+    kept = 0
+    for name, then in groups.items():
+        for group, found in getattr(after, name).items():
+            if not any(award.id in ada for award in (*found, *then[group])):
+                assert found is then[group], (name, group)
+                kept += 1
+    assert kept  # (the golden site has groups that Ada's awards are not in)
+    assert_fresh(builder.state, builder.options)

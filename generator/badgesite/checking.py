@@ -28,7 +28,14 @@ from badgesite.guards.lints import (
 )
 from badgesite.guards.translations import lint_translations
 from badgesite.load import LoadResult, RawRecord, display_path, load_records, read_yaml
-from badgesite.model import Made, Site, build_site, build_site_again, without_drafts
+from badgesite.model import (
+    Made,
+    Site,
+    build_site,
+    build_site_again,
+    derive_again,
+    without_drafts,
+)
 from badgesite.options import SIGNING_KEY_VARIABLE, BuildOptions
 from badgesite.outputs import Output
 from badgesite.plan import Part, Plan, PlanParts, parts_touched, plan_parts
@@ -221,6 +228,9 @@ def replan_checked(
     config = kept.settings.config
     try:
         site, made = build_site_again(config, site_dir, loaded, kept.cache, kept.made)
+        # What the last build grouped (awards by badge, earner, issuer) is grouped again
+        # only where an award changed (the published site's too, below).
+        derive_again(kept.site, site)
         reconciliation = published.reconcile(site, options.frozen, kept.published_record)
     except ContentErrors:
         return None
@@ -233,6 +243,8 @@ def replan_checked(
     if not options.drafts:
         site = without_drafts(site)
     before = kept.planned_site
+    if site is not checked:
+        derive_again(before, site)
     moment = _moment(options)
     theme = kept.templates.theme
     try:
