@@ -20,11 +20,14 @@ from badgesite.build import BuildOptions, SiteBuilder, build
 from badgesite.cache.build_state import BuildState
 from badgesite.cache.fingerprint import fingerprint_outputs, fingerprints_kept
 from badgesite.cache.source_stamp import RACY_NANOSECONDS
+from badgesite.guards import credentials, published
 from badgesite.guards.lints import CheckFailed
 from badgesite.plan import key_of
 from helpers import FIXED_NOW, GOLDEN_SITE
 from test_incremental import Editor, tree_with_modes
 
+# The groupings of a site's awards that a kept build carries over (model.derive_again).
+GROUPINGS = ("listed_awards_by_badge", "awards_by_earner", "revoked_awards_by_issuer")
 # The edits that change record files only: a build kept takes them in.
 RECORD_EDITS = ["award", "earner", "visibility", "badge", "add_award", "revoke"]
 
@@ -50,9 +53,29 @@ def assert_fresh(state: BuildState, options: BuildOptions) -> None:
     assert state.kept.loaded.records == kept.loaded.records
     assert state.kept.site == kept.site
     assert state.kept.planned_site == planned.site
+    # What the sites group (awards by badge, earner, issuer), carried from the last build
+    # where no award changed, is what fresh sites group, of the sites' own objects.
+    for kept_site, fresh_site in (
+        (state.kept.site, kept.site),
+        (state.kept.planned_site, planned.site),
+    ):
+        for name in GROUPINGS:
+            groups = getattr(kept_site, name)
+            assert groups == getattr(fresh_site, name), name
+            assert all(
+                award is kept_site.awards[award.id] for found in groups.values() for award in found
+            )
     assert list(state.kept.parts.parts.items()) == list(kept.parts.parts.items())
     assert state.kept.parts.paths.keys() == kept.parts.paths.keys()
     assert state.kept.file_findings == kept.file_findings
+    # The listings kept (which the next build keeps holders from) are the site's, and say
+    # what a fresh build's say of every badge.
+    listings, fresh = state.kept.parts.listings, kept.parts.listings
+    assert listings.site is state.kept.planned_site and listings.as_of == planned.moment
+    for slug in planned.site.badges:
+        assert listings.holder_pages(slug) == fresh.holder_pages(slug), slug
+        assert listings.holder_count(slug) == fresh.holder_count(slug), slug
+        assert listings.skill_holders_not_shown(slug) == fresh.skill_holders_not_shown(slug)
     expected = fingerprint_outputs(
         planned.site, planned.plan, planned.theme, planned.moment, planned.signing
     )
@@ -66,6 +89,17 @@ def assert_fresh(state: BuildState, options: BuildOptions) -> None:
     digests = {key_of(record): digest for record, digest in kept_fingerprints.digests.values()}
     assert digests == {key_of(record): digest for record, digest in fingerprints.digests.values()}
     assert len(digests) == len(kept_fingerprints.digests)
+    # The records of content/ kept for the next build, read again, say what a fresh read
+    # says (the build may have added to them since it read them).
+    site_dir = options.absolute_site_dir
+    assert (state.kept.credential_record is None) == (kept.credential_record is None)
+    for read, record in (
+        (published.read_record, state.kept.published_record),
+        (credentials.read_credential_record, state.kept.credential_record),
+    ):
+        if record is not None:
+            again = read(site_dir, record)
+            assert dataclasses.astuple(again) == dataclasses.astuple(read(site_dir))
 
 
 def _builder(site: Path, images: Path, editor: Editor) -> SiteBuilder:
@@ -307,3 +341,64 @@ def test_a_certification_requiring_other_exams_plans_its_exams_holders_pages_aga
     shutil.copytree(site, reference, ignore=shutil.ignore_patterns("output", ".cache"))
     build(reference, reference / "output", now=editor.now, cache_dir=images, processes=1)
     assert tree_with_modes(site / "output") == tree_with_modes(reference / "output")
+
+
+def test_a_kept_build_parses_the_records_of_content_again_only_once_a_build_wrote_them(
+    site: Path, images, monkeypatch
+) -> None:
+    """The published awards and status indices a build reads whole are kept with its state:
+    the next build reads their files again, and parses them again only when they changed,
+    as when the last build added an award to them."""
+    editor = Editor(site)
+    builder = _builder(site, images, editor)
+    builder.build()
+    parsed: list[object] = []
+    for module in (published, credentials):
+        real = module.record_lines
+        monkeypatch.setattr(
+            module, "record_lines", lambda text, real=real: parsed.append(text) or real(text)
+        )
+    _edit_ada(site, "Built a theremin.")
+    builder.build()
+    assert builder.state is not None and builder.state.updated
+    assert parsed == []
+    editor.add_award(7)
+    [added] = editor.extra
+    builder.build()
+    assert builder.state.updated and parsed  # read as they were, then added to
+    assert added in published.read_record(site).published
+    parsed.clear()
+    _edit_ada(site, "Built a theremin again.")
+    builder.build()
+    assert builder.state.updated and len(parsed) == 4  # what the last build wrote
+    assert added in builder.state.kept.published_record.published
+    assert added in builder.state.kept.credential_record.indices
+    assert_fresh(builder.state, builder.options)
+    parsed.clear()
+    _edit_ada(site, "Built a theremin once more.")
+    builder.build()
+    assert builder.state.updated and parsed == []
+
+
+def test_a_kept_build_groups_again_only_where_an_award_changed(site: Path, images) -> None:
+    """The awards of a badge, an earner or an issuer that no award of the edit was or is in
+    are the very groups the last build made."""
+    builder = _builder(site, images, Editor(site))
+    builder.build()
+    assert builder.state is not None
+    before = builder.state.kept.planned_site
+    groups = {name: dict(getattr(before, name)) for name in GROUPINGS}
+    _edit_ada(site, "Built a theremin.")
+    builder.build()
+    assert builder.state.updated
+    after = builder.state.kept.planned_site
+    ada = {award.id for award in after.awards.values() if award.source == "content/awards/ada.yaml"}
+    assert ada and all(after.awards[i] is not before.awards[i] for i in ada)
+    kept = 0
+    for name, then in groups.items():
+        for group, found in getattr(after, name).items():
+            if not any(award.id in ada for award in (*found, *then[group])):
+                assert found is then[group], (name, group)
+                kept += 1
+    assert kept  # (the golden site has groups that Ada's awards are not in)
+    assert_fresh(builder.state, builder.options)

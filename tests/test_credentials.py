@@ -7,6 +7,7 @@ tests/ob3_verifiers.py, resolving the did:web documents and status lists in outp
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -509,3 +510,20 @@ def test_after_the_quick_start_every_example_award_has_a_verifying_credential(
             assert by_library["verified"], by_library
             outcomes.add("valid")
     assert outcomes == {"valid", "expired", "revoked"}
+
+
+def test_the_records_read_again_are_parsed_again_only_when_their_texts_changed(
+    site: Path,
+) -> None:
+    """A build kept in memory (serve) gives the next one the records it read: the files
+    are read again and, when they hold the texts they were read from, not parsed again."""
+    first = read_credential_record(site)
+    assert read_credential_record(site, first) is first
+    path = site / "content/credential-status.txt"
+    path.write_text(path.read_text() + "0a1b2c3d-0000-4000-8000-000000000001 4242\n")
+    again = read_credential_record(site, first)
+    assert again is not first and again.indices["0a1b2c3d-0000-4000-8000-000000000001"] == 4242
+    assert dataclasses.astuple(again) == dataclasses.astuple(read_credential_record(site))
+    path.write_text(path.read_text() + "0a1b2c3d-0000-4000-8000-000000000001 4243\n")
+    with pytest.raises(ContentErrors):  # listed twice: an error is never kept
+        read_credential_record(site, again)

@@ -407,13 +407,14 @@ def test_a_copy_of_a_record_is_declared_by_its_key() -> None:
     site = load_site(GOLDEN_SITE)
     award = next(iter(site.awards.values()))
     copy = dataclasses.replace(award, narrative="A copy.")  # e.g. a model that rebuilds one
-    keys = _Keys(site)
+    keys = _Keys()
     expected = (
         RecordKey(RecordType.AWARD, award.id),
         RecordKey(RecordType.BADGE, award.badge.slug),
     )
     assert keys((award, award.badge, award)) == expected
     assert keys((copy, award.badge)) == expected
+    assert keys((award, copy, award.badge, copy)) == expected  # each record named once
 
 
 def test_a_badge_class_edit_renders_only_the_award_pages_that_show_that_badge(site: Path) -> None:

@@ -4,6 +4,7 @@ public earners and of badges, and every listing split into pages with stable URL
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 import shutil
@@ -295,3 +296,108 @@ def test_an_incremental_rebuild_of_paginated_listings_equals_a_clean_build(
         build(reference, reference / "output", now=FIXED_NOW)
         assert tree_bytes(output) == tree_bytes(reference / "output"), step
     assert not (output / "badges/soldering/earners/page/4").exists()
+
+
+def _every_listing(listings: Listings) -> dict[str, object]:
+    """What the listings say of each badge, as the pages show it."""
+    return {
+        slug: (
+            listings.holders(slug),
+            listings.holder_count(slug),
+            listings.holder_pages(slug),
+            listings.skill_holders_not_shown(slug),
+        )
+        for slug in listings.site.badges
+    }
+
+
+def _status_changes(site) -> list[dt.datetime]:
+    """Every moment an award of the site changes status, and a moment on each side of it."""
+    second = dt.timedelta(seconds=1)
+    changes = {
+        moment
+        for award in site.awards.values()
+        for change in (award.issued_on, award.expires)
+        if change is not None
+        for moment in (change - second, change, change + second)
+    }
+    return sorted(changes | {FIXED_NOW})
+
+
+def test_listings_made_from_the_last_ones_say_what_new_ones_say(site: Path, monkeypatch) -> None:
+    """Holders are kept from the previous listings only for badges whose awards are the
+    same objects, at a moment at which none of them has another status: at every moment
+    around the awards' changes of status, listings made from those of any other moment say
+    what listings made afresh say."""
+    _public_earners(site, 3)
+    add_earner(site, "zed", "Zed")
+    add_award(site, 60, "zed", badge="laser-cutting", issued_on="2027-03-01")  # not yet valid
+    add_award(site, 61, "zed", extra="expires: 2026-12-01\n")  # valid at FIXED_NOW
+    set_paginate(site, 2)
+    loaded = load_site(site)
+    moments = _status_changes(loaded)
+    fresh = {moment: _every_listing(Listings(loaded, moment)) for moment in moments}
+    chosen: list[str] = []
+    real = Listings._choose_holders
+    monkeypatch.setattr(
+        Listings,
+        "_choose_holders",
+        lambda self, awards: (
+            chosen.append(awards[0].badge.slug if awards else "") or real(self, awards)
+        ),
+    )
+    for then in moments:
+        previous = Listings(loaded, then)
+        _every_listing(previous)
+        for now in moments:
+            chosen.clear()
+            again = Listings(loaded, now, previous)
+            assert _every_listing(again) == fresh[now], (then, now)
+            if then == now:
+                assert chosen == []  # nothing chosen again
+    # Other objects (another load of the site) are chosen again: here an award revoked
+    # since, which leaves as many awards of its badge, one fewer holder.
+    previous = Listings(loaded, FIXED_NOW)
+    _every_listing(previous)
+    extra = site / "content/awards/extra-61.yaml"
+    extra.write_text(extra.read_text() + "revoked:\n  date: 2026-10-01\n  reason: Mistake.\n")
+    edited = load_site(site)
+    expected = _every_listing(Listings(edited, FIXED_NOW))
+    chosen.clear()
+    assert _every_listing(Listings(edited, FIXED_NOW, previous)) == expected
+    assert expected != fresh[FIXED_NOW]
+    assert sorted(chosen) == sorted(
+        slug for slug, awards in loaded.listed_awards_by_badge.items() if awards
+    )
+
+
+def test_an_expiry_between_two_listings_chooses_that_badge_again(site: Path, monkeypatch) -> None:
+    loaded = load_site(site)
+    laser = loaded.awards[ADA_LASER]
+    before, after = laser.expires - dt.timedelta(days=1), laser.expires
+    previous = Listings(loaded, before)
+    _every_listing(previous)
+    expected = _every_listing(Listings(loaded, after))
+    chosen: list[str] = []
+    real = Listings._choose_holders
+    monkeypatch.setattr(
+        Listings,
+        "_choose_holders",
+        lambda self, awards: (
+            chosen.append(awards[0].badge.slug if awards else "") or real(self, awards)
+        ),
+    )
+    again = Listings(loaded, after, previous)
+    assert _every_listing(again) == expected
+    assert chosen == [laser.badge.slug]
+
+
+def test_a_build_computes_each_listing_once(site: Path, monkeypatch) -> None:
+    """The plan, the fingerprints and the renderer of a build share one Listings."""
+    made: list[Listings] = []
+    real = Listings.__init__
+    monkeypatch.setattr(
+        Listings, "__init__", lambda self, *a, **k: made.append(self) or real(self, *a, **k)
+    )
+    build(site, site / "output", now=FIXED_NOW)
+    assert len(made) == 1

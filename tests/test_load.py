@@ -67,6 +67,24 @@ def test_non_yaml_files_and_bad_slugs_are_reported(site: Path) -> None:
     )
 
 
+def test_only_files_named_slug_dot_yaml_are_records(site: Path) -> None:
+    """As a path's suffix and stem say (a folder listed by name, its entries' types known)."""
+    for name in ("a.", "yaml", "notes.yaml.bak", "two.dots.yaml"):
+        write(site, f"content/awards/{name}", "x: 1")
+    (site / "content/earners/folder.yaml").mkdir()
+    (site / "content/earners/linked.yaml").symlink_to(site / "content/earners/folder.yaml")
+    loaded = load_records(site)
+    not_records = {e.path for e in loaded.errors if e.message.startswith("not a record")}
+    assert not_records == {
+        "content/awards/a.",
+        "content/awards/yaml",
+        "content/awards/notes.yaml.bak",
+        "content/earners/folder.yaml",
+        "content/earners/linked.yaml",
+    }
+    assert any(record.source == "content/awards/two.dots.yaml" for record in loaded.records)
+
+
 def test_oversized_record_is_refused(site: Path) -> None:
     write(site, "content/earners/huge.yaml", "name: x\nbio: " + "a" * (3 * 1024 * 1024))
     errors = load_records(site).errors

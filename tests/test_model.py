@@ -223,3 +223,23 @@ def test_slugs_cannot_end_in_a_newline() -> None:
 
     assert SLUG_PATTERN.match("ada")
     assert not SLUG_PATTERN.match("ada\n")  # `$` would have allowed it
+
+
+def test_the_published_site_is_the_site_itself_when_nothing_is_a_draft(site: Path) -> None:
+    """What a site derives from its records (holders, an earner's awards) is then derived
+    once, for the checks and the plan alike."""
+    from badgesite.model import without_drafts
+
+    loaded = load_site(site)
+    assert without_drafts(loaded) is loaded
+    draft = "0d0d0d0d-0000-4000-8000-00000000d0d0"
+    write(
+        site,
+        "content/awards/a-draft.yaml",
+        f"id: {draft}\nbadge: soldering\nearner: ada\nissued_on: 2026-01-02\ndraft: true\n"
+        f"recipient:\n  identity: sha256${'d' * 64}\n  salt: s\n",
+    )
+    with_draft = load_site(site)
+    published = without_drafts(with_draft)
+    assert draft in with_draft.awards and draft not in published.awards
+    assert published.badges == with_draft.badges

@@ -204,3 +204,19 @@ def test_an_award_once_recorded_stays_guarded_even_when_marked_sample(site: Path
     result = run("build", "--site", str(site), ci=False)
     assert result.exit_code == 1
     assert f"published award '{ADA_AWARD}' is gone from the site" in result.output
+
+
+def test_a_record_read_again_is_parsed_again_only_when_its_texts_changed(site: Path) -> None:
+    """A build kept in memory (serve) gives the next one the record it read: the files are
+    read again and, when they hold the texts it was read from, not parsed again."""
+    first = read_record(site)
+    assert read_record(site, first) is first
+    write(site, "content/withdrawn-awards.txt", f"{ADA_AWARD} 2026-01-02 Asked to.\n")
+    withdrawn = read_record(site, first)
+    assert withdrawn is not first and withdrawn.withdrawn_ids == {ADA_AWARD}
+    # The same ids, on other lines: the lines that errors name are the file's as it is.
+    write(site, RECORD, "# a note\n\n" + (site / RECORD).read_text())
+    moved = read_record(site, withdrawn)
+    assert moved == withdrawn and moved.lines == read_record(site).lines != withdrawn.lines
+    (site / RECORD).unlink()
+    assert not read_record(site, moved).exists

@@ -28,7 +28,14 @@ from badgesite.guards.lints import (
 )
 from badgesite.guards.translations import lint_translations
 from badgesite.load import LoadResult, RawRecord, display_path, load_records, read_yaml
-from badgesite.model import Made, Site, build_site, build_site_again, without_drafts
+from badgesite.model import (
+    Made,
+    Site,
+    build_site,
+    build_site_again,
+    derive_again,
+    without_drafts,
+)
 from badgesite.options import SIGNING_KEY_VARIABLE, BuildOptions
 from badgesite.outputs import Output
 from badgesite.plan import Part, Plan, PlanParts, parts_touched, plan_parts
@@ -100,6 +107,10 @@ class Kept:
     fixed_findings: tuple[Finding, ...]  # the theme's and the settings'
     parts: PlanParts
     made_parts: frozenset[Part]  # the parts of the plan made anew (the others kept)
+    # The records of content/ a build reads whole, as read (before it adds to them): the
+    # next build parses them again only if their texts changed.
+    published_record: published.PublishedRecord
+    credential_record: credentials.CredentialRecord | None
 
 
 def plan_kept(
@@ -175,6 +186,8 @@ def plan_kept(
         tuple(findings[fixed_from:fixed_to]),
         parts,
         made_parts,
+        reconciliation.record,
+        None if signing is None else signing.record,
     )
     return planned, kept
 
@@ -218,10 +231,13 @@ def replan_checked(
     config = kept.settings.config
     try:
         site, made = build_site_again(config, site_dir, loaded, kept.cache, kept.made)
-        reconciliation = published.reconcile(site, options.frozen)
+        # What the last build grouped (awards by badge, earner, issuer) is grouped again
+        # only where an award changed (the published site's too, below).
+        derive_again(kept.site, site)
+        reconciliation = published.reconcile(site, options.frozen, kept.published_record)
     except ContentErrors:
         return None
-    signing = _signing(site, options, True, errors, findings)
+    signing = _signing(site, options, True, errors, findings, kept.credential_record)
     findings.extend(kept.fixed_findings)
     findings.extend(lint_site(site, reconciliation))
     if errors or errors_of(findings):
@@ -230,6 +246,8 @@ def replan_checked(
     if not options.drafts:
         site = without_drafts(site)
     before = kept.planned_site
+    if site is not checked:
+        derive_again(before, site)
     moment = _moment(options)
     theme = kept.templates.theme
     try:
@@ -258,6 +276,8 @@ def replan_checked(
         kept.fixed_findings,
         parts,
         made_parts,
+        reconciliation.record,
+        None if signing is None else signing.record,
     )
     return planned, again
 
@@ -272,9 +292,11 @@ def _signing(
     writes: bool,
     errors: list[ContentError],
     findings: list[Finding],
+    previous: credentials.CredentialRecord | None = None,
 ) -> Signing | None:
     """The key and records that sign the site's Open Badges 3.0 documents; None when its
-    base_url cannot name a did:web issuer (a warning, unless a preview's URL replaced it)."""
+    base_url cannot name a did:web issuer (a warning, unless a preview's URL replaced it).
+    previous: the records the last build read (see credentials.read_credential_record)."""
     why_not = ob3.publishes_credentials(site.config)
     if why_not:
         # An http base_url has its own warning; a preview's URL replaced the real one.
@@ -291,7 +313,7 @@ def _signing(
     today = _moment(options).astimezone(site.config.zone).date()
     environ = {SIGNING_KEY_VARIABLE: options.signing_key} if options.signing_key else {}
     try:
-        return credentials.prepare_signing(site, environ, today, options.frozen, writes)
+        return credentials.prepare_signing(site, environ, today, options.frozen, writes, previous)
     except ContentErrors as failure:
         errors.extend(failure.errors)
         return None

@@ -3,7 +3,9 @@ earner and badge indexes, the skills index."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -71,6 +73,31 @@ def paginate(
     )
 
 
+@dataclass(frozen=True)
+class _Holders:
+    """A badge's holders as of a moment, with what they were chosen from: its listed awards
+    (by identity), and the moments between which each of their statuses stays the same."""
+
+    awards: tuple[Award, ...]
+    holders: tuple[Award, ...]
+    count: int  # holders valid at the moment
+    named_valid: int  # of the first SKILL_HOLDERS_SHOWN, those valid at the moment
+    since: dt.datetime | None  # every status is the same from this moment on (None: ever)
+    until: dt.datetime | None  # up to but not including this one (None: for ever)
+    pages: tuple[Pager, ...] | None = None  # by page_size, once asked for
+
+    def holds_for(self, awards: tuple[Award, ...], as_of: dt.datetime) -> bool:
+        """Whether these are the holders of awards as of as_of: the same award objects (a
+        record's object is made again whenever it or a record it embeds changes), and a
+        moment at which none of them has another status."""
+        return (
+            (self.since is None or self.since <= as_of)
+            and (self.until is None or as_of < self.until)
+            and len(awards) == len(self.awards)
+            and all(map(operator.is_, awards, self.awards))
+        )
+
+
 class Listings:
     """Who the listing pages show as of one moment (the build's): a badge's holders, the
     indexes of public earners and of badges, and the skills index, each split into pages of
@@ -81,61 +108,94 @@ class Listings:
     yet are listed too, after the valid ones, for the browser to show once their day comes
     (pages outlive their build); the count says how many hold it now. Unaccepted awards and
     unlisted earners are shown nowhere but at their own URL, so they are not counted either.
+
+    One build makes one Listings (its plan carries it to the fingerprints and renderer).
+    With previous (the last build's), a badge whose listed awards are the very objects
+    they were then, at a moment at which none of them has changed status, keeps the
+    holders chosen then.
     """
 
-    def __init__(self, site: Site, as_of: dt.datetime) -> None:
+    def __init__(self, site: Site, as_of: dt.datetime, previous: Listings | None = None) -> None:
         self.site = site
         self.as_of = as_of
         self.page_size = site.config.paginate
-        self._holders: dict[str, tuple[Award, ...]] = {}
-        self._holder_pages: dict[str, tuple[Pager, ...]] = {}
+        self._holders: dict[str, _Holders] = {}
+        # Only the previous build's own results: a Listings never keeps an older one alive.
+        self._previous: Mapping[str, _Holders] = {} if previous is None else previous._holders
+        self._previous_page_size = None if previous is None else previous.page_size
+
+    @classmethod
+    def of(cls, found: Listings | None, site: Site, as_of: dt.datetime) -> Listings:
+        """found (a plan's listings) when they are this site's as of this moment, else new
+        ones: one build computes each listing once."""
+        if found is not None and found.site is site and found.as_of == as_of:
+            return found
+        return cls(site, as_of)
+
+    def _of(self, badge_slug: str) -> _Holders:
+        found = self._holders.get(badge_slug)
+        if found is None:
+            awards = self.site.listed_awards_by_badge[badge_slug]
+            then = self._previous.get(badge_slug)
+            if then is not None and then.holds_for(awards, self.as_of):
+                found = then
+                if then.pages is not None and self._previous_page_size != self.page_size:
+                    found = dataclasses.replace(then, pages=None)
+            else:
+                found = self._choose_holders(awards)
+            self._holders[badge_slug] = found
+        return found
 
     def holders(self, badge_slug: str) -> tuple[Award, ...]:
         """One award per holder: the valid one lasting longest (the newest of those), else
         the first to become valid. Holders valid now come first, newest first; then those
         not valid yet, soonest first."""
-        found = self._holders.get(badge_slug)
-        if found is None:
-            found = self._choose_holders(badge_slug)
-            self._holders[badge_slug] = found
-        return found
+        return self._of(badge_slug).holders
 
-    def _choose_holders(self, badge_slug: str) -> tuple[Award, ...]:
-        chosen: dict[str, Award] = {}
-        for award in self.site.listed_awards_by_badge[badge_slug]:
-            state = award.status(self.as_of)
+    def _choose_holders(self, awards: tuple[Award, ...]) -> _Holders:
+        as_of = self.as_of
+        chosen: dict[str, tuple[Award, bool]] = {}  # by earner: the award, and if valid now
+        since: dt.datetime | None = None
+        until: dt.datetime | None = None
+        for award in awards:
+            state = award.status(as_of)
+            if state != "revoked":  # (a revoked award stays revoked)
+                for change in (award.issued_on, award.expires):
+                    if change is None:
+                        continue
+                    if change <= as_of:
+                        since = change if since is None or change > since else since
+                    elif until is None or change < until:
+                        until = change
             if state not in ("valid", "not-yet-valid"):
                 continue
+            is_valid = state == "valid"
             other = chosen.get(award.earner.slug)
-            if other is None or self._better(award, other):
-                chosen[award.earner.slug] = award
-        valid = [award for award in chosen.values() if award.status(self.as_of) == "valid"]
-        later = [award for award in chosen.values() if award.status(self.as_of) != "valid"]
-        return (*newest_first(valid), *sorted(later, key=lambda a: (a.issued_on, a.id)))
-
-    def _better(self, award: Award, other: Award) -> bool:
-        is_valid = award.status(self.as_of) == "valid"
-        other_valid = other.status(self.as_of) == "valid"
-        if is_valid != other_valid:
-            return is_valid
-        if is_valid:
-            return _lasting(award) > _lasting(other)
-        return (award.issued_on, award.id) < (other.issued_on, other.id)
+            if other is None or _better(award, is_valid, *other):
+                chosen[award.earner.slug] = (award, is_valid)
+        valid = [award for award, is_valid in chosen.values() if is_valid]
+        later = [award for award, is_valid in chosen.values() if not is_valid]
+        holders = (*newest_first(valid), *sorted(later, key=lambda a: (a.issued_on, a.id)))
+        # The valid holders come first: those the skills index names that are valid now.
+        named_valid = min(len(valid), SKILL_HOLDERS_SHOWN)
+        return _Holders(awards, holders, len(valid), named_valid, since, until)
 
     def holder_count(self, badge_slug: str) -> int:
         """How many public earners hold the badge now."""
-        return sum(1 for award in self.holders(badge_slug) if award.status(self.as_of) == "valid")
+        return self._of(badge_slug).count
 
     def holder_pages(self, badge_slug: str) -> tuple[Pager, ...]:
-        found = self._holder_pages.get(badge_slug)
-        if found is None:
-            found = paginate(
-                self.holders(badge_slug),
+        found = self._of(badge_slug)
+        if found.pages is None:
+            pages = paginate(
+                found.holders,
                 self.page_size,
                 lambda number: urls.badge_holders(badge_slug, number),
             )
-            self._holder_pages[badge_slug] = found
-        return found
+            found = dataclasses.replace(found, pages=pages)
+            self._holders[badge_slug] = found
+        assert found.pages is not None
+        return found.pages
 
     def skill_holders(self, badge_slug: str) -> tuple[Award, ...]:
         """The holders the skills index names under a badge."""
@@ -143,10 +203,8 @@ class Listings:
 
     def skill_holders_not_shown(self, badge_slug: str) -> int:
         """How many holders valid now the skills index leaves to the badge's page."""
-        named = sum(
-            1 for award in self.skill_holders(badge_slug) if award.status(self.as_of) == "valid"
-        )
-        return self.holder_count(badge_slug) - named
+        found = self._of(badge_slug)
+        return found.count - found.named_valid
 
     @cached_property
     def earner_pages(self) -> tuple[Pager, ...]:
@@ -171,6 +229,15 @@ class Listings:
             for pager in self.skill_pages
             for skill, _ in pager.entries
         }
+
+
+def _better(award: Award, is_valid: bool, other: Award, other_valid: bool) -> bool:
+    """Whether award (valid now or not) lists its earner rather than other."""
+    if is_valid != other_valid:
+        return is_valid
+    if is_valid:
+        return _lasting(award) > _lasting(other)
+    return (award.issued_on, award.id) < (other.issued_on, other.id)
 
 
 def newest_first(awards: list[Award]) -> list[Award]:

@@ -78,26 +78,17 @@ class Site:
 
     @cached_property
     def awards_by_earner(self) -> Mapping[str, tuple[Award, ...]]:
-        grouped: dict[str, list[Award]] = {slug: [] for slug in self.earners}
-        for award in self.awards.values():
-            grouped[award.earner.slug].append(award)
-        return {slug: tuple(newest_first(awards)) for slug, awards in grouped.items()}
+        return _grouped(self.awards.values(), self.earners, *_GROUPINGS["awards_by_earner"])
 
     @cached_property
     def listed_awards_by_badge(self) -> Mapping[str, tuple[Award, ...]]:
-        grouped: dict[str, list[Award]] = {slug: [] for slug in self.badges}
-        for award in self.awards.values():
-            if award.is_listed:
-                grouped[award.badge.slug].append(award)
-        return {slug: tuple(newest_first(awards)) for slug, awards in grouped.items()}
+        return _grouped(self.awards.values(), self.badges, *_GROUPINGS["listed_awards_by_badge"])
 
     @cached_property
     def revoked_awards_by_issuer(self) -> Mapping[str, tuple[Award, ...]]:
-        grouped: dict[str, list[Award]] = {slug: [] for slug in self.issuers}
-        for award in self.published_awards:
-            if award.revocation is not None:
-                grouped[award.badge.issuer.slug].append(award)
-        return {slug: tuple(sorted(awards, key=lambda a: a.id)) for slug, awards in grouped.items()}
+        """Each issuer's published revoked awards, by id."""
+        groupings = _GROUPINGS["revoked_awards_by_issuer"]
+        return _grouped(self.published_awards, self.issuers, *groupings)
 
     @cached_property
     def badges_by_issuer(self) -> Mapping[str, tuple[BadgeClass, ...]]:
@@ -453,11 +444,93 @@ def _retired_by(badge: BadgeClass, issued_on: dt.datetime | None) -> bool:
 
 def without_drafts(site: Site) -> Site:
     """The site as published: draft badge classes and draft awards (those of a draft badge
-    class included) left out, once they have been checked like everything else."""
+    class included) left out, once they have been checked like everything else. The site
+    itself when it has none (what it derives from its records is then derived once)."""
+    if not any(badge.draft for badge in site.badges.values()) and not any(
+        award.draft for award in site.awards.values()
+    ):
+        return site  # (an award is a draft when marked so or of a draft badge class)
     return replace(
         site,
         badges={slug: badge for slug, badge in site.badges.items() if not badge.draft},
         awards={award_id: award for award_id, award in site.awards.items() if not award.is_draft},
+    )
+
+
+def _listed_badge(award: Award) -> str | None:
+    return award.badge.slug if award.is_listed else None
+
+
+def _earner(award: Award) -> str | None:
+    return award.earner.slug
+
+
+def _revoked_issuer(award: Award) -> str | None:
+    return award.badge.issuer.slug if award.is_published and award.revocation is not None else None
+
+
+def _by_id(awards: list[Award]) -> list[Award]:
+    return sorted(awards, key=lambda award: award.id)
+
+
+# The groupings of a site's awards (Site's properties of these names): the group each award
+# is in (None: none), and the order of a group's awards.
+_GROUPINGS: dict[
+    str, tuple[Callable[[Award], str | None], Callable[[list[Award]], list[Award]]]
+] = {
+    "listed_awards_by_badge": (_listed_badge, newest_first),
+    "awards_by_earner": (_earner, newest_first),
+    "revoked_awards_by_issuer": (_revoked_issuer, _by_id),
+}
+
+
+def _grouped(
+    awards: Iterable[Award],
+    groups: Iterable[str],
+    group_of: Callable[[Award], str | None],
+    order: Callable[[list[Award]], list[Award]],
+) -> dict[str, tuple[Award, ...]]:
+    """Every group (each of groups, empty or not) with its awards, in order."""
+    grouped: dict[str, list[Award]] = {group: [] for group in groups}
+    for award in awards:
+        group = group_of(award)
+        if group is not None:
+            grouped[group].append(award)
+    return {group: tuple(order(members)) for group, members in grouped.items()}
+
+
+def derive_again(before: Site, after: Site) -> None:
+    """Give after the groupings of awards (by badge, earner, issuer) that before derived,
+    made again only for the groups an award that changed was or is in (by object: a
+    record's object is made again whenever it or a record it embeds changes). Only between
+    sites of the same issuers, badge classes and earners (the same objects); otherwise, and
+    for a grouping before did not derive, after derives its own when asked."""
+    if not (
+        _same(before.issuers, after.issuers)
+        and _same(before.badges, after.badges)
+        and _same(before.earners, after.earners)
+    ):
+        return
+    then, now = before.awards, after.awards
+    changed = {key for key in then.keys() | now.keys() if then.get(key) is not now.get(key)}
+    old = [then[key] for key in changed if key in then]
+    new = [now[key] for key in changed if key in now]
+    for name, (group_of, order) in _GROUPINGS.items():
+        derived = before.__dict__.get(name)  # (a cached_property keeps its value there)
+        if derived is None:
+            continue
+        groups = dict(derived)
+        for group in {group_of(award) for award in (*old, *new)} - {None}:
+            members = [award for award in groups[group] if award.id not in changed]
+            members += [award for award in new if group_of(award) == group]
+            groups[group] = tuple(order(members))
+        after.__dict__[name] = groups
+
+
+def _same(before: Mapping[str, object], after: Mapping[str, object]) -> bool:
+    """Whether both hold the same objects by the same keys."""
+    return len(before) == len(after) and all(
+        after.get(key) is found for key, found in before.items()
     )
 
 

@@ -6,8 +6,8 @@ import dataclasses
 import datetime as dt
 import posixpath
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from functools import partial
+from dataclasses import dataclass, field
+from functools import cached_property, partial
 from typing import TYPE_CHECKING
 
 from badgesite import urls
@@ -38,6 +38,9 @@ if TYPE_CHECKING:
 @dataclass(frozen=True, slots=True)
 class Plan:
     outputs: tuple[Output, ...]
+    # The listings it was planned with: the fingerprints and renderer of the build share
+    # them (Listings.of), so that each is computed once a build.
+    listings: Listings | None = field(default=None, compare=False, repr=False)
 
     def by_kind(self, kind: Kind) -> tuple[Output, ...]:
         return tuple(output for output in self.outputs if output.kind is kind)
@@ -72,27 +75,31 @@ def key_of(record: Subject) -> RecordKey:
 
 
 class _Keys:
-    """The key of each record of a site, made once: a plan of 10,000 awards names them
-    some 200,000 times."""
+    """The key of each record a plan names, made once: a plan of 10,000 awards names them
+    some 200,000 times. Made as records are first named, so that a plan of a few parts
+    (a kept build's) keys only the records they show."""
 
-    def __init__(self, site: Site) -> None:
-        records = (
-            *site.issuers.values(),
-            *site.badges.values(),
-            *site.earners.values(),
-            *site.awards.values(),
-            *site.imported.values(),
-        )
-        # By identity: the site holds its records for as long as the plan is made.
-        self._by_identity = {id(record): key_of(record) for record in records}
+    def __init__(self) -> None:
+        # By identity, of objects kept alive here (an id is never another object's); equal
+        # keys are one object, for the dependencies to name each record once.
+        self._by_identity: dict[int, RecordKey] = {}
+        self._alive: list[Subject] = []
+        self._interned: dict[tuple[str, str], RecordKey] = {}
 
     def __call__(self, records: Iterable[Subject]) -> tuple[RecordKey, ...]:
         """The records' keys, each once, in order."""
         records = tuple(records)
         try:
-            return tuple(map(self._by_identity.__getitem__, dict.fromkeys(map(id, records))))
-        except KeyError:  # a record that is not the site's own object: a copy of one
-            return tuple(dict.fromkeys(map(key_of, records)))
+            keys = tuple(map(self._by_identity.__getitem__, map(id, records)))
+        except KeyError:
+            for record in records:
+                if id(record) not in self._by_identity:
+                    key = key_of(record)
+                    key = self._interned.setdefault((key.type._value_, key.key), key)
+                    self._by_identity[id(record)] = key
+                    self._alive.append(record)
+            keys = tuple(map(self._by_identity.__getitem__, map(id, records)))
+        return tuple(dict(zip(map(id, keys), keys, strict=True)).values())
 
 
 def uses_bundled_templates_only(theme: ThemeChain) -> bool:
@@ -135,17 +142,23 @@ class _Planner:
         as_of: dt.datetime,
         credentials: bool,
         references: TemplateReferences | None = None,
+        listings: Listings | None = None,
     ) -> None:
         self.site = site
         self.credentials = credentials
         self.theme = theme
-        self.listings = Listings(site, as_of)
+        self.listings = Listings(site, as_of) if listings is None else listings
         self.references = references or TemplateReferences(theme)
-        self.keys = _Keys(site)
+        self.keys = _Keys()
         self.read_anything = not uses_bundled_templates_only(theme)
-        self.awards_by_badge: dict[str, list[Award]] = {slug: [] for slug in site.badges}
-        for award in site.awards.values():
-            self.awards_by_badge[award.badge.slug].append(award)
+
+    @cached_property
+    def awards_by_badge(self) -> Mapping[str, list[Award]]:
+        """Every award of each badge (made once a badge's part is planned)."""
+        grouped: dict[str, list[Award]] = {slug: [] for slug in self.site.badges}
+        for award in self.site.awards.values():
+            grouped[award.badge.slug].append(award)
+        return grouped
 
     def page(
         self,
@@ -387,7 +400,7 @@ def plan_site(site: Site, theme: ThemeChain, as_of: dt.datetime, credentials: bo
     planner = _Planner(site, theme, as_of, credentials)
     outputs = [output for _, part in _parts(planner) for output in part()]
     check_paths(outputs)
-    return Plan(tuple(outputs))
+    return Plan(tuple(outputs), planner.listings)
 
 
 # One part of a plan: the outputs of one record ("award", id), ("badge", slug), ... or of
@@ -453,6 +466,7 @@ class PlanParts:
     paths: Mapping[str, Output]  # every output by its path in lower case (check_paths)
     credentials: bool
     references: TemplateReferences
+    listings: Listings  # the plan's, for the next plan to start from
 
 
 def plan_parts(
@@ -468,7 +482,9 @@ def plan_parts(
     the parts in touched (parts_touched) and those read across the site are made again;
     the plan is the one plan_site makes (BuildError: what plan_site would refuse)."""
     references = previous.references if previous is not None else None
-    planner = _Planner(site, theme, as_of, credentials, references)
+    # The holders of each badge whose awards and their statuses are as they were are kept.
+    listings = Listings(site, as_of, previous.listings if previous is not None else None)
+    planner = _Planner(site, theme, as_of, credentials, references, listings)
     if previous is not None and touched is not None and previous.credentials == credentials:
         kept = previous.parts
     else:
@@ -494,8 +510,8 @@ def plan_parts(
         for part in made:
             for output in parts[part]:
                 _check_path(output, paths)
-    kept_parts = PlanParts(parts, paths, credentials, planner.references)
-    return Plan(tuple(outputs)), kept_parts, frozenset(made)
+    kept_parts = PlanParts(parts, paths, credentials, planner.references, listings)
+    return Plan(tuple(outputs), listings), kept_parts, frozenset(made)
 
 
 def parts_touched(before: Site, after: Site) -> frozenset[Part]:

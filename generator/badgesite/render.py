@@ -359,7 +359,7 @@ class Renderer:
         self.translations = self.templates.translations
         self.format_date = self.templates.format_date
         self.environment = self.templates.environment
-        self.listings = Listings(site, now)
+        self.listings = Listings.of(plan.listings, site, now)  # the plan's, when it can
         self.image_cache = cache or ImageCache(None)
         self.images = ImageMaker(
             site,

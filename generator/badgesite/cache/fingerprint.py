@@ -132,8 +132,8 @@ class _Inputs:
 
     @cached_property
     def listings(self) -> Listings:
-        """The listings as of the build's moment, as the pages show them."""
-        return Listings(self.site, self.now)
+        """The listings as of the build's moment, as the pages show them: the plan's."""
+        return Listings.of(self.plan.listings, self.site, self.now)
 
     def record(self, key: RecordKey) -> str:
         # By the key's identity: the planner makes one key per record, the plan keeps them

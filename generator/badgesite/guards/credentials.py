@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from badgesite.errors import ContentError, ContentErrors
-from badgesite.guards.published import read_record_lines, record_header
+from badgesite.guards.published import read_record_text, record_header, record_lines
 from badgesite.load import SLUG_PATTERN, display_path
 from badgesite.model import Award, Site
 from badgesite.openbadges import status_list
@@ -84,6 +84,8 @@ class CredentialRecord:
     indices: Mapping[str, int]
     keys_exist: bool
     status_exists: bool
+    # The texts of the record files it was read from (None: absent), for a later read.
+    texts: tuple[str | ContentError | None, ...] = field(default=(), compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,8 @@ class Signing:
     new_indices: tuple[str, ...] = ()
     # A check of a site without a key signs with a key it forgets: nothing is written.
     throwaway: bool = False
+    # The records as read (before this build adds to them), for the next build's read.
+    record: CredentialRecord | None = field(default=None, compare=False, repr=False)
 
     @property
     def public_key(self) -> str:
@@ -137,22 +141,34 @@ def key_file_path(site_dir: Path) -> Path:
     return site_dir / KEY_FOLDER / KEY_FILE_NAME
 
 
-def _lines(path: Path, site_dir: Path, errors: list[ContentError]) -> list[tuple[int, str]] | None:
+def _lines(
+    text: str | ContentError | None, errors: list[ContentError]
+) -> list[tuple[int, str]] | None:
     """The record file's lines that are neither blank nor comments (with their numbers),
     None when it is absent; what cannot be read goes to errors."""
-    lines = read_record_lines(path, site_dir)
+    lines = record_lines(text)
     if isinstance(lines, ContentError):
         errors.append(lines)
         return []
     return lines
 
 
-def read_credential_record(site_dir: Path) -> CredentialRecord:
-    """Read both records; raise ContentErrors naming every malformed or repeated line."""
+def read_credential_record(
+    site_dir: Path, previous: CredentialRecord | None = None
+) -> CredentialRecord:
+    """Read both records; raise ContentErrors naming every malformed or repeated line.
+    previous (a record of this site read before) is kept when the files hold the texts it
+    was read from: only they are read again, not parsed."""
+    texts = (
+        read_record_text(keys_path(site_dir), site_dir),
+        read_record_text(status_path(site_dir), site_dir),
+    )
+    if previous is not None and previous.texts == texts:
+        return previous
     errors: list[ContentError] = []
     keys: list[PublicKeyEntry] = []
     shown = display_path(keys_path(site_dir), site_dir)
-    key_lines = _lines(keys_path(site_dir), site_dir, errors)
+    key_lines = _lines(texts[0], errors)
     seen_keys: set[str] = set()
     for number, line in key_lines or ():
         match = _KEY_LINE.match(line)
@@ -177,7 +193,7 @@ def read_credential_record(site_dir: Path) -> CredentialRecord:
     indices: dict[str, int] = {}
     owners: dict[int, str] = {}
     shown = display_path(status_path(site_dir), site_dir)
-    status_lines = _lines(status_path(site_dir), site_dir, errors)
+    status_lines = _lines(texts[1], errors)
     for number, line in status_lines or ():
         match = _STATUS_LINE.match(line)
         if not match or not SLUG_PATTERN.match(match.group(1)):
@@ -195,7 +211,9 @@ def read_credential_record(site_dir: Path) -> CredentialRecord:
             owners[index] = award_id
     if errors:
         raise ContentErrors(errors)
-    return CredentialRecord(tuple(keys), indices, key_lines is not None, status_lines is not None)
+    return CredentialRecord(
+        tuple(keys), indices, key_lines is not None, status_lines is not None, texts
+    )
 
 
 def indexed_awards(site: Site, record: CredentialRecord) -> tuple[Award, ...]:
@@ -235,15 +253,17 @@ def prepare_signing(
     today: dt.date,
     frozen: bool,
     writes: bool = True,
+    previous: CredentialRecord | None = None,
 ) -> Signing:
     """The build's signing key and records, or ContentErrors saying what is wrong.
 
     Frozen (CI): the key must come from the environment or key file and be recorded, and
     every award must have its index. Otherwise a missing key is made (written only when
     `writes`; a check signs with a throwaway key) and the records are completed.
+    previous: the records a build of this site read before (see read_credential_record).
     """
     site_dir = site.root
-    record = read_credential_record(site_dir)
+    record = read_credential_record(site_dir, previous)
     key_file = key_file_path(site_dir)
     try:
         key = read_signing_key(environ, key_file)
@@ -306,6 +326,7 @@ def prepare_signing(
         new_public_key=new_public_key,
         new_indices=tuple(sorted(missing)),
         throwaway=new_key and not writes,
+        record=record,
     )
 
 

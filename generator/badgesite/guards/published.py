@@ -52,6 +52,8 @@ class PublishedRecord:
     withdrawn: tuple[Withdrawal, ...]
     exists: bool
     lines: Mapping[str, int] = field(default_factory=dict, compare=False)
+    # The texts of the record files it was read from (None: absent), for read_record.
+    texts: tuple[str | ContentError | None, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def withdrawn_ids(self) -> frozenset[str]:
@@ -100,15 +102,19 @@ def withdrawn_path(site_dir: Path) -> Path:
     return site_dir / "content" / WITHDRAWN_FILE
 
 
-def read_record_lines(path: Path, site_dir: Path) -> list[tuple[int, str]] | ContentError | None:
-    """The non-comment, non-blank lines of a record file with their numbers; None if absent."""
-    shown = display_path(path, site_dir)
+def read_record_text(path: Path, site_dir: Path) -> str | ContentError | None:
+    """A record file's text; None if absent."""
     if not path.exists():
         return None
+    shown = display_path(path, site_dir)
     if escapes_site(path, site_dir):
         return ContentError(shown, 0, "", "is a symlink to a file outside the site; refused")
-    text = read_capped_text(path, shown, MAX_RECORD_FILE_BYTES)
-    if isinstance(text, ContentError):
+    return read_capped_text(path, shown, MAX_RECORD_FILE_BYTES)
+
+
+def record_lines(text: str | ContentError | None) -> list[tuple[int, str]] | ContentError | None:
+    """The non-comment, non-blank lines of a record file's text with their numbers."""
+    if text is None or isinstance(text, ContentError):
         return text
     return [
         (number, line.strip())
@@ -117,11 +123,24 @@ def read_record_lines(path: Path, site_dir: Path) -> list[tuple[int, str]] | Con
     ]
 
 
-def read_record(site_dir: Path) -> PublishedRecord:
-    """Read both record files; raise ContentErrors naming every malformed line."""
+def read_record_lines(path: Path, site_dir: Path) -> list[tuple[int, str]] | ContentError | None:
+    """The non-comment, non-blank lines of a record file with their numbers; None if absent."""
+    return record_lines(read_record_text(path, site_dir))
+
+
+def read_record(site_dir: Path, previous: PublishedRecord | None = None) -> PublishedRecord:
+    """Read both record files; raise ContentErrors naming every malformed line. previous
+    (a record of this site read before) is kept when the files hold the texts it was read
+    from: only they are read again, not parsed (some 10,000 lines at 10,000 awards)."""
+    texts = (
+        read_record_text(record_path(site_dir), site_dir),
+        read_record_text(withdrawn_path(site_dir), site_dir),
+    )
+    if previous is not None and previous.texts == texts:
+        return previous
     errors: list[ContentError] = []
     published: dict[str, int] = {}
-    lines = read_record_lines(record_path(site_dir), site_dir)
+    lines = record_lines(texts[0])
     shown = display_path(record_path(site_dir), site_dir)
     if isinstance(lines, ContentError):
         errors.append(lines)
@@ -131,7 +150,7 @@ def read_record(site_dir: Path) -> PublishedRecord:
         else:
             published.setdefault(line, number)
     withdrawn: list[Withdrawal] = []
-    withdrawn_lines = read_record_lines(withdrawn_path(site_dir), site_dir)
+    withdrawn_lines = record_lines(texts[1])
     withdrawn_shown = display_path(withdrawn_path(site_dir), site_dir)
     if isinstance(withdrawn_lines, ContentError):
         errors.append(withdrawn_lines)
@@ -154,7 +173,9 @@ def read_record(site_dir: Path) -> PublishedRecord:
         withdrawn.append(Withdrawal(match.group(1), date, match.group(3).strip(), number))
     if errors:
         raise ContentErrors(errors)
-    return PublishedRecord(frozenset(published), tuple(withdrawn), lines is not None, published)
+    return PublishedRecord(
+        frozenset(published), tuple(withdrawn), lines is not None, published, texts
+    )
 
 
 def recorded_awards(site: Site, record: PublishedRecord) -> frozenset[str]:
@@ -169,13 +190,16 @@ def recorded_awards(site: Site, record: PublishedRecord) -> frozenset[str]:
     )
 
 
-def reconcile(site: Site, frozen: bool = False) -> Reconciliation:
+def reconcile(
+    site: Site, frozen: bool = False, previous: PublishedRecord | None = None
+) -> Reconciliation:
     """Compare the site with its record; raise ContentErrors for every vanished award.
 
     Frozen (a CI build) also refuses a record that is out of date, since a CI build must
     not rewrite it and a later local build would otherwise record ids nobody committed.
+    previous: the record a build of this site read before (see read_record).
     """
-    record = read_record(site.root)
+    record = read_record(site.root, previous)
     # Drafts are never published, so never recorded (a `build --drafts` preview included).
     drafts = {award.id for award in site.published_awards if award.is_draft}
     current = recorded_awards(site, record)
