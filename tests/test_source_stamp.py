@@ -111,6 +111,26 @@ def _touch_a_record(site: Path) -> None:
     os.utime(site / "content/earners/bo.yaml")
 
 
+def test_a_real_build_walks_the_sources_once(site: Path, images: Path, monkeypatch) -> None:
+    """The no-op check's scan of the sources is the build's own: a build that finds a
+    change walks content/ and the themes again only to check, once built, that nothing
+    changed while it ran."""
+    for path in site.rglob("*"):
+        age(path)  # else the stamp would not trust them, and a build would find no stamp
+    build(site, now=FIXED_NOW, cache_dir=images)
+    assert stamp_path(site, images).is_file()
+    scans: list[Path] = []
+    real_scan = source_stamp.scan
+    monkeypatch.setattr(
+        source_stamp, "scan", lambda site_dir, *a: scans.append(site_dir) or real_scan(site_dir, *a)
+    )
+    _edit_award(site)
+    report = build(site, now=FIXED_NOW, cache_dir=images)
+    assert report.rendered > 0 and len(scans) == 2  # before reading anything, and after
+    ada = site / "output/assertions/2f1c7a52-6a1b-4d7e-9a3e-0c8b5d1e9f01/index.html"
+    assert "theremin" in ada.read_text(encoding="utf-8")
+
+
 @pytest.mark.parametrize(
     "change",
     [

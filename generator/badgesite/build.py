@@ -73,12 +73,12 @@ def build(
     """
     started = time.perf_counter()
     options = _options(options, output_dir, fields)
-    unchanged = _unchanged(options, started)
-    if unchanged is not None:
-        return unchanged
+    looked = _unchanged(options, started)
+    if looked.report is not None:
+        return looked.report
     from badgesite.make import make  # the pipeline, needed only now
 
-    return make(options, started, progress)[0]
+    return make(options, started, progress, looked=looked)[0]
 
 
 class SiteBuilder:
@@ -101,13 +101,15 @@ class SiteBuilder:
         """build() with the options given at first, changed by changes (now=...)."""
         started = time.perf_counter()
         options = dataclasses.replace(self.options, **changes) if changes else self.options
-        unchanged = _unchanged(options, started)
-        if unchanged is not None:
-            return unchanged
+        looked = _unchanged(options, started)
+        if looked.report is not None:
+            return looked.report
         from badgesite.make import make
 
         try:
-            report, self.state = make(options, started, progress, self.state, keep=True)
+            report, self.state = make(
+                options, started, progress, self.state, keep=True, looked=looked
+            )
         except (ContentErrors, StrictFailure):
             raise  # refused before writing: the state still says what output/ holds
         except BaseException:
@@ -117,10 +119,11 @@ class SiteBuilder:
         return report
 
 
-def _unchanged(options: BuildOptions, started: float) -> BuildReport | None:
-    """The last build's report when the source stamp shows nothing changed since."""
+def _unchanged(options: BuildOptions, started: float) -> source_stamp.Looked:
+    """What the source stamp shows: the last build's report when nothing changed since
+    (else the scan it took, for the build to start from)."""
     if not options.clean and not options.drafts:
-        unchanged = source_stamp.reuse(
+        looked = source_stamp.look(
             options.site_dir,
             options.output_dir,
             options.base_url,
@@ -129,10 +132,10 @@ def _unchanged(options: BuildOptions, started: float) -> BuildReport | None:
             options.cache_dir,
             options.signing_key,
         )
-        if unchanged is not None and options.strict and unchanged.warnings:
-            raise StrictFailure(unchanged.warnings)
-        return unchanged
-    return None
+        if looked.report is not None and options.strict and looked.report.warnings:
+            raise StrictFailure(looked.report.warnings)
+        return looked
+    return source_stamp.Looked(None)
 
 
 def check(options: BuildOptions | Path, **fields: Any) -> tuple[Finding, ...]:

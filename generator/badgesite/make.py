@@ -60,14 +60,16 @@ def make(
     progress: Callable[[int, int], None] | None,
     state: BuildState | None = None,
     keep: bool = False,
+    looked: source_stamp.Looked | None = None,
 ) -> tuple[BuildReport, BuildState | None]:
-    """Build for real: the source stamp did not show the last output to be right (_make).
+    """Build for real: the source stamp did not show the last output to be right (_make;
+    looked: what that check found, whose scan of the sources the build starts from).
 
     The records, model and plan live until the build ends: once made, they are kept out
     of the garbage collector's full collections (primitives.collector).
     """
     with settling():
-        return _make(options, started, progress, state, keep)
+        return _make(options, started, progress, state, keep, looked)
 
 
 def _make(
@@ -76,6 +78,7 @@ def _make(
     progress: Callable[[int, int], None] | None,
     state: BuildState | None,
     keep: bool,
+    looked: source_stamp.Looked | None,
 ) -> tuple[BuildReport, BuildState | None]:
     """Build for real: the source stamp did not show the last output to be right.
 
@@ -95,7 +98,18 @@ def _make(
     source_stamp.forget(stores)
     # Before anything is read, to stamp it at the end (with the theme folders outside the
     # site the last build read, for a build kept to find changed files in them too).
-    sources = source_stamp.scan(site_dir, state.theme_roots if keep and state else ())
+    # The no-op check's scan will do: taken before anything was read, and, when a kept
+    # state compares with it, of the same folders outside the site (with no state to
+    # compare, files outside the site do not count: see source_stamp.record).
+    outside = state.theme_roots if keep and state else ()
+    if (
+        looked is not None
+        and looked.scan is not None
+        and (looked.theme_roots == outside or not (keep and state))
+    ):
+        sources: source_stamp.Scan | None = looked.scan
+    else:
+        sources = source_stamp.scan(site_dir, outside)
     keep = keep and not options.drafts and sources is not None
     update = None
     if keep and state is not None and not options.clean and sources is not None:

@@ -155,7 +155,18 @@ def _walk(top: str, shown: str, files: Sources) -> bool:
     return True
 
 
-def reuse(
+@dataclass(frozen=True)
+class Looked:
+    """What the no-op check found: the last build's report when nothing changed since;
+    else, when it got as far, the scan it took and the theme folders outside the site
+    that scan took in."""
+
+    report: BuildReport | None
+    scan: Scan | None = None
+    theme_roots: tuple[str, ...] = ()
+
+
+def look(
     site_dir: Path,
     output_dir: Path | None,
     base_url: str | None,
@@ -163,9 +174,11 @@ def reuse(
     started: float | None = None,
     cache_dir: Path | None = None,
     signing_key: str = "",
-) -> BuildReport | None:
+) -> Looked:
     """The last build's report when nothing it read has changed and its output is still
-    right at `now`; None when a real build must run. Reads no record and no output file.
+    right at `now`; else the scan it took, if it got that far (a real build must run, and
+    starts from that scan rather than walk the same folders again). Reads no record and
+    no output file.
 
     The arguments are build()'s; started is when the build began (perf_counter).
     """
@@ -175,7 +188,7 @@ def reuse(
     stores = BuildStores.of(site_dir, output_dir, cache_dir)
     stamp = read(stores, stamp_identity(str(site_dir), str(output_dir), base_url, signing_key))
     if stamp is None:
-        return None
+        return Looked(None)
     moment = now or dt.datetime.now(dt.timezone.utc)
     if (
         (
@@ -186,11 +199,11 @@ def reuse(
         or (stamp.valid_until is not None and moment >= stamp.valid_until)
         or not (output_dir / BUILD_MARKER).is_file()
     ):
-        return None
+        return Looked(None)
     found = scan(site_dir, stamp.theme_roots)
     if found is None or found.files != stamp.sources:
-        return None
-    return BuildReport(
+        return Looked(None, found, stamp.theme_roots)
+    report = BuildReport(
         output_dir=output_dir,
         pages=stamp.pages,
         documents=stamp.documents,
@@ -199,6 +212,7 @@ def reuse(
         warnings=stamp.warnings,
         incremental=True,
     )
+    return Looked(report)
 
 
 def record(
