@@ -324,6 +324,20 @@ def _status_changes(site) -> list[dt.datetime]:
     return sorted(changes | {FIXED_NOW})
 
 
+def _badges_choosing_holders(monkeypatch) -> list[str]:
+    """The badge of each set of awards whose holders are chosen (again), as they are."""
+    chosen: list[str] = []
+    real = Listings._choose_holders
+    monkeypatch.setattr(
+        Listings,
+        "_choose_holders",
+        lambda self, awards: (
+            chosen.append(awards[0].badge.slug if awards else "") or real(self, awards)
+        ),
+    )
+    return chosen
+
+
 def test_listings_made_from_the_last_ones_say_what_new_ones_say(site: Path, monkeypatch) -> None:
     """Holders are kept from the previous listings only for badges whose awards are the
     same objects, at a moment at which none of them has another status: at every moment
@@ -337,15 +351,7 @@ def test_listings_made_from_the_last_ones_say_what_new_ones_say(site: Path, monk
     loaded = load_site(site)
     moments = _status_changes(loaded)
     fresh = {moment: _every_listing(Listings(loaded, moment)) for moment in moments}
-    chosen: list[str] = []
-    real = Listings._choose_holders
-    monkeypatch.setattr(
-        Listings,
-        "_choose_holders",
-        lambda self, awards: (
-            chosen.append(awards[0].badge.slug if awards else "") or real(self, awards)
-        ),
-    )
+    chosen = _badges_choosing_holders(monkeypatch)
     for then in moments:
         previous = Listings(loaded, then)
         _every_listing(previous)
@@ -378,15 +384,7 @@ def test_an_expiry_between_two_listings_chooses_that_badge_again(site: Path, mon
     previous = Listings(loaded, before)
     _every_listing(previous)
     expected = _every_listing(Listings(loaded, after))
-    chosen: list[str] = []
-    real = Listings._choose_holders
-    monkeypatch.setattr(
-        Listings,
-        "_choose_holders",
-        lambda self, awards: (
-            chosen.append(awards[0].badge.slug if awards else "") or real(self, awards)
-        ),
-    )
+    chosen = _badges_choosing_holders(monkeypatch)
     again = Listings(loaded, after, previous)
     assert _every_listing(again) == expected
     assert chosen == [laser.badge.slug]

@@ -121,14 +121,14 @@ def test_the_command_line_reads_no_environment_and_no_stamp_of_its_own() -> None
 
 def test_a_command_line_build_asks_the_source_stamp_once(site: Path, monkeypatch) -> None:
     asked: list[bool] = []
-    real = source_stamp.reuse
+    real = source_stamp.look
 
     def counting(*args, **kwargs):
-        report = real(*args, **kwargs)
-        asked.append(report is not None)
-        return report
+        looked = real(*args, **kwargs)
+        asked.append(looked.report is not None)
+        return looked
 
-    monkeypatch.setattr(source_stamp, "reuse", counting)
+    monkeypatch.setattr(source_stamp, "look", counting)
     environment = {"SOURCE_DATE_EPOCH": "1761998400", "CI": ""}
     for _ in range(2):
         result = CliRunner().invoke(main, ["build", "--site", str(site)], env=environment)
