@@ -84,6 +84,7 @@ def assert_fresh(state: BuildState, options: BuildOptions) -> None:
     assert kept_fingerprints.aggregates == fingerprints.aggregates
     assert kept_fingerprints.by_record == fingerprints.by_record
     assert kept_fingerprints.by_aggregate == fingerprints.by_aggregate
+    assert dict(kept_fingerprints.published) == dict(fingerprints.published)
     assert kept_fingerprints.part_lines == fingerprints.part_lines
     assert kept_fingerprints.site == planned.site
     digests = {key_of(record): digest for record, digest in kept_fingerprints.digests.values()}
