@@ -60,7 +60,8 @@ class Plan:
         )
 
 
-_KEY_FIELDS = {
+# Each record type's RecordType, and the field naming a record of it.
+KEY_FIELDS = {
     Award: (RecordType.AWARD, "id"),
     ImportedBadge: (RecordType.IMPORTED, "key"),
     BadgeClass: (RecordType.BADGE, "slug"),
@@ -70,7 +71,7 @@ _KEY_FIELDS = {
 
 
 def key_of(record: Subject) -> RecordKey:
-    record_type, field = _KEY_FIELDS[type(record)]
+    record_type, field = KEY_FIELDS[type(record)]
     return RecordKey(record_type, getattr(record, field))
 
 

@@ -16,9 +16,9 @@ from badgesite.cache.code_identity import code_fingerprint
 from badgesite.cache.code_identity import file_hash as _file_hash
 from badgesite.cache.code_identity import hash_parts as _hash
 from badgesite.guards.credentials import Signing
-from badgesite.model import Award, BadgeClass, Earner, ImportedBadge, Issuer, Listings, Site
+from badgesite.model import Award, ImportedBadge, Listings, Site
 from badgesite.outputs import Dependencies, Listing, Output, RecordKey, RecordType
-from badgesite.plan import Part, Plan, PlanParts, key_of
+from badgesite.plan import KEY_FIELDS, Part, Plan, PlanParts, key_of
 from badgesite.templating.sharing import site_image
 from badgesite.templating.themes import ThemeChain
 from badgesite.urls import UrlResolver
@@ -29,9 +29,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-# Each record type's field names, and the field naming a record (plan.key_of's).
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
-_NAMED_BY = {Award: "id", ImportedBadge: "key", BadgeClass: "slug", Earner: "slug", Issuer: "slug"}
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}  # each record type's, looked up once
 
 
 def own_digest(record: object) -> str:
@@ -43,11 +41,11 @@ def own_digest(record: object) -> str:
     parts = [kind.__name__]
     for name in names:
         value = getattr(record, name)
-        named_by = _NAMED_BY.get(type(value))
+        named_by = KEY_FIELDS.get(type(value))
         if named_by is None:
             parts.append(repr(value))
-        else:
-            parts.append(f"{type(value).__name__}:{getattr(value, named_by)}")
+        else:  # str(key_of(value)), without making the key
+            parts.append(f"{named_by[0].value}:{getattr(value, named_by[1])}")
     return _hash(parts)
 
 
