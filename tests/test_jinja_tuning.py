@@ -145,7 +145,12 @@ def _counting_compiles(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def _kept_templates(site: Path) -> list[Path]:
-    return sorted((site / ".cache/badgesite/templates").rglob("*"))
+    """The kept compiled templates (not the names read from their sources)."""
+    return sorted(
+        path
+        for path in (site / ".cache/badgesite/templates").rglob("*")
+        if path.is_file() and path.read_bytes().split(b" ", 2)[1] == CompiledTemplates.KIND.encode()
+    )
 
 
 def test_compiled_templates_are_kept_in_the_cache_for_the_next_build(
@@ -203,6 +208,38 @@ def test_the_names_a_macros_module_reads_are_kept_with_the_compiled_templates(
     build(site, site / "second", now=FIXED_NOW, processes=1, clean=True)
     assert found == []
     assert tree_bytes(site / "first") == tree_bytes(site / "second")
+
+
+def test_the_templates_a_template_pulls_in_are_kept_with_the_compiled_templates(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Planning reads which templates each page's template extends, includes and imports
+    from their sources: a new process finds them in the cache folder, parsing nothing,
+    and a template changed is read again."""
+    import jinja2.meta
+
+    read: list[list[str | None]] = []
+    real_find = jinja2.meta.find_referenced_templates
+
+    def counting(ast):
+        read.append(list(real_find(ast)))
+        return iter(read[-1])
+
+    monkeypatch.setattr(jinja2.meta, "find_referenced_templates", counting)
+    CompiledTemplates.forget_all()
+    build(site, site / "first", now=FIXED_NOW, processes=1)
+    assert any("base.html" in names for names in read)  # every page's template extends it
+    CompiledTemplates.forget_all()
+    read.clear()
+    build(site, site / "second", now=FIXED_NOW, processes=1, clean=True)
+    assert read == []
+    assert tree_bytes(site / "first") == tree_bytes(site / "second")
+    gone = '{% extends "base.html" %}{% block main %}Gone{% endblock %}\n'
+    write(site, "templates/404.html", gone)
+    CompiledTemplates.forget_all()
+    build(site, site / "third", now=FIXED_NOW, processes=1, clean=True)
+    assert read == [["base.html"]]  # only the changed template, read again
+    assert "Gone" in (site / "third/404.html").read_text()
 
 
 def test_a_damaged_or_forged_compiled_template_is_compiled_again(

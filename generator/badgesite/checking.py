@@ -44,6 +44,7 @@ from badgesite.primitives.parallel import map_parallel
 from badgesite.publishing import ob3
 from badgesite.render import PageTemplates, Renderer, TemplateFailed
 from badgesite.report import counted
+from badgesite.templating.references import TemplateReferences
 from badgesite.templating.themes import ThemeChain, readable_theme, resolve_theme_chain
 from badgesite.urls import PLACEHOLDER_BASE_URL
 
@@ -170,7 +171,11 @@ def plan_kept(
     if not options.drafts:
         site = without_drafts(site)
     moment = _moment(options)
-    plan, parts, made_parts = plan_parts(site, theme, moment, credentials=signing is not None)
+    templates.keep_compiled(cache, signing)  # before planning, which reads what they name
+    references = TemplateReferences(theme, templates.compiled)
+    plan, parts, made_parts = plan_parts(
+        site, theme, moment, credentials=signing is not None, references=references
+    )
     renderer = Renderer(site, plan, theme, moment, cache, templates, signing)
     warnings = tuple(sorted(warnings_of(findings)))
     planned = Planned(site, plan, theme, renderer, moment, reconciliation, warnings, signing)

@@ -477,12 +477,14 @@ def plan_parts(
     credentials: bool = False,
     previous: PlanParts | None = None,
     touched: frozenset[Part] | None = None,
+    references: TemplateReferences | None = None,
 ) -> tuple[Plan, PlanParts, frozenset[Part]]:
     """plan_site, kept by parts, and the parts made (not taken from previous). With
     previous, the parts of a plan made with the same theme, settings and statuses, only
     the parts in touched (parts_touched) and those read across the site are made again;
-    the plan is the one plan_site makes (BuildError: what plan_site would refuse)."""
-    references = previous.references if previous is not None else None
+    the plan is the one plan_site makes (BuildError: what plan_site would refuse).
+    references: what the theme's templates pull in (previous's, when given)."""
+    references = previous.references if previous is not None else references
     # The holders of each badge whose awards and their statuses are as they were are kept.
     listings = Listings(site, as_of, previous.listings if previous is not None else None)
     planner = _Planner(site, theme, as_of, credentials, references, listings)

@@ -168,6 +168,13 @@ class PageTemplates:
         self.compiled: CompiledTemplates = self.environment.bytecode_cache  # type: ignore[assignment]
         self._template_dirs = tuple(os.path.join(path, "") for path in theme.template_dirs)
 
+    def keep_compiled(self, cache: ImageCache | None, signing: Signing | None) -> None:
+        """Keep the compiled templates (and the names read from their sources) in the
+        cache folder too, beside images/, authenticated with the signing key: only for a
+        site that signs with a key of its own, and a cache folder."""
+        if signing is not None and not signing.throwaway and cache is not None and cache.folder:
+            self.compiled.keep_in(cache.folder.parent / COMPILED_TEMPLATES, signing.key.seed)
+
     def forget_modules(self) -> None:
         """Drop the imported modules kept for the last renderer's values (ReusedModules):
         they hold its functions, and with them its whole site and plan, which a process
@@ -353,9 +360,7 @@ class Renderer:
                 raise ContentErrors(templates.errors)
         self.templates = templates
         templates.forget_modules()
-        if signing is not None and not signing.throwaway and cache is not None and cache.folder:
-            # Beside images/ in the cache root; authenticated with the signing key.
-            templates.compiled.keep_in(cache.folder.parent / COMPILED_TEMPLATES, signing.key.seed)
+        templates.keep_compiled(cache, signing)
         self.translations = self.templates.translations
         self.format_date = self.templates.format_date
         self.environment = self.templates.environment

@@ -9,18 +9,25 @@ import jinja2
 import jinja2.meta
 from jinja2 import nodes
 
+from badgesite.templating.jinja_tuning import CompiledTemplates
 from badgesite.templating.themes import ThemeChain
+
+# Kept in place of a name when a template names another by a variable, or does not parse.
+_ANY = "\x00any"
 
 
 class TemplateReferences:
     """Read from the templates' sources, without compiling or rendering them; each
     template is read once. A template that names another by a variable, or that does not
-    parse, may pull in any of them."""
+    parse, may pull in any of them. With kept (the theme's compiled templates), what each
+    source names is kept with them, in the cache folder, so that a new process parses
+    only the templates whose sources it has not seen."""
 
-    def __init__(self, theme: ThemeChain) -> None:
+    def __init__(self, theme: ThemeChain, kept: CompiledTemplates | None = None) -> None:
         self.environment = jinja2.Environment(
             loader=jinja2.FileSystemLoader([str(path) for path in theme.template_dirs])
         )
+        self.kept = kept
         self._direct: dict[str, tuple[str, ...] | None] = {}
         self._closures: dict[str, tuple[str, ...]] = {}
         self._every: tuple[str, ...] | None = None
@@ -51,14 +58,27 @@ class TemplateReferences:
         if name not in self._direct:
             try:
                 source, _, _ = self.environment.loader.get_source(self.environment, name)  # type: ignore[union-attr]
-                parsed = self.environment.parse(source)
-                names = (*jinja2.meta.find_referenced_templates(parsed), *_fragments(parsed))
             except jinja2.TemplateNotFound:
-                names = ()
-            except (jinja2.TemplateSyntaxError, OSError, UnicodeDecodeError):
-                names = (None,)
-            self._direct[name] = None if None in names else names  # type: ignore[assignment]
+                names: tuple[str, ...] = ()
+            except (OSError, UnicodeDecodeError):
+                names = (_ANY,)
+            else:
+                if self.kept is None:
+                    names = self._read(source)
+                else:
+                    names = self.kept.names_of("references", source, lambda: self._read(source))
+            self._direct[name] = None if _ANY in names else names
         return self._direct[name]
+
+    def _read(self, source: str) -> tuple[str, ...]:
+        """The templates a source names (_ANY for one it names by a variable, or when it
+        does not parse)."""
+        try:
+            parsed = self.environment.parse(source)
+        except jinja2.TemplateSyntaxError:
+            return (_ANY,)
+        found = (*jinja2.meta.find_referenced_templates(parsed), *_fragments(parsed))
+        return tuple(_ANY if name is None else name for name in found)
 
 
 def _fragments(parsed: nodes.Template) -> Iterator[str | None]:
