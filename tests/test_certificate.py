@@ -152,8 +152,8 @@ def test_qr_codes_are_kept_in_the_image_cache(tmp_path: Path, monkeypatch) -> No
 
 
 def test_a_cached_qr_code_that_is_not_a_path_is_made_again(tmp_path: Path) -> None:
-    """What the cache holds goes into pages as markup: anything but a size and path runs
-    is not used."""
+    """What the cache holds goes into pages as markup: anything but a size and the
+    characters of path runs (digits, M, h, v, z, space, hyphen) is not used."""
     cache = ImageCache(tmp_path / "cache")
     url = "https://example.org/a"
     for planted in (

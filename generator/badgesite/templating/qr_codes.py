@@ -17,7 +17,9 @@ from badgesite.cache.image_cache import ImageCache
 MODULE_PIXELS = 4
 QUIET_ZONE = 4  # modules of white around the code, as ISO/IEC 18004 asks
 ERROR_LEVEL = "m"  # 15% of the code may be lost (a fold, a smudge) and it still reads
-_STORED = re.compile(r"(\d{2,3}) ((?:M\d+ \d+h\d+v1h-\d+z)*)")
+# A size and the characters of path runs: nothing else can reach a page's markup. (A
+# pattern of the runs themselves, "(?:M\d+ \d+h\d+v1h-\d+z)*", took 0.1 ms a code.)
+_STORED = re.compile(r"(\d{2,3}) ([0-9Mhvz -]*)")
 
 
 def qr_modules(text: str) -> tuple[int, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -31,13 +32,15 @@ SOCIAL_IMAGE_FORMATS = ("png", "jpeg")
 def _query(url: str, params: list[tuple[str, str]]) -> str:
     """url with the non-empty params, percent-encoded (spaces as %20, never '+'): what
     urlencode(..., quote_via=quote) gives, without its checks on every pair."""
-    return (
-        url
-        + "?"
-        + "&".join(
-            f"{quote(key, safe='')}={quote(value, safe='')}" for key, value in params if value
-        )
-    )
+    pairs = (f"{_quoted(key)}={_quoted(value)}" for key, value in params if value)
+    return url + "?" + "&".join(pairs)
+
+
+@lru_cache(maxsize=4096)
+def _quoted(text: str) -> str:
+    """text percent-encoded, every reserved character too: a page's links repeat its URL,
+    its badge's and issuer's names, and every page the same keys."""
+    return quote(text, safe="")
 
 
 @dataclass(frozen=True)
@@ -121,7 +124,7 @@ class SocialImage:
 
 def verifierplus_url(credential_url: str) -> str:
     """VerifierPlus checking the credential at credential_url (fully percent-encoded)."""
-    return f"{VERIFIER_PLUS}?vc={quote(credential_url, safe='')}"
+    return f"{VERIFIER_PLUS}?vc={_quoted(credential_url)}"
 
 
 def site_image_badge(site: Site) -> BadgeClass | None:
