@@ -86,6 +86,7 @@ def assert_fresh(state: BuildState, options: BuildOptions) -> None:
     assert kept_fingerprints.by_aggregate == fingerprints.by_aggregate
     assert dict(kept_fingerprints.published) == dict(fingerprints.published)
     assert kept_fingerprints.part_lines == fingerprints.part_lines
+    assert kept_fingerprints.outputs == fingerprints.outputs
     assert kept_fingerprints.site == planned.site
     digests = {key_of(record): digest for record, digest in kept_fingerprints.digests.values()}
     assert digests == {key_of(record): digest for record, digest in fingerprints.digests.values()}

@@ -153,6 +153,8 @@ def _make(
         if options.strict and planned.warnings:
             raise StrictFailure(planned.warnings)
         fingerprints = kept_fingerprints.fingerprints
+    if kept_fingerprints is not None:
+        planned.renderer.publishes(kept_fingerprints.published)
         config = planned.site.config
         identity = BuildIdentity.of(site_dir, output_dir, config.base_url, config.theme)
     if work.previous is not None and not work.stale and not work.gone:

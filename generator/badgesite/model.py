@@ -73,6 +73,22 @@ class Site:
         )
 
     @cached_property
+    def status_changes(self) -> tuple[dt.datetime, ...]:
+        """Every moment, sorted, at which an award or an imported badge may change status
+        (an unrevoked award at its issue and expiry moments, an imported badge at its
+        expiry): the build's output stays right between two of them."""
+        changes: list[dt.datetime] = []
+        for award in self.awards.values():
+            if award.revocation is None:
+                changes.append(award.issued_on)
+                if award.expires is not None:
+                    changes.append(award.expires)
+        for badge in self.imported.values():
+            if badge.assertion.expires is not None:
+                changes.append(badge.assertion.expires.moment)
+        return tuple(sorted(changes))
+
+    @cached_property
     def published_awards(self) -> tuple[Award, ...]:
         return tuple(award for award in self.awards.values() if award.is_published)
 

@@ -6,7 +6,8 @@ import datetime as dt
 import json
 import os
 import traceback
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus
@@ -397,7 +398,6 @@ class Renderer:
         self.absolute_url = self.resolver.absolute  # one object: pages share it
         self._links: dict[int | None, Callable[[str], str]] = {}
         self.fragments = Fragments(self.templates, self.absolute_url)
-        self.published_paths = frozenset(output.url_path for output in plan.outputs)
         self.site_image = sharing.site_image(site, self.resolver)
         self.jsonld = sharing.CredentialJsonLd(self.resolver)
 
@@ -417,6 +417,17 @@ class Renderer:
 
     def credential_jsonld(self, subject: BadgeClass | Award) -> Markup:
         return Markup(self.jsonld(subject))
+
+    @cached_property
+    def published_paths(self) -> Collection[str]:
+        """The URL paths this build writes (publishes() gives them when they are known)."""
+        return frozenset(output.url_path for output in self.plan.outputs)
+
+    def publishes(self, published: Mapping[str, int]) -> None:
+        """The URL paths this build writes, as the fingerprints counted them (each with how
+        many outputs have it): a kept build keeps that count up to date by the parts it
+        planned again, where finding them from the plan walks every output."""
+        self.__dict__["published_paths"] = published
 
     def is_published(self, url_path: str) -> bool:
         """Whether this build writes url_path, for links to optional outputs."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import datetime as dt
 import os
@@ -305,19 +306,10 @@ def theme_roots_outside(site_dir: Path, theme: ThemeChain) -> tuple[str, ...]:
 
 def status_window(site: Site, moment: dt.datetime) -> tuple[dt.datetime | None, dt.datetime | None]:
     """The last moment at or before `moment`, and the first after it, when an award or an
-    imported badge may change status (a status changes at its issue or expiry moment)."""
-    changes: list[dt.datetime] = []
-    for award in site.awards.values():
-        if len(award.possible_statuses) > 1:
-            changes.append(award.issued_on)
-            if award.expires is not None:
-                changes.append(award.expires)
-    for badge in site.imported.values():
-        if badge.assertion.expires is not None:
-            changes.append(badge.assertion.expires.moment)
-    past = [change for change in changes if change <= moment]
-    future = [change for change in changes if change > moment]
-    return (max(past) if past else None, min(future) if future else None)
+    imported badge may change status (Site.status_changes, found once a build)."""
+    changes = site.status_changes
+    after = bisect.bisect_right(changes, moment)
+    return (changes[after - 1] if after else None, changes[after] if after < len(changes) else None)
 
 
 def _in_utc(moment: dt.datetime | None) -> dt.datetime | None:
