@@ -20,7 +20,7 @@ from badgesite.cache.fingerprint import fingerprint_outputs
 from badgesite.images import outputs as image_outputs
 from badgesite.model import Award, BadgeClass, Earner, ImportedBadge, Issuer, Listings, Site
 from badgesite.outputs import Dependencies, Kind, Listing, Output, Page, RecordKey, RecordType
-from badgesite.plan import AWARD_PAGE, Plan, _Keys, plan_site
+from badgesite.plan import AWARD_PAGE, Plan, _Keys, plan_parts, plan_site
 from badgesite.render import Renderer
 from badgesite.templating import sharing
 from badgesite.templating.themes import ThemeChain, resolve_theme_chain
@@ -301,6 +301,25 @@ def test_pages_declare_the_translations_and_no_bundled_page_shows_the_day() -> N
 def test_templates_of_the_sites_own_may_show_the_day(themed_site: Path) -> None:
     _, _, plan = _planned(themed_site)
     assert plan.shows_the_day
+
+
+@pytest.mark.parametrize("own_template", [False, True])
+def test_a_plan_kept_by_parts_knows_whether_it_shows_the_day(
+    themed_site: Path, own_template: bool
+) -> None:
+    """A plan made again from a kept one looks at the outputs of the parts it plans again
+    only, and still knows whether any output shows the day (a kept part's, as found when
+    it was made)."""
+    site_dir = themed_site if own_template else GOLDEN_SITE
+    site = load_site(site_dir)
+    theme = resolve_theme_chain(site.config.theme, site_dir)
+    first, parts, _ = plan_parts(site, theme, FIXED_NOW)
+    # Only the parts planned on every build are made again: every award page is kept.
+    again, _, made = plan_parts(site, theme, FIXED_NOW, previous=parts, touched=frozenset())
+    assert not any(part[0] == "award" for part in made)
+    shown = any(output.depends.build_day for output in again.outputs)
+    assert shown is own_template
+    assert first.shows_the_day is again.shows_the_day is shown
 
 
 def _moment_with_the_same_statuses(site: Site) -> dt.datetime:

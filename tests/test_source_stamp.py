@@ -125,10 +125,33 @@ def test_a_real_build_walks_the_sources_once(site: Path, images: Path, monkeypat
         source_stamp, "scan", lambda site_dir, *a: scans.append(site_dir) or real_scan(site_dir, *a)
     )
     _edit_award(site)
+    age(site / "content/awards/ada.yaml")
     report = build(site, now=FIXED_NOW, cache_dir=images)
     assert report.rendered > 0 and len(scans) == 2  # before reading anything, and after
+    assert stamp_path(site, images).is_file()
     ada = site / "output/assertions/2f1c7a52-6a1b-4d7e-9a3e-0c8b5d1e9f01/index.html"
     assert "theremin" in ada.read_text(encoding="utf-8")
+
+
+def test_a_build_after_an_edit_just_saved_walks_the_sources_once(
+    site: Path, images: Path, monkeypatch
+) -> None:
+    """A file changed within a tick of the clock before the build (as while serving: the
+    edit is seconds old) leaves no stamp, so the build does not walk the sources again
+    to check on one: a second scan could only confirm that none is taken."""
+    for path in site.rglob("*"):
+        age(path)
+    build(site, now=FIXED_NOW, cache_dir=images)
+    scans: list[Path] = []
+    real_scan = source_stamp.scan
+    monkeypatch.setattr(
+        source_stamp, "scan", lambda site_dir, *a: scans.append(site_dir) or real_scan(site_dir, *a)
+    )
+    _edit_award(site)  # just now
+    report = build(site, now=FIXED_NOW, cache_dir=images)
+    assert report.rendered > 0 and len(scans) == 1
+    assert not stamp_path(site, images).is_file()  # the next build is a real one
+    assert build(site, now=FIXED_NOW, cache_dir=images).rendered == 0
 
 
 @pytest.mark.parametrize(

@@ -41,6 +41,9 @@ class Plan:
     # The listings it was planned with: the fingerprints and renderer of the build share
     # them (Listings.of), so that each is computed once a build.
     listings: Listings | None = field(default=None, compare=False, repr=False)
+    # Whether an output shows the day, when planning by parts kept count of it (a kept
+    # plan's outputs are not looked at again); None: shows_the_day looks.
+    day_shown: bool | None = field(default=None, compare=False, repr=False)
 
     def by_kind(self, kind: Kind) -> tuple[Output, ...]:
         return tuple(output for output in self.outputs if output.kind is kind)
@@ -49,7 +52,9 @@ class Plan:
     def shows_the_day(self) -> bool:
         """Whether an output shows the day of the build (only templates of the site's own
         can: the bundled ones leave the day to the browser, which judges status itself)."""
-        return any(output.depends.build_day for output in self.outputs)
+        if self.day_shown is not None:
+            return self.day_shown
+        return _shows_the_day(self.outputs)
 
     @property
     def sitemap_urls(self) -> tuple[str, ...]:
@@ -404,6 +409,10 @@ def plan_site(site: Site, theme: ThemeChain, as_of: dt.datetime, credentials: bo
     return Plan(tuple(outputs), planner.listings)
 
 
+def _shows_the_day(outputs: Iterable[Output]) -> bool:
+    return any(output.depends.build_day for output in outputs)
+
+
 # One part of a plan: the outputs of one record ("award", id), ("badge", slug), ... or of
 # the site ("head": home, skills index, 404, verifier; "badges" and "earners": the indexes;
 # "files": the theme's files and the text files).
@@ -468,6 +477,7 @@ class PlanParts:
     credentials: bool
     references: TemplateReferences
     listings: Listings  # the plan's, for the next plan to start from
+    day_parts: frozenset[Part] = frozenset()  # the parts with an output showing the day
 
 
 def plan_parts(
@@ -494,9 +504,10 @@ def plan_parts(
         kept, touched = {}, frozenset()
     parts: dict[Part, tuple[Output, ...]] = {}
     made: set[Part] = set()
+    planned_again = touched | _ALWAYS_PLANNED  # (one look per part: there are many)
     for part, make in _parts(planner):
         found = kept.get(part)
-        if found is None or part in touched or part in _ALWAYS_PLANNED:
+        if found is None or part in planned_again:
             found = tuple(make())
             made.add(part)
         parts[part] = found
@@ -513,8 +524,14 @@ def plan_parts(
         for part in made:
             for output in parts[part]:
                 _check_path(output, paths)
-    kept_parts = PlanParts(parts, paths, credentials, planner.references, listings)
-    return Plan(tuple(outputs), listings), kept_parts, frozenset(made)
+    day_parts = frozenset(
+        part
+        for part in (previous.day_parts if previous is not None and kept else ())
+        if part in parts and part not in made
+    ) | {part for part in made if _shows_the_day(parts[part])}
+    kept_parts = PlanParts(parts, paths, credentials, planner.references, listings, day_parts)
+    plan = Plan(tuple(outputs), listings, day_shown=bool(day_parts))
+    return plan, kept_parts, frozenset(made)
 
 
 def parts_touched(before: Site, after: Site) -> frozenset[Part]:

@@ -509,6 +509,9 @@ def _outputs_digest(parts: PlanParts, part_lines: Mapping[Part, str]) -> str:
     return _hash(lines for lines in map(part_lines.__getitem__, parts.parts) if lines)
 
 
+_NO_PARTS: frozenset[Part] = frozenset()
+
+
 def _reindex(
     index: dict[T, frozenset[Part]],
     keys: Iterable[T],
@@ -518,7 +521,14 @@ def _reindex(
     """Update a reverse index (what is read -> the parts reading it) for the keys read by
     the parts planned again or dropped (redone), now read by the parts of fresh."""
     for key in keys:
-        readers = (index.get(key, frozenset()) - redone) | fresh.get(key, set())
+        then = index.get(key, _NO_PARTS)
+        now = fresh.get(key, _NO_PARTS)
+        # Most keys are read by the same parts as before (the parts planned again read
+        # what they read then): the readers are then the same, and no set is made. (The
+        # parts of fresh are among those redone.)
+        if now <= then and then.isdisjoint(redone - now if now else redone):
+            continue
+        readers = (then - redone) | now
         if readers:
             index[key] = frozenset(readers)
         else:

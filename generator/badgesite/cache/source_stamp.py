@@ -238,13 +238,21 @@ def record(
     """
     if before is None:
         return
+    trusted_before = before.taken_ns - RACY_NANOSECONDS
+    # A file the build read that had changed within a tick of its start (one just saved,
+    # as while serving) leaves no stamp whatever a second scan shows: none is taken.
+    if any(
+        key not in WRITTEN_BY_BUILD and not os.path.isabs(key)
+        for key, (_, mtime_ns, _) in before.files.items()
+        if mtime_ns >= trusted_before
+    ):
+        return
     roots = theme_roots_outside(site_dir, theme)
     after = scan(site_dir, roots)
     if after is None:
         return
     if _read_from_site(before.files) != _read_from_site(after.files):
         return
-    trusted_before = before.taken_ns - RACY_NANOSECONDS
     if any(
         mtime_ns >= trusted_before
         for key, (_, mtime_ns, _) in after.files.items()
