@@ -242,7 +242,7 @@ def record(
     # A file the build read that had changed within a tick of its start (one just saved,
     # as while serving) leaves no stamp whatever a second scan shows: none is taken.
     if any(
-        key not in WRITTEN_BY_BUILD and not os.path.isabs(key)
+        _only_read_from_site(key)
         for key, (_, mtime_ns, _) in before.files.items()
         if mtime_ns >= trusted_before
     ):
@@ -292,11 +292,11 @@ def record(
 
 def _read_from_site(files: Sources) -> Sources:
     """The site's files that the build only read (it may write the published record)."""
-    return {
-        key: value
-        for key, value in files.items()
-        if key not in WRITTEN_BY_BUILD and not os.path.isabs(key)
-    }
+    return {key: value for key, value in files.items() if _only_read_from_site(key)}
+
+
+def _only_read_from_site(key: str) -> bool:
+    return key not in WRITTEN_BY_BUILD and not os.path.isabs(key)
 
 
 def theme_roots_outside(site_dir: Path, theme: ThemeChain) -> tuple[str, ...]:
