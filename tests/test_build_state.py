@@ -67,6 +67,7 @@ def assert_fresh(state: BuildState, options: BuildOptions) -> None:
             )
     assert list(state.kept.parts.parts.items()) == list(kept.parts.parts.items())
     assert state.kept.parts.paths.keys() == kept.parts.paths.keys()
+    assert state.kept.parts.day_parts == kept.parts.day_parts
     assert state.kept.file_findings == kept.file_findings
     # The listings kept (which the next build keeps holders from) are the site's, and say
     # what a fresh build's say of every badge.
