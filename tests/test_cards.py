@@ -285,3 +285,40 @@ def test_a_base_is_read_once_for_a_badges_cards_and_the_cards_are_unchanged(monk
     assert [draw_card(content(person=person), base) for person in people] == fresh
     assert len(opened) == 1
     assert cards._fit.cache_info().hits >= 2 * 4  # title, label, issuer, footer again
+
+
+@pytest.mark.parametrize("fraction", [0.0, 0.25, 0.4375, 0.7, 0.999])
+def test_a_kept_line_mask_inks_as_image_draw_text_does(fraction: float) -> None:
+    """A line is drawn once into a mask and inked through it on each card: pixel for pixel
+    what ImageDraw.text draws at that pen position, over other ink too."""
+    for text, font_file, size in (
+        ("Certified Maker", cards.BOLD, 60),
+        ("Ågot Þórsdóttir-Quay", cards.REGULAR, 46),
+        ("陈晓彤", cards.CJK, 40),
+        ("jy", cards.REGULAR, 24),
+    ):
+        x, baseline = 37 + fraction, 80
+        direct = Image.new("RGB", (700, 160), cards.BACKGROUND)
+        kept = direct.copy()
+        for image in (direct, kept):
+            ImageDraw.Draw(image).rectangle((40, 60, 90, 100), fill=cards.MUTED)
+        ImageDraw.Draw(direct).text(
+            (x, baseline), text, font=cards._font(font_file, size), fill=cards.INK, anchor="ls"
+        )
+        pen = cards._Pen(ImageDraw.Draw(kept))
+        whole = int(x)
+        mask, left, top = cards._line_mask(text, font_file, size, x - whole)
+        pen.draw.bitmap((whole + left, baseline + top), mask, fill=cards.INK)
+        assert kept.tobytes() == direct.tobytes(), (text, fraction)
+
+
+def test_the_texts_a_badges_cards_share_are_drawn_once() -> None:
+    base = draw_base(PNG, 128, 128)
+    cards._line_mask.cache_clear()
+    draw_card(content(person="Ada Lovelace"), base)
+    first = cards._line_mask.cache_info()
+    draw_card(content(person="Grace Hopper"), base)
+    second = cards._line_mask.cache_info()
+    # Label, title, issuer, date and footer come from the masks kept; only the name is new.
+    assert second.misses - first.misses == 1
+    assert second.hits - first.hits >= 5

@@ -24,8 +24,8 @@ LIBRARIES = (
     "python_slugify",
     "pyyaml",
     "resvg_py",
-    "segno",
     "text_unidecode",
+    "zxing_cpp",
 )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import io
+import math
 import signal
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from pathlib import Path
 from PIL import Image, ImageColor, ImageDraw, ImageFont
 
 from badgesite.cache.image_cache import ImageCache
+from badgesite.images.spliced_png import SplicedCanvas
 
 # The one card size: the pages' og:image width and height say it too (sharing).
 WIDTH, HEIGHT = 1200, 630
@@ -168,35 +170,104 @@ def draw_base(picture: bytes, image_width: int, image_height: int) -> bytes:
 def draw_card(content: CardContent, base: bytes) -> bytes:
     """The card as PNG bytes: base (what draw_base made for the badge) with the texts of
     content drawn beside it, in the inks of its palette."""
-    card = _canvas(base).copy()
+    canvas = _canvas(base)
+    card = canvas.image.copy()
     # The texts are drawn in RGB right of the panel (x counted from the panel's edge), then
-    # each pixel takes the nearest ink step of the palette's first entries.
+    # each pixel of the rows they ink takes the nearest ink step of the palette's first
+    # entries (white, the rest, is the canvas's entry 0 already).
     texts = Image.new("RGB", (WIDTH - PANEL_WIDTH, HEIGHT), BACKGROUND)
-    draw = ImageDraw.Draw(texts)
+    pen = _Pen(ImageDraw.Draw(texts))
     left = TEXT_LEFT - PANEL_WIDTH
     blocks = _text_blocks(content)
     total = sum(block.height for block in blocks)
     y = TEXT_TOP + max(0, (TEXT_BOTTOM - TEXT_TOP - total) // 2)
     for block in blocks:
-        block.draw(draw, left, y)
+        block.draw(pen, left, y)
         y += block.height
     if content.footer and can_draw(content.footer):
         footer = _fit(content.footer, REGULAR, (FOOTER_SIZE,), TEXT_WIDTH, 1)
-        _draw_line(draw, left, HEIGHT - 40, footer.lines[0], REGULAR, FOOTER_SIZE, FAINT)
-    card.paste(texts.quantize(palette=_ink_palette(), dither=Image.Dither.NONE), (PANEL_WIDTH, 0))
-    return _encode(card)
+        pen.line(left, HEIGHT - 40, footer.lines[0], REGULAR, FOOTER_SIZE, FAINT)
+    inked = pen.inked_rows()
+    for top, bottom in inked:
+        rows = texts.crop((0, top, texts.width, bottom))
+        quantized = rows.quantize(palette=_ink_palette(), dither=Image.Dither.NONE)
+        card.paste(quantized, (PANEL_WIDTH, top))
+    return canvas.encode(card, inked)
+
+
+_MASK_MARGIN = 2
+
+
+class _Pen:
+    """Draws a card's texts, and notes which rows it inked: only those are mapped to the
+    palette (a card's texts take about half its rows)."""
+
+    def __init__(self, draw: ImageDraw.ImageDraw) -> None:
+        self.draw = draw
+        self.rows: list[tuple[int, int]] = []
+
+    def line(self, x: int, baseline: int, text: str, primary: str, size: int, fill: str) -> None:
+        position = float(x)
+        for name, part in _runs(text, primary):
+            whole = int(position)
+            mask, left, top = _line_mask(part, name, size, position - whole)
+            self.draw.bitmap((whole + left, baseline + top), mask, fill=fill)
+            self.rows.append((baseline + top, baseline + top + mask.height))
+            position += _length(name, size, part)
+
+    def box(self, box: tuple[int, int, int, int], radius: int, fill: str) -> None:
+        self.draw.rounded_rectangle(box, radius=radius, fill=fill)
+        self.rows.append((box[1], box[3] + 1))
+
+    def inked_rows(self) -> list[tuple[int, int]]:
+        """The rows drawn on, as merged [top, bottom) spans within the card."""
+        spans: list[tuple[int, int]] = []
+        for top, bottom in sorted(self.rows):
+            top, bottom = max(0, top), min(HEIGHT, bottom)
+            if top >= bottom:
+                continue
+            if spans and top <= spans[-1][1]:
+                spans[-1] = (spans[-1][0], max(spans[-1][1], bottom))
+            else:
+                spans.append((top, bottom))
+        return spans
+
+
+@lru_cache(maxsize=2048)
+def _line_mask(
+    text: str, font_file: str, size: int, fraction: float
+) -> tuple[Image.Image, int, int]:
+    """text in one font, as the mask ImageDraw.text inks through when its pen is `fraction`
+    of a pixel right of a whole one: drawn once for all the cards that show it (a badge's
+    title, label, issuer and footer), with where its corner falls from the pen (the whole
+    pixel, on the baseline). Inking it with ImageDraw.bitmap blends each pixel as
+    ImageDraw.text does, so the card's bytes are the same."""
+    font = _font(font_file, size)
+    left, top, right, bottom = font.getbbox(text, anchor="ls")
+    # Margins: the box is measured with the pen at a whole pixel, and antialiasing may
+    # reach a pixel past it.
+    origin_x = _MASK_MARGIN - math.floor(left)
+    origin_y = _MASK_MARGIN - math.floor(top)
+    width = origin_x + math.ceil(right) + _MASK_MARGIN + 1
+    height = origin_y + math.ceil(bottom) + _MASK_MARGIN
+    mask = Image.new("L", (max(1, width), max(1, height)), 0)
+    ImageDraw.Draw(mask).text(
+        (origin_x + fraction, origin_y), text, font=font, fill=255, anchor="ls"
+    )
+    return mask, -origin_x, -origin_y
 
 
 @lru_cache(maxsize=8)
-def _canvas(base: bytes) -> Image.Image:
+def _canvas(base: bytes) -> SplicedCanvas:
     """A card of base with nothing beside it, to copy for each of the badge's cards (a
-    badge's cards are made side by side, each from the same bytes of its base)."""
+    badge's cards are made side by side, each from the same bytes of its base), which
+    compresses the rows no text is on once for all of them."""
     with Image.open(io.BytesIO(base)) as opened:
         panel = opened.copy()
     card = Image.new("P", (WIDTH, HEIGHT))
     card.putpalette(panel.getpalette() or [])
     card.paste(panel, (0, 0))
-    return card
+    return SplicedCanvas(card, PNG_LEVEL)
 
 
 @cache
@@ -257,20 +328,17 @@ class _Block:
         extra = 16 if self.pill else 0
         return self.line_height * len(self.fitted.lines) + self.gap_after + extra
 
-    def draw(self, draw: ImageDraw.ImageDraw, left: int, top: int) -> None:
+    def draw(self, pen: _Pen, left: int, top: int) -> None:
         size = self.fitted.size
         for index, line in enumerate(self.fitted.lines):
             baseline = top + index * self.line_height + round(size * 1.0)
             if self.pill:
                 width = _width(line, self.font, size)
-                draw.rounded_rectangle(
-                    (left, top, left + width + 32, top + self.line_height + 16),
-                    radius=8,
-                    fill=self.colour,
-                )
-                _draw_line(draw, left + 16, baseline + 8, line, self.font, size, "#ffffff")
+                box = (left, top, left + width + 32, top + self.line_height + 16)
+                pen.box(box, 8, self.colour)
+                pen.line(left + 16, baseline + 8, line, self.font, size, "#ffffff")
             else:
-                _draw_line(draw, left, baseline, line, self.font, size, self.colour)
+                pen.line(left, baseline, line, self.font, size, self.colour)
 
 
 def _text_blocks(content: CardContent) -> list[_Block]:
@@ -371,16 +439,6 @@ def _width(text: str, primary: str, size: int) -> int:
 def _length(font_file: str, size: int, text: str) -> float:
     """How far text advances in one font: measured once (a badge's cards share most texts)."""
     return _font(font_file, size).getlength(text)
-
-
-def _draw_line(
-    draw: ImageDraw.ImageDraw, x: int, baseline: int, text: str, primary: str, size: int, fill: str
-) -> None:
-    position = float(x)
-    for name, part in _runs(text, primary):
-        font = _font(name, size)
-        draw.text((position, baseline), part, font=font, fill=fill, anchor="ls")
-        position += _length(name, size, part)
 
 
 def _atoms(text: str) -> list[str]:
