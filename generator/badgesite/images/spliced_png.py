@@ -10,85 +10,81 @@ from PIL import Image
 
 from badgesite.primitives.png_chunks import PNG_SIGNATURE, make_chunk
 
-# Static runs of rows shorter than this are compressed with the drawn rows around them: a
-# splice costs a few bytes and the matches across it.
-MIN_SPLICED_ROWS = 16
+# The canvas is compressed in bands of this many rows, each once: a PNG's rows are its bands,
+# those with nothing drawn on them spliced in as they are. (On cards, bands of 4 to 16 rows
+# take the same time, and the larger compress better.)
+BAND_ROWS = 16
 _ADLER_BASE = 65521
-_FINAL_EMPTY_BLOCK = b"\x03\x00"
 
 
 class SplicedCanvas:
     """A palette image many PNGs start from (a badge's card base): each PNG differs from it
-    in some rows only, and the deflate segments of the others are made once and reused.
+    in some rows only, and the deflate segments of the bands of rows it leaves as they are
+    are made once and reused.
 
     A segment is compressed with no history and ends on a full flush (byte-aligned, and
     nothing after it refers back past it), so segments can follow each other in any order
     in one zlib stream; the stream's Adler-32 is combined from theirs. Filter type 0 on
     every row, as Pillow writes palette images, so the pixels are the same, bit for bit."""
 
-    def __init__(self, image: Image.Image, level: int) -> None:
+    def __init__(self, image: Image.Image, level: int, shared_level: int = 9) -> None:
         if image.mode != "P":
             raise ValueError(f"a spliced canvas is a palette image, not {image.mode}")
         self.image = image
+        # The drawn rows are compressed for each PNG, the canvas's once: at zlib's best.
         self.level = level
+        self.shared_level = shared_level
         self.width, self.height = image.size
         self.pixels = image.tobytes()
         palette = bytes(image.getpalette() or [0, 0, 0])
         ihdr = struct.pack(">IIBBBBB", self.width, self.height, 8, 3, 0, 0, 0)
         self.head = PNG_SIGNATURE + make_chunk(b"IHDR", ihdr) + make_chunk(b"PLTE", palette)
-        self.segments: dict[tuple[int, int], tuple[bytes, int]] = {}
+        self.segments: dict[int, tuple[bytes, int, int]] = {}
 
     def encode(self, drawn: Image.Image, changed: Sequence[tuple[int, int]]) -> bytes:
         """drawn (the canvas with rows drawn on, same size and palette) as PNG; changed are
-        sorted, disjoint [top, bottom) spans holding every row that differs from the canvas."""
+        [top, bottom) spans holding every row that differs from the canvas."""
         if drawn.size != self.image.size:
             raise ValueError("drawn is not the canvas's size")
-        spans = _merged(changed, self.height)
+        bands = -(-self.height // BAND_ROWS)
+        is_drawn = [False] * bands
+        for top, bottom in changed:
+            top, bottom = max(0, top), min(self.height, bottom)
+            for band in range(top // BAND_ROWS, -(-bottom // BAND_ROWS)):
+                is_drawn[band] = True
         compressor = zlib.compressobj(self.level, zlib.DEFLATED, -15)
         pieces: list[bytes] = []
         adler = 1
-        row = 0
-        for top, bottom in [*spans, (self.height, self.height)]:
-            if row < top:
-                segment, segment_adler = self._segment(row, top)
+        band = 0
+        while band < bands:
+            if not is_drawn[band]:
+                segment, segment_adler, length = self._band(band)
                 pieces.append(segment)
-                adler = _adler32_combine(adler, segment_adler, (top - row) * (self.width + 1))
-            if top < bottom:
-                data = _filtered(drawn.crop((0, top, self.width, bottom)).tobytes(), self.width)
-                pieces.append(compressor.compress(data) + compressor.flush(zlib.Z_FULL_FLUSH))
-                adler = zlib.adler32(data, adler)
-            row = bottom
+                adler = _adler32_combine(adler, segment_adler, length)
+                band += 1
+                continue
+            last = band
+            while last + 1 < bands and is_drawn[last + 1]:
+                last += 1
+            top, bottom = band * BAND_ROWS, min(self.height, (last + 1) * BAND_ROWS)
+            data = _filtered(drawn.crop((0, top, self.width, bottom)).tobytes(), self.width)
+            pieces.append(compressor.compress(data) + compressor.flush(zlib.Z_FULL_FLUSH))
+            adler = zlib.adler32(data, adler)
+            band = last + 1
         pieces.append(compressor.flush(zlib.Z_FINISH))
         stream = b"\x78\x5e" + b"".join(pieces) + struct.pack(">I", adler)
         return self.head + make_chunk(b"IDAT", stream) + make_chunk(b"IEND", b"")
 
-    def _segment(self, top: int, bottom: int) -> tuple[bytes, int]:
-        found = self.segments.get((top, bottom))
+    def _band(self, band: int) -> tuple[bytes, int, int]:
+        """The canvas's rows of band as a deflate segment, its Adler-32 and length."""
+        found = self.segments.get(band)
         if found is None:
+            top, bottom = band * BAND_ROWS, min(self.height, (band + 1) * BAND_ROWS)
             data = _filtered(self.pixels[top * self.width : bottom * self.width], self.width)
-            compressor = zlib.compressobj(self.level, zlib.DEFLATED, -15)
+            compressor = zlib.compressobj(self.shared_level, zlib.DEFLATED, -15)
             segment = compressor.compress(data) + compressor.flush(zlib.Z_FULL_FLUSH)
-            found = self.segments[(top, bottom)] = (segment, zlib.adler32(data))
+            found = self.segments[band] = (segment, zlib.adler32(data), len(data))
         return found
-
-
-def _merged(spans: Sequence[tuple[int, int]], height: int) -> list[tuple[int, int]]:
-    """spans clipped to the image, with the short static runs between them (and at its
-    edges) taken into them."""
-    merged: list[tuple[int, int]] = []
-    for top, bottom in spans:
-        top, bottom = max(0, top), min(height, bottom)
-        if top >= bottom:
-            continue
-        if top < MIN_SPLICED_ROWS:
-            top = 0
-        if height - bottom < MIN_SPLICED_ROWS:
-            bottom = height
-        if merged and top - merged[-1][1] < MIN_SPLICED_ROWS:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], bottom))
-        else:
-            merged.append((top, bottom))
-    return merged
 
 
 def _filtered(pixels: bytes, width: int) -> bytes:
