@@ -233,7 +233,9 @@ class _Pen:
         return spans
 
 
-@lru_cache(maxsize=2048)
+# A badge's cards are made side by side: its shared lines are used again at once, and the
+# masks of the names, each used once, must not pile up (some 40 KB each).
+@lru_cache(maxsize=128)
 def _line_mask(
     text: str, font_file: str, size: int, fraction: float
 ) -> tuple[Image.Image, int, int]:
