@@ -322,3 +322,40 @@ def test_the_texts_a_badges_cards_share_are_drawn_once() -> None:
     # Label, title, issuer, date and footer come from the masks kept; only the name is new.
     assert second.misses - first.misses == 1
     assert second.hits - first.hits >= 5
+
+
+class _WholePen(cards._Pen):
+    """How cards were drawn before the kept masks: ImageDraw.text straight onto the texts,
+    every row of them mapped to the palette."""
+
+    def line(self, x: int, baseline: int, text: str, primary: str, size: int, fill: str) -> None:
+        position = float(x)
+        for name, part in cards._runs(text, primary):
+            font = cards._font(name, size)
+            self.draw.text((position, baseline), part, font=font, fill=fill, anchor="ls")
+            position += cards._length(name, size, part)
+
+    def inked_rows(self) -> list[tuple[int, int]]:
+        return [(0, cards.HEIGHT)]
+
+
+@pytest.mark.parametrize(
+    "person",
+    [
+        "Ada Lovelace",
+        "Ågot Þórsdóttir-Quay jy",
+        "陈晓彤 and Zoë",
+        "a" + "\u0301" * 120,  # combining marks stacked far above the line
+        "W" * 120,  # wraps, then shortened
+        "\u200b",
+    ],
+)
+def test_a_card_has_the_pixels_of_text_drawn_straight_onto_it(person: str, monkeypatch) -> None:
+    """Kept masks, the rows they record and the spliced PNG give the pixels of drawing each
+    line with ImageDraw.text and mapping the whole text area to the palette."""
+    base = draw_base(PNG, 128, 128)
+    card = content(person=person, status="revoked", status_label="Revoked")
+    kept = pixels(draw_card(card, base))
+    monkeypatch.setattr(cards, "_Pen", _WholePen)
+    whole = pixels(draw_card(card, base))
+    assert kept.tobytes() == whole.tobytes() and kept.getpalette() == whole.getpalette()

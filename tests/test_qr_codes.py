@@ -6,8 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import zxingcpp
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from PIL import Image, ImageDraw
 
 from badgesite.templating import qr_codes
 from test_credential_offer import _decoded, _library_modules, _modules
@@ -60,6 +62,24 @@ def test_a_code_reads_back_as_its_text(text: str, tmp_path: Path) -> None:
     assert _decoded(str(qr_codes.qr_svg(text)), tmp_path) == text
 
 
-def test_a_text_too_long_for_any_code_is_an_error() -> None:
-    with pytest.raises(ValueError, match="too long"):
-        qr_codes.qr_modules("x" * 3000)
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [("x" * 3000, "too long"), ("", "empty"), ("a\ud800b", "no QR code of this text")],
+)
+def test_a_text_no_code_can_hold_is_a_plain_error(text: str, reason: str) -> None:
+    with pytest.raises(ValueError, match=reason):
+        qr_codes.qr_modules(text)
+
+
+def test_codes_are_made_at_error_correction_level_m() -> None:
+    """15% of the code may be lost and it still reads: level M, read back from the code."""
+    size, _path = qr_codes.qr_modules(AWARD_URLS[-1])
+    scale = 4
+    image = Image.new("L", (size * scale, size * scale), 255)
+    draw = ImageDraw.Draw(image)
+    for y, row in enumerate(_ours(AWARD_URLS[-1])):
+        for x, dark in enumerate(row):
+            if dark:
+                draw.rectangle((x * scale, y * scale, x * scale + 3, y * scale + 3), fill=0)
+    [found] = zxingcpp.read_barcodes(image)
+    assert found.text == AWARD_URLS[-1] and found.ec_level == "M"

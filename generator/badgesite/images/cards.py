@@ -233,8 +233,8 @@ class _Pen:
         return spans
 
 
-# A badge's cards are made side by side: its shared lines are used again at once, and the
-# masks of the names, each used once, must not pile up (some 40 KB each).
+# The masks of the names, each used once, must not pile up (some 40 KB each); a badge's
+# shared lines are found again while its cards are among the last ones made.
 @lru_cache(maxsize=128)
 def _line_mask(
     text: str, font_file: str, size: int, fraction: float
@@ -261,15 +261,22 @@ def _line_mask(
 
 @lru_cache(maxsize=8)
 def _canvas(base: bytes) -> SplicedCanvas:
-    """A card of base with nothing beside it, to copy for each of the badge's cards (a
-    badge's cards are made side by side, each from the same bytes of its base), which
-    compresses the rows no text is on once for all of them."""
+    """A card of base with nothing beside it, to copy for each of the badge's cards, which
+    compresses the rows no text is on once for all of them (_bands)."""
     with Image.open(io.BytesIO(base)) as opened:
         panel = opened.copy()
     card = Image.new("P", (WIDTH, HEIGHT))
     card.putpalette(panel.getpalette() or [])
     card.paste(panel, (0, 0))
-    return SplicedCanvas(card, PNG_LEVEL)
+    return SplicedCanvas(card, PNG_LEVEL, segments=_bands(base))
+
+
+@lru_cache(maxsize=512)
+def _bands(base: bytes) -> dict[int, tuple[bytes, int, int]]:
+    """The compressed bands of base's canvas (SplicedCanvas.segments), kept longer than the
+    canvas: cards are made in the order of their awards' ids, so a badge's cards are not
+    side by side, and a canvas made again must not compress its bands again."""
+    return {}
 
 
 @cache

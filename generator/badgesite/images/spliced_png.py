@@ -27,7 +27,13 @@ class SplicedCanvas:
     in one zlib stream; the stream's Adler-32 is combined from theirs. Filter type 0 on
     every row, as Pillow writes palette images, so the pixels are the same, bit for bit."""
 
-    def __init__(self, image: Image.Image, level: int, shared_level: int = 9) -> None:
+    def __init__(
+        self,
+        image: Image.Image,
+        level: int,
+        shared_level: int = 9,
+        segments: dict[int, tuple[bytes, int, int]] | None = None,
+    ) -> None:
         if image.mode != "P":
             raise ValueError(f"a spliced canvas is a palette image, not {image.mode}")
         self.image = image
@@ -35,11 +41,12 @@ class SplicedCanvas:
         self.level = level
         self.shared_level = shared_level
         self.width, self.height = image.size
-        self.pixels = image.tobytes()
         palette = bytes(image.getpalette() or [0, 0, 0])
         ihdr = struct.pack(">IIBBBBB", self.width, self.height, 8, 3, 0, 0, 0)
         self.head = PNG_SIGNATURE + make_chunk(b"IHDR", ihdr) + make_chunk(b"PLTE", palette)
-        self.segments: dict[int, tuple[bytes, int, int]] = {}
+        # The bands made so far, by number: the caller may keep them longer than the canvas
+        # (they are some 20 KB in all, the canvas 0.75 MB).
+        self.segments: dict[int, tuple[bytes, int, int]] = {} if segments is None else segments
 
     def encode(self, drawn: Image.Image, changed: Sequence[tuple[int, int]]) -> bytes:
         """drawn (the canvas with rows drawn on, same size and palette) as PNG; changed are
@@ -80,7 +87,8 @@ class SplicedCanvas:
         found = self.segments.get(band)
         if found is None:
             top, bottom = band * BAND_ROWS, min(self.height, (band + 1) * BAND_ROWS)
-            data = _filtered(self.pixels[top * self.width : bottom * self.width], self.width)
+            pixels = self.image.crop((0, top, self.width, bottom)).tobytes()
+            data = _filtered(pixels, self.width)
             compressor = zlib.compressobj(self.shared_level, zlib.DEFLATED, -15)
             segment = compressor.compress(data) + compressor.flush(zlib.Z_FULL_FLUSH)
             found = self.segments[band] = (segment, zlib.adler32(data), len(data))
