@@ -359,3 +359,18 @@ def test_a_card_has_the_pixels_of_text_drawn_straight_onto_it(person: str, monke
     monkeypatch.setattr(cards, "_Pen", _WholePen)
     whole = pixels(draw_card(card, base))
     assert kept.tobytes() == whole.tobytes() and kept.getpalette() == whole.getpalette()
+
+
+def test_a_canvas_made_again_reuses_its_compressed_bands() -> None:
+    """Cards come in the order of their awards' ids, so a badge's canvas can be dropped from
+    the 8 kept between two of its cards: its bands, kept apart, are not compressed again."""
+    base = draw_base(PNG, 128, 128)
+    cards._canvas.cache_clear()
+    cards._bands.cache_clear()
+    draw_card(content(person="Ada Lovelace"), base)
+    bands = dict(cards._bands(base))
+    assert bands
+    cards._canvas.cache_clear()  # as if 8 other badges' cards came between
+    draw_card(content(person="Grace Hopper"), base)
+    assert cards._canvas(base).segments is cards._bands(base)
+    assert all(cards._bands(base)[band] is segment for band, segment in bands.items())
